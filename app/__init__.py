@@ -1,0 +1,130 @@
+"""Park Mailbox (园长信箱): the application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from app.config import INSTANCE_DIR, ROOT_DIR, Config, config_from_env
+from app.database import configure_engine
+from app.extensions import babel, csrf, db, limiter, login, migrate, socketio
+from app.i18n import current_language, remember_language, select_locale
+
+__version__ = "0.1.0"
+ROOT = ROOT_DIR
+
+
+def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
+    """Build the app from a config class (APP_ENV picks one by default) and overrides."""
+    config = config or config_from_env()
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+    config.finalize(app.config)
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+    _register_cli(app)
+
+    @app.get("/healthz")
+    def healthz() -> ResponseReturnValue:
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # the point is to report any database failure
+            app.logger.exception("health check: database unavailable")
+            return jsonify(status="error", database="unavailable"), 503
+        return jsonify(status="ok", database=db.engine.dialect.name, version=__version__)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return remember_language(response)
+
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "app" / "translations"))
+
+    login.init_app(app)
+    login.login_view = "staff.login"
+    # "basic": a phone that moves from Wi-Fi to 4G keeps its session
+    login.session_protection = "basic"
+
+    from app.models import StaffUser
+    from app.realtime.publish import install_session_hooks
+
+    @login.user_loader
+    def _load_user(user_id: str) -> StaffUser | None:
+        # the id carries the user's session nonce: logging out everywhere rotates it
+        number, _, nonce = user_id.partition(":")
+        if not number.isdigit():
+            return None
+        user = db.session.get(StaffUser, int(number))
+        if user is None or not user.active or user.session_nonce != nonce:
+            return None
+        return user
+
+    install_session_hooks()
+    # Handlers must be collected before init_app: Flask-SocketIO registers them on each
+    # new server from its list, and a handler decorated after a server exists skips it.
+    from app.realtime import events as _socket_handlers  # noqa: F401
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        manage_session=False,  # the Flask session (login) is read at connect, never written
+    )
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        return {"current_locale": current_language(), "request_path": request.path}
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.staff import bp as staff_bp
+    from app.visitor import bp as visitor_bp
+
+    app.register_blueprint(visitor_bp)
+    app.register_blueprint(staff_bp)
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> ResponseReturnValue:
+        return render_template("error.html", code=400, error=error), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
+        code = error.code or 500
+        if request.path.startswith(("/api/", "/healthz")):
+            return jsonify(error=error.name, code=code), code
+        return render_template("error.html", code=code, error=error), code
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,66 @@
+"""Command-line tools: `flask --app wsgi demo`, `flask --app wsgi points list`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import Park, Point
+
+
+def qr_url(point: Point) -> str:
+    return f"{current_app.config['BASE_URL']}/q/{point.code}"
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("demo")
+    def demo() -> None:
+        """Load the demo data (Ritan Park office, four parks, demo logins) once."""
+        from app.services.demo import create_demo_data, demo_loaded
+
+        if not current_app.config["DEMO_ALLOWED"]:
+            raise click.ClickException("demo data is never loaded in production")
+        if demo_loaded():
+            click.echo("demo data already loaded")
+            return
+        create_demo_data()
+        click.echo("demo data loaded: 4 parks; logins director@ritan.demo, security@ritan.demo, "
+                   "cleaning@ritan.demo, bureau@parks.demo (password demo12345)")
+
+    @app.cli.group("points")
+    def points() -> None:
+        """Spots and their QR codes."""
+
+    @points.command("list")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+    def list_points(as_json: bool) -> None:
+        """Print every spot with its park, name, code and full QR URL."""
+        rows = db.session.scalars(
+            select(Point).options(joinedload(Point.park)).join(Park).order_by(Park.id, Point.id)
+        ).all()
+        records = [
+            {
+                "id": point.id,
+                "park_id": point.park_id,
+                "park": point.park.name_zh,
+                "park_en": point.park.name_en,
+                "name": point.name_zh,
+                "name_en": point.name_en,
+                "code": point.code,
+                "active": point.active,
+                "url": qr_url(point),
+            }
+            for point in rows
+        ]
+        if as_json:
+            click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+            return
+        for record in records:
+            state = "" if record["active"] else "  (inactive)"
+            click.echo(f"{record['park']}\t{record['name']}\t{record['code']}\t"
+                       f"{record['url']}{state}")

@@ -1,0 +1,64 @@
+"""Database engine set-up (SQLite pragmas, PostgreSQL) and the write-transaction helper."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+IMMEDIATE = "park_mailbox_immediate"
+
+
+def configure_engine(engine: Engine) -> None:
+    """Apply per-connection settings; SQLite needs WAL, FULL sync and explicit BEGIN."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+        # take transaction control from the sqlite3 module so that BEGIN is ours to choose
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: an acknowledged submission survives power loss, not only a process crash
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection: Connection) -> None:
+        # A write that starts as a read (deferred BEGIN) fails with SQLITE_BUSY_SNAPSHOT
+        # when another writer committed in between, and busy_timeout cannot help. Writes
+        # therefore take the write lock up front; reads stay deferred and never block.
+        if connection.get_execution_options().get(IMMEDIATE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def write_transaction() -> Iterator[Session]:
+    """Run one write transaction; commit on success, roll back on any error.
+
+    Whatever read transaction the request had open is ended first, so rows read inside
+    the block are current (objects loaded before are expired and reload on access).
+    Keep the block free of network I/O: under gevent it holds SQLite's write lock.
+    """
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={IMMEDIATE: True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,140 @@
+"""Feedback cases, their threads and the per-unit reference counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.org import Category, Park, Point, Unit
+from app.models.people import StaffUser
+from app.models.types import BigId, UTCDateTime, utcnow
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    DUPLICATE = "duplicate"
+    REFERRED = "referred"
+    NO_ACTION = "no_action"
+    SPAM = "spam"
+
+
+OPEN_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS)
+STATUS_VALUES = ", ".join(f"'{s.value}'" for s in Status)
+
+
+class MessageKind(StrEnum):
+    VISITOR = "visitor"  # the visitor's first message or a follow-up
+    REPLY = "reply"  # public reply from staff, shown on the tracking page
+    NOTE = "note"  # internal note, never shown to the visitor
+    STATUS = "status"  # a status change
+
+
+class Source(StrEnum):
+    QR = "qr"
+    HOTLINE = "hotline"
+    STAFF = "staff"
+    API = "api"
+
+
+class Feedback(db.Model):
+    """A case: what a visitor reported at a spot, and everything done about it."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({STATUS_VALUES})", name="status"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
+        Index("ix_feedback_unit_status_created", "unit_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id"), index=True)
+    point_id: Mapped[int | None] = mapped_column(ForeignKey("points.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    contact: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    status: Mapped[str] = mapped_column(String(20), default=Status.NEW.value)
+    source: Mapped[str] = mapped_column(String(16), default=Source.QR.value)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    me_too_count: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit] = relationship()
+    park: Mapped[Park] = relationship()
+    point: Mapped[Point | None] = relationship()
+    category: Mapped[Category] = relationship()
+    assignee: Mapped[StaffUser | None] = relationship()
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="feedback", order_by="Message.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Feedback {self.reference} {self.status}>"
+
+
+class Message(db.Model):
+    """One entry in a case's thread."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    status_from: Mapped[str | None] = mapped_column(String(20))
+    status_to: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="messages")
+    author: Mapped[StaffUser | None] = relationship()
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind != MessageKind.NOTE
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id} {self.kind}>"
+
+
+class ReferenceCounter(db.Model):
+    """The last reference number given per unit and year (RT-2026-000123)."""
+
+    __tablename__ = "reference_counters"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"<ReferenceCounter unit={self.unit_id} {self.year}={self.value}>"

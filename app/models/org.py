@@ -1,0 +1,113 @@
+"""Management units, parks, spots (QR points) and feedback categories."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.people import Membership
+
+
+class Unit(db.Model):
+    """A management office (e.g. the Ritan Park office); owns parks, staff and settings."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # prefix of case references: RT -> RT-2026-000123
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    parks: Mapped[list[Park]] = relationship(back_populates="unit", order_by="Park.id")
+    categories: Mapped[list[Category]] = relationship(
+        back_populates="unit", order_by="Category.sort_order"
+    )
+    memberships: Mapped[list[Membership]] = relationship(back_populates="unit")
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code} {self.name_en or self.name_zh}>"
+
+
+class Park(db.Model):
+    __tablename__ = "parks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    unit: Mapped[Unit] = relationship(back_populates="parks")
+    points: Mapped[list[Point]] = relationship(back_populates="park", order_by="Point.id")
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_zh
+
+    def __repr__(self) -> str:
+        return f"<Park {self.id} {self.name_en or self.name_zh}>"
+
+
+class Point(db.Model):
+    """A spot in a park with its own QR code."""
+
+    __tablename__ = "points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    park: Mapped[Park] = relationship(back_populates="points")
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_zh
+
+    def __repr__(self) -> str:
+        return f"<Point {self.code} {self.name_en or self.name_zh}>"
+
+
+class Category(db.Model):
+    """What a message is about, who answers it and how fast."""
+
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("unit_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name_zh: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(60), default="")
+    icon: Mapped[str] = mapped_column(String(16), default="")
+    # the staff role that answers it (security, cleaning, maintenance, service, director)
+    role: Mapped[str] = mapped_column(String(20), default="service")
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    claim_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    first_reply_hours: Mapped[int] = mapped_column(Integer, default=4)
+    resolve_days: Mapped[int] = mapped_column(Integer, default=3)
+
+    unit: Mapped[Unit] = relationship(back_populates="categories")
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_zh
+
+    def __repr__(self) -> str:
+        return f"<Category {self.code}>"

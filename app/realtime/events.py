@@ -1,0 +1,80 @@
+"""Socket.IO handlers for the staff namespace: authenticate, join rooms, catch up."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, emit, join_room
+from sqlalchemy import and_, func, or_, select
+
+from app.extensions import db, socketio
+from app.models import Event, Park, StaffUser
+from app.realtime import NAMESPACE, park_room, unit_room
+
+log = logging.getLogger(__name__)
+
+
+def visible_park_ids(user: StaffUser) -> list[int]:
+    unit_ids = user.unit_ids
+    if not unit_ids:
+        return []
+    return list(db.session.scalars(select(Park.id).where(Park.unit_id.in_(unit_ids))))
+
+
+def _since(auth: Any) -> int | None:
+    if not isinstance(auth, dict) or "since" not in auth:
+        return None
+    try:
+        since = int(auth["since"])
+    except (TypeError, ValueError):
+        return None
+    return since if since >= 0 else None
+
+
+def missed_events_query(user: StaffUser, park_ids: list[int], since: int) -> Any:
+    """Events after `since` that the user may see: their parks, and unit-wide events."""
+    return select(Event).where(
+        Event.id > since,
+        or_(
+            Event.park_id.in_(park_ids),
+            and_(Event.park_id.is_(None), Event.unit_id.in_(user.unit_ids)),
+        ),
+    )
+
+
+def send_catch_up(user: StaffUser, park_ids: list[int], since: int) -> None:
+    """Replay what the client missed, in order; past the limit, ask it to reload."""
+    query = missed_events_query(user, park_ids, since)
+    limit = current_app.config["CATCHUP_LIMIT"]
+    missed = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    if missed and missed > limit:
+        latest = db.session.scalar(select(func.max(Event.id)))
+        emit("sync.reload", {"missed": missed, "latest_event_id": latest})
+        return
+    for event in db.session.scalars(query.order_by(Event.id)):
+        emit(event.kind, event.message())
+    latest = db.session.scalar(select(func.max(Event.id))) or 0
+    emit("sync.done", {"latest_event_id": latest, "replayed": missed or 0})
+
+
+@socketio.on("connect", namespace=NAMESPACE)
+def staff_connect(auth: Any = None) -> None:
+    if not current_user.is_authenticated:
+        raise ConnectionRefusedError("login required")
+    user: StaffUser = current_user._get_current_object()  # type: ignore[attr-defined]
+    park_ids = visible_park_ids(user)
+    if not park_ids and not user.unit_ids:
+        raise ConnectionRefusedError("no park to watch")
+    # join first, then replay: an event committed meanwhile may arrive twice (clients
+    # drop ids they have seen) but never not at all
+    for park_id in park_ids:
+        join_room(park_room(park_id))
+    for unit_id in user.unit_ids:
+        join_room(unit_room(unit_id))
+    since = _since(auth)
+    if since is not None:
+        send_catch_up(user, park_ids, since)
+    log.info("staff socket for user %s: %d parks, since=%s", user.id, len(park_ids), since)

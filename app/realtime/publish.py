@@ -1,0 +1,73 @@
+"""Emit-after-commit: events are written with the change and sent only once it is durable."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.extensions import db, socketio
+from app.models import Event
+from app.realtime import NAMESPACE, park_room, unit_room
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "park_mailbox_pending_events"
+# Any constant works; it only has to be the same in every process of the deployment.
+EVENT_ORDER_LOCK = 727_001
+
+
+def record_event(
+    kind: str,
+    *,
+    unit_id: int,
+    park_id: int | None,
+    case_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Event:
+    """Add an Event to the current transaction; it is emitted after the commit."""
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql":
+        # Sequence values are handed out at insert but become visible at commit, so two
+        # concurrent transactions could commit ids 11 then 10 and a client that saw 11
+        # would never catch up 10. Serialising event writers makes id order commit order.
+        # (SQLite writers are serialised already by BEGIN IMMEDIATE.)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
+    event = Event(kind=kind, unit_id=unit_id, park_id=park_id, case_id=case_id,
+                  payload=payload or {})
+    session.add(event)
+    session.flush()
+    room = park_room(park_id) if park_id is not None else unit_room(unit_id)
+    # the message is built now: after commit the object is expired and may not be loaded
+    session.info.setdefault(PENDING_KEY, []).append((kind, event.message(), room))
+    return event
+
+
+def emit_event(kind: str, message: dict[str, Any], room: str) -> None:
+    """Send one event to a room; a failure is logged, never raised (the log has it)."""
+    try:
+        socketio.emit(kind, message, to=room, namespace=NAMESPACE)
+    except Exception:
+        log.exception("could not emit %s event %s; clients will catch up from the log",
+                      kind, message.get("event_id"))
+
+
+def _after_commit(session: Session) -> None:
+    for kind, message, room in session.info.pop(PENDING_KEY, []):
+        emit_event(kind, message, room)
+
+
+def _after_rollback(session: Session, previous_transaction: Any) -> None:
+    # events of a rolled-back transaction never happened
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+
+
+def install_session_hooks() -> None:
+    """Register the commit/rollback hooks once per process (idempotent)."""
+    if not sa_event.contains(Session, "after_commit", _after_commit):
+        sa_event.listen(Session, "after_commit", _after_commit)
+        sa_event.listen(Session, "after_soft_rollback", _after_rollback)

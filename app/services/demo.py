@@ -1,0 +1,100 @@
+"""Demo data: the Ritan Park management unit, its four parks, spots, categories and logins."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from app.database import write_transaction
+from app.models import Category, Membership, Park, Point, StaffUser, Unit
+from app.security import new_point_code
+from app.services.accounts import hash_password
+
+log = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "demo12345"  # noqa: S105 - published demo password, never seeded in production
+
+CATEGORIES = [
+    # code, zh, en, icon, role, urgent
+    ("toilets", "厕所与保洁", "Toilets and cleanliness", "🚻", "cleaning", False),
+    ("noise", "噪音", "Noise", "🔊", "security", False),
+    ("facilities", "设施损坏", "Broken facilities", "🛠", "maintenance", False),
+    ("safety", "安全隐患", "Safety", "⚠", "security", True),
+    ("nature", "花草树木与动物", "Plants and animals", "🌳", "maintenance", False),
+    ("service", "工作人员与服务", "Staff and service", "🙋", "service", False),
+    ("suggestion", "意见建议", "Suggestion", "💡", "director", False),
+    ("praise", "表扬", "Praise", "👍", "director", False),
+    ("other", "其他", "Other", "✉", "service", False),
+]
+
+PARKS = [
+    ("日坛公园", "Ritan Park", [
+        ("北门厕所", "North gate toilet"),
+        ("南门", "South gate"),
+        ("祭台广场", "Altar square"),
+        ("儿童游乐场", "Children's playground"),
+        ("湖畔步道", "Lakeside path"),
+        ("健身区", "Fitness area"),
+    ]),
+    ("百子湾园", "Baiziwan Park", [
+        ("东门厕所", "East gate toilet"),
+        ("舞蹈广场", "Dance square"),
+        ("儿童游乐场", "Children's playground"),
+        ("湖畔步道", "Lakeside path"),
+        ("篮球场", "Basketball court"),
+    ]),
+    ("青鸟园", "Qingniao Park", [
+        ("西门", "West gate"),
+        ("厕所", "Public toilet"),
+        ("林荫步道", "Shady path"),
+        ("健身器材区", "Exercise equipment"),
+        ("停车场", "Car park"),
+    ]),
+    ("五瑞园", "Wurui Park", [
+        ("北门", "North gate"),
+        ("舞蹈广场", "Dance square"),
+        ("厕所", "Public toilet"),
+        ("儿童沙池", "Children's sandpit"),
+        ("花园凉亭", "Garden pavilion"),
+    ]),
+]
+
+USERS = [
+    # e-mail, name, unit roles, bureau role
+    ("director@ritan.demo", "王园长 (Director Wang)", ("director",), None),
+    ("security@ritan.demo", "李队长 (Security captain Li)", ("security",), None),
+    ("cleaning@ritan.demo", "张班长 (Cleaning lead Zhang)", ("cleaning",), None),
+    ("bureau@parks.demo", "园林绿化局 (Parks bureau)", (), "viewer"),
+]
+
+
+def demo_loaded() -> bool:
+    from app.extensions import db
+
+    return db.session.scalar(select(Unit.id).where(Unit.is_demo.is_(True))) is not None
+
+
+def create_demo_data() -> Unit:
+    """Create the demo unit; the caller checks that it is not there yet."""
+    password_hash = hash_password(DEMO_PASSWORD)
+    with write_transaction() as session:
+        unit = Unit(code="RT", name_zh="日坛公园管理处", name_en="Ritan Park Management Office",
+                    timezone="Asia/Shanghai", is_demo=True)
+        session.add(unit)
+        for order, (code, zh, en, icon, role, urgent) in enumerate(CATEGORIES):
+            unit.categories.append(Category(code=code, name_zh=zh, name_en=en, icon=icon,
+                                            role=role, urgent=urgent, sort_order=order))
+        for park_zh, park_en, spots in PARKS:
+            park = Park(name_zh=park_zh, name_en=park_en)
+            unit.parks.append(park)
+            for spot_zh, spot_en in spots:
+                park.points.append(Point(code=new_point_code(), name_zh=spot_zh, name_en=spot_en))
+        for email, name, roles, bureau_role in USERS:
+            user = StaffUser(email=email, name=name, password_hash=password_hash,
+                             bureau_role=bureau_role)
+            session.add(user)
+            for role in roles:
+                user.memberships.append(Membership(unit=unit, role=role))
+    log.info("demo data created: unit %s", unit.code)
+    return unit

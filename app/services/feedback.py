@@ -1,0 +1,197 @@
+"""Submitting feedback, finding cases, replying to visitors and changing status."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Category, Feedback, Message, MessageKind, Point, StaffUser, Status
+from app.models.types import utcnow
+from app.realtime.publish import record_event
+from app.security import hash_token, new_tracking_token
+from app.services import DomainError, NotFound
+from app.services.references import next_reference
+from app.services.workflow import apply_status, can_move
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 4000
+EXCERPT_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a visitor gets back: the case and the one-time view of their private token."""
+
+    case: Feedback
+    token: str
+
+
+def excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+def case_summary(case: Feedback) -> dict[str, Any]:
+    """The small payload staff phones get about a case (never the visitor's contact)."""
+    point = case.point
+    return {
+        "reference": case.reference,
+        "status": case.status,
+        "park_name": case.park.name_zh,
+        "park_name_en": case.park.name_en,
+        "point_name": point.name_zh if point else "",
+        "point_name_en": point.name_en if point else "",
+        "category": case.category.code,
+        "category_name": case.category.name_zh,
+        "category_name_en": case.category.name_en,
+        "category_icon": case.category.icon,
+        "role": case.category.role,
+        "urgent": case.category.urgent,
+        "excerpt": excerpt(case.body),
+        "me_too_count": case.me_too_count,
+        "created_at": case.created_at.isoformat(),
+    }
+
+
+def validate_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise DomainError(_("Please write a few words about the problem."))
+    if len(body) > MAX_BODY:
+        raise DomainError(_("Please keep the message under %(max)d characters.", max=MAX_BODY))
+    return body
+
+
+def submit_feedback(
+    *,
+    point_id: int,
+    category_code: str,
+    body: str,
+    contact: str | None = None,
+    rating: int | None = None,
+    language: str = "zh_CN",
+) -> Receipt:
+    """Store a visitor's message as a new case and tell the park's staff after commit."""
+    body = validate_body(body)
+    if rating is not None and not 1 <= rating <= 5:
+        raise DomainError(_("A rating is a number from 1 to 5."))
+    token = new_tracking_token()
+    with write_transaction() as session:
+        point = session.get(Point, point_id)
+        if point is None or not point.active:
+            raise NotFound(_("This QR code is not in use."))
+        unit = point.park.unit
+        category = session.scalar(
+            select(Category).where(
+                Category.unit_id == unit.id, Category.code == category_code, Category.active
+            )
+        )
+        if category is None:
+            raise DomainError(_("Please choose what the message is about."))
+        now = utcnow()
+        case = Feedback(
+            reference=next_reference(session, unit, now),
+            token_hash=hash_token(token),
+            unit_id=unit.id,
+            park_id=point.park_id,
+            point_id=point.id,
+            category_id=category.id,
+            body=body,
+            rating=rating,
+            contact=(contact or "").strip() or None,
+            language=language,
+            status=Status.NEW.value,
+            created_at=now,
+            updated_at=now,
+        )
+        case.messages.append(Message(kind=MessageKind.VISITOR.value, body=body, created_at=now))
+        session.add(case)
+        session.flush()
+        record_event(
+            "feedback.created",
+            unit_id=unit.id,
+            park_id=case.park_id,
+            case_id=case.id,
+            payload=case_summary(case),
+        )
+        reference = case.reference
+    log.info("feedback %s submitted at point %s", reference, point_id)
+    return Receipt(case=case, token=token)
+
+
+def find_case_by_token(token: str) -> Feedback:
+    """The case behind a tracking link; a wrong token looks exactly like a missing one."""
+    case = db.session.scalar(
+        select(Feedback)
+        .where(Feedback.token_hash == hash_token(token))
+        .options(selectinload(Feedback.messages))
+    )
+    if case is None:
+        raise NotFound(_("This tracking link does not exist."))
+    return case
+
+
+def visible_cases_query(user: StaffUser) -> Any:
+    """Cases of the units the user belongs to, newest first."""
+    return (
+        select(Feedback)
+        .where(Feedback.unit_id.in_(user.unit_ids))
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+    )
+
+
+def get_case_for_staff(user: StaffUser, case_id: int) -> Feedback:
+    """A case the user may see; another unit's case is simply not found."""
+    case = db.session.get(Feedback, case_id)
+    if case is None or case.unit_id not in user.unit_ids:
+        raise NotFound(_("No such case."))
+    return case
+
+
+def reply_to_visitor(
+    *, user: StaffUser, case_id: int, body: str, new_status: str | None = None
+) -> Message:
+    """Add a public reply (and optionally move the status); staff are told after commit."""
+    body = validate_body(body)
+    unit_ids = user.unit_ids
+    with write_transaction() as session:
+        case = session.get(Feedback, case_id, with_for_update=True)
+        if case is None or case.unit_id not in unit_ids:
+            raise NotFound(_("No such case."))
+        if new_status and new_status != case.status and not can_move(case.status, new_status):
+            raise DomainError(_("A case that is %(status)s cannot be moved there.",
+                                status=case.status))
+        now = utcnow()
+        reply = Message(kind=MessageKind.REPLY.value, body=body, author_id=user.id,
+                        created_at=now)
+        case.messages.append(reply)
+        if case.first_response_at is None:
+            case.first_response_at = now
+        target = Status(new_status) if new_status else None
+        if target is None and case.status == Status.NEW:
+            target = Status.ACKNOWLEDGED  # answering a case acknowledges it
+        if target is not None and target != case.status:
+            case.messages.append(Message(
+                kind=MessageKind.STATUS.value, author_id=user.id, status_from=case.status,
+                status_to=target.value, created_at=now))
+            apply_status(case, target, now)
+        case.updated_at = now
+        session.flush()
+        record_event(
+            "case.updated",
+            unit_id=case.unit_id,
+            park_id=case.park_id,
+            case_id=case.id,
+            payload={**case_summary(case), "change": "reply", "by": user.id},
+        )
+        reference = case.reference
+    log.info("reply to %s by user %s", reference, user.id)
+    return reply

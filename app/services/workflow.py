@@ -1,0 +1,57 @@
+"""The case state machine: which status may follow which, and what each step records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from app.models import Feedback, Status
+
+CLOSING = (Status.CLOSED, Status.DUPLICATE, Status.REFERRED, Status.NO_ACTION, Status.SPAM)
+_HONEST_CLOSES = {Status.DUPLICATE, Status.REFERRED, Status.NO_ACTION, Status.SPAM}
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.RESOLVED}
+                          | _HONEST_CLOSES),
+    Status.ACKNOWLEDGED: frozenset({Status.IN_PROGRESS, Status.RESOLVED} | _HONEST_CLOSES),
+    Status.IN_PROGRESS: frozenset({Status.RESOLVED} | _HONEST_CLOSES),
+    # back to in_progress is a reopen ("not fixed")
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
+    Status.CLOSED: frozenset(),
+    Status.DUPLICATE: frozenset(),
+    Status.REFERRED: frozenset(),
+    Status.NO_ACTION: frozenset(),
+    Status.SPAM: frozenset(),
+}
+
+STATUS_LABELS = {
+    Status.NEW: _l("New"),
+    Status.ACKNOWLEDGED: _l("Acknowledged"),
+    Status.IN_PROGRESS: _l("In progress"),
+    Status.RESOLVED: _l("Resolved"),
+    Status.CLOSED: _l("Closed"),
+    Status.DUPLICATE: _l("Duplicate"),
+    Status.REFERRED: _l("Referred elsewhere"),
+    Status.NO_ACTION: _l("No action needed"),
+    Status.SPAM: _l("Spam"),
+}
+
+
+def can_move(current: str, target: str) -> bool:
+    return Status(target) in TRANSITIONS[Status(current)]
+
+
+def apply_status(case: Feedback, target: Status, now: datetime) -> None:
+    """Set the status and the timestamp of the step it marks (the first time only)."""
+    if case.status == Status.RESOLVED and target == Status.IN_PROGRESS:
+        case.reopen_count += 1
+        case.resolved_at = None
+    case.status = target.value
+    case.updated_at = now
+    if target != Status.NEW and case.acknowledged_at is None:
+        case.acknowledged_at = now
+    if target == Status.RESOLVED:
+        case.resolved_at = now
+    if target in CLOSING:
+        case.closed_at = now

@@ -1,0 +1,143 @@
+"""Staff routes: login, the inbox, a case and its reply."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
+
+from app.extensions import db
+from app.models import Event, StaffUser, Status
+from app.realtime import NAMESPACE
+from app.services import DomainError, NotFound
+from app.services.accounts import authenticate, log_out_everywhere
+from app.services.demo import USERS as DEMO_USERS
+from app.services.demo import demo_loaded
+from app.services.feedback import get_case_for_staff, reply_to_visitor, visible_cases_query
+from app.services.workflow import STATUS_LABELS, TRANSITIONS
+from app.staff.decorators import staff_required
+from app.staff.forms import LoginForm, ReplyForm
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+INBOX_LIMIT = 200
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # staff pages show visitors' contacts: keep them out of shared caches and history
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths are followed after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("staff.inbox")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("staff.inbox"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            session.clear()  # a fresh session at login (no fixation)
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")), code=303)
+        flash(_("Wrong e-mail or password."), "error")
+        status = 401
+    elif form.is_submitted():
+        status = 400
+    demo_logins = [email for email, *_rest in DEMO_USERS] if demo_loaded() else []
+    return render_template("staff/login.html", form=form, demo_logins=demo_logins), status
+
+
+@bp.post("/logout")
+@staff_required
+def logout(user: StaffUser) -> ResponseReturnValue:
+    log_out_everywhere(user.id)
+    logout_user()
+    session.clear()
+    return redirect(url_for("staff.login"), code=303)
+
+
+def _live_context() -> dict[str, Any]:
+    """What staff.js needs to go live: labels, and the event id the page is current to.
+
+    Read before the page's data, so that an event committed in between is replayed
+    (and dropped as a duplicate if it was already on the page) rather than missed.
+    """
+    return {
+        "namespace": NAMESPACE,
+        "last_event_id": db.session.scalar(select(func.max(Event.id))) or 0,
+        "status_labels_json": json.dumps({s.value: str(STATUS_LABELS[s]) for s in Status},
+                                         ensure_ascii=False),
+        "status_label": STATUS_LABELS,
+    }
+
+
+@bp.get("/")
+@staff_required
+def inbox(user: StaffUser) -> ResponseReturnValue:
+    live = _live_context()
+    cases = db.session.scalars(visible_cases_query(user).limit(INBOX_LIMIT)).all()
+    open_count = sum(1 for case in cases if case.is_open)
+    return render_template("staff/inbox.html", cases=cases, open_count=open_count, **live)
+
+
+def _reply_form(status: str) -> ReplyForm:
+    form = ReplyForm()
+    keep = SelectChoice("", _("Keep: %(status)s", status=STATUS_LABELS[Status(status)]))
+    form.status.choices = [keep] + [
+        SelectChoice(target.value, str(STATUS_LABELS[target]))
+        for target in Status if target in TRANSITIONS[Status(status)]
+    ]
+    return form
+
+
+@bp.get("/cases/<int:case_id>")
+@staff_required
+def case_detail(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    live = _live_context()
+    try:
+        case = get_case_for_staff(user, case_id)
+    except NotFound:
+        abort(404)
+    return render_template("staff/case.html", case=case, form=_reply_form(case.status), **live)
+
+
+@bp.post("/cases/<int:case_id>/reply")
+@staff_required
+def reply(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    try:
+        case = get_case_for_staff(user, case_id)
+    except NotFound:
+        abort(404)
+    form = _reply_form(case.status)
+    if form.validate_on_submit():
+        try:
+            reply_to_visitor(user=user, case_id=case_id, body=form.body.data or "",
+                             new_status=form.status.data or None)
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            form.body.errors = [*form.body.errors, str(error)]
+        else:
+            flash(_("Reply sent; the visitor can see it now."), "success")
+            return redirect(url_for("staff.case_detail", case_id=case_id), code=303)
+    return render_template("staff/case.html", case=case, form=form, **_live_context()), 400

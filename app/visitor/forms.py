@@ -1,0 +1,48 @@
+"""The visitor's feedback form (works without JavaScript)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.services.feedback import MAX_BODY
+
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
+EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
+
+
+def _contact_is_phone_or_email(_form: Any, field: Any) -> None:
+    value = (field.data or "").strip()
+    if value and not (PHONE.match(value) or EMAIL.match(value)):
+        raise ValidationError(_l("Enter a phone number or an e-mail address, or leave it empty."))
+
+
+class FeedbackForm(FlaskForm):
+    category = RadioField(
+        _l("What is it about?"),
+        validators=[DataRequired(message=_l("Please choose what the message is about."))],
+        choices=[],
+    )
+    body = TextAreaField(
+        _l("What is wrong? (a few words are enough)"),
+        validators=[
+            DataRequired(message=_l("Please write a few words about the problem.")),
+            Length(max=MAX_BODY, message=_l("Please keep the message under %(max)d characters.")),
+        ],
+    )
+    contact = StringField(
+        _l("Phone or e-mail for the answer (optional)"),
+        validators=[Optional(), Length(max=254), _contact_is_phone_or_email],
+    )
+    rating = RadioField(
+        _l("How do you rate this spot? (optional)"),
+        choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
+        validators=[Optional()],
+        validate_choice=True,
+    )

@@ -1,0 +1,82 @@
+"""Visitor routes: the public contract printed on posters (/q/<code>, /t/<token>)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, make_response, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from app.extensions import db
+from app.i18n import current_language
+from app.models import Category, MessageKind, Point
+from app.services import DomainError, NotFound
+from app.services.feedback import find_case_by_token, submit_feedback
+from app.services.workflow import STATUS_LABELS
+from app.visitor.forms import FeedbackForm
+
+bp = Blueprint("visitor", __name__)
+
+
+def _point_or_404(code: str) -> Point:
+    point = db.session.scalar(select(Point).where(Point.code == code))
+    if point is None:
+        abort(404)
+    if not point.active:
+        abort(410)
+    return point
+
+
+def _categories(point: Point) -> list[Category]:
+    return [c for c in point.park.unit.categories if c.active]
+
+
+@bp.route("/q/<code>", methods=["GET", "POST"])
+def feedback_form(code: str) -> ResponseReturnValue:
+    point = _point_or_404(code)
+    categories = _categories(point)
+    form = FeedbackForm()
+    locale = current_language()
+    form.category.choices = [SelectChoice(c.code, c.name(locale)) for c in categories]
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            try:
+                receipt = submit_feedback(
+                    point_id=point.id,
+                    category_code=form.category.data,
+                    body=form.body.data or "",
+                    contact=form.contact.data,
+                    rating=int(form.rating.data) if form.rating.data else None,
+                    language=locale,
+                )
+            except NotFound:
+                abort(410)
+            except DomainError as error:
+                form.body.errors = [*form.body.errors, str(error)]
+            else:
+                return redirect(url_for("visitor.track", token=receipt.token), code=303)
+        status = 400
+    return render_template(
+        "visitor/form.html", point=point, categories=categories, form=form, locale=locale
+    ), status
+
+
+@bp.get("/t/<token>")
+def track(token: str) -> ResponseReturnValue:
+    try:
+        case = find_case_by_token(token)
+    except NotFound:
+        abort(404)
+    thread = [m for m in case.messages if m.kind != MessageKind.NOTE]
+    response = make_response(render_template(
+        "visitor/track.html",
+        case=case,
+        thread=thread,
+        status_label=STATUS_LABELS,
+        locale=current_language(),
+    ))
+    # the token in the URL is the visitor's only key: never cache it, never leak it onwards
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

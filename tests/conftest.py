@@ -1,0 +1,154 @@
+"""Fixtures: app -> db -> client -> staff_client, and factories for the domain objects."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.config import TestingConfig
+from app.extensions import db as _db
+from app.models import Category, Membership, Park, Point, StaffUser, Unit
+from app.security import new_point_code
+from app.services.accounts import hash_password
+from app.services.feedback import Receipt, submit_feedback
+
+PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def database_url(tmp_path: Any) -> str:
+    """SQLite in a fresh file per test, or TEST_DATABASE_URL (PostgreSQL) when given."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run as they would in a server: in their own context.
+
+    Tests hold an app context open for factories and assertions; without this, requests
+    would share its `g` (cached CSRF token, logged-in user) and its database session.
+    The test's session is committed first, so that it sees what the request wrote.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            _db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def isolated(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a call (a Socket.IO test client connecting, say) outside the test's app context."""
+    if has_app_context():
+        _db.session.commit()
+    return contextvars.Context().run(function, *args, **kwargs)
+
+
+@pytest.fixture
+def app(tmp_path: Any) -> Iterator[Flask]:
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path),
+                     BASE_URL="https://parks.example.org")
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask) -> Any:
+    return _db
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """The CSRF token of the form on a page, as a browser would submit it."""
+    page = client.get(url)
+    match = CSRF_INPUT.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} ({page.status_code})"
+    return match.group(1)
+
+
+# --- factories -------------------------------------------------------------------------
+
+def make_unit(code: str = "RT", **overrides: Any) -> Unit:
+    unit = Unit(code=code, name_zh=overrides.pop("name_zh", f"{code}管理处"),
+                name_en=overrides.pop("name_en", f"{code} office"), **overrides)
+    unit.categories.extend([
+        Category(code="toilets", name_zh="厕所与保洁", name_en="Toilets", icon="🚻",
+                 role="cleaning", sort_order=0),
+        Category(code="noise", name_zh="噪音", name_en="Noise", icon="🔊", role="security",
+                 sort_order=1),
+    ])
+    park = Park(name_zh=f"{code}公园", name_en=f"{code} Park")
+    park.points.append(Point(code=new_point_code(), name_zh="北门厕所",
+                             name_en="North gate toilet"))
+    unit.parks.append(park)
+    _db.session.add(unit)
+    _db.session.commit()
+    return unit
+
+
+def make_staff(unit: Unit | None, email: str, roles: tuple[str, ...] = ("director",),
+               **overrides: Any) -> StaffUser:
+    user = StaffUser(email=email, name=overrides.pop("name", email.split("@")[0]),
+                     password_hash=hash_password(PASSWORD), **overrides)
+    for role in roles:
+        assert unit is not None
+        user.memberships.append(Membership(unit_id=unit.id, role=role))
+    _db.session.add(user)
+    _db.session.commit()
+    return user
+
+
+def make_feedback(point: Point, **overrides: Any) -> Receipt:
+    fields: dict[str, Any] = {"category_code": "toilets", "body": "厕所没有纸了"}
+    fields.update(overrides)
+    return submit_feedback(point_id=point.id, **fields)
+
+
+def log_in(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
+    token = csrf_token(client, "/staff/login")
+    return client.post("/staff/login", data={"email": email, "password": password,
+                                             "csrf_token": token})
+
+
+@pytest.fixture
+def unit(app: Flask) -> Unit:
+    return make_unit("RT")
+
+
+@pytest.fixture
+def other_unit(app: Flask) -> Unit:
+    return make_unit("XY")
+
+
+@pytest.fixture
+def point(unit: Unit) -> Point:
+    return unit.parks[0].points[0]
+
+
+@pytest.fixture
+def staff(unit: Unit) -> StaffUser:
+    return make_staff(unit, "director@rt.test")
+
+
+@pytest.fixture
+def staff_client(app: Flask, staff: StaffUser) -> FlaskClient:
+    client = app.test_client()
+    response = log_in(client, staff.email)
+    assert response.status_code == 303
+    return client

@@ -1,0 +1,126 @@
+"""The /staff Socket.IO namespace: refusal, rooms, live events and catch-up."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import socketio
+from app.realtime import NAMESPACE
+from app.services import DomainError
+from tests.conftest import isolated, log_in, make_feedback, make_staff
+
+
+def connect(app, client, auth=None):
+    return isolated(socketio.test_client, app, namespace=NAMESPACE, flask_test_client=client,
+                    auth=auth)
+
+
+def events_named(socket, name):
+    """The payloads of one kind of event received so far (drains the socket's queue)."""
+    return [event["args"][0] for event in socket.get_received(NAMESPACE) if event["name"] == name]
+
+
+def test_anonymous_socket_is_refused(app, client, unit):
+    socket = connect(app, client)
+    assert not socket.is_connected(NAMESPACE)
+
+
+def test_logged_in_staff_is_accepted(app, staff_client):
+    socket = connect(app, staff_client)
+    assert socket.is_connected(NAMESPACE)
+
+
+def test_new_case_reaches_staff_of_the_park_after_commit(app, staff_client, point):
+    socket = connect(app, staff_client)
+    receipt = make_feedback(point, body="舞蹈队音响太吵了，已经持续一个小时", category_code="noise")
+    (event,) = events_named(socket, "feedback.created")
+    assert event["case_id"] == receipt.case.id
+    assert event["park_id"] == point.park_id
+    assert event["point_name"] == "北门厕所"
+    assert event["category"] == "noise"
+    assert event["excerpt"].startswith("舞蹈队音响太吵了")
+    assert event["event_id"] > 0
+    assert "contact" not in event
+
+
+def test_other_units_staff_hear_nothing(app, staff_client, point, other_unit):
+    outsider = make_staff(other_unit, "director@xy.test")
+    outsider_client = app.test_client()
+    log_in(outsider_client, outsider.email)
+    theirs = connect(app, outsider_client)
+    mine = connect(app, staff_client)
+    make_feedback(point)
+    assert len(events_named(mine, "feedback.created")) == 1
+    assert events_named(theirs, "feedback.created") == []
+
+
+def test_failed_submission_emits_nothing(app, staff_client, point):
+    socket = connect(app, staff_client)
+    with pytest.raises(DomainError):
+        make_feedback(point, category_code="no-such-category")
+    assert socket.get_received(NAMESPACE) == []
+
+
+def test_reply_is_broadcast_as_case_updated(app, staff_client, staff, point):
+    from app.services.feedback import reply_to_visitor
+
+    receipt = make_feedback(point)
+    socket = connect(app, staff_client)
+    reply_to_visitor(user=staff, case_id=receipt.case.id, body="马上处理")
+    (event,) = events_named(socket, "case.updated")
+    assert event["case_id"] == receipt.case.id
+    assert event["status"] == "acknowledged"
+
+
+def test_catch_up_replays_missed_events_in_order(app, staff_client, point, other_unit):
+    first = connect(app, staff_client)
+    make_feedback(point, body="第一条")
+    (seen,) = events_named(first, "feedback.created")
+    first.disconnect(NAMESPACE)
+
+    missed = [make_feedback(point, body=f"断线期间 {n}").case.id for n in range(3)]
+    make_feedback(other_unit.parks[0].points[0], body="别的单位")
+
+    again = connect(app, staff_client, auth={"since": seen["event_id"]})
+    received = again.get_received(NAMESPACE)
+    names = [event["name"] for event in received]
+    assert names == ["feedback.created"] * 3 + ["sync.done"]
+    replayed = [event["args"][0] for event in received[:3]]
+    assert [event["case_id"] for event in replayed] == missed
+    ids = [event["event_id"] for event in replayed]
+    assert ids == sorted(ids)
+    assert received[3]["args"][0]["replayed"] == 3
+
+
+def test_catch_up_past_the_limit_asks_for_a_reload(app, staff_client, point):
+    app.config["CATCHUP_LIMIT"] = 2
+    for n in range(3):
+        make_feedback(point, body=f"消息 {n}")
+    socket = connect(app, staff_client, auth={"since": 0})
+    received = socket.get_received(NAMESPACE)
+    assert [event["name"] for event in received] == ["sync.reload"]
+    assert received[0]["args"][0]["missed"] == 3
+
+
+def test_garbage_since_is_ignored(app, staff_client, point):
+    make_feedback(point)
+    socket = connect(app, staff_client, auth={"since": "drop table"})
+    assert socket.is_connected(NAMESPACE)
+    assert events_named(socket, "feedback.created") == []
+
+
+def test_a_failed_emit_never_loses_the_case(app, client, db, point, monkeypatch):
+    from sqlalchemy import func, select
+
+    from app.models import Event, Feedback
+    from tests.visitor.test_form import submit
+
+    def broken_emit(*args, **kwargs):
+        raise ConnectionError("message queue down")
+
+    monkeypatch.setattr(socketio, "emit", broken_emit)
+    response = submit(client, point.code)
+    assert response.status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 1
+    # the event is in the log, so clients catch up when they reconnect
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 1

@@ -1,0 +1,93 @@
+"""The inbox, the case page and replies; staff see only their own unit's cases."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.models import Feedback, Message
+from tests.conftest import csrf_token, log_in, make_feedback, make_staff
+
+
+def test_inbox_lists_own_cases_only(staff_client, point, other_unit):
+    mine = make_feedback(point, body="我们园的厕所没有纸")
+    theirs = make_feedback(other_unit.parks[0].points[0], body="别的园的问题")
+    html = staff_client.get("/staff/").get_data(as_text=True)
+    assert mine.case.reference in html
+    assert "我们园的厕所没有纸" in html
+    assert theirs.case.reference not in html
+    assert "别的园的问题" not in html
+
+
+def test_staff_pages_are_not_cached(staff_client):
+    assert staff_client.get("/staff/").headers["Cache-Control"] == "no-store"
+
+
+def test_case_page_shows_contact_to_own_staff(staff_client, point):
+    receipt = make_feedback(point, contact="13800138000")
+    html = staff_client.get(f"/staff/cases/{receipt.case.id}").get_data(as_text=True)
+    assert "13800138000" in html
+
+
+def test_other_units_case_is_404(app, other_unit, point):
+    receipt = make_feedback(point)
+    outsider = make_staff(other_unit, "director@xy.test")
+    client = app.test_client()
+    log_in(client, outsider.email)
+    assert client.get(f"/staff/cases/{receipt.case.id}").status_code == 404
+    token = csrf_token(client, "/staff/")
+    response = client.post(f"/staff/cases/{receipt.case.id}/reply",
+                           data={"body": "not yours", "csrf_token": token})
+    assert response.status_code == 404
+
+
+def test_reply_reaches_the_tracking_page(app, db, staff_client, point):
+    receipt = make_feedback(point)
+    case_id = receipt.case.id
+    token = csrf_token(staff_client, f"/staff/cases/{case_id}")
+    response = staff_client.post(f"/staff/cases/{case_id}/reply", data={
+        "body": "已补充厕纸，谢谢提醒", "status": "resolved", "csrf_token": token})
+    assert response.status_code == 303
+    visitor = app.test_client()
+    html = visitor.get(f"/t/{receipt.token}").get_data(as_text=True)
+    assert "已补充厕纸，谢谢提醒" in html
+    assert "已解决" in html
+    case = db.session.get(Feedback, case_id)
+    assert case.status == "resolved"
+    assert case.first_response_at is not None
+    assert case.resolved_at is not None
+
+
+def test_first_reply_acknowledges_a_new_case(db, staff_client, point):
+    receipt = make_feedback(point)
+    token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
+    staff_client.post(f"/staff/cases/{receipt.case.id}/reply",
+                      data={"body": "收到，马上处理", "csrf_token": token})
+    case = db.session.get(Feedback, receipt.case.id)
+    assert case.status == "acknowledged"
+    kinds = [m.kind for m in case.messages]
+    assert kinds == ["visitor", "reply", "status"]
+
+
+def test_empty_reply_is_refused_and_stores_nothing(db, staff_client, point):
+    receipt = make_feedback(point)
+    token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
+    response = staff_client.post(f"/staff/cases/{receipt.case.id}/reply",
+                                 data={"body": "  ", "csrf_token": token})
+    assert response.status_code == 400
+    assert len(db.session.scalars(select(Message)).all()) == 1
+
+
+def test_illegal_status_is_refused(db, staff_client, point):
+    receipt = make_feedback(point)
+    token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
+    response = staff_client.post(f"/staff/cases/{receipt.case.id}/reply",
+                                 data={"body": "x", "status": "closed", "csrf_token": token})
+    assert response.status_code == 400
+    assert db.session.get(Feedback, receipt.case.id).status == "new"
+
+
+def test_reply_without_csrf_is_400_and_stores_nothing(db, staff_client, point):
+    receipt = make_feedback(point)
+    response = staff_client.post(f"/staff/cases/{receipt.case.id}/reply", data={"body": "hi"})
+    assert response.status_code == 400
+    assert len(db.session.scalars(select(Message)).all()) == 1

@@ -1,0 +1,59 @@
+"""Command-line tools: demo data and the list of spots with their QR URLs."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from app.models import Category, Park, Point, StaffUser
+
+
+def test_demo_loads_the_ritan_unit_once(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    parks = db.session.scalars(select(Park.name_zh).order_by(Park.id)).all()
+    assert parks == ["日坛公园", "百子湾园", "青鸟园", "五瑞园"]
+    for park_id in db.session.scalars(select(Park.id)):
+        assert db.session.scalar(select(func.count()).where(Point.park_id == park_id)) >= 5
+    codes = set(db.session.scalars(select(Category.code)))
+    assert {"toilets", "noise", "facilities", "safety", "nature", "service", "suggestion",
+            "praise", "other"} <= codes
+    emails = set(db.session.scalars(select(StaffUser.email)))
+    assert {"director@ritan.demo", "security@ritan.demo", "cleaning@ritan.demo",
+            "bureau@parks.demo"} <= emails
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0
+    assert "already" in again.output
+    assert db.session.scalar(select(func.count()).select_from(Park)) == 4
+
+
+def test_production_never_seeds_demo_data(app, db):
+    app.config["DEMO_ALLOWED"] = False
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert db.session.scalar(select(func.count()).select_from(StaffUser)) == 0
+
+
+def test_points_list_json_has_full_qr_urls(app, db, client):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo"])
+    result = runner.invoke(args=["points", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    points = json.loads(result.output)
+    assert len(points) >= 20
+    first = points[0]
+    assert first["park"] == "日坛公园"
+    assert first["url"] == f"https://parks.example.org/q/{first['code']}"
+    # the printed URL is the one that answers
+    assert client.get(f"/q/{first['code']}").status_code == 200
+
+
+def test_points_list_table(app, db):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo"])
+    lines = runner.invoke(args=["points", "list"]).output.strip().splitlines()
+    assert len(lines) >= 20
+    assert lines[0].startswith("日坛公园\t")
+    assert "/q/" in lines[0]

@@ -1,0 +1,138 @@
+"""The visitor's form at /q/<code>: the public contract printed on posters."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models import Feedback, Message
+from tests.conftest import csrf_token
+
+TRACK = re.compile(r"/t/([A-Za-z0-9_\-]+)$")
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def submit(client, code, **fields):
+    data = {"category": "toilets", "body": "北门厕所没有纸了",
+            "csrf_token": csrf_token(client, f"/q/{code}")}
+    data.update(fields)
+    return client.post(f"/q/{code}", data=data)
+
+
+def test_form_names_park_and_spot_in_chinese_by_default(client, point):
+    page = client.get(f"/q/{point.code}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "RT公园" in html
+    assert "北门厕所" in html
+    assert 'lang="zh-CN"' in html
+    assert 'value="toilets"' in html
+    assert 'value="noise"' in html
+
+
+def test_form_in_english_by_accept_language(client, point):
+    html = client.get(f"/q/{point.code}", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(
+        as_text=True)
+    assert "North gate toilet" in html
+    assert 'lang="en"' in html
+
+
+def test_language_link_is_remembered(client, point):
+    client.get(f"/q/{point.code}?lang=en")
+    html = client.get(f"/q/{point.code}").get_data(as_text=True)
+    assert 'lang="en"' in html
+
+
+def test_submission_redirects_to_tracking_page(client, db, point):
+    response = submit(client, point.code, contact="13800138000", rating="4")
+    assert response.status_code == 303
+    match = TRACK.search(response.headers["Location"])
+    assert match
+    case = db.session.scalars(select(Feedback)).one()
+    assert re.fullmatch(r"RT-\d{4}-000001", case.reference)
+    assert case.body == "北门厕所没有纸了"
+    assert case.contact == "13800138000"
+    assert case.rating == 4
+    assert case.status == "new"
+    assert case.point_id == point.id
+    # the token itself is never stored, only its hash
+    assert match.group(1) not in case.token_hash
+    assert len(match.group(1)) >= 22  # >= 128 bits in URL-safe base64
+
+
+def test_tracking_page_shows_reference_status_and_thread(client, db, point):
+    response = submit(client, point.code)
+    page = client.get(response.headers["Location"])
+    html = page.get_data(as_text=True)
+    case = db.session.scalars(select(Feedback)).one()
+    assert page.status_code == 200
+    assert case.reference in html
+    assert "北门厕所没有纸了" in html
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_second_submission_gets_next_reference(client, db, point):
+    submit(client, point.code)
+    submit(client, point.code, body="又没有纸了")
+    references = sorted(db.session.scalars(select(Feedback.reference)))
+    assert [r[-6:] for r in references] == ["000001", "000002"]
+
+
+def test_unknown_code_is_a_friendly_404(client, db):
+    page = client.get("/q/doesnotexist")
+    assert page.status_code == 404
+    assert "二维码" in page.get_data(as_text=True)
+    response = client.post("/q/doesnotexist", data={"category": "toilets", "body": "x"})
+    assert response.status_code in (400, 404)
+    assert count(db, Feedback) == 0
+
+
+def test_inactive_code_is_410(client, db, point):
+    point.active = False
+    db.session.commit()
+    assert client.get(f"/q/{point.code}").status_code == 410
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"body": ""}, "请写几句"),
+        ({"body": "   "}, "请写几句"),
+        ({"body": "x" * 5000}, "4000"),
+        ({"category": ""}, "请选择"),
+        ({"category": "no-such-category"}, ""),
+        ({"contact": "not a contact <script>"}, "电话"),
+        ({"rating": "9"}, ""),
+    ],
+)
+def test_bad_input_shows_the_form_again_and_stores_nothing(client, db, point, fields, message):
+    response = submit(client, point.code, **fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in html
+    assert 'name="body"' in html
+    assert count(db, Feedback) == 0
+    assert count(db, Message) == 0
+
+
+def test_typed_text_is_kept_when_the_form_comes_back(client, point):
+    response = submit(client, point.code, category="", body="长椅坏了")
+    assert "长椅坏了" in response.get_data(as_text=True)
+
+
+def test_missing_csrf_token_is_400_and_stores_nothing(client, db, point):
+    client.get(f"/q/{point.code}")
+    response = client.post(f"/q/{point.code}", data={"category": "toilets", "body": "hi"})
+    assert response.status_code == 400
+    assert count(db, Feedback) == 0
+
+
+def test_wrong_token_is_404(client, point):
+    submit(client, point.code)
+    assert client.get("/t/not-a-real-token-at-all-123456").status_code == 404
