@@ -31,6 +31,11 @@ def _categories(point: Point) -> list[Category]:
     return [c for c in point.park.unit.categories if c.active]
 
 
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    return render_template("visitor/index.html")
+
+
 @bp.route("/q/<code>", methods=["GET", "POST"])
 def feedback_form(code: str) -> ResponseReturnValue:
     point = _point_or_404(code)

@@ -136,3 +136,9 @@ def test_missing_csrf_token_is_400_and_stores_nothing(client, db, point):
 def test_wrong_token_is_404(client, point):
     submit(client, point.code)
     assert client.get("/t/not-a-real-token-at-all-123456").status_code == 404
+
+
+def test_home_page_explains_the_mailbox(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "扫描" in page.get_data(as_text=True)
