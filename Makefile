@@ -20,7 +20,7 @@ test: setup-test lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: setup-test
-	$(BIN)/ruff check app tests bench wsgi.py migrations/env.py
+	$(BIN)/ruff check .
 
 typecheck: setup-test
 	$(BIN)/mypy
