@@ -16,7 +16,7 @@ run: setup db demo
 	$(BIN)/gunicorn --worker-class gevent --workers 1 --bind $(HOST):$(PORT) \
 	    --access-logfile - wsgi:app
 
-test: setup-test lint
+test: setup-test lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: setup-test

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.org import Category, Park, Point, Unit
 from app.models.people import StaffUser
 from app.models.types import BigId, UTCDateTime, utcnow
@@ -52,7 +52,7 @@ class Source(StrEnum):
     API = "api"
 
 
-class Feedback(db.Model):
+class Feedback(Model):
     """A case: what a visitor reported at a spot, and everything done about it."""
 
     __tablename__ = "feedback"
@@ -102,7 +102,7 @@ class Feedback(db.Model):
         return f"<Feedback {self.reference} {self.status}>"
 
 
-class Message(db.Model):
+class Message(Model):
     """One entry in a case's thread."""
 
     __tablename__ = "messages"
@@ -127,7 +127,7 @@ class Message(db.Model):
         return f"<Message {self.id} {self.kind}>"
 
 
-class ReferenceCounter(db.Model):
+class ReferenceCounter(Model):
     """The last reference number given per unit and year (RT-2026-000123)."""
 
     __tablename__ = "reference_counters"

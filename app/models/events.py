@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import BigId, UTCDateTime, utcnow
 
 
-class Event(db.Model):
+class Event(Model):
     """One thing that happened; ids increase in commit order (see services.events)."""
 
     __tablename__ = "events"

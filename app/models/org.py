@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.models.people import Membership
 
 
-class Unit(db.Model):
+class Unit(Model):
     """A management office (e.g. the Ritan Park office); owns parks, staff and settings."""
 
     __tablename__ = "units"
@@ -39,7 +39,7 @@ class Unit(db.Model):
         return f"<Unit {self.code} {self.name_en or self.name_zh}>"
 
 
-class Park(db.Model):
+class Park(Model):
     __tablename__ = "parks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +58,7 @@ class Park(db.Model):
         return f"<Park {self.id} {self.name_en or self.name_zh}>"
 
 
-class Point(db.Model):
+class Point(Model):
     """A spot in a park with its own QR code."""
 
     __tablename__ = "points"
@@ -83,7 +83,7 @@ class Point(db.Model):
         return f"<Point {self.code} {self.name_en or self.name_zh}>"
 
 
-class Category(db.Model):
+class Category(Model):
     """What a message is about, who answers it and how fast."""
 
     __tablename__ = "categories"

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.org import Unit
 from app.models.types import UTCDateTime, utcnow
 
@@ -21,7 +21,7 @@ def _new_session_nonce() -> str:
     return secrets.token_hex(16)
 
 
-class StaffUser(UserMixin, db.Model):
+class StaffUser(UserMixin, Model):
     """A person who logs in: park staff (through memberships) or bureau staff."""
 
     __tablename__ = "staff_users"
@@ -43,7 +43,7 @@ class StaffUser(UserMixin, db.Model):
     )
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def get_id(self) -> str:
@@ -63,7 +63,7 @@ class StaffUser(UserMixin, db.Model):
         return f"<StaffUser {self.email}>"
 
 
-class Membership(db.Model):
+class Membership(Model):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("user_id", "unit_id", "role"),)
 

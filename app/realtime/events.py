@@ -64,7 +64,7 @@ def send_catch_up(user: StaffUser, park_ids: list[int], since: int) -> None:
 def staff_connect(auth: Any = None) -> None:
     if not current_user.is_authenticated:
         raise ConnectionRefusedError("login required")
-    user: StaffUser = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: StaffUser = current_user._get_current_object()
     park_ids = visible_park_ids(user)
     if not park_ids and not user.unit_ids:
         raise ConnectionRefusedError("no park to watch")

@@ -21,7 +21,7 @@ def staff_required(view: View) -> View:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
             return redirect(url_for("staff.login", next=request.full_path))
-        user = cast(StaffUser, current_user._get_current_object())  # type: ignore[attr-defined]
+        user = cast(StaffUser, current_user._get_current_object())
         if not user.unit_ids:
             abort(403)
         return view(user, *args, **kwargs)
