@@ -13,8 +13,7 @@ VENDOR := app/static/vendor
 
 run: setup db demo
 	@echo "Park Mailbox on http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/staff/)"
-	$(BIN)/gunicorn --worker-class gevent --workers 1 --bind $(HOST):$(PORT) \
-	    --access-logfile - wsgi:app
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config deploy/gunicorn.conf.py wsgi:app
 
 test: setup-test lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -104,11 +104,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
     from app.staff import bp as staff_bp
     from app.visitor import bp as visitor_bp
 
     app.register_blueprint(visitor_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(admin_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

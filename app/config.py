@@ -67,6 +67,8 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     FEEDBACK_MAX_CHARS = 4000
     DEMO_ALLOWED = True
+    # the server process runs the periodic jobs (SLA timers, auto-close...) in the background
+    RUN_JOBS = os.environ.get("RUN_JOBS", "1") == "1"
 
     @classmethod
     def finalize(cls, settings: dict[str, Any]) -> None:
@@ -85,6 +87,7 @@ class TestingConfig(Config):
     SOCKETIO_MESSAGE_QUEUE = None
     RATELIMIT_STORAGE_URI = "memory://"
     SESSION_COOKIE_SECURE = False
+    RUN_JOBS = False
 
 
 class ProductionConfig(Config):

@@ -10,22 +10,28 @@ from app.models.cases import (
     Status,
 )
 from app.models.events import Event
+from app.models.ops import AuditLog, JobLease
 from app.models.org import Category, Park, Point, Unit
 from app.models.people import BUREAU_ROLES, ROLES, Membership, StaffUser
+from app.models.settings import ReplyTemplate, RoutingRule
 
 __all__ = [
     "BUREAU_ROLES",
     "OPEN_STATUSES",
+    "AuditLog",
     "ROLES",
     "Category",
     "Event",
     "Feedback",
+    "JobLease",
     "Membership",
     "Message",
     "MessageKind",
     "Park",
     "Point",
     "ReferenceCounter",
+    "ReplyTemplate",
+    "RoutingRule",
     "Source",
     "StaffUser",
     "Status",

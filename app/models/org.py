@@ -27,6 +27,14 @@ class Unit(Model):
     name_en: Mapped[str] = mapped_column(String(120), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # a resolved case closes by itself this many days later unless the visitor says "not fixed"
+    autoclose_days: Mapped[int] = mapped_column(Integer, default=7)
+    # a new message about the same spot and category within this window joins the open case
+    me_too_window_hours: Mapped[int] = mapped_column(Integer, default=24)
+    # working hours in the unit's time zone ("HH:MM"), and working days as ISO weekday digits
+    work_start: Mapped[str] = mapped_column(String(5), default="08:00")
+    work_end: Mapped[str] = mapped_column(String(5), default="18:00")
+    work_days: Mapped[str] = mapped_column(String(7), default="1234567")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     parks: Mapped[list[Park]] = relationship(back_populates="unit", order_by="Park.id")
