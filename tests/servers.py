@@ -1,0 +1,105 @@
+"""Real server processes for tests: gunicorn with the deploy config, on a free loopback port.
+
+Used wherever a test needs what users have: a browser against a served page, two server
+processes sharing PostgreSQL and Redis, a crash with `kill -9`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+FLASK = Path(sys.executable).parent / "flask"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Kill the whole process group (gunicorn master and worker)."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            self.process.wait(timeout=20)
+
+
+def server_env(database_url: str, instance: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_"))}
+    env.update({
+        "APP_ENV": "development",
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "server-test-secret-key-0123456789abcdef",
+        "RUN_JOBS": "0",
+    })
+    env.update(extra)
+    return env
+
+
+def prepare_database(env: dict[str, str], demo: bool = True) -> None:
+    """`flask db upgrade` (and `flask demo`) as a deployment would run them."""
+    for command in (["db", "upgrade"], ["demo"]) if demo else (["db", "upgrade"],):
+        subprocess.run([str(FLASK), "--app", "wsgi", *command], cwd=ROOT, env=env, check=True,
+                       capture_output=True, timeout=120)
+
+
+def start_server(env: dict[str, str], log_path: Path, port: int | None = None,
+                 timeout: float = 30.0) -> Server:
+    port = port or free_port()
+    env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
+    with log_path.open("ab") as log_file:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [str(GUNICORN), "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(process=process, port=port, log_path=log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
+        try:
+            if requests.get(f"{server.url}/healthz", timeout=1).status_code == 200:
+                return server
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"server did not answer within {timeout}s:\n{server.log()}")
+
+
+@contextmanager
+def running_server(env: dict[str, str], log_path: Path, port: int | None = None
+                   ) -> Iterator[Server]:
+    server = start_server(env, log_path, port)
+    try:
+        yield server
+    finally:
+        server.kill(signal.SIGTERM)

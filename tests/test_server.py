@@ -1,0 +1,43 @@
+"""The production server stack (gunicorn + gevent + Socket.IO) serves the whole loop."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import requests
+import socketio
+
+from tests.servers import FLASK, ROOT, prepare_database, running_server, server_env
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def test_served_app_delivers_a_new_case_to_a_real_socket_client(tmp_path):
+    env = server_env(f"sqlite:///{tmp_path / 'live.db'}", tmp_path / "instance")
+    prepare_database(env)
+    points = json.loads(subprocess.run(
+        [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
+        check=True, capture_output=True, timeout=60).stdout)
+    with running_server(env, tmp_path / "server.log") as server:
+        staff = requests.Session()
+        token = CSRF.search(staff.get(f"{server.url}/staff/login").text).group(1)
+        staff.post(f"{server.url}/staff/login", data={
+            "email": "director@ritan.demo", "password": "demo12345", "csrf_token": token})
+        client = socketio.SimpleClient()
+        client.connect(server.url, namespace="/staff", transports=["websocket"],
+                       headers={"Cookie": f"session={staff.cookies['session']}"})
+        try:
+            visitor = requests.Session()
+            form_url = f"{server.url}/q/{points[0]['code']}"
+            token = CSRF.search(visitor.get(form_url).text).group(1)
+            response = visitor.post(form_url, allow_redirects=False, data={
+                "category": "noise", "body": "广场舞音响太响", "csrf_token": token})
+            assert response.status_code == 303
+            name, payload = client.receive(timeout=5)
+            assert name == "feedback.created"
+            assert payload["excerpt"] == "广场舞音响太响"
+            assert payload["point_name"] == points[0]["name"]
+        finally:
+            client.disconnect()
