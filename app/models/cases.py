@@ -59,6 +59,8 @@ class Feedback(Model):
     __table_args__ = (
         CheckConstraint(f"status IN ({STATUS_VALUES})", name="status"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
+        CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5",
+                        name="satisfaction"),
         Index("ix_feedback_unit_status_created", "unit_id", "status", "created_at"),
     )
 
@@ -76,14 +78,25 @@ class Feedback(Model):
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW.value)
     source: Mapped[str] = mapped_column(String(16), default=Source.QR.value)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # the role that answers it (routing rules at submission time); its members see it as theirs
+    responsible_role: Mapped[str | None] = mapped_column(String(20))
     me_too_count: Mapped[int] = mapped_column(Integer, default=0)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # the visitor's rating of the answer (1-5), distinct from `rating` of the spot
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # time limits of the category, counted in the unit's working hours (set at submission)
+    claim_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     unit: Mapped[Unit] = relationship()
     park: Mapped[Park] = relationship()

@@ -18,6 +18,7 @@ from app.realtime.publish import record_event
 from app.security import hash_token, new_tracking_token
 from app.services import DomainError, NotFound
 from app.services.references import next_reference
+from app.services.routing import responsible_role
 from app.services.workflow import apply_status, can_move
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def case_summary(case: Feedback) -> dict[str, Any]:
         "category_name": case.category.name_zh,
         "category_name_en": case.category.name_en,
         "category_icon": case.category.icon,
-        "role": case.category.role,
+        "role": case.responsible_role or case.category.role,
         "urgent": case.category.urgent,
         "excerpt": excerpt(case.body),
         "me_too_count": case.me_too_count,
@@ -109,6 +110,7 @@ def submit_feedback(
             contact=(contact or "").strip() or None,
             language=language,
             status=Status.NEW.value,
+            responsible_role=responsible_role(category, point.park_id, point.id),
             created_at=now,
             updated_at=now,
         )
