@@ -88,6 +88,9 @@ def _init_extensions(app: Flask) -> None:
         return user
 
     install_session_hooks()
+    from app.services.notifications import install_notification_hooks
+
+    install_notification_hooks()  # importing it also registers the `notify.send` job
     # Handlers must be collected before init_app: Flask-SocketIO registers them on each
     # new server from its list, and a handler decorated after a server exists skips it.
     from app.realtime import events as _socket_handlers  # noqa: F401

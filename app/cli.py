@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi demo`, `flask --app wsgi points list`."""
+"""Command-line tools: `flask --app wsgi demo`, `flask --app wsgi points list`, `notify send`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.cli_notify import register_notify
 from app.extensions import db
 from app.models import Park, Point
 
@@ -18,6 +19,8 @@ def qr_url(point: Point) -> str:
 
 
 def register(app: Flask) -> None:
+    register_notify(app)
+
     @app.cli.command("demo")
     def demo() -> None:
         """Load the demo data (Ritan Park office, four parks, demo logins) once."""

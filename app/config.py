@@ -67,6 +67,17 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     FEEDBACK_MAX_CHARS = 4000
     DEMO_ALLOWED = True
+    # Visitor notifications. Without SMTP_HOST, e-mails are written to the log only.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_FROM = os.environ.get("SMTP_FROM", "")
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "1") == "1"
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "15"))
+    # "module:Class" of the SMS sender; the default writes to the sms_outbox table and the log
+    SMS_SENDER = os.environ.get("SMS_SENDER", "app.services.sms:OutboxSmsSender")
+    NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "10"))
     # the server process runs the periodic jobs (SLA timers, auto-close...) in the background
     RUN_JOBS = os.environ.get("RUN_JOBS", "1") == "1"
 
@@ -88,6 +99,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SESSION_COOKIE_SECURE = False
     RUN_JOBS = False
+    SMTP_HOST = ""  # tests start their own SMTP server and pass its address
 
 
 class ProductionConfig(Config):

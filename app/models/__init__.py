@@ -10,6 +10,7 @@ from app.models.cases import (
     Status,
 )
 from app.models.events import Event
+from app.models.notifications import Channel, DeliveryState, Notification, SmsMessage
 from app.models.ops import AuditLog, JobLease
 from app.models.org import Category, Park, Point, Unit
 from app.models.people import BUREAU_ROLES, ROLES, Membership, StaffUser
@@ -21,17 +22,21 @@ __all__ = [
     "AuditLog",
     "ROLES",
     "Category",
+    "Channel",
+    "DeliveryState",
     "Event",
     "Feedback",
     "JobLease",
     "Membership",
     "Message",
     "MessageKind",
+    "Notification",
     "Park",
     "Point",
     "ReferenceCounter",
     "ReplyTemplate",
     "RoutingRule",
+    "SmsMessage",
     "Source",
     "StaffUser",
     "Status",

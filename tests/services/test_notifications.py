@@ -1,0 +1,255 @@
+"""Visitors who left an address hear about every public reply and status change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.database import write_transaction
+from app.models import (
+    DeliveryState,
+    Feedback,
+    Message,
+    MessageKind,
+    Notification,
+    SmsMessage,
+    Status,
+)
+from app.models.types import utcnow
+from app.services import jobs
+from app.services.feedback import reply_to_visitor
+from app.services.notifications import (
+    DeliveryReport,
+    contact_target,
+    deliver_notification,
+    retry_delay,
+    send_due_notifications,
+)
+from tests.conftest import make_feedback
+from tests.servers import free_port
+from tests.smtp import smtp_server
+
+
+@pytest.fixture
+def mail(app):
+    with smtp_server() as (controller, handler):
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port,
+                          SMTP_STARTTLS=False, SMTP_FROM="Park Mailbox <mailbox@parks.test>")
+        yield handler
+
+
+def notifications(db):
+    return db.session.scalars(select(Notification).order_by(Notification.id)).all()
+
+
+def reply(staff, receipt, body="已经补充了厕纸", status=None):
+    return reply_to_visitor(user=staff, case_id=receipt.case.id, body=body, new_status=status)
+
+
+def test_a_reply_queues_one_notification_with_the_reply(db, point, staff):
+    receipt = make_feedback(point, contact="visitor@example.org")
+    message = reply(staff, receipt)
+    [notification] = notifications(db)
+    assert notification.message_id == message.id
+    assert notification.channel == "email"
+    assert notification.recipient == "visitor@example.org"
+    # the first reply also acknowledged the case: one e-mail tells both
+    assert notification.status_to == Status.ACKNOWLEDGED.value
+    assert notification.state == DeliveryState.PENDING.value
+
+
+def test_the_notification_commits_or_rolls_back_with_the_reply(db, point, staff):
+    receipt = make_feedback(point, contact="visitor@example.org")
+    seen_inside = []
+
+    def failing_reply():
+        with write_transaction() as session:
+            case = session.get(Feedback, receipt.case.id)
+            case.messages.append(Message(kind=MessageKind.REPLY.value, body="draft",
+                                         author_id=staff.id))
+            session.flush()
+            seen_inside.extend(notifications(db))
+            raise RuntimeError("the reply fails after the flush")
+
+    with pytest.raises(RuntimeError):
+        failing_reply()
+    assert len(seen_inside) == 1  # written in the same transaction...
+    assert notifications(db) == []  # ...and gone with it
+
+
+@pytest.mark.parametrize("contact", [None, "", "no contact please"])
+def test_no_usable_contact_no_notification(db, point, staff, contact):
+    reply(staff, make_feedback(point, contact=contact))
+    assert notifications(db) == []
+
+
+def test_internal_notes_and_visitor_messages_notify_nobody(db, point, staff):
+    receipt = make_feedback(point, contact="visitor@example.org")
+    with write_transaction() as session:
+        case = session.get(Feedback, receipt.case.id)
+        case.messages.append(Message(kind=MessageKind.NOTE.value, body="internal",
+                                     author_id=staff.id))
+    with write_transaction() as session:
+        case = session.get(Feedback, receipt.case.id)
+        # the visitor's own "not fixed": a follow-up and a status change in one go
+        case.messages.append(Message(kind=MessageKind.VISITOR.value, body="still dirty"))
+        case.messages.append(Message(kind=MessageKind.STATUS.value, status_from="resolved",
+                                     status_to="in_progress"))
+    assert notifications(db) == []
+
+
+def test_a_status_change_alone_is_notified(db, point, staff, mail):
+    receipt = make_feedback(point, contact="visitor@example.org", language="en")
+    with write_transaction() as session:
+        case = session.get(Feedback, receipt.case.id)
+        case.messages.append(Message(kind=MessageKind.STATUS.value, author_id=staff.id,
+                                     status_from="new", status_to="resolved"))
+    assert send_due_notifications().sent == 1
+    [email] = mail.messages
+    assert email["Subject"] == f"[{receipt.case.reference}] Your message is now: Resolved"
+    assert "Status of your message: Resolved" in email.get_content()
+
+
+def test_email_is_delivered_over_smtp_in_chinese(db, point, staff, mail):
+    receipt = make_feedback(point, contact="visitor@example.org")
+    reply(staff, receipt, body="已经补充了厕纸，谢谢您的反馈")
+    report = send_due_notifications()
+    assert (report.sent, report.retrying, report.failed) == (1, 0, 0)
+    [email] = mail.messages
+    reference = receipt.case.reference
+    assert email["To"] == "visitor@example.org"
+    assert email["From"] == "Park Mailbox <mailbox@parks.test>"
+    assert email["Subject"] == f"[{reference}] 园方已回复您的留言"
+    body = email.get_content()
+    assert "已经补充了厕纸，谢谢您的反馈" in body
+    assert "北门厕所" in body
+    assert receipt.token not in body  # the private link is never mailed
+    [notification] = notifications(db)
+    assert notification.state == DeliveryState.SENT.value
+    assert notification.sent_at is not None
+
+
+def test_email_is_in_english_for_an_english_case(db, point, staff, mail):
+    receipt = make_feedback(point, contact="visitor@example.org", language="en")
+    reply(staff, receipt, body="We refilled the paper.", status="resolved")
+    send_due_notifications()
+    [email] = mail.messages
+    assert email["Subject"] == f"[{receipt.case.reference}] The park answered your message"
+    body = email.get_content()
+    assert "We refilled the paper." in body
+    assert "Status of your message: Resolved" in body
+    assert "North gate toilet" in body
+
+
+def test_a_refusing_server_is_retried_with_backoff_until_it_accepts(db, point, staff, mail):
+    receipt = make_feedback(point, contact="visitor@example.org")
+    reply(staff, receipt)
+    mail.refuse = 2
+    start = utcnow()
+    assert send_due_notifications(start).retrying == 1
+    [notification] = notifications(db)
+    assert notification.attempts == 1
+    assert "451" in notification.last_error
+    assert notification.next_attempt_at == start + retry_delay(1)
+    # not due yet: nothing is tried
+    assert send_due_notifications(start + timedelta(seconds=30)) == DeliveryReport()
+    second = start + retry_delay(1)
+    assert send_due_notifications(second).retrying == 1
+    db.session.expire_all()
+    assert notifications(db)[0].next_attempt_at == second + retry_delay(2)
+    assert retry_delay(2) == 2 * retry_delay(1)
+    assert send_due_notifications(second + retry_delay(2)).sent == 1
+    assert len(mail.messages) == 1
+    # the case and the reply were never in question
+    case = db.session.get(Feedback, receipt.case.id)
+    assert [m.kind for m in case.messages] == ["visitor", "reply", "status"]
+
+
+def test_a_server_that_is_down_is_retried(app, db, point, staff):
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_STARTTLS=False)
+    reply(staff, make_feedback(point, contact="visitor@example.org"))
+    start = utcnow()
+    assert send_due_notifications(start).retrying == 1
+    [notification] = notifications(db)
+    assert "ConnectionRefusedError" in notification.last_error
+    with smtp_server() as (controller, handler):
+        app.config["SMTP_PORT"] = controller.port
+        assert send_due_notifications(start + retry_delay(1)).sent == 1
+    assert len(handler.messages) == 1
+
+
+def test_after_the_last_attempt_it_is_kept_as_failed_and_can_be_retried(app, db, point, staff,
+                                                                         mail):
+    app.config["NOTIFY_MAX_ATTEMPTS"] = 2
+    reply(staff, make_feedback(point, contact="visitor@example.org"))
+    mail.refuse = 2
+    now = utcnow()
+    send_due_notifications(now)
+    assert send_due_notifications(now + retry_delay(1)).failed == 1
+    db.session.expire_all()
+    [notification] = notifications(db)
+    assert notification.state == DeliveryState.FAILED.value
+    result = app.test_cli_runner().invoke(args=["notify", "send", "--retry-failed"])
+    assert result.exit_code == 0, result.output
+    assert "1 failed notifications queued again" in result.output
+    assert "sent 1" in result.output
+    assert len(mail.messages) == 1
+
+
+def test_a_phone_number_goes_to_the_sms_outbox(db, point, staff, caplog):
+    receipt = make_feedback(point, contact="+86 138-0013-8000")
+    reply(staff, receipt, body="已处理")
+    with caplog.at_level("INFO", logger="app.services.sms"):
+        assert send_due_notifications().sent == 1
+    [sms] = db.session.scalars(select(SmsMessage)).all()
+    assert sms.phone == "+8613800138000"
+    assert receipt.case.reference in sms.body
+    assert "已处理" in sms.body
+    assert "8000" in caplog.text
+    assert "13800138000" not in caplog.text  # the log masks the number
+
+
+class RefusingSmsSender:
+    def send(self, phone, text, notification_id):
+        raise ConnectionError("gateway down")
+
+
+def test_the_sms_sender_is_pluggable(app, db, point, staff):
+    app.config["SMS_SENDER"] = f"{__name__}:RefusingSmsSender"
+    reply(staff, make_feedback(point, contact="13800138000"))
+    assert send_due_notifications().retrying == 1
+    assert "gateway down" in notifications(db)[0].last_error
+
+
+def test_the_periodic_job_and_the_cli_deliver(app, db, point, staff, mail):
+    reply(staff, make_feedback(point, contact="a@example.org"))
+    assert "notify.send" in jobs.run_due_jobs(utcnow())
+    reply(staff, make_feedback(point, contact="b@example.org"))
+    result = app.test_cli_runner().invoke(args=["notify", "send"])
+    assert result.exit_code == 0, result.output
+    assert "sent 1, to retry 0, failed 0" in result.output
+    assert sorted(m["To"] for m in mail.messages) == ["a@example.org", "b@example.org"]
+
+
+def test_a_notification_is_sent_once_when_two_senders_race(db, point, staff, mail):
+    reply(staff, make_feedback(point, contact="visitor@example.org"))
+    [notification] = notifications(db)
+    now = utcnow()
+    assert deliver_notification(notification.id, now) == DeliveryState.SENT.value
+    assert deliver_notification(notification.id, now) is None
+    assert len(mail.messages) == 1
+
+
+@pytest.mark.parametrize(("contact", "expected"), [
+    ("visitor@example.org", ("email", "visitor@example.org")),
+    (" 138 0013 8000 ", ("sms", "13800138000")),
+    ("+86 (10) 8561-6301", ("sms", "+861085616301")),
+    ("call me", None),
+    ("12345", None),
+    ("a@b", None),
+])
+def test_contact_target(contact, expected):
+    target = contact_target(contact)
+    assert (None if target is None else (target[0].value, target[1])) == expected
