@@ -16,6 +16,7 @@ from app.config import INSTANCE_DIR, ROOT_DIR, Config, config_from_env
 from app.database import configure_engine
 from app.extensions import babel, csrf, db, limiter, login, migrate, socketio
 from app.i18n import current_language, remember_language, select_locale
+from app.security import add_security_headers
 
 __version__ = "0.1.0"
 ROOT = ROOT_DIR
@@ -51,9 +52,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return remember_language(response)
+        return remember_language(add_security_headers(response))
 
     return app
 
@@ -75,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
 
     from app.models import StaffUser
     from app.realtime.publish import install_session_hooks
+    from app.services.photos import install_photo_hooks
 
     @login.user_loader
     def _load_user(user_id: str) -> StaffUser | None:
@@ -91,6 +91,7 @@ def _init_extensions(app: Flask) -> None:
     from app.services.notifications import install_notification_hooks
 
     install_notification_hooks()  # importing it also registers the `notify.send` job
+    install_photo_hooks()
     # Handlers must be collected before init_app: Flask-SocketIO registers them on each
     # new server from its list, and a handler decorated after a server exists skips it.
     from app.realtime import events as _socket_handlers  # noqa: F401

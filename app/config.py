@@ -64,7 +64,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
+    # a whole submission with its (up to 3) photos; past this: 413 before anything is read
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    PHOTO_DIR = os.environ.get("PHOTO_DIR") or str(INSTANCE_DIR / "photos")
     FEEDBACK_MAX_CHARS = 4000
     DEMO_ALLOWED = True
     # Visitor notifications. Without SMTP_HOST, e-mails are written to the log only.

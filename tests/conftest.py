@@ -53,7 +53,7 @@ def isolated(function: Any, *args: Any, **kwargs: Any) -> Any:
 @pytest.fixture
 def app(tmp_path: Any) -> Iterator[Flask]:
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path),
-                     BASE_URL="https://parks.example.org")
+                     BASE_URL="https://parks.example.org", PHOTO_DIR=str(tmp_path / "photos"))
     app.test_client_class = IsolatedClient
     with app.app_context():
         _db.drop_all()

@@ -14,6 +14,7 @@ from app.models.notifications import Channel, DeliveryState, Notification, SmsMe
 from app.models.ops import AuditLog, JobLease
 from app.models.org import Category, Park, Point, Unit
 from app.models.people import BUREAU_ROLES, ROLES, Membership, StaffUser
+from app.models.protection import ClientBlock, Photo
 from app.models.settings import ReplyTemplate, RoutingRule
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Category",
     "Channel",
     "DeliveryState",
+    "ClientBlock",
     "Event",
     "Feedback",
     "JobLease",
@@ -32,6 +34,7 @@ __all__ = [
     "MessageKind",
     "Notification",
     "Park",
+    "Photo",
     "Point",
     "ReferenceCounter",
     "ReplyTemplate",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import Model
 from app.models.org import Category, Park, Point, Unit
 from app.models.people import StaffUser
+from app.models.protection import Photo
 from app.models.types import BigId, UTCDateTime, utcnow
 
 
@@ -74,6 +75,8 @@ class Feedback(Model):
     body: Mapped[str] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     contact: Mapped[str | None] = mapped_column(String(254))
+    # keyed hash of the submitting client (app.security.client_key), never its address
+    client_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW.value)
     source: Mapped[str] = mapped_column(String(16), default=Source.QR.value)
@@ -106,6 +109,8 @@ class Feedback(Model):
     messages: Mapped[list[Message]] = relationship(
         back_populates="feedback", order_by="Message.id", cascade="all, delete-orphan"
     )
+    photos: Mapped[list[Photo]] = relationship(order_by="Photo.id",
+                                               cascade="all, delete-orphan")
 
     @property
     def is_open(self) -> bool:

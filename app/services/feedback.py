@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from app.models.types import utcnow
 from app.realtime.publish import record_event
 from app.security import hash_token, new_tracking_token
 from app.services import DomainError, NotFound
+from app.services.photos import PreparedPhoto, add_photos
 from app.services.references import next_reference
 from app.services.routing import responsible_role
 from app.services.workflow import apply_status, can_move
@@ -58,6 +60,7 @@ def case_summary(case: Feedback) -> dict[str, Any]:
         "urgent": case.category.urgent,
         "excerpt": excerpt(case.body),
         "me_too_count": case.me_too_count,
+        "photo_count": len(case.photos),
         "created_at": case.created_at.isoformat(),
     }
 
@@ -79,8 +82,10 @@ def submit_feedback(
     contact: str | None = None,
     rating: int | None = None,
     language: str = "zh_CN",
+    photos: Sequence[PreparedPhoto] = (),
+    client_hash: str | None = None,
 ) -> Receipt:
-    """Store a visitor's message as a new case and tell the park's staff after commit."""
+    """Store a visitor's message (and photos) as a new case; tell the staff after commit."""
     body = validate_body(body)
     if rating is not None and not 1 <= rating <= 5:
         raise DomainError(_("A rating is a number from 1 to 5."))
@@ -108,6 +113,7 @@ def submit_feedback(
             body=body,
             rating=rating,
             contact=(contact or "").strip() or None,
+            client_hash=client_hash,
             language=language,
             status=Status.NEW.value,
             responsible_role=responsible_role(category, point.park_id, point.id),
@@ -117,6 +123,8 @@ def submit_feedback(
         case.messages.append(Message(kind=MessageKind.VISITOR.value, body=body, created_at=now))
         session.add(case)
         session.flush()
+        if photos:
+            add_photos(session, case, photos)
         record_event(
             "feedback.created",
             unit_id=unit.id,

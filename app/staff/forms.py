@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, TextAreaField
+from wtforms import EmailField, MultipleFileField, PasswordField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.services.feedback import MAX_BODY
@@ -26,3 +26,7 @@ class ReplyForm(FlaskForm):
     # optional: a client that leaves it out keeps the status (a new case is acknowledged)
     status = SelectField(_l("Status after the reply"), choices=[], validate_choice=True,
                          validators=[Optional()])
+
+
+class PhotoForm(FlaskForm):
+    photos = MultipleFileField(_l("Add photos (up to 3 per case)"))

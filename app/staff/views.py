@@ -17,14 +17,16 @@ from wtforms.fields.choices import SelectChoice
 from app.extensions import db
 from app.models import Event, StaffUser, Status
 from app.realtime import NAMESPACE
+from app.security import send_photo, uploaded_files
 from app.services import DomainError, NotFound
 from app.services.accounts import authenticate, log_out_everywhere
 from app.services.demo import USERS as DEMO_USERS
 from app.services.demo import demo_loaded
 from app.services.feedback import get_case_for_staff, reply_to_visitor, visible_cases_query
+from app.services.photos import add_staff_photos, find_photo_of_case, photo_path, prepare_photos
 from app.services.workflow import STATUS_LABELS, TRANSITIONS
 from app.staff.decorators import staff_required
-from app.staff.forms import LoginForm, ReplyForm
+from app.staff.forms import LoginForm, PhotoForm, ReplyForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -118,7 +120,8 @@ def case_detail(user: StaffUser, case_id: int) -> ResponseReturnValue:
         case = get_case_for_staff(user, case_id)
     except NotFound:
         abort(404)
-    return render_template("staff/case.html", case=case, form=_reply_form(case.status), **live)
+    return render_template("staff/case.html", case=case, form=_reply_form(case.status),
+                           photo_form=PhotoForm(), **live)
 
 
 @bp.post("/cases/<int:case_id>/reply")
@@ -140,4 +143,38 @@ def reply(user: StaffUser, case_id: int) -> ResponseReturnValue:
         else:
             flash(_("Reply sent; the visitor can see it now."), "success")
             return redirect(url_for("staff.case_detail", case_id=case_id), code=303)
-    return render_template("staff/case.html", case=case, form=form, **_live_context()), 400
+    return render_template("staff/case.html", case=case, form=form, photo_form=PhotoForm(),
+                           **_live_context()), 400
+
+
+@bp.get("/cases/<int:case_id>/photos/<int:photo_id>")
+@staff_required
+def case_photo(user: StaffUser, case_id: int, photo_id: int) -> ResponseReturnValue:
+    try:
+        photo = find_photo_of_case(get_case_for_staff(user, case_id), photo_id)
+    except NotFound:
+        abort(404)
+    return send_photo(photo_path(photo), photo.id)
+
+
+@bp.post("/cases/<int:case_id>/photos")
+@staff_required
+def add_photo(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    try:
+        case = get_case_for_staff(user, case_id)
+    except NotFound:
+        abort(404)
+    form = PhotoForm()
+    if form.validate_on_submit():
+        try:
+            add_staff_photos(user=user, case_id=case_id,
+                             photos=prepare_photos(uploaded_files("photos")))
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            form.photos.errors = [*form.photos.errors, str(error)]
+        else:
+            flash(_("Photo added."), "success")
+            return redirect(url_for("staff.case_detail", case_id=case_id), code=303)
+    return render_template("staff/case.html", case=case, form=_reply_form(case.status),
+                           photo_form=form, **_live_context()), 400

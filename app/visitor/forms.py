@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import MultipleFileField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -46,3 +46,4 @@ class FeedbackForm(FlaskForm):
         validators=[Optional()],
         validate_choice=True,
     )
+    photos = MultipleFileField(_l("Photos (optional, up to 3)"))

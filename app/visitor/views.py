@@ -10,8 +10,10 @@ from wtforms.fields.choices import SelectChoice
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Category, MessageKind, Point
+from app.security import client_key, send_photo, uploaded_files
 from app.services import DomainError, NotFound
 from app.services.feedback import find_case_by_token, submit_feedback
+from app.services.photos import PhotoError, find_photo_of_case, photo_path, prepare_photos
 from app.services.workflow import STATUS_LABELS
 from app.visitor.forms import FeedbackForm
 
@@ -47,6 +49,7 @@ def feedback_form(code: str) -> ResponseReturnValue:
     if form.is_submitted():
         if form.validate():
             try:
+                photos = prepare_photos(uploaded_files("photos"))
                 receipt = submit_feedback(
                     point_id=point.id,
                     category_code=form.category.data,
@@ -54,9 +57,13 @@ def feedback_form(code: str) -> ResponseReturnValue:
                     contact=form.contact.data,
                     rating=int(form.rating.data) if form.rating.data else None,
                     language=locale,
+                    photos=photos,
+                    client_hash=client_key(),
                 )
             except NotFound:
                 abort(410)
+            except PhotoError as error:
+                form.photos.errors = [*form.photos.errors, str(error)]
             except DomainError as error:
                 form.body.errors = [*form.body.errors, str(error)]
             else:
@@ -77,6 +84,7 @@ def track(token: str) -> ResponseReturnValue:
     response = make_response(render_template(
         "visitor/track.html",
         case=case,
+        token=token,
         thread=thread,
         status_label=STATUS_LABELS,
         locale=current_language(),
@@ -85,3 +93,13 @@ def track(token: str) -> ResponseReturnValue:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@bp.get("/t/<token>/photos/<int:photo_id>")
+def track_photo(token: str, photo_id: int) -> ResponseReturnValue:
+    try:
+        case = find_case_by_token(token)
+        photo = find_photo_of_case(case, photo_id)
+    except NotFound:
+        abort(404)
+    return send_photo(photo_path(photo), photo.id)

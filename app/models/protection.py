@@ -1,0 +1,50 @@
+"""Protection records: photos attached to cases and blocked anonymous clients."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import Model
+from app.models.types import BigId, UTCDateTime, utcnow
+
+
+class Photo(Model):
+    """A photo of a case, stored re-encoded (no metadata) under a random name."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    # random file name under PHOTO_DIR; never derived from what the uploader sent
+    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
+    checksum: Mapped[str] = mapped_column(String(64))  # sha256 of the stored bytes
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    # None: the visitor sent it; otherwise the staff member who added it
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Photo {self.id} case={self.feedback_id} {self.width}x{self.height}>"
+
+
+class ClientBlock(Model):
+    """A director's block on an anonymous client (by its hash) for a period, per unit."""
+
+    __tablename__ = "client_blocks"
+    __table_args__ = (Index("ix_client_blocks_unit_client", "unit_id", "client_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    client_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ClientBlock unit={self.unit_id} {self.client_hash[:8]} until {self.expires_at}>"

@@ -1,0 +1,205 @@
+"""Photos on the visitor form, on the tracking page and on the staff case page."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.models import Feedback, Photo
+from tests.conftest import csrf_token, log_in, make_feedback, make_staff
+from tests.images import NOT_IMAGES, jpeg_with_gps_rotated, png, png_header_only
+
+IMG = re.compile(r'<img src="([^"]+)"')
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def stored_files(app) -> list[str]:
+    folder = Path(app.config["PHOTO_DIR"])
+    return sorted(os.listdir(folder)) if folder.exists() else []
+
+
+def temp_files() -> set[str]:
+    return set(os.listdir(tempfile.gettempdir()))
+
+
+def submit(client, code, photos, **fields):
+    data = {"category": "toilets", "body": "长椅坏了，见照片",
+            "csrf_token": csrf_token(client, f"/q/{code}")}
+    data.update(fields)
+    data["photos"] = [(io.BytesIO(content), name) for name, content in photos]
+    return client.post(f"/q/{code}", data=data, content_type="multipart/form-data")
+
+
+def test_form_accepts_photos(client, point):
+    html = client.get(f"/q/{point.code}").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in html
+    assert 'name="photos"' in html
+    assert "multiple" in html
+
+
+def test_case_and_photos_are_stored_together(app, client, db, point):
+    response = submit(client, point.code, [("a.jpg", jpeg_with_gps_rotated()),
+                                           ("b.png", png())])
+    assert response.status_code == 303
+    case = db.session.scalars(select(Feedback)).one()
+    assert len(case.photos) == 2
+    files = stored_files(app)
+    assert sorted(p.storage_name for p in case.photos) == files
+    for photo in case.photos:
+        assert photo.content_type == "image/jpeg"
+        assert not photo.storage_name.startswith(("a", "b")) or len(photo.storage_name) == 36
+        data = (Path(app.config["PHOTO_DIR"]) / photo.storage_name).read_bytes()
+        assert photo.size == len(data)
+        assert Image.open(io.BytesIO(data)).getexif() == {}
+    # outside the static folder
+    assert not Path(app.config["PHOTO_DIR"]).is_relative_to(Path(app.static_folder))
+
+
+def test_no_photo_chosen_is_fine(client, db, point):
+    response = submit(client, point.code, [("", b"")])
+    assert response.status_code == 303
+    assert count(db, Photo) == 0
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_IMAGES))
+def test_disguised_files_are_refused_with_a_message(app, client, db, point, kind):
+    response = submit(client, point.code, [("photo.jpg", NOT_IMAGES[kind])])
+    assert response.status_code == 400
+    assert "不是照片" in response.get_data(as_text=True)
+    assert count(db, Feedback) == 0
+    assert count(db, Photo) == 0
+    assert stored_files(app) == []
+
+
+def test_message_in_english_for_an_english_visitor(client, point):
+    client.get(f"/q/{point.code}?lang=en")
+    response = submit(client, point.code, [("photo.jpg", NOT_IMAGES["html"])])
+    assert response.status_code == 400
+    assert "This file is not a photo" in response.get_data(as_text=True)
+
+
+def test_decompression_bomb_is_refused(app, client, db, point):
+    response = submit(client, point.code, [("big.png", png_header_only(20000, 20000))])
+    assert response.status_code == 400
+    assert count(db, Feedback) == 0
+    assert stored_files(app) == []
+
+
+def test_four_photos_are_refused(app, client, db, point):
+    response = submit(client, point.code, [(f"{n}.png", png()) for n in range(4)])
+    assert response.status_code == 400
+    assert count(db, Feedback) == 0
+    assert stored_files(app) == []
+
+
+def test_oversized_upload_is_413_and_leaves_nothing(app, client, db, point):
+    before = temp_files()
+    token = csrf_token(client, f"/q/{point.code}")
+    boundary = "----park-mailbox-test"
+    head = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in (("category", "toilets"), ("body", "big"), ("csrf_token", token)))
+    body = (head + f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; '
+            'filename="big.jpg"\r\nContent-Type: image/jpeg\r\n\r\n').encode()
+    body += b"\xff\xd8\xff\xe0" + os.urandom(20 * 1024 * 1024) + f"\r\n--{boundary}--\r\n".encode()
+    response = client.post(f"/q/{point.code}", data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 413
+    assert "太大" in response.get_data(as_text=True)
+    assert count(db, Feedback) == 0
+    assert count(db, Photo) == 0
+    assert stored_files(app) == []
+    assert temp_files() - before == set()
+
+
+def test_a_failed_commit_removes_the_files(app, client, db, point, monkeypatch):
+    from app.services import feedback as feedback_service
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database gone after the photos were written")
+
+    monkeypatch.setattr(feedback_service, "record_event", broken)
+    with pytest.raises(RuntimeError):
+        submit(client, point.code, [("a.png", png())])
+    assert count(db, Feedback) == 0
+    assert stored_files(app) == []
+
+
+def test_visitor_sees_photos_through_the_tracking_link_only(app, client, db, point):
+    response = submit(client, point.code, [("a.png", png())])
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    (url,) = IMG.findall(page)
+    photo = client.get(url)
+    assert photo.status_code == 200
+    assert photo.mimetype == "image/jpeg"
+    assert photo.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in photo.headers["Cache-Control"]
+    Image.open(io.BytesIO(photo.data)).verify()
+    # another token, or a photo of another case, is not found
+    photo_id = url.rsplit("/", 1)[1]
+    other = make_feedback(point)
+    assert client.get(f"/t/{other.token}/photos/{photo_id}").status_code == 404
+    assert client.get(f"/t/not-a-token-at-all-1234567/photos/{photo_id}").status_code == 404
+
+
+def test_staff_of_the_unit_see_photos_others_do_not(app, client, db, point, other_unit, staff):
+    submit(client, point.code, [("a.png", png())])
+    case = db.session.scalars(select(Feedback)).one()
+    url = f"/staff/cases/{case.id}/photos/{case.photos[0].id}"
+    mine = app.test_client()
+    log_in(mine, staff.email)
+    assert url in mine.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    response = mine.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "image/jpeg"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    outsider = app.test_client()
+    log_in(outsider, make_staff(other_unit, "director@xy.test").email)
+    assert outsider.get(url).status_code == 404
+    assert app.test_client().get(url).status_code == 302
+
+
+def test_staff_add_a_photo_to_a_case(app, db, staff_client, point):
+    receipt = make_feedback(point)
+    case_id = receipt.case.id
+    token = csrf_token(staff_client, f"/staff/cases/{case_id}")
+    response = staff_client.post(f"/staff/cases/{case_id}/photos", data={
+        "csrf_token": token, "photos": [(io.BytesIO(jpeg_with_gps_rotated()), "fix.jpg")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    (photo,) = db.session.scalars(select(Photo)).all()
+    assert photo.uploaded_by_id is not None
+    assert stored_files(app) == [photo.storage_name]
+
+
+def test_staff_photo_that_is_not_an_image_is_refused(app, db, staff_client, point):
+    receipt = make_feedback(point)
+    token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
+    response = staff_client.post(f"/staff/cases/{receipt.case.id}/photos", data={
+        "csrf_token": token, "photos": [(io.BytesIO(NOT_IMAGES["svg"]), "x.jpg")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "不是照片" in response.get_data(as_text=True)
+    assert count(db, Photo) == 0
+
+
+def test_staff_cannot_add_to_another_units_case(app, db, point, other_unit):
+    receipt = make_feedback(point)
+    outsider = app.test_client()
+    log_in(outsider, make_staff(other_unit, "director@xy.test").email)
+    token = csrf_token(outsider, "/staff/")
+    response = outsider.post(f"/staff/cases/{receipt.case.id}/photos", data={
+        "csrf_token": token, "photos": [(io.BytesIO(png()), "x.png")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 404
+    assert count(db, Photo) == 0
