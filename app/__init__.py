@@ -75,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
     from app.models import StaffUser
     from app.realtime.publish import install_session_hooks
     from app.services.photos import install_photo_hooks
+    from app.services.rollups import install_rollup_hooks
 
     @login.user_loader
     def _load_user(user_id: str) -> StaffUser | None:
@@ -92,6 +93,7 @@ def _init_extensions(app: Flask) -> None:
 
     install_notification_hooks()  # importing it also registers the `notify.send` job
     install_photo_hooks()
+    install_rollup_hooks()
     # Handlers must be collected before init_app: Flask-SocketIO registers them on each
     # new server from its list, and a handler decorated after a server exists skips it.
     from app.realtime import events as _socket_handlers  # noqa: F401
@@ -109,12 +111,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
+    from app.bureau import bp as bureau_bp
     from app.staff import bp as staff_bp
     from app.visitor import bp as visitor_bp
 
     app.register_blueprint(visitor_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(bureau_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -1,5 +1,12 @@
 """The domain models, one module per group of nouns."""
 
+from app.models.bureau import (
+    EarlyWarning,
+    HotlineTicket,
+    ParkVisits,
+    rollup_daily,
+    rollup_monthly,
+)
 from app.models.cases import (
     OPEN_STATUSES,
     Feedback,
@@ -26,8 +33,10 @@ __all__ = [
     "Channel",
     "DeliveryState",
     "ClientBlock",
+    "EarlyWarning",
     "Event",
     "Feedback",
+    "HotlineTicket",
     "JobLease",
     "Membership",
     "Message",
@@ -35,6 +44,7 @@ __all__ = [
     "Notification",
     "Park",
     "Photo",
+    "ParkVisits",
     "Point",
     "ReferenceCounter",
     "ReplyTemplate",
@@ -44,4 +54,6 @@ __all__ = [
     "StaffUser",
     "Status",
     "Unit",
+    "rollup_daily",
+    "rollup_monthly",
 ]

@@ -60,6 +60,8 @@ def login() -> ResponseReturnValue:
         if user is not None:
             session.clear()  # a fresh session at login (no fixation)
             login_user(user)
+            if user.bureau_role and not user.unit_ids and not request.args.get("next"):
+                return redirect(url_for("bureau.index"), code=303)
             return redirect(_safe_next(request.args.get("next")), code=303)
         flash(_("Wrong e-mail or password."), "error")
         status = 401

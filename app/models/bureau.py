@@ -1,0 +1,136 @@
+"""City-level figures: daily and monthly case rollups, park visits, hotline tickets, warnings.
+
+The rollups are plain tables (no ORM class): rows are only ever added to with upserts
+(`app.services.rollups`), and read with aggregate queries (`app.services.analytics`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import Model
+from app.models.org import Park
+from app.models.types import BigId, UTCDateTime, utcnow
+
+# Time to first response and to resolution are kept as histograms so that medians and
+# the 90th percentile can be read from sums of rollup rows. Upper edges in minutes; the
+# last bucket of each is open-ended.
+RESPONSE_EDGES = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 360, 480, 720, 1440, 2880,
+                  4320, 10080)
+RESOLVE_EDGES = (60, 120, 240, 480, 720, 1440, 2880, 4320, 7200, 10080, 20160, 43200)
+RESPONSE_BUCKETS = tuple(f"rsp_{i}" for i in range(len(RESPONSE_EDGES) + 1))
+RESOLVE_BUCKETS = tuple(f"res_{i}" for i in range(len(RESOLVE_EDGES) + 1))
+HOURS = tuple(f"h_{hour}" for hour in range(24))
+
+# what each rollup row sums (see services.rollups.contribution for their meaning)
+SCALARS = (
+    "cases",         # cases created that day
+    "open_cases",    # of which still open
+    "me_too",        # sum of "me too" counts
+    "responded",     # with a first response
+    "with_limit",    # with a first-reply deadline
+    "within_limit",  # first response at or before the deadline
+    "resolved",      # with a resolution time
+    "resolved_ever",  # resolved at least once (resolved now, or reopened)
+    "reopened",      # reopened at least once
+    "sat_count",     # rated by the visitor
+    "sat_sum",       # sum of those ratings (1-5)
+)
+MEASURES = SCALARS + RESPONSE_BUCKETS + RESOLVE_BUCKETS + HOURS
+
+
+def _measure_columns() -> list[Column[int]]:
+    return [Column(name, Integer, nullable=False, server_default="0") for name in MEASURES]
+
+
+# park x spot x category x local day (Asia/Shanghai); point_id 0 = no spot (hotline, staff)
+rollup_daily = Table(
+    "rollup_daily",
+    Model.metadata,
+    Column("park_id", Integer, primary_key=True),
+    Column("point_id", Integer, primary_key=True),
+    Column("category_id", Integer, primary_key=True),
+    Column("day", Date, primary_key=True),
+    *_measure_columns(),
+    Index("ix_rollup_daily_day", "day"),
+)
+
+# park x category x month (the first day of the month): what the league table reads
+rollup_monthly = Table(
+    "rollup_monthly",
+    Model.metadata,
+    Column("park_id", Integer, primary_key=True),
+    Column("category_id", Integer, primary_key=True),
+    Column("month", Date, primary_key=True),
+    *_measure_columns(),
+    Index("ix_rollup_monthly_month", "month"),
+)
+
+
+class ParkVisits(Model):
+    """How many people visited a park on a day (imported from the park's gate counts)."""
+
+    __tablename__ = "park_visits"
+
+    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer)
+
+    def __repr__(self) -> str:
+        return f"<ParkVisits {self.park_id} {self.day} {self.visits}>"
+
+
+class HotlineTicket(Model):
+    """A complaint about a park made through the city's 12345 hotline (imported)."""
+
+    __tablename__ = "hotline_tickets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(64), unique=True)
+    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id"), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    category: Mapped[str] = mapped_column(String(60))
+    body: Mapped[str] = mapped_column(Text, default="")
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    park: Mapped[Park] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<HotlineTicket {self.ticket_id}>"
+
+
+class EarlyWarning(Model):
+    """An early warning: a spot x category far above its own baseline in the last hours."""
+
+    __tablename__ = "early_warnings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id"))
+    point_id: Mapped[int | None] = mapped_column(ForeignKey("points.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    observed: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[float] = mapped_column(Float)
+    p_value: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    park: Mapped[Park] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<EarlyWarning {self.id} park={self.park_id} point={self.point_id} " \
+               f"{self.observed} vs {self.expected:.2f}>"

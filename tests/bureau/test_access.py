@@ -1,0 +1,80 @@
+"""Who may see /bureau, which parks they see, and that contacts never appear there."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from tests.conftest import log_in, make_feedback, make_staff
+
+CONTACT = "13912345678"
+BUREAU_PAGES = ["/bureau/", "/bureau/?month=2026-03&sort=cases&min=0"]
+
+
+@pytest.fixture
+def bureau_client(app, unit, other_unit):
+    make_staff(None, "viewer@bureau.test", roles=(), bureau_role="viewer")
+    client = app.test_client()
+    assert log_in(client, "viewer@bureau.test").status_code == 303
+    return client
+
+
+@pytest.mark.parametrize("url", BUREAU_PAGES)
+def test_anonymous_is_sent_to_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "/staff/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("url", BUREAU_PAGES)
+def test_park_staff_who_are_not_directors_are_refused(app, unit, url):
+    make_staff(unit, "guard@rt.test", roles=("security",))
+    client = app.test_client()
+    log_in(client, "guard@rt.test")
+    assert client.get(url).status_code == 403
+
+
+def test_bureau_user_lands_on_the_bureau_after_login(app, unit):
+    make_staff(None, "viewer@bureau.test", roles=(), bureau_role="viewer")
+    response = log_in(app.test_client(), "viewer@bureau.test")
+    assert response.headers["Location"].endswith("/bureau/")
+
+
+def test_bureau_user_sees_every_park(bureau_client, unit, other_unit):
+    page = bureau_client.get("/bureau/").get_data(as_text=True)
+    assert "RT公园" in page
+    assert "XY公园" in page
+
+
+def test_director_sees_only_the_parks_of_their_unit(staff_client, unit, other_unit):
+    page = staff_client.get("/bureau/").get_data(as_text=True)
+    assert "RT公园" in page
+    assert "XY公园" not in page
+
+
+@pytest.mark.parametrize("url", BUREAU_PAGES)
+def test_bureau_users_never_see_visitor_contacts(bureau_client, unit, other_unit, url):
+    make_feedback(unit.parks[0].points[0], contact=CONTACT, body="有人在厕所抽烟")
+    make_feedback(other_unit.parks[0].points[0], contact="visitor@example.org")
+    db.session.commit()
+    response = bureau_client.get(url)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert CONTACT not in page
+    assert "visitor@example.org" not in page
+
+
+def test_bureau_users_cannot_open_staff_case_pages(bureau_client, unit):
+    receipt = make_feedback(unit.parks[0].points[0], contact=CONTACT)
+    response = bureau_client.get(f"/staff/cases/{receipt.case.id}")
+    assert response.status_code in (403, 404)
+    assert CONTACT not in response.get_data(as_text=True)
+
+
+def test_bureau_user_can_log_out(bureau_client):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(bureau_client, "/bureau/")
+    response = bureau_client.post("/bureau/logout", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert bureau_client.get("/bureau/").status_code == 302

@@ -1,0 +1,169 @@
+"""Each figure of the league table against a small data set computed by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import Park, ParkVisits, Point
+from app.services.analytics import (
+    compare_parks,
+    hot_spots,
+    hour_of_week,
+    monthly_trend,
+    percentile,
+    period_parts,
+    weekly_trend,
+)
+from tests.cases import add_case
+from tests.conftest import make_unit
+
+# 2026-03-10 10:00 in Beijing (a Tuesday)
+T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+MARCH = (date(2026, 3, 1), date(2026, 4, 1))
+
+
+def minutes(n: float) -> datetime:
+    return T0 + timedelta(minutes=n)
+
+
+@pytest.fixture
+def city(app):
+    """Park A (5 cases), park C of the same unit (3 cases), park B of another unit (2)."""
+    rt = make_unit("RT")
+    xy = make_unit("XY")
+    park_a = rt.parks[0]
+    park_c = Park(name_zh="C公园", name_en="C Park")
+    park_c.points.append(Point(code="c-point-1", name_zh="南门", name_en="South gate"))
+    rt.parks.append(park_c)
+    db.session.commit()
+    toilets = rt.categories[0]
+    noise = rt.categories[1]
+    a = park_a.points[0]
+    due = minutes(240)
+    add_case(a, toilets, T0, first_response_at=minutes(3), reply_due_at=due,
+             resolved_at=minutes(50), satisfaction=5, status="resolved")
+    add_case(a, toilets, T0, first_response_at=minutes(7), reply_due_at=due,
+             resolved_at=minutes(100), satisfaction=4, status="resolved")
+    add_case(a, noise, T0, first_response_at=minutes(12), reply_due_at=due,
+             resolved_at=minutes(200), reopen_count=1, status="resolved")
+    add_case(a, noise, T0, first_response_at=minutes(300), reply_due_at=due,
+             status="in_progress")
+    add_case(a, noise, T0, reply_due_at=due)
+    # just inside March in Beijing (still February in UTC), and just outside (April 1st)
+    add_case(park_c.points[0], toilets, datetime(2026, 2, 28, 16, 10, tzinfo=UTC),
+             first_response_at=datetime(2026, 2, 28, 16, 20, tzinfo=UTC),
+             reply_due_at=datetime(2026, 2, 28, 20, 0, tzinfo=UTC))
+    for _ in range(2):
+        add_case(park_c.points[0], toilets, T0, first_response_at=minutes(20),
+                 reply_due_at=due)
+    add_case(park_c.points[0], toilets, datetime(2026, 3, 31, 16, 30, tzinfo=UTC))
+    for _ in range(2):
+        add_case(xy.parks[0].points[0], xy.categories[0], T0, contact="13800000000")
+    db.session.add_all([ParkVisits(park_id=park_a.id, day=date(2026, 3, 1), visits=10_000),
+                        ParkVisits(park_id=park_a.id, day=date(2026, 3, 31), visits=15_000),
+                        ParkVisits(park_id=park_a.id, day=date(2026, 4, 1), visits=99_999)])
+    db.session.commit()
+    return {"rt": rt, "xy": xy, "a": park_a, "c": park_c, "b": xy.parks[0]}
+
+
+def all_parks() -> list[Park]:
+    return list(db.session.scalars(db.select(Park).order_by(Park.id)))
+
+
+def row_of(comparison, park):
+    return next(row for row in comparison.rows if row.park.id == park.id)
+
+
+def test_percentile_interpolates_inside_the_bucket():
+    edges = (5, 10, 15)
+    assert percentile([1, 1, 1, 0], edges, 0.5) == 7.5  # rank 1.5 -> halfway into (5, 10]
+    assert percentile([0, 0, 0, 2], edges, 0.5) == 15.0  # open-ended bucket: its lower edge
+    assert percentile([0, 0, 0, 0], edges, 0.5) is None
+
+
+def test_period_parts_split_whole_months_from_loose_days():
+    assert period_parts(date(2026, 3, 1), date(2026, 4, 1)) == ([date(2026, 3, 1)], [])
+    assert period_parts(date(2026, 2, 20), date(2026, 4, 3)) == (
+        [date(2026, 3, 1)], [(date(2026, 2, 20), date(2026, 3, 1)),
+                             (date(2026, 4, 1), date(2026, 4, 3))])
+    assert period_parts(date(2026, 3, 5), date(2026, 3, 9)) == (
+        [], [(date(2026, 3, 5), date(2026, 3, 9))])
+
+
+def test_counts_cases_in_the_city_calendar(city):
+    comparison = compare_parks(all_parks(), *MARCH, min_cases=3)
+    assert row_of(comparison, city["a"]).figures.cases == 5
+    assert row_of(comparison, city["c"]).figures.cases == 3  # Feb 28 16:10 UTC is March 1st
+    assert row_of(comparison, city["b"]).figures.cases == 2
+    assert comparison.city.cases == 10
+
+
+def test_response_and_resolution_times(city):
+    figures = row_of(compare_parks(all_parks(), *MARCH, min_cases=3), city["a"]).figures
+    # responses 3, 7, 12, 300 min: buckets (0,5] (5,10] (10,15] (240,360]
+    assert figures.median_response_minutes == 10.0  # rank 2 -> the top of (5, 10]
+    assert figures.p90_response_minutes == pytest.approx(312.0)  # rank 3.6 -> 240 + 0.6*120
+    # resolutions 50, 100, 200 min: buckets (0,60] (60,120] (120,240]; rank 1.5
+    assert figures.median_resolution_minutes == 90.0
+
+
+def test_within_limit_satisfaction_and_reopen_rate(city):
+    figures = row_of(compare_parks(all_parks(), *MARCH, min_cases=3), city["a"]).figures
+    assert figures.within_limit_share == pytest.approx(3 / 5)  # 300 min and none are late
+    assert figures.satisfaction == 4.5
+    assert figures.reopen_rate == pytest.approx(1 / 3)  # 1 of 3 resolved cases reopened
+
+
+def test_cases_per_10000_visits_use_the_visits_of_the_period(city):
+    comparison = compare_parks(all_parks(), *MARCH, min_cases=3)
+    assert row_of(comparison, city["a"]).per_10k_visits == 2.0  # 5 cases / 25,000 visits
+    assert row_of(comparison, city["c"]).per_10k_visits is None
+
+
+def test_parks_under_the_minimum_are_shown_but_not_ranked(city):
+    comparison = compare_parks(all_parks(), *MARCH, min_cases=3)
+    assert [(row.park.id, row.rank) for row in comparison.rows] == [
+        (city["c"].id, 1), (city["a"].id, 2), (city["b"].id, None)]
+    by_cases = compare_parks(all_parks(), *MARCH, min_cases=3, sort="cases")
+    assert [(row.park.id, row.rank) for row in by_cases.rows] == [
+        (city["a"].id, 1), (city["c"].id, 2), (city["b"].id, None)]
+    everyone = compare_parks(all_parks(), *MARCH, min_cases=2, sort="cases")
+    assert [row.rank for row in everyone.rows] == [1, 2, 3]
+
+
+def test_by_category_breakdown_groups_units_by_code(city):
+    comparison = compare_parks(all_parks(), *MARCH, min_cases=3)
+    assert row_of(comparison, city["a"]).by_category == {"toilets": 2, "noise": 3}
+    assert row_of(comparison, city["b"]).by_category == {"toilets": 2}
+    assert [code for code, *_names in comparison.categories] == ["toilets", "noise"]
+
+
+def test_loose_days_read_the_daily_rollup(city):
+    days = compare_parks(all_parks(), date(2026, 3, 5), date(2026, 3, 20), min_cases=3)
+    assert row_of(days, city["a"]).figures.sums == row_of(
+        compare_parks(all_parks(), *MARCH, min_cases=3), city["a"]).figures.sums
+    assert row_of(days, city["c"]).figures.cases == 2
+
+
+def test_trends_hot_spots_and_heat_map(city):
+    ids = [city["a"].id, city["c"].id]
+    months, series = monthly_trend(ids, date(2026, 2, 1), date(2026, 5, 1))
+    assert months == [date(2026, 2, 1), date(2026, 3, 1), date(2026, 4, 1)]
+    assert series == {"toilets": [0, 5, 1], "noise": [0, 3, 0]}
+    weeks, weekly = weekly_trend(ids, date(2026, 3, 1), date(2026, 3, 16))
+    assert weeks == [date(2026, 2, 23), date(2026, 3, 2), date(2026, 3, 9)]
+    assert weekly == {"toilets": [1, 0, 4], "noise": [0, 0, 3]}
+    spots = hot_spots(ids, *MARCH)
+    assert [(spot.point.park_id, spot.cases) for spot in spots] == [
+        (city["a"].id, 5), (city["c"].id, 3)]
+    grid = hour_of_week(ids, *MARCH)
+    assert grid[1][10] == 7  # Tuesday 10:00 in Beijing
+    assert grid[6][0] == 1  # Sunday March 1st, 00:10
+    assert sum(map(sum, grid)) == 8
+
+
+def test_no_parks_no_rows(app):
+    assert compare_parks([], *MARCH, min_cases=1).rows == []
