@@ -28,6 +28,15 @@ def stored_files(app) -> list[str]:
     return sorted(os.listdir(folder)) if folder.exists() else []
 
 
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch) -> Path:
+    """A temp folder of this test's own: the machine's /tmp is shared with other processes."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
 def temp_files() -> set[str]:
     return set(os.listdir(tempfile.gettempdir()))
 
@@ -102,7 +111,7 @@ def test_four_photos_are_refused(app, client, db, point):
     assert stored_files(app) == []
 
 
-def test_oversized_upload_is_413_and_leaves_nothing(app, client, db, point):
+def test_oversized_upload_is_413_and_leaves_nothing(app, client, db, point, private_tmp):
     before = temp_files()
     token = csrf_token(client, f"/q/{point.code}")
     boundary = "----park-mailbox-test"
