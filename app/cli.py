@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi demo`, `flask --app wsgi points list`, `notify send`."""
+"""Command-line tools: `flask --app wsgi demo`, `points list`, `notify send`, `posters`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.cli_notify import register_notify
+from app.cli_posters import register_posters
 from app.extensions import db
 from app.models import Park, Point
 
@@ -20,6 +21,7 @@ def qr_url(point: Point) -> str:
 
 def register(app: Flask) -> None:
     register_notify(app)
+    register_posters(app)
 
     @app.cli.command("demo")
     def demo() -> None:

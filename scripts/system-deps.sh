@@ -9,6 +9,8 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 
 # Chinese text on posters and reports (WeasyPrint drops glyphs it has no font for)
 have_pkg fonts-noto-cjk || have_pkg fonts-wqy-microhei || need+=(fonts-noto-cjk)
+# fc-list: the poster code checks that a Chinese font is installed before rendering
+command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
 # WeasyPrint's native libraries
 have_pkg libpango-1.0-0 || need+=(libpango-1.0-0)
 have_pkg libpangoft2-1.0-0 || need+=(libpangoft2-1.0-0)

@@ -16,6 +16,7 @@ from app.models.cases import (
     Source,
     Status,
 )
+from app.models.codes import RetiredCode, ScanCount
 from app.models.events import Event
 from app.models.notifications import Channel, DeliveryState, Notification, SmsMessage
 from app.models.ops import AuditLog, JobLease
@@ -48,7 +49,9 @@ __all__ = [
     "Point",
     "ReferenceCounter",
     "ReplyTemplate",
+    "RetiredCode",
     "RoutingRule",
+    "ScanCount",
     "SmsMessage",
     "Source",
     "StaffUser",

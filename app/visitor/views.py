@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -14,6 +14,7 @@ from app.security import client_key, send_photo, uploaded_files
 from app.services import DomainError, NotFound
 from app.services.feedback import find_case_by_token, submit_feedback
 from app.services.photos import PhotoError, find_photo_of_case, photo_path, prepare_photos
+from app.services.points import is_retired_code, record_scan
 from app.services.workflow import STATUS_LABELS
 from app.visitor.forms import FeedbackForm
 
@@ -23,6 +24,8 @@ bp = Blueprint("visitor", __name__)
 def _point_or_404(code: str) -> Point:
     point = db.session.scalar(select(Point).where(Point.code == code))
     if point is None:
+        if is_retired_code(code):
+            abort(make_response(render_template("visitor/code_replaced.html"), 410))
         abort(404)
     if not point.active:
         abort(410)
@@ -41,6 +44,8 @@ def index() -> ResponseReturnValue:
 @bp.route("/q/<code>", methods=["GET", "POST"])
 def feedback_form(code: str) -> ResponseReturnValue:
     point = _point_or_404(code)
+    if request.method == "GET":
+        record_scan(point)
     categories = _categories(point)
     form = FeedbackForm()
     locale = current_language()
