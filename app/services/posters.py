@@ -132,6 +132,19 @@ def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise PosterError(f"posters load no external resources ({url})")
 
 
+def _import_weasyprint() -> Any:
+    """WeasyPrint, imported late (it is slow to import) without its global Pillow setting."""
+    from PIL import ImageFile
+
+    truncated_before = ImageFile.LOAD_TRUNCATED_IMAGES
+    import weasyprint
+
+    # Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES. Posters hold no
+    # raster images, and the photo checks must keep refusing truncated uploads.
+    ImageFile.LOAD_TRUNCATED_IMAGES = truncated_before
+    return weasyprint
+
+
 def render_posters_html(spots: Sequence[PosterSpot], layout: str, title: str,
                         fill_sheet: bool = False) -> str:
     """The HTML of posters in one layout (one page per spot, or sheets of stickers)."""
@@ -161,8 +174,7 @@ def render_posters(
 
     A single spot in the sticker layout fills a whole sheet with its code.
     """
-    import weasyprint  # slow to import; only poster requests and the CLI need it
-
+    weasyprint = _import_weasyprint()
     if layout not in LAYOUTS:
         raise PosterError(f"unknown layout {layout!r}: use one of {', '.join(LAYOUTS)}")
     if not points:

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 import zxingcpp
-from PIL import Image
+from PIL import Image, ImageFile
 
 from app.extensions import db
 from app.models import Point
@@ -120,3 +120,8 @@ def test_without_a_cjk_font_rendering_fails_naming_the_package(park, tmp_path, m
     monkeypatch.setenv("FONTCONFIG_FILE", str(empty))
     with pytest.raises(MissingCjkFont, match="fonts-noto-cjk"):
         render_posters(park.points, "a4", base_url=BASE, title="t")
+
+
+def test_rendering_leaves_pillow_refusing_truncated_images(park):
+    render_posters(park.points[:1], "a6", base_url=BASE, title="t")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False  # photo uploads depend on it
