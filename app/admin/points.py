@@ -47,6 +47,7 @@ from app.services.qr import (
     point_url,
     render_qr_png,
     render_qr_svg,
+    short_url,
 )
 
 ACTIVITY_DAYS = 14
@@ -147,6 +148,7 @@ def point_detail(user: StaffUser, unit: Unit, point_id: int) -> ResponseReturnVa
     url = point_url(_base_url(), point)
     return render_template(
         "admin/points_detail.html", point=point, form=form, confirm=ConfirmForm(), url=url,
+        short_url=short_url(url),
         qr_svg=Markup(render_qr_svg(url)),  # noqa: S704 - our own SVG, no user markup
         activity=activity, total_scans=total_scans(point.id), retired=retired_codes(point),
         layouts=LAYOUTS, local_base_url=is_local_url(_base_url()),
