@@ -1,0 +1,81 @@
+"""Spot rules: codes never reused, scans counted per local day beside submissions."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from app.models import RetiredCode, ScanCount
+from app.services import DomainError, NotFound
+from app.services.points import (
+    PointFields,
+    create_point,
+    find_unit_point,
+    local_day,
+    record_scan,
+    replace_point_code,
+    spot_activity,
+    update_point,
+)
+from tests.conftest import make_feedback
+
+# 17:30 UTC is already the next day in Beijing (UTC+8)
+EVENING_UTC = datetime(2026, 6, 1, 17, 30, tzinfo=UTC)
+
+
+def test_local_day_is_the_units_calendar_day():
+    assert local_day("Asia/Shanghai", EVENING_UTC) == date(2026, 6, 2)
+    assert local_day("UTC", EVENING_UTC) == date(2026, 6, 1)
+
+
+def test_scans_are_counted_on_the_units_local_day(point, db):
+    with time_machine.travel(EVENING_UTC, tick=False):
+        record_scan(point)
+        record_scan(point)
+    (row,) = db.session.scalars(select(ScanCount)).all()
+    assert (row.day, row.count) == (date(2026, 6, 2), 2)
+
+
+def test_activity_puts_scans_and_submissions_side_by_side(unit, point):
+    with time_machine.travel(EVENING_UTC, tick=False):
+        for _ in range(4):
+            record_scan(point)
+        make_feedback(point)
+        activity = spot_activity(unit, [point], days=7)[point.id]
+    assert (activity.scans, activity.submissions) == (4, 1)
+    assert activity.by_day[date(2026, 6, 2)] == (4, 1)
+    assert activity.conversion == 0.25
+    assert len(activity.by_day) == 7
+
+
+def test_replaced_code_is_retired_and_never_handed_out_again(unit, point, staff, db):
+    old = point.code
+    point, returned = replace_point_code(unit, point.id, user_id=staff.id)
+    assert returned == old
+    assert point.code != old
+    assert db.session.scalar(select(RetiredCode.point_id).where(RetiredCode.code == old)) == \
+        point.id
+
+
+def test_another_units_spot_is_not_found(unit, other_unit, staff):
+    foreign = other_unit.parks[0].points[0]
+    with pytest.raises(NotFound):
+        find_unit_point(unit, foreign.id)
+    with pytest.raises(NotFound):
+        update_point(unit, foreign.id, PointFields(name_zh="x"), user_id=staff.id)
+    with pytest.raises(NotFound):
+        create_point(unit, other_unit.parks[0].id, PointFields(name_zh="x"), user_id=staff.id)
+
+
+@pytest.mark.parametrize("fields", [
+    PointFields(name_zh="  "),
+    PointFields(name_zh="a", latitude=1.0),
+    PointFields(name_zh="a", latitude=95.0, longitude=1.0),
+    PointFields(name_zh="a", latitude=1.0, longitude=-181.0),
+])
+def test_invalid_fields_are_refused(unit, staff, fields):
+    with pytest.raises(DomainError):
+        create_point(unit, unit.parks[0].id, fields, user_id=staff.id)
