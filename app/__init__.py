@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from app.api.georeport_format import open311_error
 from app.config import INSTANCE_DIR, ROOT_DIR, Config, config_from_env
 from app.database import configure_engine
 from app.extensions import babel, csrf, db, limiter, login, migrate, socketio
@@ -111,6 +112,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
+    from app.api.open311 import bp as open311_bp
     from app.bureau import bp as bureau_bp
     from app.staff import bp as staff_bp
     from app.visitor import bp as visitor_bp
@@ -119,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(bureau_bp)
+    app.register_blueprint(open311_bp)
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -129,6 +132,8 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
+        if request.path.startswith("/open311/"):
+            return open311_error(error)
         if request.path.startswith(("/api/", "/healthz")):
             return jsonify(error=error.name, code=code), code
         return render_template("error.html", code=code, error=error), code

@@ -52,6 +52,10 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Open311 and the JSON API: reads per client, writes per API key
+    OPEN311_READ_LIMIT = os.environ.get("OPEN311_READ_LIMIT", "120 per minute")
+    OPEN311_WRITE_LIMIT = os.environ.get("OPEN311_WRITE_LIMIT", "30 per minute")
+    OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "")
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -1,5 +1,6 @@
 """The domain models, one module per group of nouns."""
 
+from app.models.api import ApiKey
 from app.models.bureau import (
     EarlyWarning,
     HotlineTicket,
@@ -26,6 +27,7 @@ from app.models.protection import ClientBlock, Photo
 from app.models.settings import ReplyTemplate, RoutingRule
 
 __all__ = [
+    "ApiKey",
     "BUREAU_ROLES",
     "OPEN_STATUSES",
     "AuditLog",

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -87,6 +88,10 @@ class Feedback(Model):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     # the visitor's rating of the answer (1-5), distinct from `rating` of the spot
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
+    # where an API client said it was (WGS84), and a link to its photo or video
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    media_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

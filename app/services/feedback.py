@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Category, Feedback, Message, MessageKind, Point, StaffUser, Status
+from app.models import Category, Feedback, Message, MessageKind, Point, Source, StaffUser, Status
 from app.models.types import utcnow
 from app.realtime.publish import record_event
 from app.security import hash_token, new_tracking_token
@@ -84,6 +84,10 @@ def submit_feedback(
     language: str = "zh_CN",
     photos: Sequence[PreparedPhoto] = (),
     client_hash: str | None = None,
+    source: Source = Source.QR,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    media_url: str | None = None,
 ) -> Receipt:
     """Store a visitor's message (and photos) as a new case; tell the staff after commit."""
     body = validate_body(body)
@@ -115,6 +119,10 @@ def submit_feedback(
             contact=(contact or "").strip() or None,
             client_hash=client_hash,
             language=language,
+            source=source.value,
+            latitude=latitude,
+            longitude=longitude,
+            media_url=media_url,
             status=Status.NEW.value,
             responsible_role=responsible_role(category, point.park_id, point.id),
             created_at=now,
@@ -133,7 +141,7 @@ def submit_feedback(
             payload=case_summary(case),
         )
         reference = case.reference
-    log.info("feedback %s submitted at point %s", reference, point_id)
+    log.info("feedback %s submitted at point %s (%s)", reference, point_id, source.value)
     return Receipt(case=case, token=token)
 
 

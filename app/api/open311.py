@@ -1,0 +1,293 @@
+"""Open311 GeoReport v2 server at /open311/v2/: discovery, services, requests, tokens.
+
+Every resource answers in XML (required by the spec) and JSON, chosen by the URL's
+extension; errors are the spec's list of code + description with HTTP 404 (no such
+resource), 403 (missing or bad api_key) or 400 (anything else).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar, cast
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from app.api.georeport_format import FORMATS, render, render_errors
+from app.extensions import csrf, limiter
+from app.i18n import current_language
+from app.models import OPEN_STATUSES, Feedback, Unit
+from app.security import client_key
+from app.services import DomainError, NotFound
+from app.services.api_keys import find_api_key
+from app.services.feedback import find_case_by_token
+from app.services.open311 import (
+    KeyRefused,
+    NewRequest,
+    active_categories,
+    active_points,
+    file_service_request,
+    find_jurisdiction,
+    find_service,
+    find_service_request,
+    find_service_requests,
+    jurisdiction_id,
+    latest_public_replies,
+    request_unit,
+)
+
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+csrf.exempt(bp)  # machines post with an api_key, not from our forms
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# the last change to this API's documents (sortable, as the discovery spec asks)
+CHANGESET = "2026-11-29T00:00:00Z"
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def rate_limit_key() -> str:
+    """Rate limits count per API key (hashed) when one is sent, else per client."""
+    secret = request.form.get("api_key") or request.args.get("api_key")
+    if secret:
+        return "key:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+    return "client:" + client_key()
+
+
+def _read_limit() -> str:
+    return str(current_app.config["OPEN311_READ_LIMIT"])
+
+
+def _write_limit() -> str:
+    return str(current_app.config["OPEN311_WRITE_LIMIT"])
+
+
+def georeport(view: View) -> View:
+    """Check the format in the URL and turn domain errors into the spec's error documents."""
+
+    @wraps(view)
+    def wrapped(*args: Any, fmt: str, **kwargs: Any) -> ResponseReturnValue:
+        if fmt not in FORMATS:
+            return render_errors("xml", 404, [_("Unknown format %(fmt)s: use xml or json.",
+                                                fmt=fmt)])
+        try:
+            return cast(ResponseReturnValue, view(*args, fmt=fmt, **kwargs))
+        except KeyRefused as error:
+            return render_errors(fmt, 403, [str(error)])
+        except NotFound as error:
+            return render_errors(fmt, 404, [str(error)])
+        except DomainError as error:
+            return render_errors(fmt, 400, [str(error)])
+
+    return cast(View, wrapped)
+
+
+def w3c(moment: datetime | None, unit: Unit) -> str | None:
+    """ISO 8601 with the unit's UTC offset, e.g. 2026-05-01T09:30:00+08:00."""
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(unit.timezone)).isoformat(timespec="seconds")
+
+
+def _localized(zh: str, en: str, locale: str) -> str:
+    return en if locale == "en" and en else zh
+
+
+def service_notice(case: Feedback, locale: str) -> str:
+    if case.status in OPEN_STATUSES:
+        return str(_("The staff of %(park)s have been told and will answer.",
+                     park=case.park.name(locale)))
+    return str(_("This request has been dealt with."))
+
+
+def request_row(case: Feedback, status_notes: str | None, locale: str) -> dict[str, Any]:
+    """One request as GET requests.{format} returns it (never the visitor's contact)."""
+    unit, point = case.unit, case.point
+    latitude = case.latitude if case.latitude is not None else (point and point.latitude)
+    longitude = case.longitude if case.longitude is not None else (point and point.longitude)
+    place = [point.name(locale)] if point else []
+    place += [case.park.name(locale), _localized(unit.name_zh, unit.name_en, locale)]
+    expected = case.resolve_due_at if case.status in OPEN_STATUSES else None
+    return {
+        "service_request_id": case.reference,
+        "status": "open" if case.status in OPEN_STATUSES else "closed",
+        "status_notes": status_notes,
+        "service_name": case.category.name(locale),
+        "service_code": case.category.code,
+        "description": case.body,
+        "agency_responsible": _localized(unit.name_zh, unit.name_en, locale),
+        "service_notice": service_notice(case, locale),
+        "requested_datetime": w3c(case.created_at, unit),
+        "updated_datetime": w3c(case.updated_at, unit),
+        "expected_datetime": w3c(expected, unit),
+        "address": ", ".join(place),
+        "address_id": point.code if point else None,
+        "lat": latitude,
+        "long": longitude,
+        "media_url": case.media_url,
+    }
+
+
+@bp.get("/discovery.<fmt>")
+@limiter.limit(_read_limit, key_func=rate_limit_key)
+@georeport
+def discovery(fmt: str) -> ResponseReturnValue:
+    base = current_app.config["BASE_URL"]
+    production = current_app.config["ENV_NAME"] == "production"
+    return render(fmt, "discovery", {
+        "changeset": CHANGESET,
+        "contact": current_app.config["OPEN311_CONTACT"] or _(
+            "Park Mailbox at %(url)s: ask the parks bureau or your park's director.", url=base),
+        "key_service": _("API keys are issued by a park's director (Settings, API keys) "
+                         "or by a parks bureau administrator at %(url)s/admin/api-keys.",
+                         url=base),
+        "endpoints": [{
+            "specification": SPECIFICATION,
+            "url": f"{base}/open311/v2",
+            "changeset": CHANGESET,
+            "type": "production" if production else "test",
+            "formats": ["text/xml", "application/json"],
+        }],
+    })
+
+
+@bp.get("/services.<fmt>")
+@limiter.limit(_read_limit, key_func=rate_limit_key)
+@georeport
+def services(fmt: str) -> ResponseReturnValue:
+    unit = find_jurisdiction(request.args.get("jurisdiction_id"), required=True)
+    assert unit is not None  # noqa: S101 - required=True
+    locale = current_language()
+    rows = [{
+        "service_code": category.code,
+        "service_name": category.name(locale),
+        "description": _("%(name)s, answered by the park's staff.",
+                         name=category.name(locale)),
+        "metadata": True,
+        "type": "realtime",
+        "keywords": ", ".join(filter(None, (category.name_zh, category.name_en,
+                                            category.code))),
+        "group": category.role,
+    } for category in active_categories(unit)]
+    return render(fmt, "services", rows)
+
+
+@bp.get("/services/<service_code>.<fmt>")
+@limiter.limit(_read_limit, key_func=rate_limit_key)
+@georeport
+def service_definition(service_code: str, fmt: str) -> ResponseReturnValue:
+    unit = find_jurisdiction(request.args.get("jurisdiction_id"), required=True)
+    assert unit is not None  # noqa: S101 - required=True
+    category = find_service(unit, service_code)
+    locale = current_language()
+    points = active_points(unit)
+    return render(fmt, "service_definition", {
+        "service_code": category.code,
+        "attributes": [
+            {
+                "variable": True, "code": "park", "datatype": "singlevaluelist",
+                "required": False, "datatype_description": None, "order": 1,
+                "description": _("The park (narrows the search by lat/long or "
+                                 "address_string)."),
+                "values": [{"key": str(park.id), "name": park.name(locale)}
+                           for park in unit.parks],
+            },
+            {
+                "variable": True, "code": "spot", "datatype": "singlevaluelist",
+                "required": False, "datatype_description": None, "order": 2,
+                "description": _("The spot with the QR code (the same as address_id)."),
+                "values": [{"key": point.code,
+                            "name": f"{point.park.name(locale)} · {point.name(locale)}"}
+                           for point in points],
+            },
+        ],
+    })
+
+
+def _new_request() -> NewRequest:
+    form = request.form
+
+    def field(name: str) -> str:
+        return form.get(name, "")
+
+    return NewRequest(
+        service_code=field("service_code"), description=field("description"),
+        lat=field("lat"), long=field("long"), address_string=field("address_string"),
+        address_id=field("address_id"), park=field("attribute[park]"),
+        spot=field("attribute[spot]"), email=field("email"), phone=field("phone"),
+        first_name=field("first_name"), last_name=field("last_name"),
+        media_url=field("media_url"),
+    )
+
+
+@bp.post("/requests.<fmt>")
+@limiter.limit(_write_limit, key_func=rate_limit_key)
+@georeport
+def create_request(fmt: str) -> ResponseReturnValue:
+    key = find_api_key(request.form.get("api_key"))
+    if key is None:
+        raise KeyRefused(_("Missing or invalid api_key: ask for a key to file requests."))
+    new = _new_request()
+    unit = request_unit(key, request.form.get("jurisdiction_id"), new.address_id)
+    locale = current_language()
+    receipt = file_service_request(key=key, unit=unit, request=new, language=locale)
+    case = receipt.case
+    return render(fmt, "service_requests", [{
+        "service_request_id": case.reference,
+        "service_notice": service_notice(case, locale),
+        "account_id": None,
+    }])
+
+
+@bp.get("/requests.<fmt>")
+@limiter.limit(_read_limit, key_func=rate_limit_key)
+@georeport
+def list_requests(fmt: str) -> ResponseReturnValue:
+    unit = find_jurisdiction(request.args.get("jurisdiction_id"), required=False)
+    cases = find_service_requests(
+        unit=unit,
+        service_request_id=request.args.get("service_request_id"),
+        service_code=request.args.get("service_code"),
+        start_date=request.args.get("start_date"),
+        end_date=request.args.get("end_date"),
+        status=request.args.get("status"),
+    )
+    notes = latest_public_replies(cases)
+    locale = current_language()
+    return render(fmt, "service_requests",
+                  [request_row(case, notes.get(case.id), locale) for case in cases])
+
+
+@bp.get("/requests/<service_request_id>.<fmt>")
+@limiter.limit(_read_limit, key_func=rate_limit_key)
+@georeport
+def show_request(service_request_id: str, fmt: str) -> ResponseReturnValue:
+    unit = find_jurisdiction(request.args.get("jurisdiction_id"), required=False)
+    case = find_service_request(unit, service_request_id)
+    notes = latest_public_replies([case])
+    return render(fmt, "service_requests",
+                  [request_row(case, notes.get(case.id), current_language())])
+
+
+@bp.get("/tokens/<token>.<fmt>")
+@limiter.limit(_read_limit, key_func=rate_limit_key)
+@georeport
+def show_token(token: str, fmt: str) -> ResponseReturnValue:
+    """A visitor's tracking token (from their private link) -> the service_request_id."""
+    unit = find_jurisdiction(request.args.get("jurisdiction_id"), required=False)
+    try:
+        case = find_case_by_token(token)
+    except NotFound:
+        raise NotFound(_("token %(value)s was not found.", value=token[:12])) from None
+    if (unit is not None and case.unit_id != unit.id) or case.status == "spam":
+        raise NotFound(_("token %(value)s was not found.", value=token[:12]))
+    return render(fmt, "service_requests",
+                  [{"service_request_id": case.reference, "token": token}])
+
+
+__all__ = ["bp", "jurisdiction_id", "rate_limit_key", "request_row"]
