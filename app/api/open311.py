@@ -8,6 +8,7 @@ resource), 403 (missing or bad api_key) or 400 (anything else).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -49,6 +50,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-29T00:00:00Z"
 
 View = TypeVar("View", bound=Callable[..., Any])
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def rate_limit_key() -> str:
@@ -67,6 +69,12 @@ def _write_limit() -> str:
     return str(current_app.config["OPEN311_WRITE_LIMIT"])
 
 
+def _has_control_characters() -> bool:
+    """NUL and other control characters (line breaks and tabs aside) are never meant."""
+    values = [*request.args.values(), *request.form.values()]
+    return any(CONTROL.search(value) for value in values)
+
+
 def georeport(view: View) -> View:
     """Check the format in the URL and turn domain errors into the spec's error documents."""
 
@@ -75,6 +83,8 @@ def georeport(view: View) -> View:
         if fmt not in FORMATS:
             return render_errors("xml", 404, [_("Unknown format %(fmt)s: use xml or json.",
                                                 fmt=fmt)])
+        if _has_control_characters():
+            return render_errors(fmt, 400, [_("Parameters may not contain control characters.")])
         try:
             return cast(ResponseReturnValue, view(*args, fmt=fmt, **kwargs))
         except KeyRefused as error:

@@ -235,6 +235,7 @@ def test_key_of_another_unit_cannot_file_there(client, db, api_key, other_unit):
     ({"address_id": "nosuchspot"}, 400),
     ({"address_id": "", "lat": "abc", "long": "1"}, 400),
     ({"address_id": ""}, 400),
+    ({"first_name": "nul\x00byte"}, 400),
 ])
 def test_bad_post_is_refused_and_stores_nothing(client, db, api_key, point, overrides, status):
     response = post_request(client, "json", api_key=api_key,
@@ -328,6 +329,7 @@ def test_get_requests_filters(client, staff, point):
     "start_date=2026-01-01",  # no time zone
     "start_date=yesterday",
     "status=pending",
+    "service_request_id=RT%00",
 ])
 @pytest.mark.parametrize("fmt", ["xml", "json"])
 def test_bad_request_filters_are_400(client, unit, query, fmt):
