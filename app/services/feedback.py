@@ -88,6 +88,7 @@ def submit_feedback(
     latitude: float | None = None,
     longitude: float | None = None,
     media_url: str | None = None,
+    contact_note: str | None = None,
 ) -> Receipt:
     """Store a visitor's message (and photos) as a new case; tell the staff after commit."""
     body = validate_body(body)
@@ -123,6 +124,7 @@ def submit_feedback(
             latitude=latitude,
             longitude=longitude,
             media_url=media_url,
+            contact_note=contact_note,
             status=Status.NEW.value,
             responsible_role=responsible_role(category, point.park_id, point.id),
             created_at=now,

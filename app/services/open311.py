@@ -200,12 +200,17 @@ def _clean_media_url(url: str) -> str | None:
     return url
 
 
-def _contact(request: NewRequest) -> str | None:
-    """Name, e-mail and phone in the case's contact field (staff only, never returned)."""
+def _contacts(request: NewRequest) -> tuple[str | None, str | None]:
+    """The contact that answers are sent to (e-mail, else phone), and the rest for staff.
+
+    Both are shown to the unit's staff only and never returned by the API.
+    """
+    email, phone = request.email.strip()[:254], request.phone.strip()[:40]
     name = " ".join(part for part in (request.first_name.strip(), request.last_name.strip())
                     if part)
-    parts = [part for part in (name, request.email.strip(), request.phone.strip()) if part]
-    return " · ".join(parts)[:254] or None
+    contact = email or phone or None
+    rest = [part for part in (name, phone if email else "") if part]
+    return contact, " · ".join(rest)[:254] or None
 
 
 def request_unit(key: ApiKey, jurisdiction: str | None, address_id: str) -> Unit:
@@ -238,9 +243,10 @@ def file_service_request(*, key: ApiKey, unit: Unit, request: NewRequest,
     coordinates = parse_coordinates(request.lat.strip(), request.long.strip())
     point = locate_point(unit, request, coordinates)
     latitude, longitude = coordinates if coordinates else (None, None)
+    contact, contact_note = _contacts(request)
     receipt = submit_feedback(
         point_id=point.id, category_code=category.code, body=description,
-        contact=_contact(request), language=language, source=Source.API,
+        contact=contact, contact_note=contact_note, language=language, source=Source.API,
         latitude=latitude, longitude=longitude, media_url=media_url,
     )
     log.info("open311 request %s filed with api key %s", receipt.case.reference, key.id)

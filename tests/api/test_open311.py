@@ -175,8 +175,8 @@ def test_post_request_by_spot_code(client, db, api_key, point, fmt):
     assert case.source == Source.API.value
     assert case.point_id == point.id
     assert case.media_url == "https://img.example.org/1.jpg"
-    assert "caller@example.org" in case.contact
-    assert "13800000000" in case.contact
+    assert case.contact == "caller@example.org"  # answers go there
+    assert case.contact_note == "三 张 · 13800000000"
 
 
 def test_post_request_by_nearest_spot(client, db, api_key, point):
