@@ -379,3 +379,17 @@ def test_bureau_wide_key_files_where_the_spot_is(client, db, point, other_unit):
     response = post_request(client, "json", api_key=secret, address_id=point.code)
     assert response.status_code == 200
     assert db.session.query(Feedback).one().unit_id == point.park.unit_id
+
+
+def test_reply_to_a_posted_request_is_sent_to_the_reporter(client, db, staff, api_key, point):
+    from app.models.notifications import Notification
+    from app.services.feedback import reply_to_visitor
+
+    response = post_request(client, "json", api_key=api_key, address_id=point.code,
+                            phone="13800000000")
+    case = db.session.query(Feedback).filter_by(
+        reference=as_json(response)[0]["service_request_id"]).one()
+    reply_to_visitor(user=staff, case_id=case.id, body="已处理")
+    (notification,) = db.session.query(Notification).all()
+    assert notification.channel == "sms"
+    assert notification.recipient == "13800000000"
