@@ -44,9 +44,12 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 
 vendor: $(VENDOR)/.installed
 $(VENDOR)/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
+	SCARF_ANALYTICS=false npm ci --no-audit --no-fund --silent
 	mkdir -p $(VENDOR)
 	cp node_modules/socket.io-client/dist/socket.io.min.js $(VENDOR)/
+	mkdir -p $(VENDOR)/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger-ui/
 	@touch $@
 
 translations: $(VENV)/.installed

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from app.api.georeport_format import open311_error
 from app.config import INSTANCE_DIR, ROOT_DIR, Config, config_from_env
 from app.database import configure_engine
-from app.extensions import babel, csrf, db, limiter, login, migrate, socketio
+from app.extensions import api, babel, csrf, db, limiter, login, migrate, socketio
 from app.i18n import current_language, remember_language, select_locale
 from app.security import add_security_headers
 
@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    api.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "app" / "translations"))
 
@@ -112,7 +113,9 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
+    from app.api.docs import bp as api_docs_bp
     from app.api.open311 import bp as open311_bp
+    from app.api.v1 import bp as api_v1_bp
     from app.bureau import bp as bureau_bp
     from app.staff import bp as staff_bp
     from app.visitor import bp as visitor_bp
@@ -122,11 +125,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(bureau_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(api_docs_bp)
+    api.register_blueprint(api_v1_bp)
 
 
 def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> ResponseReturnValue:
+        if request.path.startswith("/api/"):
+            return api_error(error)
         return render_template("error.html", code=400, error=error), 400
 
     @app.errorhandler(HTTPException)
@@ -134,9 +141,22 @@ def _register_error_pages(app: Flask) -> None:
         code = error.code or 500
         if request.path.startswith("/open311/"):
             return open311_error(error)
-        if request.path.startswith(("/api/", "/healthz")):
+        if request.path.startswith("/api/"):
+            return api_error(error)
+        if request.path.startswith("/healthz"):
             return jsonify(error=error.name, code=code), code
         return render_template("error.html", code=code, error=error), code
+
+
+def api_error(error: HTTPException) -> ResponseReturnValue:
+    """An HTTP error under /api/ as the JSON the OpenAPI document promises (code, status...)."""
+    payload, code, headers = api.handle_http_exception(error)
+    response = jsonify(payload)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":  # keep Allow on 405, Retry-After on 429...
+            response.headers[name] = value
+    response.headers.update(headers or {})
+    return response, code
 
 
 def _register_cli(app: Flask) -> None:

@@ -8,6 +8,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
+from flask_smorest import Api
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -43,3 +44,13 @@ csrf = CSRFProtect()
 login = LoginManager()
 limiter = Limiter(key_func=client_key)
 babel = Babel()
+
+
+class ParkApi(Api):
+    """flask-smorest's Api; HTTP errors stay with the app's handler (it would take them all)."""
+
+    def _register_error_handlers(self) -> None:
+        pass
+
+
+api = ParkApi()

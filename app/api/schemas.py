@@ -1,0 +1,220 @@
+"""Marshmallow schemas of the JSON API: they validate input and generate the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from app.models import Source, Status
+from app.services.analytics import SORT_KEYS
+from app.services.feedback import MAX_BODY
+
+MAX_ID = 2**31 - 1
+STATUSES = [status.value for status in Status]
+SOURCES = [source.value for source in Source]
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+CODE = validate.Regexp(r"^[a-z0-9_-]{1,32}$")
+
+
+def printable(value: str) -> None:
+    """Text from people: line breaks and tabs, but no NUL or other control characters."""
+    if any(ord(char) < 32 and char not in "\n\r\t" or ord(char) == 127 for char in value):
+        raise ValidationError("Control characters are not allowed.")
+
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Write a few words.")
+
+
+class ParkRefSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True, attribute="name_zh")
+    name_en = fields.String(required=True)
+
+
+class SpotRefSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True, attribute="name_zh")
+    name_en = fields.String(required=True)
+
+
+class CategoryRefSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True, attribute="name_zh")
+    name_en = fields.String(required=True)
+    icon = fields.String(required=True)
+
+
+class PersonSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class CaseSchema(Schema):
+    """A case as staff see it; `contact` only for park staff of its unit (null otherwise)."""
+
+    id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    unit_id = fields.Integer(required=True)
+    park = fields.Nested(ParkRefSchema, required=True)
+    spot = fields.Nested(SpotRefSchema, required=True, allow_none=True, attribute="point")
+    category = fields.Nested(CategoryRefSchema, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    source = fields.String(required=True)
+    body = fields.String(required=True)
+    responsible_role = fields.String(required=True, allow_none=True)
+    assignee = fields.Nested(PersonSchema, required=True, allow_none=True)
+    urgent = fields.Boolean(required=True, attribute="category.urgent")
+    me_too_count = fields.Integer(required=True)
+    reopen_count = fields.Integer(required=True)
+    rating = fields.Integer(required=True, allow_none=True)
+    satisfaction = fields.Integer(required=True, allow_none=True)
+    contact = fields.String(required=True, allow_none=True)
+    media_url = fields.String(required=True, allow_none=True)
+    latitude = fields.Float(required=True, allow_none=True)
+    longitude = fields.Float(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    acknowledged_at = fields.DateTime(required=True, allow_none=True)
+    claimed_at = fields.DateTime(required=True, allow_none=True)
+    first_response_at = fields.DateTime(required=True, allow_none=True)
+    resolved_at = fields.DateTime(required=True, allow_none=True)
+    closed_at = fields.DateTime(required=True, allow_none=True)
+    claim_due_at = fields.DateTime(required=True, allow_none=True)
+    reply_due_at = fields.DateTime(required=True, allow_none=True)
+    resolve_due_at = fields.DateTime(required=True, allow_none=True)
+
+
+class CasePageSchema(Schema):
+    items = fields.List(fields.Nested(CaseSchema), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class CaseQuerySchema(Schema):
+    """Filters of the case list; several `status` values are OR-ed."""
+
+    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)))
+    park_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    category = fields.String(validate=CODE)
+    source = fields.String(validate=validate.OneOf(SOURCES))
+    assignee = fields.String(validate=validate.OneOf(["me", "none"]),
+                             metadata={"description": "me: claimed by the caller; "
+                                                      "none: not claimed by anyone"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class MessageSchema(Schema):
+    """One entry of a case's thread; internal notes only for park staff of the unit."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    body = fields.String(required=True)
+    author = fields.Nested(PersonSchema, required=True, allow_none=True)
+    status_from = fields.String(required=True, allow_none=True)
+    status_to = fields.String(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class ReplySchema(Schema):
+    body = fields.String(required=True,
+                         validate=[validate.Length(min=1, max=MAX_BODY), printable, not_blank])
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(STATUSES),
+                           metadata={"description": "the status after the reply "
+                                                    "(optional; a new case is acknowledged)"})
+
+
+class SpotSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True, attribute="name_zh")
+    name_en = fields.String(required=True)
+    park_id = fields.Integer(required=True)
+    latitude = fields.Float(required=True, allow_none=True)
+    longitude = fields.Float(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
+    qr_url = fields.String(required=True)
+
+
+class SpotQuerySchema(Schema):
+    park_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+
+
+class ParkSchema(Schema):
+    id = fields.Integer(required=True)
+    unit_id = fields.Integer(required=True)
+    name = fields.String(required=True, attribute="name_zh")
+    name_en = fields.String(required=True)
+
+
+class CategorySchema(Schema):
+    unit_id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True, attribute="name_zh")
+    name_en = fields.String(required=True)
+    icon = fields.String(required=True)
+    role = fields.String(required=True)
+    urgent = fields.Boolean(required=True)
+    active = fields.Boolean(required=True)
+    claim_minutes = fields.Integer(required=True)
+    first_reply_hours = fields.Integer(required=True)
+    resolve_days = fields.Integer(required=True)
+
+
+class SessionSchema(Schema):
+    """The logged-in caller, and the CSRF token a browser sends in X-CSRFToken on writes."""
+
+    user_id = fields.Integer(required=True, allow_none=True)
+    name = fields.String(required=True, allow_none=True)
+    unit_ids = fields.List(fields.Integer(), required=True, allow_none=True)
+    api_key = fields.String(required=True, allow_none=True,
+                            metadata={"description": "the key's visible prefix"})
+    csrf_token = fields.String(required=True, allow_none=True)
+
+
+def dump_page(items: list[Any], page: int, per_page: int, total: int) -> dict[str, Any]:
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+class ComparisonQuerySchema(Schema):
+    """The period [from, to] (inclusive dates; this month by default) and the ranking."""
+
+    from_ = fields.Date(data_key="from", validate=validate.Range(min=EARLIEST, max=LATEST))
+    to = fields.Date(validate=validate.Range(min=EARLIEST, max=LATEST))
+    min_cases = fields.Integer(load_default=20, validate=validate.Range(min=0, max=1_000_000))
+    sort = fields.String(load_default="within_limit_share", validate=validate.OneOf(SORT_KEYS))
+
+
+class FiguresSchema(Schema):
+    cases = fields.Integer(required=True)
+    median_response_minutes = fields.Float(required=True, allow_none=True)
+    p90_response_minutes = fields.Float(required=True, allow_none=True)
+    median_resolution_minutes = fields.Float(required=True, allow_none=True)
+    within_limit_share = fields.Float(required=True, allow_none=True)
+    satisfaction = fields.Float(required=True, allow_none=True)
+    reopen_rate = fields.Float(required=True, allow_none=True)
+
+
+class ParkFiguresSchema(FiguresSchema):
+    park = fields.Nested(ParkSchema, required=True)
+    rank = fields.Integer(required=True, allow_none=True,
+                          metadata={"description": "null: fewer cases than min_cases"})
+    visits = fields.Integer(required=True, allow_none=True)
+    per_10k_visits = fields.Float(required=True, allow_none=True)
+    by_category = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class ComparisonSchema(Schema):
+    """The bureau's league table of parks, from the analytics rollups."""
+
+    start = fields.Date(required=True)
+    end = fields.Date(required=True, metadata={"description": "the last day, inclusive"})
+    min_cases = fields.Integer(required=True)
+    sort = fields.String(required=True)
+    parks = fields.List(fields.Nested(ParkFiguresSchema), required=True)
+    city = fields.Nested(FiguresSchema, required=True)

@@ -1,0 +1,259 @@
+"""The JSON API at /api/v1/: cases, their threads, replies, spots, parks and categories.
+
+Reads take a browser session or an API key (X-API-Key); writes are for park staff in a
+session and need the CSRF token (X-CSRFToken, from GET /api/v1/session). The OpenAPI
+document at /api/openapi.json is generated from these views and their schemas.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint, abort
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from app.api.auth import Caller, acting_staff, current_caller, rate_limit_key
+from app.api.schemas import (
+    CasePageSchema,
+    CaseQuerySchema,
+    CaseSchema,
+    CategorySchema,
+    ComparisonQuerySchema,
+    ComparisonSchema,
+    MessageSchema,
+    ParkSchema,
+    ReplySchema,
+    SessionSchema,
+    SpotQuerySchema,
+    SpotSchema,
+    dump_page,
+)
+from app.bureau.decorators import scope_of
+from app.extensions import csrf, db, limiter
+from app.models import Category, Feedback, Message, MessageKind, Park, Point
+from app.services import DomainError, NotFound
+from app.services.analytics import Figures, compare_parks, next_month
+from app.services.feedback import reply_to_visitor
+from app.services.rollups import REPORT_TZ
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1",
+               description="Cases, threads and replies for the staff app and integrations.")
+csrf.exempt(bp)  # checked per write in acting_staff(): API-key callers have no session
+SECURITY: list[dict[str, list[str]]] = [{"ApiKey": []}, {"Session": []}]
+SESSION_ONLY: list[dict[str, list[str]]] = [{"Session": []}]
+
+
+def _limit() -> str:
+    return str(current_app.config["API_RATE_LIMIT"])
+
+
+limiter.limit(_limit, key_func=rate_limit_key)(bp)
+
+
+class CaseView:
+    """A case as this caller may see it: the visitor's contact for the unit's staff only."""
+
+    def __init__(self, case: Feedback, caller: Caller) -> None:
+        self._case = case
+        self.contact = case.contact if caller.is_unit_staff else None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._case, name)
+
+
+def _visible(query: Any, caller: Caller) -> Any:
+    if caller.unit_ids is None:
+        return query
+    return query.where(Feedback.unit_id.in_(caller.unit_ids))
+
+
+def _case(caller: Caller, case_id: int) -> Feedback:
+    case = db.session.get(Feedback, case_id) if 0 < case_id < 2**63 else None
+    if case is None or not caller.sees_unit(case.unit_id):
+        abort(404, message="No such case.")
+    assert case is not None  # noqa: S101 - abort raised otherwise
+    return case
+
+
+@bp.route("/session", methods=["GET"])
+@bp.doc(security=SECURITY)
+@bp.response(200, SessionSchema)
+def show_session() -> dict[str, Any]:
+    """Who is calling; for a browser session, the CSRF token to send on writes."""
+    caller = current_caller()
+    return {
+        "user_id": caller.user.id if caller.user else None,
+        "name": caller.user.name if caller.user else None,
+        "unit_ids": sorted(caller.unit_ids) if caller.unit_ids is not None else None,
+        "api_key": caller.key.prefix if caller.key else None,
+        "csrf_token": generate_csrf() if caller.user else None,
+    }
+
+
+@bp.route("/cases", methods=["GET"])
+@bp.doc(security=SECURITY)
+@bp.arguments(CaseQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, CasePageSchema)
+def list_cases(page: int, per_page: int, status: list[str] | None = None,
+               park_id: int | None = None, category: str | None = None,
+               source: str | None = None, assignee: str | None = None) -> dict[str, Any]:
+    """Cases the caller may see, newest first, a page at a time."""
+    caller = current_caller()
+    query = _visible(select(Feedback), caller)
+    if status:
+        query = query.where(Feedback.status.in_(status))
+    if park_id is not None:
+        query = query.where(Feedback.park_id == park_id)
+    if category:
+        query = query.where(Feedback.category.has(Category.code == category))
+    if source:
+        query = query.where(Feedback.source == source)
+    if assignee == "none":
+        query = query.where(Feedback.assignee_id.is_(None))
+    elif assignee == "me":
+        query = query.where(Feedback.assignee_id == (caller.user.id if caller.user else -1))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    cases = db.session.scalars(
+        query.options(joinedload(Feedback.park), joinedload(Feedback.point),
+                      joinedload(Feedback.category), joinedload(Feedback.assignee))
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return dump_page([CaseView(case, caller) for case in cases], page, per_page, total)
+
+
+@bp.route("/cases/<int:case_id>", methods=["GET"])
+@bp.doc(security=SECURITY)
+@bp.response(200, CaseSchema)
+def show_case(case_id: int) -> CaseView:
+    """One case; another unit's case is 404."""
+    caller = current_caller()
+    return CaseView(_case(caller, case_id), caller)
+
+
+@bp.route("/cases/<int:case_id>/messages", methods=["GET"])
+@bp.doc(security=SECURITY)
+@bp.response(200, MessageSchema(many=True))
+def list_messages(case_id: int) -> list[Message]:
+    """The case's thread, oldest first; internal notes only for the unit's park staff."""
+    caller = current_caller()
+    case = _case(caller, case_id)
+    return [message for message in case.messages
+            if caller.is_unit_staff or message.kind != MessageKind.NOTE]
+
+
+@bp.route("/cases/<int:case_id>/replies", methods=["POST"])
+@bp.doc(security=SESSION_ONLY)
+@bp.arguments(ReplySchema, as_kwargs=True)
+@bp.response(201, MessageSchema)
+def create_reply(case_id: int, body: str, status: str | None = None) -> Message:
+    """Reply to the visitor (shown on their tracking page), optionally moving the status."""
+    caller, user = acting_staff()
+    _case(caller, case_id)
+    try:
+        return reply_to_visitor(user=user, case_id=case_id, body=body, new_status=status)
+    except NotFound:
+        abort(404, message="No such case.")
+    except DomainError as error:
+        abort(409, message=str(error))
+    raise AssertionError("unreachable")
+
+
+@bp.route("/parks", methods=["GET"])
+@bp.doc(security=SECURITY)
+@bp.response(200, ParkSchema(many=True))
+def list_parks() -> list[Park]:
+    """The parks of the caller's units."""
+    caller = current_caller()
+    query = select(Park).order_by(Park.id)
+    if caller.unit_ids is not None:
+        query = query.where(Park.unit_id.in_(caller.unit_ids))
+    return list(db.session.scalars(query))
+
+
+class SpotView:
+    def __init__(self, point: Point) -> None:
+        self._point = point
+        self.qr_url = f"{current_app.config['BASE_URL']}/q/{point.code}"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._point, name)
+
+
+@bp.route("/spots", methods=["GET"])
+@bp.doc(security=SECURITY)
+@bp.arguments(SpotQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, SpotSchema(many=True))
+def list_spots(park_id: int | None = None) -> list[SpotView]:
+    """The spots (QR points) of the caller's parks, revoked ones included."""
+    caller = current_caller()
+    query = select(Point).join(Park).order_by(Point.id)
+    if caller.unit_ids is not None:
+        query = query.where(Park.unit_id.in_(caller.unit_ids))
+    if park_id is not None:
+        query = query.where(Point.park_id == park_id)
+    return [SpotView(point) for point in db.session.scalars(query)]
+
+
+@bp.route("/categories", methods=["GET"])
+@bp.doc(security=SECURITY)
+@bp.response(200, CategorySchema(many=True))
+def list_categories() -> list[Category]:
+    """The categories of the caller's units, with their time limits."""
+    caller = current_caller()
+    query = select(Category).order_by(Category.unit_id, Category.sort_order, Category.id)
+    if caller.unit_ids is not None:
+        query = query.where(Category.unit_id.in_(caller.unit_ids))
+    return list(db.session.scalars(query))
+
+
+def _figures(figures: Figures) -> dict[str, Any]:
+    return {"cases": figures.cases,
+            "median_response_minutes": figures.median_response_minutes,
+            "p90_response_minutes": figures.p90_response_minutes,
+            "median_resolution_minutes": figures.median_resolution_minutes,
+            "within_limit_share": figures.within_limit_share,
+            "satisfaction": figures.satisfaction,
+            "reopen_rate": figures.reopen_rate}
+
+
+def _compared_parks(caller: Caller) -> list[Park]:
+    """Bureau users and bureau-wide keys: every park; directors and unit keys: their own."""
+    if caller.user is not None:
+        scope = scope_of(caller.user)
+        if scope is None:
+            abort(403, message="Only the parks bureau and directors compare parks.")
+        assert scope is not None  # noqa: S101 - abort raised otherwise
+        return scope.parks
+    query = select(Park).order_by(Park.id)
+    if caller.unit_ids is not None:
+        query = query.where(Park.unit_id.in_(caller.unit_ids))
+    return list(db.session.scalars(query))
+
+
+@bp.route("/bureau/comparison", methods=["GET"])
+@bp.doc(security=SECURITY)
+@bp.arguments(ComparisonQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, ComparisonSchema)
+def compare(min_cases: int, sort: str, from_: date | None = None,
+            to: date | None = None) -> dict[str, Any]:
+    """Parks side by side: volume, per 10,000 visits, response and resolution times..."""
+    caller = current_caller()
+    start = from_ or datetime.now(REPORT_TZ).date().replace(day=1)
+    end = (to + timedelta(days=1)) if to else next_month(start)
+    if end <= start or end - start > timedelta(days=366):
+        abort(422, message="from must be before to, at most a year apart.")
+    comparison = compare_parks(_compared_parks(caller), start, end, min_cases=min_cases,
+                               sort=sort)
+    return {
+        "start": comparison.start, "end": comparison.end - timedelta(days=1),
+        "min_cases": comparison.min_cases, "sort": comparison.sort,
+        "parks": [{**_figures(row.figures), "park": row.park, "rank": row.rank,
+                   "visits": row.visits, "per_10k_visits": row.per_10k_visits,
+                   "by_category": row.by_category} for row in comparison.rows],
+        "city": _figures(comparison.city),
+    }
