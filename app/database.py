@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Writers queue for the lock rather than fail: SQLite's busy handler is not fair, and on a
+# loaded machine (fsync on every commit) a writer among many can wait several seconds.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 IMMEDIATE = "park_mailbox_immediate"
 
 
