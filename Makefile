@@ -7,16 +7,34 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 VENDOR := app/static/vendor
+# The PostgreSQL run of `make test` uses a database of this checkout's own (created when
+# missing), so that several checkouts on one machine never share one; the same for Redis
+# keys and channels, which the tests name uniquely.
+PG_TEST_DATABASE ?= parkmailbox_test_$(shell basename "$(CURDIR)" | tr -c 'a-zA-Z0-9\n' '_' | tr 'A-Z' 'a-z')
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/$(PG_TEST_DATABASE)
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint typecheck setup setup-test system-deps system-deps-test vendor \
-        translations migrate messages db demo clean
+.PHONY: run test test-sqlite test-postgres bench lint typecheck setup setup-test system-deps \
+        system-deps-test vendor translations migrate messages db demo clean
 
 run: setup db demo
 	@echo "Park Mailbox on http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/staff/)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config deploy/gunicorn.conf.py wsgi:app
 
-test: setup-test lint typecheck
-	$(BIN)/pytest $(PYTEST_ARGS)
+# The whole suite on SQLite, then again on PostgreSQL with the multi-process tests
+# (marker "services"). Missing PostgreSQL/Redis: those tests skip with the reason, or fail
+# with REQUIRE_SERVICES=1 (as .ci/run sets).
+test: setup-test lint typecheck test-sqlite test-postgres
+
+test-sqlite: setup-test
+	$(BIN)/pytest -m "not services" $(PYTEST_ARGS)
+
+test-postgres: setup-test
+	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks (bench/README.md): prints a table, writes bench/results/*.json
+bench: setup-test
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: setup-test
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ from flask.wrappers import Response
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.api.georeport_format import open311_error
 from app.config import INSTANCE_DIR, ROOT_DIR, Config, config_from_env
@@ -34,6 +35,10 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.config.from_object(config)
     app.config.update(overrides)
     config.finalize(app.config)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count,  # type: ignore[method-assign]
+                                x_host=count)
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -50,6 +55,12 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
             app.logger.exception("health check: database unavailable")
             return jsonify(status="error", database="unavailable"), 503
         return jsonify(status="ok", database=db.engine.dialect.name, version=__version__)
+
+    if app.config["BENCH_HELLO"]:
+        @app.get("/bench/hello")
+        def bench_hello() -> ResponseReturnValue:
+            # the baseline of `make bench`: the same server stack, no work
+            return "hello"
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -76,6 +87,7 @@ def _init_extensions(app: Flask) -> None:
 
     from app.models import StaffUser
     from app.realtime.publish import install_session_hooks
+    from app.realtime.queue import make_event_queue
     from app.services.photos import install_photo_hooks
     from app.services.rollups import install_rollup_hooks
 
@@ -103,6 +115,9 @@ def _init_extensions(app: Flask) -> None:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        # always passed, even as None: the extension keeps options between init_app calls
+        client_manager=make_event_queue(app.config["SOCKETIO_MESSAGE_QUEUE"],
+                                        app.config["SOCKETIO_CHANNEL"]),
         manage_session=False,  # the Flask session (login) is read at connect, never written
     )
 

@@ -40,6 +40,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto to trust;
+    # without it every visitor behind nginx has nginx's address (one rate-limit bucket)
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
     # gevent: one process holds thousands of mostly idle staff websockets as greenlets
     # (a few KB each) instead of one OS thread per socket as in "threading" mode; eventlet
@@ -47,6 +50,9 @@ class Config:
     # `gunicorn -k gevent -w 1` and simple-websocket for the websocket transport.
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "gevent")
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    # Redis pub/sub channel: the same in every process of one deployment, another one for
+    # another deployment (or test run) that shares the Redis server
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "park-mailbox")
     # events a reconnecting client may be sent one by one; past this it is told to reload
     CATCHUP_LIMIT = int(os.environ.get("CATCHUP_LIMIT", "500"))
 
@@ -74,6 +80,17 @@ class Config:
             "Session": {"type": "apiKey", "in": "cookie", "name": "session"},
         }},
     }
+
+    # RATELIMIT_ENABLED=0 lifts every limit: for benchmark runs only, never in production
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "park-mailbox")
+    # A Redis outage must not turn visitors away: limits fall back to this process's memory
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # ordinary request/response commands: a stalled Redis fails fast instead of hanging
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+    # bench/ only: a bare endpoint on the same server stack, the baseline of `make bench`
+    BENCH_HELLO = os.environ.get("BENCH_HELLO") == "1"
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -104,6 +121,7 @@ class Config:
     NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "10"))
     # the server process runs the periodic jobs (SLA timers, auto-close...) in the background
     RUN_JOBS = os.environ.get("RUN_JOBS", "1") == "1"
+    JOB_LOOP_SECONDS = float(os.environ.get("JOB_LOOP_SECONDS", "5"))
 
     @classmethod
     def finalize(cls, settings: dict[str, Any]) -> None:

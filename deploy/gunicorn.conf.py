@@ -1,20 +1,42 @@
 """gunicorn settings: one gevent worker per process (Flask-SocketIO needs one per process).
 
 For several processes run several gunicorn instances on different ports behind a proxy
-(see README, "Running for a whole city"); each runs the periodic-job loop, and the job
-leases make every job run once per round across all of them.
+(README, "Running for a whole city"; deploy/systemd/parkmailbox@.service runs one per
+port). Each runs the periodic-job loop when RUN_JOBS=1, and the job leases make every
+job run once per round across all of them. Settings come from the environment:
+HOST, PORT, WORKER_CONNECTIONS, GRACEFUL_TIMEOUT, ACCESS_LOG (0 turns it off).
 """
 
 import os
+import resource
 
+# One worker, always: the Socket.IO server keeps its clients in process memory, and a
+# second worker would get half of them without a message queue between the two.
 worker_class = "gevent"
 workers = 1
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+proc_name = f"parkmailbox:{os.environ.get('PORT', '5000')}"
+# each open staff socket is one greenlet; 10,000 idle ones fit in well under 1 GB
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "20000"))
-accesslog = "-"
-graceful_timeout = 10
+accesslog = None if os.environ.get("ACCESS_LOG", "1") == "0" else "-"
+# a restart waits this long for requests in flight; open websockets are then closed and
+# their clients reconnect (to this process or another) and catch up
+graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", "10"))
 # websocket connections are long; gevent workers heartbeat independently of requests
 timeout = 60
+keepalive = 75  # behind nginx's upstream keepalive (60 s by default)
+
+
+def on_starting(server):
+    """Every open socket is a file descriptor: use all the process may have."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):  # an unlimited hard limit above the kernel's maximum
+            server.log.warning("could not raise the file descriptor limit from %d", soft)
+    server.log.info("file descriptor limit %d (worker_connections %d)",
+                    resource.getrlimit(resource.RLIMIT_NOFILE)[0], worker_connections)
 
 
 def post_worker_init(worker):

@@ -18,6 +18,9 @@ command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ "$purpose" = test ]; then
   # PDF text extraction and rasterising in the poster and report tests
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+  # the scale-out tests: PostgreSQL and Redis servers, and redis-server for the outage test
+  command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

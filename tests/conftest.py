@@ -19,6 +19,7 @@ from app.models import Category, Membership, Park, Point, StaffUser, Unit
 from app.security import new_point_code
 from app.services.accounts import hash_password
 from app.services.feedback import Receipt, submit_feedback
+from tests import infra
 
 PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -26,7 +27,13 @@ CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 def database_url(tmp_path: Any) -> str:
     """SQLite in a fresh file per test, or TEST_DATABASE_URL (PostgreSQL) when given."""
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    problem = infra.database_problem(url)
+    if problem:
+        infra.missing(problem)
+    return url
 
 
 class IsolatedClient(FlaskClient):

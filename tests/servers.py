@@ -71,12 +71,12 @@ def prepare_database(env: dict[str, str], demo: bool = True) -> None:
 
 
 def start_server(env: dict[str, str], log_path: Path, port: int | None = None,
-                 timeout: float = 30.0) -> Server:
+                 timeout: float = 30.0, app: str = "wsgi:app") -> Server:
     port = port or free_port()
     env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
     with log_path.open("ab") as log_file:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
-            [str(GUNICORN), "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
+            [str(GUNICORN), "--config", "deploy/gunicorn.conf.py", app],
             cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -96,9 +96,9 @@ def start_server(env: dict[str, str], log_path: Path, port: int | None = None,
 
 
 @contextmanager
-def running_server(env: dict[str, str], log_path: Path, port: int | None = None
-                   ) -> Iterator[Server]:
-    server = start_server(env, log_path, port)
+def running_server(env: dict[str, str], log_path: Path, port: int | None = None,
+                   app: str = "wsgi:app") -> Iterator[Server]:
+    server = start_server(env, log_path, port, app=app)
     try:
         yield server
     finally:

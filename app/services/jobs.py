@@ -27,7 +27,6 @@ from app.models.types import utcnow
 log = logging.getLogger(__name__)
 
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
-LOOP_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -116,4 +115,4 @@ def run_job_loop(app: Flask, sleep: Callable[[float], object]) -> None:
                 log.exception("job loop round failed")
             finally:
                 db.session.remove()
-        sleep(LOOP_SECONDS)
+        sleep(app.config["JOB_LOOP_SECONDS"])

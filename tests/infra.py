@@ -1,0 +1,154 @@
+"""PostgreSQL and Redis for tests: find them, create databases, run a private Redis.
+
+Without REQUIRE_SERVICES=1 a test whose service is missing is skipped with the reason;
+with it (as `.ci/run` sets) the test fails, so that CI can never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import psycopg
+import pytest
+import redis
+from sqlalchemy.engine import make_url
+
+REQUIRED = os.environ.get("REQUIRE_SERVICES") == "1"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/parkmailbox_test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def missing(reason: str) -> NoReturn:
+    """Skip the test, or fail it when the services are required."""
+    if REQUIRED:
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1: services are required)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _libpq(url: str, database: str | None = None) -> str:
+    """A SQLAlchemy URL as psycopg's connection string (optionally another database)."""
+    parsed = make_url(url)
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def postgres_url() -> str:
+    """The PostgreSQL of the test run: TEST_DATABASE_URL if it is one, or the default."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        return url
+    return os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+@functools.cache
+def database_problem(url: str) -> str | None:
+    """None if the database answers (created when missing), else why not."""
+    if not url.startswith("postgresql"):
+        return None
+    name = make_url(url).database or ""
+    try:
+        with psycopg.connect(_libpq(url, "postgres"), autocommit=True, connect_timeout=5) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                  (name,)).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as error:
+        return f"PostgreSQL not reachable at {make_url(url).render_as_string()}: {error}"
+    return None
+
+
+@contextmanager
+def scratch_database(prefix: str = "srv") -> Iterator[str]:
+    """A new, empty database beside the test run's one, dropped afterwards."""
+    base = postgres_url()
+    problem = database_problem(base)
+    if problem:
+        missing(problem)
+    name = f"{make_url(base).database}_{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = _libpq(base, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def redis_url() -> str:
+    """The shared Redis of the test run (TEST_REDIS_URL); skip or fail if it is away."""
+    url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=5).ping()
+    except redis.RedisError as error:
+        missing(f"Redis not reachable at {url}: {error}")
+    return url
+
+
+def unique_name(prefix: str) -> str:
+    """A pub/sub channel or key prefix of one test: runs sharing a Redis never mix."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of the test's own, on a free port, that it may stop and start."""
+
+    port: int
+    directory: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server is not installed"
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis(port=self.port, socket_connect_timeout=1).ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server on port {self.port} did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+        self.process = None
+
+
+@contextmanager
+def private_redis(directory: Path) -> Iterator[PrivateRedis]:
+    """Start a private redis-server (never the shared one); stopped afterwards."""
+    if shutil.which("redis-server") is None:
+        missing("redis-server is not installed (Debian package redis-server)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = PrivateRedis(port=port, directory=directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
