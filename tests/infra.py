@@ -69,22 +69,25 @@ def database_problem(url: str) -> str | None:
     return None
 
 
-@contextmanager
-def scratch_database(prefix: str = "srv") -> Iterator[str]:
-    """A new, empty database beside the test run's one, dropped afterwards."""
+def scratch_database(purpose: str) -> str:
+    """An empty database beside the test run's one, `<its name>_<purpose>`, for servers.
+
+    The database is kept between runs and emptied at the start (dropping a schema, not the
+    database: DROP DATABASE forces a checkpoint, which stalls a busy shared server).
+    """
     base = postgres_url()
     problem = database_problem(base)
     if problem:
         missing(problem)
-    name = f"{make_url(base).database}_{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = _libpq(base, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    url = make_url(base).set(database=f"{make_url(base).database}_{purpose}")
+    rendered = url.render_as_string(hide_password=False)
+    problem = database_problem(rendered)
+    if problem:
+        missing(problem)
+    with psycopg.connect(_libpq(rendered), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    return rendered
 
 
 def redis_url() -> str:

@@ -132,7 +132,8 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
     tmp_path = tmp_path_factory.mktemp("city")
     tick_log = tmp_path / "ticks.log"
     tick_log.touch()
-    with infra.scratch_database() as database, ExitStack() as stack:
+    database = infra.scratch_database("city")
+    with ExitStack() as stack:
         city = deployment(tmp_path, database, infra.redis_url(), RUN_JOBS="1",
                           JOB_LOOP_SECONDS="0.1", JOB_TICK_LOG=str(tick_log))
         process_a, process_b = start_processes(stack, city, app="tests.job_app:app")
@@ -189,9 +190,8 @@ def test_periodic_jobs_run_once_per_round_across_processes(city):
 
 
 def test_a_redis_outage_loses_nothing(tmp_path):
-    with (infra.scratch_database() as database,
-          infra.private_redis(tmp_path) as redis_server,
-          ExitStack() as stack):
+    database = infra.scratch_database("outage")
+    with infra.private_redis(tmp_path) as redis_server, ExitStack() as stack:
         city = deployment(tmp_path, database, redis_server.url)
         process_a, process_b = start_processes(stack, city)
         cookie = staff_cookie(process_a)

@@ -1,0 +1,1 @@
+"""Benchmarks of the served app (`make bench`): see bench/README.md."""

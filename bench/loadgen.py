@@ -1,0 +1,320 @@
+"""The load generator of `make bench`: a separate process of asyncio clients (aiohttp).
+
+Phases, each printing one JSON object on stdout:
+  http     --kind hello|submit: flat-out requests (hello) or visitor submissions (GET the
+           form for the CSRF token and session cookie, then POST it) for some seconds;
+  latency  staff sockets spread over the parks, submissions at a fixed rate, delivery
+           latency from submit to receipt and deliveries lost;
+  idle     open many idle staff sockets, print READY, hold them until stdin says stop.
+
+Staff sockets speak Engine.IO 4 / Socket.IO 5 over a websocket directly (open packet,
+namespace connect, ping/pong, events): a few KB per socket, so that one load-generator
+process can hold ten thousand of them on a small machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+NAMESPACE = "/staff"
+EVENT_PREFIX = f"42{NAMESPACE},"
+
+
+def session_cookie(response: aiohttp.ClientResponse) -> str:
+    morsel = response.cookies.get("session")
+    return f"session={morsel.value}" if morsel else ""
+
+
+async def visitor_submission(http: aiohttp.ClientSession, url: str, point: str, body: str,
+                             sent: dict[int, float] | None = None, number: int = 0) -> bool:
+    """One visitor: GET the form (CSRF token, session cookie), POST it; True on 303."""
+    async with http.get(f"{url}/q/{point}") as page:
+        html = await page.text()
+        cookie = session_cookie(page)
+    match = CSRF.search(html)
+    if page.status != 200 or not match:
+        return False
+    if sent is not None:
+        sent[number] = time.monotonic()
+    async with http.post(f"{url}/q/{point}", allow_redirects=False, headers={"Cookie": cookie},
+                         data={"category": "noise", "body": body,
+                               "csrf_token": match.group(1)}) as response:
+        await response.read()
+        return response.status == 303
+
+
+async def log_in(http: aiohttp.ClientSession, url: str, email: str, password: str) -> str:
+    """A staff login; the session cookie that authenticates sockets on every process."""
+    async with http.get(f"{url}/staff/login") as page:
+        html = await page.text()
+        cookie = session_cookie(page)
+    match = CSRF.search(html)
+    assert match, "no CSRF token on the login page"
+    async with http.post(f"{url}/staff/login", allow_redirects=False,
+                         headers={"Cookie": cookie},
+                         data={"email": email, "password": password,
+                               "csrf_token": match.group(1)}) as response:
+        assert response.status == 303, f"login of {email} failed: {response.status}"
+        return session_cookie(response)
+
+
+def new_http(limit: int = 0) -> aiohttp.ClientSession:
+    # cookies are passed by hand: every visitor and socket is its own browser
+    return aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar(),
+                                 connector=aiohttp.TCPConnector(limit=limit),
+                                 timeout=aiohttp.ClientTimeout(total=60))
+
+
+# --- http: hello and submissions flat out ----------------------------------------------
+
+async def run_http(args: argparse.Namespace) -> dict[str, Any]:
+    urls = args.urls.split(",")
+    points = args.points.split(",") if args.points else []
+    done = 0
+    errors = 0
+    stop = time.monotonic() + args.seconds
+
+    async def worker(number: int, http: aiohttp.ClientSession) -> None:
+        nonlocal done, errors
+        url = urls[number % len(urls)]
+        count = 0
+        while time.monotonic() < stop:
+            count += 1
+            try:
+                if args.kind == "hello":
+                    async with http.get(f"{url}/bench/hello") as response:
+                        await response.read()
+                        ok = response.status == 200
+                else:
+                    point = points[(number + count) % len(points)]
+                    ok = await visitor_submission(http, url, point, f"bench {number} {count}")
+            except (TimeoutError, aiohttp.ClientError):
+                ok = False
+            if ok:
+                done += 1
+            else:
+                errors += 1
+
+    async with new_http() as http:
+        # warm-up: connections and the app's first requests are not measured
+        async with http.get(f"{urls[0]}/healthz") as response:
+            await response.read()
+        started = time.monotonic()
+        await asyncio.gather(*(worker(n, http) for n in range(args.concurrency)))
+        elapsed = time.monotonic() - started
+    return {"kind": args.kind, "completed": done, "errors": errors, "seconds": elapsed,
+            "per_second": done / elapsed, "concurrency": args.concurrency}
+
+
+# --- staff sockets ------------------------------------------------------------------------
+
+@dataclass
+class StaffSocket:
+    park: int
+    ws: aiohttp.ClientWebSocketResponse | None = None
+    events: int = 0
+
+
+async def open_socket(http: aiohttp.ClientSession, url: str, cookie: str,
+                      socket: StaffSocket) -> None:
+    """Engine.IO open, Socket.IO connect to /staff; raises if refused."""
+    ws_url = url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    ws = await http.ws_connect(ws_url, headers={"Cookie": cookie}, autoping=True,
+                               max_msg_size=0)
+    opening = await ws.receive(timeout=30)
+    if opening.type != aiohttp.WSMsgType.TEXT or not opening.data.startswith("0"):
+        await ws.close()
+        raise ConnectionError(f"no engine.io open packet: {opening.data!r}")
+    await ws.send_str(f"40{NAMESPACE},")
+    while True:
+        reply = await ws.receive(timeout=30)
+        if reply.type != aiohttp.WSMsgType.TEXT:
+            raise ConnectionError(f"socket closed while connecting: {reply.type}")
+        if reply.data == "2":
+            await ws.send_str("3")
+        elif reply.data.startswith(f"40{NAMESPACE},"):
+            socket.ws = ws
+            return
+        else:
+            await ws.close()
+            raise ConnectionError(f"namespace refused: {reply.data!r}")
+
+
+async def listen(socket: StaffSocket, on_event: Any) -> None:
+    """Answer pings, hand events to on_event(socket, name, payload) until closed."""
+    ws = socket.ws
+    assert ws is not None
+    async for message in ws:
+        if message.type != aiohttp.WSMsgType.TEXT:
+            break
+        data = message.data
+        if data == "2":
+            await ws.send_str("3")
+        elif data.startswith(EVENT_PREFIX):
+            name, payload = json.loads(data[len(EVENT_PREFIX):])[:2]
+            socket.events += 1
+            if on_event is not None:
+                on_event(socket, name, payload)
+
+
+async def open_sockets(http: aiohttp.ClientSession, urls: list[str], cookies: list[str],
+                       count: int, on_event: Any, parallel: int = 100
+                       ) -> tuple[list[StaffSocket], list[asyncio.Task[None]], int]:
+    """Open `count` sockets, socket n for park n % parks on process n % processes."""
+    gate = asyncio.Semaphore(parallel)
+    sockets = [StaffSocket(park=n % len(cookies)) for n in range(count)]
+    failures = 0
+
+    async def one(number: int, socket: StaffSocket) -> None:
+        nonlocal failures
+        async with gate:
+            try:
+                await open_socket(http, urls[number % len(urls)], cookies[socket.park], socket)
+            except (TimeoutError, aiohttp.ClientError, ConnectionError, OSError) as error:
+                failures += 1
+                if failures <= 3:
+                    print(f"socket {number} failed: {error!r}", file=sys.stderr)
+
+    await asyncio.gather(*(one(n, s) for n, s in enumerate(sockets)))
+    opened = [s for s in sockets if s.ws is not None]
+    tasks = [asyncio.create_task(listen(s, on_event)) for s in opened]
+    return opened, tasks, failures
+
+
+async def close_sockets(sockets: list[StaffSocket], tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*(s.ws.close() for s in sockets if s.ws is not None),
+                         return_exceptions=True)
+
+
+async def staff_cookies(http: aiohttp.ClientSession, url: str, logins: dict[str, Any]
+                        ) -> list[str]:
+    return [await log_in(http, url, park["email"], logins["password"])
+            for park in logins["parks"]]
+
+
+# --- latency: fixed-rate submissions to 1,000 sockets ---------------------------------
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def run_latency(args: argparse.Namespace) -> dict[str, Any]:
+    urls = args.urls.split(",")
+    with open(args.logins) as handle:
+        logins = json.load(handle)
+    parks = logins["parks"]
+    run = uuid.uuid4().hex[:6]
+    sent: dict[int, float] = {}
+    received: dict[tuple[int, int], float] = {}
+    duplicates = 0
+    foreign = 0
+
+    def on_event(socket: StaffSocket, name: str, payload: dict[str, Any]) -> None:
+        nonlocal duplicates, foreign
+        now = time.monotonic()
+        if name != "feedback.created":
+            return
+        words = str(payload.get("excerpt", "")).split()
+        if len(words) != 3 or words[:2] != ["bench", run]:
+            foreign += 1
+            return
+        key = (id(socket), int(words[2]))
+        if key in received:
+            duplicates += 1
+        else:
+            received[key] = now
+
+    async with new_http() as http:
+        cookies = await staff_cookies(http, urls[0], logins)
+        opened, tasks, failures = await open_sockets(http, urls, cookies, args.sockets, on_event)
+        per_park = [sum(1 for s in opened if s.park == park) for park in range(len(parks))]
+        total = int(args.rate * args.seconds)
+        outcomes: list[asyncio.Task[bool]] = []
+        started = time.monotonic()
+        for number in range(total):
+            delay = started + number / args.rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            park = number % len(parks)
+            outcomes.append(asyncio.create_task(visitor_submission(
+                http, urls[number % len(urls)], parks[park]["point"],
+                f"bench {run} {number}", sent, number)))
+        results = await asyncio.gather(*outcomes, return_exceptions=True)
+        submit_seconds = time.monotonic() - started
+        expected = sum(per_park[n % len(parks)] for n, ok in enumerate(results) if ok is True)
+        deadline = time.monotonic() + args.grace
+        while len(received) < expected and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await close_sockets(opened, tasks)
+
+    latencies = [(at - sent[number]) * 1000 for (_, number), at in received.items()]
+    return {
+        "sockets": len(opened), "socket_failures": failures, "parks": len(parks),
+        "submitted": total, "submit_errors": sum(1 for ok in results if ok is not True),
+        "achieved_rate": total / submit_seconds, "expected_deliveries": expected,
+        "delivered": len(received), "lost": expected - len(received),
+        "duplicates": duplicates, "foreign": foreign,
+        "latency_ms": {"p50": percentile(latencies, 0.50), "p95": percentile(latencies, 0.95),
+                       "p99": percentile(latencies, 0.99),
+                       "max": max(latencies, default=float("nan")),
+                       "mean": statistics.fmean(latencies) if latencies else float("nan")},
+    }
+
+
+# --- idle: many sockets held open ----------------------------------------------------------
+
+async def run_idle(args: argparse.Namespace) -> dict[str, Any]:
+    with open(args.logins) as handle:
+        logins = json.load(handle)
+    async with new_http() as http:
+        cookies = await staff_cookies(http, args.urls.split(",")[0], logins)
+        started = time.monotonic()
+        opened, tasks, failures = await open_sockets(http, args.urls.split(","), cookies,
+                                                     args.sockets, None, parallel=200)
+        seconds = time.monotonic() - started
+        print(json.dumps({"ready": len(opened), "failures": failures}), flush=True)
+        # hold the sockets (answering pings) until the runner has measured the server
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        still_open = sum(1 for s in opened if s.ws is not None and not s.ws.closed)
+        await close_sockets(opened, tasks)
+    return {"sockets": len(opened), "failures": failures, "connect_seconds": seconds,
+            "still_open": still_open}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("phase", choices=["http", "latency", "idle"])
+    parser.add_argument("--urls", required=True, help="comma-separated server URLs")
+    parser.add_argument("--kind", choices=["hello", "submit"], default="hello")
+    parser.add_argument("--points", default="", help="comma-separated spot codes")
+    parser.add_argument("--logins", help="JSON file written by bench.seed")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--sockets", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--grace", type=float, default=10.0)
+    args = parser.parse_args()
+    phase = {"http": run_http, "latency": run_latency, "idle": run_idle}[args.phase]
+    print(json.dumps(asyncio.run(phase(args))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
