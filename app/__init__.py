@@ -46,6 +46,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     _register_blueprints(app)
     _register_error_pages(app)
     _register_cli(app)
+    _register_jobs()
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:
@@ -172,6 +173,12 @@ def api_error(error: HTTPException) -> ResponseReturnValue:
             response.headers[name] = value
     response.headers.update(headers or {})
     return response, code
+
+
+def _register_jobs() -> None:
+    # importing a module registers its @periodic jobs (SLA timer, auto-close)
+    from app.services import casework as _casework  # noqa: F401
+    from app.services import sla as _sla  # noqa: F401
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi demo`, `points list`, `notify send`, `posters`."""
+"""Command-line tools: `demo`, `points list`, `notify send`, `posters`, `sla tick`, `cases`."""
 
 from __future__ import annotations
 
@@ -69,3 +69,27 @@ def register(app: Flask) -> None:
             state = "" if record["active"] else "  (inactive)"
             click.echo(f"{record['park']}\t{record['name']}\t{record['code']}\t"
                        f"{record['url']}{state}")
+
+    @app.cli.group("sla")
+    def sla() -> None:
+        """Time limits and escalation."""
+
+    @sla.command("tick")
+    def sla_tick() -> None:
+        """Escalate the cases that missed their claim or reply limit (once each)."""
+        from app.services.jobs import run_job_now
+
+        raised = run_job_now("sla.tick")
+        click.echo(f"{raised} escalation(s) raised")
+
+    @app.cli.group("cases")
+    def cases() -> None:
+        """Case housekeeping."""
+
+    @cases.command("autoclose")
+    def cases_autoclose() -> None:
+        """Close the cases resolved longer ago than their unit's auto-close delay."""
+        from app.services.jobs import run_job_now
+
+        closed = run_job_now("cases.autoclose")
+        click.echo(f"{closed} case(s) closed")

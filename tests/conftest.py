@@ -92,6 +92,9 @@ def csrf_token(client: FlaskClient, url: str) -> str:
 # --- factories -------------------------------------------------------------------------
 
 def make_unit(code: str = "RT", **overrides: Any) -> Unit:
+    # repeated test submissions at one spot stay separate cases unless a test asks for
+    # "me too" joining (tests/services/test_metoo.py)
+    overrides.setdefault("me_too_window_hours", 0)
     unit = Unit(code=code, name_zh=overrides.pop("name_zh", f"{code}管理处"),
                 name_en=overrides.pop("name_en", f"{code} office"), **overrides)
     unit.categories.extend([

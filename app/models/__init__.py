@@ -10,6 +10,7 @@ from app.models.bureau import (
 )
 from app.models.cases import (
     OPEN_STATUSES,
+    CaseToken,
     Feedback,
     Message,
     MessageKind,
@@ -31,6 +32,7 @@ __all__ = [
     "BUREAU_ROLES",
     "OPEN_STATUSES",
     "AuditLog",
+    "CaseToken",
     "ROLES",
     "Category",
     "Channel",

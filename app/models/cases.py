@@ -45,6 +45,7 @@ class MessageKind(StrEnum):
     REPLY = "reply"  # public reply from staff, shown on the tracking page
     NOTE = "note"  # internal note, never shown to the visitor
     STATUS = "status"  # a status change
+    ACTION = "action"  # claim, assignment, hand-back, escalation, me-too: staff only
 
 
 class Source(StrEnum):
@@ -107,6 +108,8 @@ class Feedback(Model):
     reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the second escalation, when the first reply is overdue
+    reply_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     unit: Mapped[Unit] = relationship()
     park: Mapped[Park] = relationship()
@@ -118,6 +121,9 @@ class Feedback(Model):
     )
     photos: Mapped[list[Photo]] = relationship(order_by="Photo.id",
                                                cascade="all, delete-orphan")
+    extra_tokens: Mapped[list[CaseToken]] = relationship(
+        back_populates="feedback", order_by="CaseToken.id"
+    )
 
     @property
     def is_open(self) -> bool:
@@ -139,6 +145,11 @@ class Message(Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     status_from: Mapped[str | None] = mapped_column(String(20))
     status_to: Mapped[str | None] = mapped_column(String(20))
+    # for kind "action": claimed, assigned, handed_back, escalated, me_too, split
+    action: Mapped[str | None] = mapped_column(String(20))
+    # a visitor message written through a "me too" tracking link (None: the first visitor)
+    case_token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_tokens.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     feedback: Mapped[Feedback] = relationship(back_populates="messages")
@@ -146,10 +157,29 @@ class Message(Model):
 
     @property
     def is_public(self) -> bool:
-        return self.kind != MessageKind.NOTE
+        return self.kind not in (MessageKind.NOTE, MessageKind.ACTION)
 
     def __repr__(self) -> str:
         return f"<Message {self.id} {self.kind}>"
+
+
+class CaseToken(Model):
+    """An extra tracking link to a case: a visitor who joined it with "me too"."""
+
+    __tablename__ = "case_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    contact: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="extra_tokens")
+
+    def __repr__(self) -> str:
+        return f"<CaseToken {self.id} of case {self.feedback_id}>"
 
 
 class ReferenceCounter(Model):

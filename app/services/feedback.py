@@ -13,20 +13,34 @@ from sqlalchemy.orm import selectinload
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Category, Feedback, Message, MessageKind, Point, Source, StaffUser, Status
+from app.models import (
+    CaseToken,
+    Category,
+    Feedback,
+    Message,
+    MessageKind,
+    Point,
+    Source,
+    StaffUser,
+    Status,
+)
 from app.models.types import utcnow
 from app.realtime.publish import record_event
 from app.security import hash_token, new_tracking_token
 from app.services import DomainError, NotFound
-from app.services.photos import PreparedPhoto, add_photos
+from app.services.audit import record_audit
+from app.services.deadlines import set_deadlines
+from app.services.metoo import find_me_too_case, join_me_too
+from app.services.photos import MAX_PHOTOS, PreparedPhoto, add_photos
 from app.services.references import next_reference
 from app.services.routing import responsible_role
+from app.services.summaries import MAX_BODY, case_summary, excerpt, validate_body
 from app.services.workflow import apply_status, can_move
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 4000
-EXCERPT_CHARS = 80
+__all__ = ["MAX_BODY", "Receipt", "case_summary", "excerpt", "submit_feedback",
+           "validate_body"]
 
 
 @dataclass(frozen=True)
@@ -35,43 +49,15 @@ class Receipt:
 
     case: Feedback
     token: str
+    joined: bool = False  # the report joined an open case about the same problem ("me too")
 
 
-def excerpt(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+@dataclass(frozen=True)
+class Tracking:
+    """The case behind a tracking link, and which visitor's link it is."""
 
-
-def case_summary(case: Feedback) -> dict[str, Any]:
-    """The small payload staff phones get about a case (never the visitor's contact)."""
-    point = case.point
-    return {
-        "reference": case.reference,
-        "status": case.status,
-        "park_name": case.park.name_zh,
-        "park_name_en": case.park.name_en,
-        "point_name": point.name_zh if point else "",
-        "point_name_en": point.name_en if point else "",
-        "category": case.category.code,
-        "category_name": case.category.name_zh,
-        "category_name_en": case.category.name_en,
-        "category_icon": case.category.icon,
-        "role": case.responsible_role or case.category.role,
-        "urgent": case.category.urgent,
-        "excerpt": excerpt(case.body),
-        "me_too_count": case.me_too_count,
-        "photo_count": len(case.photos),
-        "created_at": case.created_at.isoformat(),
-    }
-
-
-def validate_body(body: str) -> str:
-    body = (body or "").strip()
-    if not body:
-        raise DomainError(_("Please write a few words about the problem."))
-    if len(body) > MAX_BODY:
-        raise DomainError(_("Please keep the message under %(max)d characters.", max=MAX_BODY))
-    return body
+    case: Feedback
+    link_id: int | None  # None: the first visitor; else the "me too" link (CaseToken)
 
 
 def submit_feedback(
@@ -108,6 +94,17 @@ def submit_feedback(
         if category is None:
             raise DomainError(_("Please choose what the message is about."))
         now = utcnow()
+        # "me too" is for visitors at the spot; other sources keep one case per request
+        joined = (find_me_too_case(session, unit, point, category, now)
+                  if source == Source.QR else None)
+        # a report whose photos the open case has no room for stays a case of its own
+        if joined is not None and len(joined.photos) + len(photos) <= MAX_PHOTOS:
+            join_me_too(session, joined, token_hash=hash_token(token), body=body,
+                        contact=(contact or "").strip() or None, rating=rating,
+                        language=language, now=now)
+            if photos:
+                add_photos(session, joined, photos)
+            return Receipt(case=joined, token=token, joined=True)
         case = Feedback(
             reference=next_reference(session, unit, now),
             token_hash=hash_token(token),
@@ -130,6 +127,7 @@ def submit_feedback(
             created_at=now,
             updated_at=now,
         )
+        set_deadlines(case, unit, category, now)
         case.messages.append(Message(kind=MessageKind.VISITOR.value, body=body, created_at=now))
         session.add(case)
         session.flush()
@@ -149,14 +147,23 @@ def submit_feedback(
 
 def find_case_by_token(token: str) -> Feedback:
     """The case behind a tracking link; a wrong token looks exactly like a missing one."""
+    return find_tracking(token).case
+
+
+def find_tracking(token: str) -> Tracking:
+    """The case behind a visitor's own link or a "me too" link to it."""
+    token_hash = hash_token(token)
     case = db.session.scalar(
         select(Feedback)
-        .where(Feedback.token_hash == hash_token(token))
+        .where(Feedback.token_hash == token_hash)
         .options(selectinload(Feedback.messages))
     )
-    if case is None:
+    if case is not None:
+        return Tracking(case=case, link_id=None)
+    link = db.session.scalar(select(CaseToken).where(CaseToken.token_hash == token_hash))
+    if link is None:
         raise NotFound(_("This tracking link does not exist."))
-    return case
+    return Tracking(case=link.feedback, link_id=link.id)
 
 
 def visible_cases_query(user: StaffUser) -> Any:
@@ -190,6 +197,7 @@ def reply_to_visitor(
             raise DomainError(_("A case that is %(status)s cannot be moved there.",
                                 status=case.status))
         now = utcnow()
+        status_before = case.status
         reply = Message(kind=MessageKind.REPLY.value, body=body, author_id=user.id,
                         created_at=now)
         case.messages.append(reply)
@@ -212,6 +220,9 @@ def reply_to_visitor(
             case_id=case.id,
             payload={**case_summary(case), "change": "reply", "by": user.id},
         )
+        record_audit("case.replied", user_id=user.id, unit_id=case.unit_id,
+                     target_type="feedback", target_id=case.id,
+                     before={"status": status_before}, after={"status": case.status})
         reference = case.reference
     log.info("reply to %s by user %s", reference, user.id)
     return reply

@@ -1,10 +1,18 @@
-"""Staff forms: login and replies."""
+"""Staff forms: login, replies, notes and the actions on a case."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, MultipleFileField, PasswordField, SelectField, TextAreaField
+from wtforms import (
+    EmailField,
+    IntegerField,
+    MultipleFileField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.services.feedback import MAX_BODY
@@ -30,3 +38,30 @@ class ReplyForm(FlaskForm):
 
 class PhotoForm(FlaskForm):
     photos = MultipleFileField(_l("Add photos (up to 3 per case)"))
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        _l("Internal note (only staff see it)"),
+        validators=[
+            DataRequired(message=_l("Please write the note.")),
+            Length(max=MAX_BODY, message=_l("Please keep the message under %(max)d characters.")),
+        ],
+    )
+
+
+class StatusForm(FlaskForm):
+    status = StringField(_l("New status"), validators=[DataRequired()])
+    referred_to = StringField(_l("Referred to (who takes it over)"),
+                              validators=[Optional(), Length(max=200)])
+
+
+class AssignForm(FlaskForm):
+    assignee_id = IntegerField(_l("Colleague"), validators=[DataRequired()])
+
+
+class SplitForm(FlaskForm):
+    link_id = IntegerField(validators=[DataRequired()])
+
+
+class ActionForm(FlaskForm):
+    """A button with nothing but its CSRF token (claim, hand back)."""

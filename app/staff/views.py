@@ -15,14 +15,19 @@ from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
-from app.models import Event, StaffUser, Status
+from app.i18n import current_language
+from app.models import Event, Feedback, MessageKind, StaffUser, Status
+from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.security import send_photo, uploaded_files
 from app.services import DomainError, NotFound
 from app.services.accounts import authenticate, log_out_everywhere
+from app.services.casework import can_act, colleagues, fill_reply_template, reply_templates_for
+from app.services.deadlines import deadline_state
 from app.services.demo import USERS as DEMO_USERS
 from app.services.demo import demo_loaded
-from app.services.feedback import get_case_for_staff, reply_to_visitor, visible_cases_query
+from app.services.feedback import get_case_for_staff, reply_to_visitor
+from app.services.inbox import InboxFilter, count_open, filter_choices, inbox_query, is_yours
 from app.services.photos import add_staff_photos, find_photo_of_case, photo_path, prepare_photos
 from app.services.workflow import STATUS_LABELS, TRANSITIONS
 from app.staff.decorators import staff_required
@@ -31,6 +36,23 @@ from app.staff.forms import LoginForm, PhotoForm, ReplyForm
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 INBOX_LIMIT = 200
+
+
+@bp.app_template_filter("span")
+def format_span(minutes: int) -> str:
+    """A duration for the inbox: "5 min", "2 h 10 min", "3 d 4 h"."""
+    if minutes < 60:
+        return str(_("%(m)d min", m=minutes))
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        return str(_("%(h)d h %(m)d min", h=hours, m=rest) if rest else _("%(h)d h", h=hours))
+    days, hours = divmod(hours, 24)
+    return str(_("%(d)d d %(h)d h", d=days, h=hours) if hours else _("%(d)d d", d=days))
+
+
+@bp.app_context_processor
+def _case_helpers() -> dict[str, Any]:
+    return {"deadline_state": deadline_state, "is_yours": is_yours}
 
 
 @bp.after_request
@@ -99,9 +121,13 @@ def _live_context() -> dict[str, Any]:
 @staff_required
 def inbox(user: StaffUser) -> ResponseReturnValue:
     live = _live_context()
-    cases = db.session.scalars(visible_cases_query(user).limit(INBOX_LIMIT)).all()
-    open_count = sum(1 for case in cases if case.is_open)
-    return render_template("staff/inbox.html", cases=cases, open_count=open_count, **live)
+    selected = InboxFilter.from_args(request.args)
+    now = utcnow()
+    cases = db.session.scalars(inbox_query(user, selected, now).limit(INBOX_LIMIT)).all()
+    parks, categories = filter_choices(user)
+    return render_template("staff/inbox.html", cases=cases, open_count=count_open(user),
+                           selected=selected, parks=parks, categories=categories, now=now,
+                           user=user, **live)
 
 
 def _reply_form(status: str) -> ReplyForm:
@@ -114,16 +140,64 @@ def _reply_form(status: str) -> ReplyForm:
     return form
 
 
+def render_case(user: StaffUser, case: Feedback, status: int = 200, *,
+                form: ReplyForm | None = None,
+                photo_form: PhotoForm | None = None) -> ResponseReturnValue:
+    """The case page with its thread and every action the user may take."""
+    live = _live_context()
+    form = form or _reply_form(case.status)
+    templates = reply_templates_for(case)
+    template_id = request.args.get("template", type=int)
+    if template_id and not form.body.data:
+        chosen = next((t for t in templates if t.id == template_id), None)
+        if chosen is not None:
+            form.body.data = fill_reply_template(chosen, case, current_language())
+    return render_template(
+        "staff/case.html", case=case, form=form, photo_form=photo_form or PhotoForm(),
+        user=user, now=utcnow(),
+        templates=templates, template_id=template_id, colleagues=colleagues(case.unit_id),
+        can_act=can_act(user, case), is_director="director" in user.roles_in(case.unit_id),
+        next_statuses=[t for t in Status if t in TRANSITIONS[Status(case.status)]],
+        splittable=_first_me_too_messages(case), **live), status
+
+
+def _first_me_too_messages(case: Feedback) -> set[int]:
+    """The first message of each "me too" report: where staff may split it off."""
+    firsts: dict[int, int] = {}
+    for message in case.messages:
+        if message.kind == MessageKind.VISITOR and message.case_token_id is not None:
+            firsts.setdefault(message.case_token_id, message.id)
+    return set(firsts.values())
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> ResponseReturnValue:
+    """The web app manifest: the staff app can be added to a phone's home screen."""
+    icons = [{"src": url_for("static", filename=f"icons/icon-{size}.png"),
+              "sizes": f"{size}x{size}", "type": "image/png", "purpose": "any maskable"}
+             for size in (192, 512)]
+    body = {
+        "name": _("Park Mailbox staff"),
+        "short_name": _("Park Mailbox"),
+        "start_url": url_for("staff.inbox"),
+        "scope": url_for("staff.inbox"),
+        "display": "standalone",
+        "background_color": "#f6f5f0",
+        "theme_color": "#1d6b3a",
+        "lang": "en" if current_language() == "en" else "zh-CN",
+        "icons": icons,
+    }
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+
+
 @bp.get("/cases/<int:case_id>")
 @staff_required
 def case_detail(user: StaffUser, case_id: int) -> ResponseReturnValue:
-    live = _live_context()
     try:
         case = get_case_for_staff(user, case_id)
     except NotFound:
         abort(404)
-    return render_template("staff/case.html", case=case, form=_reply_form(case.status),
-                           photo_form=PhotoForm(), **live)
+    return render_case(user, case)
 
 
 @bp.post("/cases/<int:case_id>/reply")
@@ -145,8 +219,7 @@ def reply(user: StaffUser, case_id: int) -> ResponseReturnValue:
         else:
             flash(_("Reply sent; the visitor can see it now."), "success")
             return redirect(url_for("staff.case_detail", case_id=case_id), code=303)
-    return render_template("staff/case.html", case=case, form=form, photo_form=PhotoForm(),
-                           **_live_context()), 400
+    return render_case(user, case, 400, form=form)
 
 
 @bp.get("/cases/<int:case_id>/photos/<int:photo_id>")
@@ -178,5 +251,4 @@ def add_photo(user: StaffUser, case_id: int) -> ResponseReturnValue:
         else:
             flash(_("Photo added."), "success")
             return redirect(url_for("staff.case_detail", case_id=case_id), code=303)
-    return render_template("staff/case.html", case=case, form=_reply_form(case.status),
-                           photo_form=form, **_live_context()), 400
+    return render_case(user, case, 400, photo_form=form)

@@ -1,4 +1,4 @@
-"""Visitor routes: the public contract printed on posters (/q/<code>, /t/<token>)."""
+"""Visitor routes: the public contract printed on posters (/q/<code>; /t/<token> in tracking)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.i18n import current_language
-from app.models import Category, MessageKind, Point
+from app.models import Category, Point
 from app.security import client_key, send_photo, uploaded_files
 from app.services import DomainError, NotFound
 from app.services.feedback import find_case_by_token, submit_feedback
 from app.services.photos import PhotoError, find_photo_of_case, photo_path, prepare_photos
 from app.services.points import is_retired_code, record_scan
-from app.services.workflow import STATUS_LABELS
 from app.visitor.forms import FeedbackForm
 
 bp = Blueprint("visitor", __name__)
@@ -77,27 +76,6 @@ def feedback_form(code: str) -> ResponseReturnValue:
     return render_template(
         "visitor/form.html", point=point, categories=categories, form=form, locale=locale
     ), status
-
-
-@bp.get("/t/<token>")
-def track(token: str) -> ResponseReturnValue:
-    try:
-        case = find_case_by_token(token)
-    except NotFound:
-        abort(404)
-    thread = [m for m in case.messages if m.kind != MessageKind.NOTE]
-    response = make_response(render_template(
-        "visitor/track.html",
-        case=case,
-        token=token,
-        thread=thread,
-        status_label=STATUS_LABELS,
-        locale=current_language(),
-    ))
-    # the token in the URL is the visitor's only key: never cache it, never leak it onwards
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 @bp.get("/t/<token>/photos/<int:photo_id>")

@@ -124,3 +124,41 @@ def test_a_failed_emit_never_loses_the_case(app, client, db, point, monkeypatch)
     assert db.session.scalar(select(func.count()).select_from(Feedback)) == 1
     # the event is in the log, so clients catch up when they reconnect
     assert db.session.scalar(select(func.count()).select_from(Event)) == 1
+
+
+def test_catch_up_after_disconnect_gets_exactly_the_three_new_cases(app, staff_client, point,
+                                                                     other_unit):
+    outsider = make_staff(other_unit, "director@xy.test")
+    outsider_client = app.test_client()
+    log_in(outsider_client, outsider.email)
+    mine = connect(app, staff_client)
+    theirs = connect(app, outsider_client)
+    make_feedback(point, body="断线之前")
+    (last_seen,) = events_named(mine, "feedback.created")
+    mine.disconnect(NAMESPACE)
+    theirs.disconnect(NAMESPACE)
+
+    arrived = [make_feedback(point, body=f"断线期间 {n}", category_code=code).case.id
+               for n, code in enumerate(["toilets", "noise", "toilets"])]
+
+    again = connect(app, staff_client, auth={"since": last_seen["event_id"]})
+    received = again.get_received(NAMESPACE)
+    assert [event["name"] for event in received] == ["feedback.created"] * 3 + ["sync.done"]
+    assert [event["args"][0]["case_id"] for event in received[:3]] == arrived
+
+    outsider_again = connect(app, outsider_client, auth={"since": last_seen["event_id"]})
+    assert [event["name"] for event in outsider_again.get_received(NAMESPACE)] == ["sync.done"]
+
+
+def test_catch_up_replays_staff_actions_too(app, staff_client, staff, point):
+    from app.services.casework import add_internal_note, claim_case
+
+    first = connect(app, staff_client)
+    case_id = make_feedback(point).case.id
+    (seen,) = events_named(first, "feedback.created")
+    first.disconnect(NAMESPACE)
+    claim_case(user=staff, case_id=case_id)
+    add_internal_note(user=staff, case_id=case_id, body="路上")
+    again = connect(app, staff_client, auth={"since": seen["event_id"]})
+    names = [event["name"] for event in again.get_received(NAMESPACE)]
+    assert names == ["case.claimed", "case.noted", "sync.done"]

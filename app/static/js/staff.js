@@ -1,6 +1,10 @@
 /* Staff app: live inbox over Socket.IO, with catch-up after a dropped connection. */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+  Array.prototype.forEach.call(document.querySelectorAll("[data-autosubmit]"), function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
   var root = document.getElementById("staff-app");
   if (!root || typeof io === "undefined") { return; }
 
@@ -12,6 +16,11 @@
   var unread = 0;
   var openCount = parseInt(data.openCount || "0", 10) || 0;
   var audio = null;
+  var userId = parseInt(data.userId || "0", 10);
+  var roles = (data.roles || "").split(" ");
+  var OPEN = { "new": true, "acknowledged": true, "in_progress": true };
+  // changes that need someone to act: sound, vibration and a notification
+  var ALERTS = { me_too: data.labelMeToo, reopened: data.labelReopened, follow_up: data.labelFollowUp };
 
   function remember(id) {
     seen.add(id);
@@ -59,10 +68,16 @@
     return (data.locale === "en" && message[field + "_en"]) || message[field] || "";
   }
 
+  function isYours(message) {
+    return message.assignee_id === userId || roles.indexOf(message.role) !== -1;
+  }
+
   function caseRow(message) {
     var url = data.caseUrl + message.case_id;
     var item = document.createElement("li");
-    item.className = "case-row status-" + message.status + " is-fresh";
+    item.className = "case-row status-" + message.status + " is-fresh" +
+      (isYours(message) ? " is-yours" : "");
+    item.dataset.status = message.status;
     item.dataset.caseId = message.case_id;
     var link = document.createElement("a");
     link.className = "case-link";
@@ -78,6 +93,11 @@
                  localName(message, "park_name"), localName(message, "point_name")];
     link.appendChild(text("span", "case-where", where.filter(Boolean).join(" · ")));
     link.appendChild(text("span", "case-excerpt", message.excerpt));
+    if (isYours(message)) {
+      var meta = text("span", "case-meta", "");
+      meta.appendChild(text("span", "tag tag-yours", data.labelYours));
+      link.appendChild(meta);
+    }
     item.appendChild(link);
     return item;
   }
@@ -86,26 +106,54 @@
     if (seen.has(message.event_id)) { return; }
     remember(message.event_id);
     var url = data.caseUrl + message.case_id;
-    if (data.page === "inbox") {
+    if (data.page === "inbox" && !data.filtered) {
       var list = document.getElementById("case-list");
       list.insertBefore(caseRow(message), list.firstChild);
       var empty = document.getElementById("empty-inbox");
       if (empty) { empty.hidden = true; }
       openCount += 1;
+    } else if (data.page === "inbox") {
+      openCount += 1;
     } else {
       unread += 1;
     }
     updateTitle();
-    alertStaff(data.labelNewCase + " · " + localName(message, "point_name"), message.excerpt, url);
+    if (!message.split_from) {
+      alertStaff(data.labelNewCase + " · " + localName(message, "point_name"), message.excerpt, url);
+    }
   }
 
   function onUpdated(message) {
     if (seen.has(message.event_id)) { return; }
     remember(message.event_id);
-    var selector = data.page === "case"
-      ? (String(message.case_id) === data.caseId ? "#staff-app" : null)
-      : '.case-row[data-case-id="' + message.case_id + '"]';
+    var url = data.caseUrl + message.case_id;
+    var label = ALERTS[message.change];
+    if (message.kind === "case.escalated" && roles.indexOf("director") !== -1) {
+      label = data.labelEscalated;
+    }
+    if (label) {
+      if (data.page !== "inbox") { unread += 1; }
+      alertStaff(label + " · " + message.reference,
+                 message.follow_up_excerpt || message.me_too_excerpt || message.excerpt, url);
+    }
+    var isThisCase = data.page === "case" && String(message.case_id) === data.caseId;
+    var selector = isThisCase ? "#staff-app"
+      : (data.page === "inbox" ? '.case-row[data-case-id="' + message.case_id + '"]' : null);
     var scope = selector && document.querySelector(selector);
+    if (isThisCase && message.by !== userId) {
+      var changed = document.getElementById("case-changed");
+      if (changed) { changed.hidden = false; }
+    }
+    if (scope && data.page === "inbox") {
+      var wasOpen = OPEN[scope.dataset.status] === true;
+      var isOpen = OPEN[message.status] === true;
+      if (wasOpen !== isOpen) { openCount += isOpen ? 1 : -1; }
+      scope.dataset.status = message.status;
+      scope.className = "case-row status-" + message.status + " is-fresh" +
+        (isYours(message) ? " is-yours" : "") +
+        (message.kind === "case.escalated" ? " is-overdue" : "");
+    }
+    updateTitle();
     if (!scope) { return; }
     var badge = scope.querySelector('[data-role="status"]');
     if (badge) {
@@ -129,7 +177,8 @@
   socket.on("disconnect", function () { setLive(false); });
   socket.on("connect_error", function () { setLive(false); });
   socket.on("feedback.created", onCreated);
-  socket.on("case.updated", onUpdated);
+  ["case.updated", "case.claimed", "case.assigned", "case.handed_back", "case.noted",
+   "case.escalated"].forEach(function (name) { socket.on(name, onUpdated); });
   socket.on("sync.reload", function () { window.location.reload(); });
 
   var enable = document.getElementById("enable-alerts");

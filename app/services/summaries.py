@@ -1,0 +1,50 @@
+"""What staff phones are told about a case, and the checks on a message's text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.models import Feedback
+from app.services import DomainError
+
+MAX_BODY = 4000
+EXCERPT_CHARS = 80
+
+
+def excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+def case_summary(case: Feedback) -> dict[str, Any]:
+    """The small payload staff phones get about a case (never the visitor's contact)."""
+    point = case.point
+    return {
+        "reference": case.reference,
+        "status": case.status,
+        "park_name": case.park.name_zh,
+        "park_name_en": case.park.name_en,
+        "point_name": point.name_zh if point else "",
+        "point_name_en": point.name_en if point else "",
+        "category": case.category.code,
+        "category_name": case.category.name_zh,
+        "category_name_en": case.category.name_en,
+        "category_icon": case.category.icon,
+        "role": case.responsible_role or case.category.role,
+        "urgent": case.category.urgent,
+        "excerpt": excerpt(case.body),
+        "me_too_count": case.me_too_count,
+        "photo_count": len(case.photos),
+        "created_at": case.created_at.isoformat(),
+    }
+
+
+def validate_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise DomainError(_("Please write a few words about the problem."))
+    if len(body) > MAX_BODY:
+        raise DomainError(_("Please keep the message under %(max)d characters.", max=MAX_BODY))
+    return body

@@ -1,0 +1,112 @@
+"""Staff actions on a case: claim, assign, hand back, note, status, split a "me too" off."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, flash, redirect, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from app.models import StaffUser
+from app.services import DomainError, NotFound
+from app.services.casework import (
+    Forbidden,
+    add_internal_note,
+    assign_case,
+    change_status,
+    claim_case,
+    hand_back_case,
+)
+from app.services.feedback import get_case_for_staff
+from app.services.metoo import split_me_too
+from app.staff.decorators import staff_required
+from app.staff.forms import ActionForm, AssignForm, NoteForm, SplitForm, StatusForm
+from app.staff.views import bp, render_case
+
+
+def _perform(user: StaffUser, case_id: int, form: FlaskForm, action: Callable[[], object],
+             done: str) -> ResponseReturnValue:
+    """Validate the form, run the service, then back to the case with a message.
+
+    Another unit's case is 404 before anything else; a broken rule shows the case page
+    again with the reason and status 400, and nothing has changed.
+    """
+    try:
+        case = get_case_for_staff(user, case_id)
+    except NotFound:
+        abort(404)
+    if not form.validate_on_submit():
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        flash(" ".join(problems) or _("Please check the form."), "error")
+        return render_case(user, case, 400)
+    try:
+        action()
+    except NotFound:
+        abort(404)
+    except Forbidden as error:
+        flash(str(error), "error")
+        return render_case(user, get_case_for_staff(user, case_id), 403)
+    except DomainError as error:
+        flash(str(error), "error")
+        return render_case(user, get_case_for_staff(user, case_id), 400)
+    flash(done, "success")
+    return redirect(url_for("staff.case_detail", case_id=case_id), code=303)
+
+
+@bp.post("/cases/<int:case_id>/claim")
+@staff_required
+def claim(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    return _perform(user, case_id, ActionForm(),
+                    lambda: claim_case(user=user, case_id=case_id),
+                    _("The case is yours now."))
+
+
+@bp.post("/cases/<int:case_id>/assign")
+@staff_required
+def assign(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    form = AssignForm()
+    return _perform(user, case_id, form,
+                    lambda: assign_case(user=user, case_id=case_id,
+                                        assignee_id=form.assignee_id.data or 0),
+                    _("The case is assigned."))
+
+
+@bp.post("/cases/<int:case_id>/hand-back")
+@staff_required
+def hand_back(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    return _perform(user, case_id, ActionForm(),
+                    lambda: hand_back_case(user=user, case_id=case_id),
+                    _("The case is back with the team."))
+
+
+@bp.post("/cases/<int:case_id>/note")
+@staff_required
+def note(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    form = NoteForm()
+    return _perform(user, case_id, form,
+                    lambda: add_internal_note(user=user, case_id=case_id,
+                                              body=form.body.data or ""),
+                    _("Note added (staff only)."))
+
+
+@bp.post("/cases/<int:case_id>/status")
+@staff_required
+def status(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    form = StatusForm()
+    return _perform(user, case_id, form,
+                    lambda: change_status(user=user, case_id=case_id,
+                                          status=form.status.data or "",
+                                          referred_to=form.referred_to.data),
+                    _("Status changed."))
+
+
+@bp.post("/cases/<int:case_id>/split")
+@staff_required
+def split(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    form = SplitForm()
+    return _perform(user, case_id, form,
+                    lambda: split_me_too(user=user, case_id=case_id,
+                                         link_id=form.link_id.data or 0),
+                    _("The report is a case of its own now."))

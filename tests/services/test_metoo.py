@@ -1,0 +1,125 @@
+""""Me too": the same problem at the same spot joins the open case; staff can split it off."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from app.extensions import socketio
+from app.models import CaseToken, Event, Feedback
+from app.models.types import utcnow
+from app.realtime import NAMESPACE
+from app.services.casework import change_status
+from app.services.feedback import find_tracking
+from app.services.metoo import split_me_too
+from tests.conftest import isolated, make_feedback
+
+
+@pytest.fixture
+def window(db, unit):
+    unit.me_too_window_hours = 24
+    db.session.commit()
+    return unit
+
+
+def count_cases(db):
+    return db.session.scalar(select(func.count()).select_from(Feedback))
+
+
+def test_second_report_joins_the_open_case(db, window, point):
+    first = make_feedback(point, body="厕所没有纸")
+    second = make_feedback(point, body="我也发现没有纸", contact="13800138000")
+    assert second.joined
+    assert second.case.id == first.case.id
+    assert count_cases(db) == 1
+    case = db.session.get(Feedback, first.case.id)
+    assert case.me_too_count == 1
+    assert case.messages[-1].body == "我也发现没有纸"
+    assert case.messages[-1].case_token_id is not None
+    link = db.session.scalars(select(CaseToken)).one()
+    assert link.contact == "13800138000"
+    assert case.contact is None  # the first visitor's contact is untouched
+
+
+def test_each_visitor_has_their_own_link_to_the_same_thread(db, window, point):
+    first = make_feedback(point)
+    second = make_feedback(point, body="我也是")
+    assert first.token != second.token
+    assert find_tracking(first.token).link_id is None
+    tracking = find_tracking(second.token)
+    assert tracking.case.id == first.case.id
+    assert tracking.link_id is not None
+
+
+def test_staff_are_told_once_more(app, db, window, staff_client, point):
+    make_feedback(point)
+    socket = isolated(socketio.test_client, app, namespace=NAMESPACE,
+                      flask_test_client=staff_client)
+    make_feedback(point, body="我也是")
+    received = socket.get_received(NAMESPACE)
+    assert [e["name"] for e in received] == ["case.updated"]
+    assert received[0]["args"][0]["change"] == "me_too"
+    assert received[0]["args"][0]["me_too_count"] == 1
+
+
+def test_another_category_or_spot_opens_a_new_case(db, window, point):
+    make_feedback(point)
+    make_feedback(point, category_code="noise")
+    assert count_cases(db) == 2
+
+
+def test_a_closed_case_is_not_joined(db, window, staff, point):
+    first = make_feedback(point)
+    change_status(user=staff, case_id=first.case.id, status="resolved")
+    assert not make_feedback(point).joined
+    assert count_cases(db) == 2
+
+
+def test_outside_the_window_a_new_case_opens(db, window, point):
+    make_feedback(point)
+    with time_machine.travel(utcnow() + timedelta(hours=25), tick=False):
+        assert not make_feedback(point).joined
+    assert count_cases(db) == 2
+
+
+def test_window_zero_turns_joining_off(db, unit, point):
+    make_feedback(point)
+    assert not make_feedback(point).joined
+
+
+def test_split_makes_a_case_of_its_own(app, db, window, staff, point):
+    first = make_feedback(point, body="厕所没有纸")
+    second = make_feedback(point, body="其实是水龙头坏了", contact="me@example.org")
+    link = db.session.scalars(select(CaseToken)).one()
+    new_case = split_me_too(user=staff, case_id=first.case.id, link_id=link.id)
+    assert new_case.id != first.case.id
+    assert count_cases(db) == 2
+    original = db.session.get(Feedback, first.case.id)
+    assert original.me_too_count == 0
+    assert "其实是水龙头坏了" not in [m.body for m in original.messages]
+    split = db.session.get(Feedback, new_case.id)
+    assert split.body == "其实是水龙头坏了"
+    assert split.contact == "me@example.org"
+    assert split.status == "new"
+    assert split.claim_due_at is not None
+    # the second visitor's link now leads to the new case, as its first visitor
+    tracking = find_tracking(second.token)
+    assert (tracking.case.id, tracking.link_id) == (new_case.id, None)
+    assert db.session.scalar(select(func.count()).select_from(CaseToken)) == 0
+    kinds = [e.kind for e in db.session.scalars(select(Event).order_by(Event.id))][-2:]
+    assert kinds == ["feedback.created", "case.updated"]
+
+
+def test_split_of_a_link_of_another_case_is_not_found(db, window, staff, point):
+    from app.services import NotFound
+
+    first = make_feedback(point)
+    make_feedback(point, body="我也是")
+    other = make_feedback(point, category_code="noise")
+    link = db.session.scalars(select(CaseToken)).one()
+    assert link.feedback_id == first.case.id
+    with pytest.raises(NotFound):
+        split_me_too(user=staff, case_id=other.case.id, link_id=link.id)
