@@ -31,7 +31,8 @@ def test_claim_from_the_case_page(db, staff_client, staff, case_id):
     assert response.status_code == 303
     assert db.session.get(Feedback, case_id).assignee_id == staff.id
     html = staff_client.get(f"/staff/cases/{case_id}").get_data(as_text=True)
-    assert "Hand back" in html or "交还" in html
+    assert f"/staff/cases/{case_id}/hand-back" in html
+    assert f"/staff/cases/{case_id}/claim" not in html
 
 
 def test_assign_and_hand_back(db, unit, staff_client, case_id):
