@@ -39,7 +39,7 @@ from app.services.points import (
     unit_points,
     update_point,
 )
-from app.services.posters import LAYOUTS, PosterError, render_posters
+from app.services.posters import LAYOUTS, MissingCjkFont, PosterError, render_posters
 from app.services.qr import (
     LocalBaseUrl,
     check_base_url,
@@ -91,13 +91,13 @@ def _base_url() -> str:
     return str(current_app.config["BASE_URL"])
 
 
-def _refused(message: str) -> ResponseReturnValue:
+def _refused(message: str, status: int = 400) -> ResponseReturnValue:
     """A download that must not be printed as asked: say why, offer a test print."""
     arguments: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(),
                                  "allow_local": "1"}
     test_print = url_for(request.endpoint or "admin.points", **arguments)
     return render_template("admin/points_refused.html", message=message,
-                           test_print=test_print if is_local_url(_base_url()) else None), 400
+                           test_print=test_print if is_local_url(_base_url()) else None), status
 
 
 @bp.get("/points")
@@ -244,6 +244,8 @@ def _posters(spots: list[Point], layout: str, title: str, filename: str) -> Resp
     try:
         pdf = render_posters(spots, layout, base_url=_base_url(), title=title,
                              allow_local=_allow_local())
+    except MissingCjkFont as error:
+        return _refused(str(error), status=503)  # the server lacks a font: not the request's fault
     except PosterError as error:
         return _refused(str(error))
     return _download(pdf, "application/pdf", filename)

@@ -174,7 +174,6 @@ def render_posters(
 
     A single spot in the sticker layout fills a whole sheet with its code.
     """
-    weasyprint = _import_weasyprint()
     if layout not in LAYOUTS:
         raise PosterError(f"unknown layout {layout!r}: use one of {', '.join(LAYOUTS)}")
     if not points:
@@ -184,6 +183,7 @@ def render_posters(
     except ValueError as error:
         raise PosterError(str(error)) from error
     check_cjk_font()
+    weasyprint = _import_weasyprint()  # after the font check: it warns when no font exists
 
     # Batches bound the memory of layout; the stickers of a batch fill whole sheets.
     batch = STICKER_GRID.per_sheet * 2 if layout == "stickers" else BATCH_SIZE

@@ -159,6 +159,21 @@ def test_qr_downloads(staff_client, point):
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [f"{BASE}/q/{point.code}"]
 
 
+@pytest.mark.parametrize(("size", "pixels"), [("", 600), ("abc", 600), ("20", 64), ("300", 300)])
+def test_qr_png_size_parameter(staff_client, point, size, pixels):
+    png = staff_client.get(f"/admin/points/{point.id}/qr.png?size={size}")
+    assert Image.open(io.BytesIO(png.data)).size == (pixels, pixels)
+
+
+def test_missing_cjk_font_is_a_clear_503(staff_client, point, tmp_path, monkeypatch):
+    empty = tmp_path / "fonts.conf"
+    empty.write_text(f"<fontconfig><cachedir>{tmp_path}/cache</cachedir></fontconfig>")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(empty))
+    response = staff_client.get(f"/admin/points/{point.id}/poster.pdf?layout=a4")
+    assert response.status_code == 503
+    assert "fonts-noto-cjk" in response.get_data(as_text=True)
+
+
 def test_park_posters_pdf(staff_client, unit, point, client, tmp_path):
     response = staff_client.get(f"/admin/parks/{unit.parks[0].id}/posters.pdf?layout=a6")
     assert response.status_code == 200
