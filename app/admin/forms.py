@@ -141,7 +141,10 @@ class PasswordResetForm(FlaskForm):
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[
-        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)])
-    confirm = PasswordField(_l("The same password again"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+    password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"},
+                             validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH,
+                                                                max=1024)])
+    confirm = PasswordField(_l("The same password again"),
+                            render_kw={"autocomplete": "new-password"},
+                            validators=[DataRequired(), EqualTo(
+                                "password", message=_l("The two passwords differ."))])

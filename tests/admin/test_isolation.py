@@ -7,7 +7,8 @@ import pytest
 from app.models import ReplyTemplate, RoutingRule
 from tests.conftest import csrf_token, log_in, make_staff
 
-# (method, url); {category}, {rule}, {template} are objects of the unit of `other_unit`
+# (method, url); {category}, {rule}, {template}, {member} belong to `other_unit`
+# (/admin/invite/<token> is for the logged-out person holding the link: see test_staff_accounts)
 PAGES = [
     ("GET", "/admin/"),
     ("GET", "/admin/unit"),
@@ -26,19 +27,29 @@ PAGES = [
     ("GET", "/admin/replies/{template}"),
     ("POST", "/admin/replies/{template}"),
     ("POST", "/admin/replies/{template}/delete"),
+    ("GET", "/admin/staff"),
+    ("GET", "/admin/staff/new"),
+    ("POST", "/admin/staff/new"),
+    ("GET", "/admin/staff/{member}"),
+    ("POST", "/admin/staff/{member}/roles"),
+    ("POST", "/admin/staff/{member}/deactivate"),
+    ("POST", "/admin/staff/{member}/reactivate"),
+    ("POST", "/admin/staff/{member}/password"),
 ]
 FOREIGN = [(method, url) for method, url in PAGES if "{" in url]
 
 
 @pytest.fixture
 def foreign_objects(db, other_unit):
-    """A category, a routing rule and a reply template of the other unit."""
+    """A category, a routing rule, a reply template and a staff member of the other unit."""
     category = other_unit.categories[0]
     rule = RoutingRule(unit_id=other_unit.id, category_id=category.id, role="security")
     template = ReplyTemplate(unit_id=other_unit.id, title="theirs", body="不是你们的")
     db.session.add_all([rule, template])
     db.session.commit()
-    return {"category": category.id, "rule": rule.id, "template": template.id}
+    member = make_staff(other_unit, "guard@xy.test", roles=("security",))
+    return {"category": category.id, "rule": rule.id, "template": template.id,
+            "member": member.id}
 
 
 def _request(client, method, url, token=None):
