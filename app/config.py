@@ -119,6 +119,8 @@ class Config:
     # "module:Class" of the SMS sender; the default writes to the sms_outbox table and the log
     SMS_SENDER = os.environ.get("SMS_SENDER", "app.services.sms:OutboxSmsSender")
     NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "10"))
+    # a director's "set your password" link for a new or reset account is valid this long
+    STAFF_INVITE_HOURS = float(os.environ.get("STAFF_INVITE_HOURS", "72"))
     # the server process runs the periodic jobs (SLA timers, auto-close...) in the background
     RUN_JOBS = os.environ.get("RUN_JOBS", "1") == "1"
     JOB_LOOP_SECONDS = float(os.environ.get("JOB_LOOP_SECONDS", "5"))

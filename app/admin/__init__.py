@@ -1,7 +1,8 @@
 """The director's side: the unit's spots, posters, staff, categories and settings."""
 
-from app.admin import api_keys as _api_keys  # noqa: F401 - registers its routes on bp
-from app.admin import points as _points  # noqa: F401 - registers the spot pages on bp
+# each module registers its pages on bp
+from app.admin import api_keys as _api_keys  # noqa: F401
+from app.admin import categories, points, replies, routing, staff, unit_settings  # noqa: F401
 from app.admin.views import bp
 
 __all__ = ["bp"]

@@ -1,0 +1,150 @@
+"""Directors' forms: unit settings, categories, routing rules, reply templates, staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.models import ROLES
+from app.services.accounts import MIN_PASSWORD_LENGTH
+from app.services.settings import ANSWERING_ROLES, CATEGORY_CODE, TIME
+
+ROLE_LABELS = {
+    "director": _l("Director"),
+    "security": _l("Security"),
+    "cleaning": _l("Cleaning"),
+    "maintenance": _l("Maintenance"),
+    "service": _l("Visitor service"),
+    "viewer": _l("Viewer (read only)"),
+}
+WEEKDAYS = [SelectChoice(str(day), label) for day, label in enumerate(
+    (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")), start=1)]
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (big enough to tap on a phone)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def role_choices(roles: tuple[str, ...] = ROLES) -> list[SelectChoice]:
+    return [SelectChoice(role, ROLE_LABELS[role]) for role in roles]
+
+
+def optional_int(value: Any) -> int | None:
+    """Select values of "no choice" ("") become None."""
+    return int(value) if value not in (None, "", "None") else None
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class UnitSettingsForm(FlaskForm):
+    work_start = StringField(_l("Working day starts"), validators=[
+        DataRequired(), Regexp(TIME.pattern, message=_l("A time like 08:00."))])
+    work_end = StringField(_l("Working day ends"), validators=[
+        DataRequired(), Regexp(TIME.pattern, message=_l("A time like 18:00."))])
+    work_days = CheckboxesField(_l("Working days"), choices=WEEKDAYS, validators=[
+        DataRequired(message=_l("Choose at least one working day."))])
+    autoclose_days = IntegerField(_l("Close a resolved case automatically after (days)"),
+                                  validators=[InputRequired(), NumberRange(1, 365)])
+    me_too_window_hours = IntegerField(
+        _l("\"Me too\": join a new message to an open case of the same spot and category "
+           "within (hours)"), validators=[InputRequired(), NumberRange(0, 24 * 30)])
+
+
+class CategoryForm(FlaskForm):
+    code = StringField(_l("Code (letters, digits, - or _; cannot change later)"), validators=[
+        Optional(), Regexp(CATEGORY_CODE.pattern, message=_l("For example: toilets"))])
+    name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(), Length(max=60)])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=60)])
+    icon = StringField(_l("Icon (an emoji)"), validators=[Optional(), Length(max=16)])
+    role = SelectField(_l("Answered by"), choices=role_choices(ANSWERING_ROLES))
+    urgent = BooleanField(_l("Urgent: time limits count around the clock"))
+    sort_order = IntegerField(_l("Order on the visitor's form"), default=0,
+                              validators=[InputRequired(), NumberRange(-1000, 1000)])
+    active = BooleanField(_l("Offered to visitors"), default=True)
+    claim_minutes = IntegerField(_l("Claim within (minutes)"), default=30,
+                                 validators=[InputRequired(), NumberRange(1, 7 * 24 * 60)])
+    first_reply_hours = IntegerField(_l("First reply within (hours)"), default=4,
+                                     validators=[InputRequired(), NumberRange(1, 30 * 24)])
+    resolve_days = IntegerField(_l("Resolve within (days)"), default=3,
+                                validators=[InputRequired(), NumberRange(1, 365)])
+
+
+class RoutingRuleForm(FlaskForm):
+    category_id = SelectField(_l("Category"), coerce=int, choices=[])
+    park_id = SelectField(_l("Only in this park"), coerce=optional_int, choices=[],
+                          validators=[Optional()])
+    point_id = SelectField(_l("Only at this spot"), coerce=optional_int, choices=[],
+                           validators=[Optional()])
+    role = SelectField(_l("Answered by"), choices=role_choices(ANSWERING_ROLES))
+
+
+class ReplyTemplateForm(FlaskForm):
+    title = StringField(_l("Title (for staff)"), validators=[DataRequired(), Length(max=80)])
+    body = TextAreaField(_l("Text (the visitor sees it)"),
+                         validators=[DataRequired(), Length(max=4000)])
+    category_id = SelectField(_l("Category"), coerce=optional_int, choices=[],
+                              validators=[Optional()])
+    active = BooleanField(_l("Offered to staff"), default=True)
+
+
+CREDENTIAL_CHOICES = [
+    SelectChoice("password", _l("A temporary password, shown to you once")),
+    SelectChoice("link", _l("A link to set a password (valid for a limited time)")),
+]
+
+
+class StaffCreateForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    roles = CheckboxesField(_l("Roles"), choices=role_choices(), validators=[
+        DataRequired(message=_l("Choose at least one role."))])
+    credential = RadioField(_l("How they get in"), choices=CREDENTIAL_CHOICES,
+                            default="password")
+
+
+class StaffRolesForm(FlaskForm):
+    roles = CheckboxesField(_l("Roles"), choices=role_choices(), validators=[
+        DataRequired(message=_l("Choose at least one role."))])
+
+
+class PasswordResetForm(FlaskForm):
+    credential = RadioField(_l("New way in"), choices=CREDENTIAL_CHOICES, default="password")
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"},
+                             validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH,
+                                                                max=1024)])
+    confirm = PasswordField(_l("The same password again"),
+                            render_kw={"autocomplete": "new-password"},
+                            validators=[DataRequired(), EqualTo(
+                                "password", message=_l("The two passwords differ."))])

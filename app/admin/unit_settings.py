@@ -1,0 +1,34 @@
+"""Unit settings: working hours and days, auto-close delay, the "me too" window."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from app.admin.decorators import director_required
+from app.admin.forms import UnitSettingsForm
+from app.admin.views import bp
+from app.models import StaffUser, Unit
+from app.services import DomainError
+from app.services.settings import UnitSettings, update_unit_settings
+
+
+@bp.route("/unit", methods=["GET", "POST"])
+@director_required
+def unit_settings(user: StaffUser, unit: Unit) -> ResponseReturnValue:
+    form = UnitSettingsForm(obj=unit)
+    if form.validate_on_submit():
+        try:
+            update_unit_settings(user=user, unit_id=unit.id, settings=UnitSettings(
+                work_start=form.work_start.data or "", work_end=form.work_end.data or "",
+                work_days="".join(form.work_days.data or []),
+                autoclose_days=form.autoclose_days.data or 0,
+                me_too_window_hours=form.me_too_window_hours.data or 0))
+        except DomainError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("admin.unit_settings"), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/unit.html", unit=unit, form=form), status

@@ -1,0 +1,73 @@
+"""Directors send a category (optionally only in a park or at a spot) to a role."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.models import Point, RoutingRule
+from tests.admin.helpers import audit_entries, submit
+from tests.conftest import make_feedback
+
+
+def test_a_spot_rule_routes_new_cases_there(staff_client, db, unit, point):
+    toilets = unit.categories[0]
+    response = submit(staff_client, "/admin/routing",
+                      {"category_id": toilets.id, "park_id": "", "point_id": point.id,
+                       "role": "maintenance"})
+    assert response.status_code == 303
+    rule = db.session.scalar(select(RoutingRule))
+    assert (rule.point_id, rule.park_id, rule.role) == (point.id, point.park_id, "maintenance")
+    assert make_feedback(point).case.responsible_role == "maintenance"
+    [entry] = audit_entries("routing_rule.created")
+    assert entry.after["role"] == "maintenance"
+
+
+def test_rules_are_listed_and_deleted(staff_client, db, unit):
+    toilets = unit.categories[0]
+    submit(staff_client, "/admin/routing",
+           {"category_id": toilets.id, "park_id": unit.parks[0].id, "point_id": "",
+            "role": "service"})
+    rule = db.session.scalar(select(RoutingRule))
+    assert "RT Park" in staff_client.get("/admin/routing?lang=en").get_data(as_text=True)
+    response = submit(staff_client, f"/admin/routing/{rule.id}/delete", {},
+                      form_url="/admin/routing")
+    assert response.status_code == 303
+    assert db.session.scalar(select(RoutingRule)) is None
+    [entry] = audit_entries("routing_rule.deleted")
+    assert entry.before["role"] == "service"
+
+
+def test_a_second_rule_for_the_same_scope_is_refused(staff_client, db, unit):
+    fields = {"category_id": unit.categories[0].id, "park_id": "", "point_id": "",
+              "role": "service"}
+    submit(staff_client, "/admin/routing", fields)
+    response = submit(staff_client, "/admin/routing", {**fields, "role": "security"})
+    assert response.status_code == 400
+    assert len(db.session.scalars(select(RoutingRule)).all()) == 1
+
+
+def test_a_spot_outside_the_chosen_park_is_refused(staff_client, db, unit):
+    from app.models import Park
+
+    other_park = Park(unit_id=unit.id, name_zh="第二公园")
+    other_park.points.append(Point(code="zz2345zz", name_zh="南门"))
+    db.session.add(other_park)
+    db.session.commit()
+    response = submit(staff_client, "/admin/routing",
+                      {"category_id": unit.categories[0].id, "park_id": unit.parks[0].id,
+                       "point_id": other_park.points[0].id, "role": "service"})
+    assert response.status_code == 400
+    assert db.session.scalar(select(RoutingRule)) is None
+
+
+def test_another_units_category_or_spot_cannot_be_used(staff_client, db, unit, other_unit):
+    theirs = other_unit.categories[0]
+    response = submit(staff_client, "/admin/routing",
+                      {"category_id": theirs.id, "park_id": "", "point_id": "",
+                       "role": "service"})
+    assert response.status_code == 400  # not among the choices
+    response = submit(staff_client, "/admin/routing",
+                      {"category_id": unit.categories[0].id, "park_id": "",
+                       "point_id": other_unit.parks[0].points[0].id, "role": "service"})
+    assert response.status_code == 400
+    assert db.session.scalar(select(RoutingRule)) is None
