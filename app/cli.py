@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.cli_bureau import register_bureau
 from app.cli_notify import register_notify
 from app.cli_posters import register_posters
 from app.extensions import db
@@ -33,6 +34,7 @@ def add_history(cases: int, *, parks: int, days: int, seed: int) -> None:
 def register(app: Flask) -> None:
     register_notify(app)
     register_posters(app)
+    register_bureau(app)
 
     @app.cli.command("demo")
     @click.option("--cases", type=click.IntRange(min=0), default=0,

@@ -8,7 +8,7 @@ from app.extensions import db
 from tests.conftest import log_in, make_feedback, make_staff
 
 CONTACT = "13912345678"
-BUREAU_PAGES = ["/bureau/", "/bureau/?month=2026-03&sort=cases&min=0"]
+BUREAU_PAGES = ["/bureau/", "/bureau/?month=2026-03&sort=cases&min=0", "/bureau/hotline"]
 
 
 @pytest.fixture
