@@ -49,11 +49,13 @@ def test_each_bad_row_is_named_and_nothing_is_imported(app, unit):
         import_hotline_tickets(text, parks(), user_id=None)
     errors = [(error.line, error.message) for error in caught.value.errors]
     assert [line for line, _message in errors] == [3, 4, 5, 6, 7]
-    assert "ticket id" in errors[0][1]
+    # messages are in the default language (Chinese); each names what is wrong
+    assert errors[0][1] == "缺少工单编号"
     assert "04/03/2026" in errors[1][1]
     assert "不存在公园" in errors[2][1]
-    assert "line 2" in errors[3][1]
-    assert "category" in errors[4][1]
+    assert "H-1" in errors[3][1]
+    assert "2" in errors[3][1]
+    assert errors[4][1] == "缺少类别"
     assert ticket_count() == 0
 
 
@@ -61,7 +63,7 @@ def test_a_missing_column_is_reported(app, unit):
     with pytest.raises(HotlineImportError) as caught:
         import_hotline_tickets("ticket_id,date,park\nH-1,2026-04-03,RT公园\n", parks(),
                                user_id=None)
-    assert "category" in caught.value.errors[0].message
+    assert "category" in caught.value.errors[0].message  # the missing column's name
 
 
 def test_tickets_imported_before_are_refused_whole(app, unit):
