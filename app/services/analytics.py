@@ -81,6 +81,9 @@ class Figures:
     values: list[int] = field(default_factory=lambda: [0] * len(MEASURES))
 
     def add(self, measures: Sequence[Any]) -> None:
+        if not any(self.values):  # the usual case: one group per park
+            self.values = [int(value or 0) for value in measures]
+            return
         self.values = [total + int(value or 0) for total, value in zip(
             self.values, measures, strict=True)]
 
@@ -196,7 +199,9 @@ def rollup_sums(start: date, end: date, keys: Sequence[str],
 
 def category_codes() -> dict[int, tuple[str, str, str]]:
     """Category id -> (code, zh, en); units have their own categories, compared by code."""
-    return {c.id: (c.code, c.name_zh, c.name_en) for c in db.session.scalars(select(Category))}
+    rows = db.session.execute(select(Category.id, Category.code, Category.name_zh,
+                                     Category.name_en).order_by(Category.sort_order, Category.id))
+    return {category_id: (code, zh, en) for category_id, code, zh, en in rows}
 
 
 def park_visits(start: date, end: date, park_ids: Sequence[int]) -> dict[int, int]:
@@ -223,8 +228,9 @@ def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: i
     for park_id, category_id, cases in rollup_sums(start, end, ("park_id", "category_id"),
                                                    park_ids, measures=("cases",)):
         per_category[park_id][codes.get(category_id, ("?",))[0]] += int(cases)
-    for figures in per_park.values():
-        city.add(figures.values)
+    if per_park:
+        city.values = [sum(column) for column in zip(
+            *(figures.values for figures in per_park.values()), strict=True)]
     visits = park_visits(start, end, park_ids)
     rows = [ParkRow(park=park, figures=per_park[park.id], by_category=dict(per_category[park.id]),
                     visits=visits.get(park.id)) for park in parks]
