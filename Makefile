@@ -68,6 +68,7 @@ $(VENDOR)/.installed: package.json package-lock.json
 	mkdir -p $(VENDOR)/swagger-ui
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
 	   node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger-ui/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/
 	@touch $@
 
 translations: $(VENV)/.installed

@@ -89,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
     from app.models import StaffUser
     from app.realtime.publish import install_session_hooks
     from app.realtime.queue import make_event_queue
+    from app.services import early_warning as _warning_job  # noqa: F401 - registers its job
     from app.services.photos import install_photo_hooks
     from app.services.rollups import install_rollup_hooks
 

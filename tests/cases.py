@@ -14,7 +14,7 @@ from app.security import hash_token
 def add_case(point: Point, category: Category, created_at: datetime, **fields: Any) -> Feedback:
     """Insert one case through the ORM (so the rollup hooks see it) and commit."""
     case = Feedback(
-        reference=f"T-{secrets.token_hex(6)}",
+        reference=fields.pop("reference", f"T-{secrets.token_hex(6)}"),
         token_hash=hash_token(secrets.token_urlsafe(16)),
         unit_id=point.park.unit_id,
         park_id=point.park_id,

@@ -57,3 +57,16 @@ def test_points_list_table(app, db):
     assert len(lines) >= 20
     assert lines[0].startswith("日坛公园\t")
     assert "/q/" in lines[0]
+
+
+def test_demo_with_cases_adds_synthetic_history(app, db):
+    from app.models import Feedback, rollup_monthly
+
+    result = app.test_cli_runner().invoke(args=["demo", "--cases", "500", "--parks", "6",
+                                                "--days", "60"])
+    assert result.exit_code == 0, result.output
+    assert "cases added" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Park)) == 6
+    cases = db.session.scalar(select(func.count()).select_from(Feedback))
+    assert 480 <= cases <= 500
+    assert db.session.scalar(select(func.sum(rollup_monthly.c.cases))) == cases

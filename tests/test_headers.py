@@ -53,8 +53,8 @@ def test_hsts_only_over_https(client):
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-# posters and e-mails are rendered to PDF or mail, never served under the page CSP
-NOT_SERVED = ("posters/", "email/")
+# posters, reports and e-mails are rendered to PDF or mail, never served under the page CSP
+NOT_SERVED = ("posters/", "email/", "reports/")
 SERVED = sorted(path for path in (p.relative_to(TEMPLATES).as_posix()
                                   for p in TEMPLATES.rglob("*.html"))
                 if not path.startswith(NOT_SERVED))

@@ -4,41 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask.wrappers import Response
-from flask_babel import gettext as _
 from flask_login import logout_user
 
+from app.bureau.blueprint import bp
 from app.bureau.decorators import Scope, bureau_required
+from app.models.types import utcnow
 from app.services.accounts import log_out_everywhere
 from app.services.analytics import SORT_KEYS, compare_parks, next_month
+from app.services.early_warning import names_for_warnings, recent_warnings
 from app.services.rollups import REPORT_TZ
 
-bp = Blueprint("bureau", __name__, url_prefix="/bureau")
-
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.app_template_filter("duration")
-def duration(minutes: float | None) -> str:
-    """Minutes as a short human duration (12 min, 3.5 h, 2.1 days)."""
-    if minutes is None:
-        return "–"
-    if minutes < 90:
-        return str(_("%(n)d min", n=round(minutes)))
-    if minutes < 48 * 60:
-        return str(_("%(n).1f h", n=minutes / 60))
-    return str(_("%(n).1f days", n=minutes / 1440))
-
-
-@bp.app_template_filter("percent")
-def percent(share: float | None) -> str:
-    return "–" if share is None else f"{share * 100:.0f}%"
+WARNING_DAYS = 7
 
 
 def today() -> date:
@@ -78,8 +56,11 @@ def index(scope: Scope) -> ResponseReturnValue:
     sort = request.args.get("sort", "within_limit_share")
     comparison = compare_parks(scope.parks, start, end, min_cases=requested_min_cases(),
                                sort=sort)
+    warnings = recent_warnings(scope.park_ids, utcnow() - timedelta(days=WARNING_DAYS))
     return render_template("bureau/index.html", scope=scope, comparison=comparison,
-                           month=month, last_day=end - timedelta(days=1), sort_keys=SORT_KEYS)
+                           month=month, last_day=end - timedelta(days=1), sort_keys=SORT_KEYS,
+                           warnings=warnings, warning_days=WARNING_DAYS,
+                           names=names_for_warnings(warnings))
 
 
 @bp.post("/logout")

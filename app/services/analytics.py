@@ -20,6 +20,7 @@ from sqlalchemy import Table, func, select
 from app.extensions import db
 from app.models import Category, Park, ParkVisits, Point, rollup_daily, rollup_monthly
 from app.models.bureau import MEASURES, RESOLVE_EDGES, RESPONSE_EDGES
+from app.services.rollups import MEASURE_INDEX
 
 log = logging.getLogger(__name__)
 
@@ -75,20 +76,30 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 
 @dataclass
 class Figures:
-    """The sums of a set of rollup rows, and the figures read from them."""
+    """The sums of a set of rollup rows (in MEASURES order), and the figures read from them."""
 
-    sums: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MEASURES, 0))
+    values: list[int] = field(default_factory=lambda: [0] * len(MEASURES))
 
-    def add(self, row: Any) -> None:
-        for name in MEASURES:
-            self.sums[name] += int(getattr(row, name) or 0)
+    def add(self, measures: Sequence[Any]) -> None:
+        if not any(self.values):  # the usual case: one group per park
+            self.values = [int(value or 0) for value in measures]
+            return
+        self.values = [total + int(value or 0) for total, value in zip(
+            self.values, measures, strict=True)]
+
+    @property
+    def sums(self) -> dict[str, int]:
+        return dict(zip(MEASURES, self.values, strict=True))
+
+    def _sum(self, name: str) -> int:
+        return self.values[MEASURE_INDEX[name]]
 
     @property
     def cases(self) -> int:
-        return self.sums["cases"]
+        return self._sum("cases")
 
     def _hist(self, prefix: str, edges: Sequence[int]) -> list[int]:
-        return [self.sums[f"{prefix}_{i}"] for i in range(len(edges) + 1)]
+        return [self._sum(f"{prefix}_{i}") for i in range(len(edges) + 1)]
 
     @property
     def median_response_minutes(self) -> float | None:
@@ -104,19 +115,19 @@ class Figures:
 
     @property
     def within_limit_share(self) -> float | None:
-        return _ratio(self.sums["within_limit"], self.sums["with_limit"])
+        return _ratio(self._sum("within_limit"), self._sum("with_limit"))
 
     @property
     def satisfaction(self) -> float | None:
-        return _ratio(self.sums["sat_sum"], self.sums["sat_count"])
+        return _ratio(self._sum("sat_sum"), self._sum("sat_count"))
 
     @property
     def reopen_rate(self) -> float | None:
-        return _ratio(self.sums["reopened"], self.sums["resolved_ever"])
+        return _ratio(self._sum("reopened"), self._sum("resolved_ever"))
 
     @property
     def hours(self) -> list[int]:
-        return [self.sums[f"h_{hour}"] for hour in range(24)]
+        return [self._sum(f"h_{hour}") for hour in range(24)]
 
 
 @dataclass
@@ -155,35 +166,42 @@ class Comparison:
     city: Figures
 
 
-def _sums(table: Table, keys: Sequence[str], where: Sequence[Any]) -> Any:
+def _sums(table: Table, keys: Sequence[str], measures: Sequence[str],
+          where: Sequence[Any]) -> Any:
     columns = [table.c[key] for key in keys]
     return db.session.execute(
-        select(*columns, *[func.sum(table.c[m]).label(m) for m in MEASURES])
+        select(*columns, *[func.sum(table.c[m]).label(m) for m in measures])
         .where(*where).group_by(*columns)
     )
 
 
 def rollup_sums(start: date, end: date, keys: Sequence[str],
-                park_ids: Sequence[int] | None = None) -> list[Any]:
-    """Rollup sums over [start, end) grouped by `keys` (columns of both rollup tables)."""
+                park_ids: Sequence[int] | None = None,
+                measures: Sequence[str] = MEASURES) -> list[Any]:
+    """Rollup sums over [start, end) grouped by `keys` (columns of both rollup tables).
+
+    A group may come back twice (once from the months, once from loose days): callers add.
+    """
     months, day_ranges = period_parts(start, end)
     results: list[Any] = []
     if months:
         where: list[Any] = [rollup_monthly.c.month.in_(months)]
         if park_ids is not None:
             where.append(rollup_monthly.c.park_id.in_(park_ids))
-        results.extend(_sums(rollup_monthly, keys, where))
+        results.extend(_sums(rollup_monthly, keys, measures, where))
     for low, high in day_ranges:
         where = [rollup_daily.c.day >= low, rollup_daily.c.day < high]
         if park_ids is not None:
             where.append(rollup_daily.c.park_id.in_(park_ids))
-        results.extend(_sums(rollup_daily, keys, where))
+        results.extend(_sums(rollup_daily, keys, measures, where))
     return results
 
 
 def category_codes() -> dict[int, tuple[str, str, str]]:
     """Category id -> (code, zh, en); units have their own categories, compared by code."""
-    return {c.id: (c.code, c.name_zh, c.name_en) for c in db.session.scalars(select(Category))}
+    rows = db.session.execute(select(Category.id, Category.code, Category.name_zh,
+                                     Category.name_en).order_by(Category.sort_order, Category.id))
+    return {category_id: (code, zh, en) for category_id, code, zh, en in rows}
 
 
 def park_visits(start: date, end: date, park_ids: Sequence[int]) -> dict[int, int]:
@@ -205,17 +223,21 @@ def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: i
     per_park: dict[int, Figures] = defaultdict(Figures)
     per_category: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     city = Figures()
-    for row in rollup_sums(start, end, ("park_id", "category_id"), park_ids):
-        per_park[row.park_id].add(row)
-        city.add(row)
-        code = codes.get(row.category_id, ("?", "?", "?"))[0]
-        per_category[row.park_id][code] += int(row.cases)
+    for row in rollup_sums(start, end, ("park_id",), park_ids):
+        per_park[row.park_id].add(row[1:])
+    for park_id, category_id, cases in rollup_sums(start, end, ("park_id", "category_id"),
+                                                   park_ids, measures=("cases",)):
+        per_category[park_id][codes.get(category_id, ("?",))[0]] += int(cases)
+    if per_park:
+        city.values = [sum(column) for column in zip(
+            *(figures.values for figures in per_park.values()), strict=True)]
     visits = park_visits(start, end, park_ids)
     rows = [ParkRow(park=park, figures=per_park[park.id], by_category=dict(per_category[park.id]),
                     visits=visits.get(park.id)) for park in parks]
     ranked = [row for row in rows if row.figures.cases >= min_cases and
               row.value(sort) is not None]
-    unranked = [row for row in rows if row not in ranked]
+    ranked_ids = {row.park.id for row in ranked}
+    unranked = [row for row in rows if row.park.id not in ranked_ids]
     sign = 1 if sort in ASCENDING else -1
     ranked.sort(key=lambda row: (sign * (row.value(sort) or 0.0), row.park.id))
     for position, row in enumerate(ranked, start=1):

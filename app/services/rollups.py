@@ -11,14 +11,27 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, event, inspect, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    Table,
+    and_,
+    cast,
+    delete,
+    event,
+    func,
+    inspect,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy import case as sql_case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction
 
@@ -37,7 +50,6 @@ OPEN_VALUES = frozenset(str(status) for status in OPEN_STATUSES)
 
 DailyKey = tuple[int, int, int, date]
 MonthlyKey = tuple[int, int, date]
-Deltas = dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -74,99 +86,131 @@ def local_time(moment: datetime) -> datetime:
     return moment.astimezone(REPORT_TZ)
 
 
-def _minutes(start: datetime, end: datetime) -> float:
-    return max(0.0, (end - start).total_seconds() / 60)
+def _seconds(start: datetime, end: datetime) -> float:
+    # rounded to the millisecond, as the SQL recomputation does (no edge falls between)
+    return round((end - start).total_seconds(), 3)
 
 
-def response_bucket(minutes: float) -> int:
-    return bisect_left(RESPONSE_EDGES, minutes)
+RESPONSE_EDGE_SECONDS = tuple(edge * 60 for edge in RESPONSE_EDGES)
+RESOLVE_EDGE_SECONDS = tuple(edge * 60 for edge in RESOLVE_EDGES)
 
 
-def resolve_bucket(minutes: float) -> int:
-    return bisect_left(RESOLVE_EDGES, minutes)
+def response_bucket(seconds: float) -> int:
+    return bisect_left(RESPONSE_EDGE_SECONDS, seconds)
 
 
-def contribution(case: CaseFacts) -> tuple[DailyKey, MonthlyKey, Deltas]:
-    """What one case adds to its daily and monthly rollup rows."""
-    local = local_time(case.created_at)
+def resolve_bucket(seconds: float) -> int:
+    return bisect_left(RESOLVE_EDGE_SECONDS, seconds)
+
+
+MEASURE_INDEX = {name: index for index, name in enumerate(MEASURES)}
+_I = MEASURE_INDEX
+HOUR_INDEX = tuple(_I[f"h_{hour}"] for hour in range(24))
+RESPONSE_INDEX = tuple(_I[f"rsp_{b}"] for b in range(len(RESPONSE_EDGES) + 1))
+RESOLVE_INDEX = tuple(_I[f"res_{b}"] for b in range(len(RESOLVE_EDGES) + 1))
+Contribution = list[tuple[int, int]]  # (index in MEASURES, value)
+
+
+def contribution_of(park_id: int, point_id: int | None, category_id: int,
+                    created_at: datetime, status: str, first_response_at: datetime | None,
+                    reply_due_at: datetime | None, resolved_at: datetime | None,
+                    satisfaction: int | None, reopen_count: int, me_too_count: int,
+                    ) -> tuple[DailyKey, MonthlyKey, Contribution]:
+    """What one case adds to its daily and monthly rollup rows (see models.bureau.SCALARS)."""
+    local = created_at.astimezone(REPORT_TZ)
     day = local.date()
-    values: Deltas = {"cases": 1, f"h_{local.hour}": 1}
-    if case.status in OPEN_VALUES:
-        values["open_cases"] = 1
-    if case.me_too_count:
-        values["me_too"] = case.me_too_count
-    if case.first_response_at is not None:
-        values["responded"] = 1
-        bucket = response_bucket(_minutes(case.created_at, case.first_response_at))
-        values[f"rsp_{bucket}"] = 1
-    if case.reply_due_at is not None:
-        values["with_limit"] = 1
-        if case.first_response_at is not None and case.first_response_at <= case.reply_due_at:
-            values["within_limit"] = 1
-    if case.resolved_at is not None:
-        values["resolved"] = 1
-        values[f"res_{resolve_bucket(_minutes(case.created_at, case.resolved_at))}"] = 1
-    if case.resolved_at is not None or case.reopen_count > 0:
-        values["resolved_ever"] = 1
-    if case.reopen_count > 0:
-        values["reopened"] = 1
-    if case.satisfaction is not None:
-        values["sat_count"] = 1
-        values["sat_sum"] = case.satisfaction
-    daily_key = (case.park_id, case.point_id or 0, case.category_id, day)
-    monthly_key = (case.park_id, case.category_id, day.replace(day=1))
+    values: Contribution = [(_I["cases"], 1), (HOUR_INDEX[local.hour], 1)]
+    if status in OPEN_VALUES:
+        values.append((_I["open_cases"], 1))
+    if me_too_count:
+        values.append((_I["me_too"], me_too_count))
+    if first_response_at is not None:
+        values.append((_I["responded"], 1))
+        bucket = response_bucket(_seconds(created_at, first_response_at))
+        values.append((RESPONSE_INDEX[bucket], 1))
+    if reply_due_at is not None:
+        values.append((_I["with_limit"], 1))
+        if first_response_at is not None and first_response_at <= reply_due_at:
+            values.append((_I["within_limit"], 1))
+    if resolved_at is not None:
+        values.append((_I["resolved"], 1))
+        values.append((RESOLVE_INDEX[resolve_bucket(_seconds(created_at, resolved_at))], 1))
+    if resolved_at is not None or reopen_count > 0:
+        values.append((_I["resolved_ever"], 1))
+    if reopen_count > 0:
+        values.append((_I["reopened"], 1))
+    if satisfaction is not None:
+        values.append((_I["sat_count"], 1))
+        values.append((_I["sat_sum"], satisfaction))
+    daily_key = (park_id, point_id or 0, category_id, day)
+    monthly_key = (park_id, category_id, day.replace(day=1))
     return daily_key, monthly_key, values
+
+
+def contribution(case: CaseFacts) -> tuple[DailyKey, MonthlyKey, Contribution]:
+    return contribution_of(
+        case.park_id, case.point_id, case.category_id, case.created_at, case.status,
+        case.first_response_at, case.reply_due_at, case.resolved_at, case.satisfaction,
+        case.reopen_count, case.me_too_count)
 
 
 class RollupDelta:
     """Differences to add to rollup rows, gathered before they are written."""
 
     def __init__(self) -> None:
-        self.daily: dict[DailyKey, Deltas] = defaultdict(dict)
-        self.monthly: dict[MonthlyKey, Deltas] = defaultdict(dict)
+        self.daily: dict[DailyKey, list[int]] = {}
+        self.monthly: dict[MonthlyKey, list[int]] = {}
+
+    def add_contribution(self, daily_key: DailyKey, monthly_key: MonthlyKey,
+                         values: Contribution, sign: int = 1) -> None:
+        daily = self.daily.get(daily_key)
+        if daily is None:
+            daily = self.daily[daily_key] = [0] * len(MEASURES)
+        monthly = self.monthly.get(monthly_key)
+        if monthly is None:
+            monthly = self.monthly[monthly_key] = [0] * len(MEASURES)
+        for index, value in values:
+            daily[index] += sign * value
+            monthly[index] += sign * value
 
     def add(self, case: CaseFacts, sign: int = 1) -> None:
-        daily_key, monthly_key, values = contribution(case)
-        for target in (self.daily[daily_key], self.monthly[monthly_key]):
-            for name, value in values.items():
-                target[name] = target.get(name, 0) + sign * value
+        self.add_contribution(*contribution(case), sign=sign)
 
-    def rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Non-zero rows for each table, every measure present (zeros included)."""
-        daily = [
-            {"park_id": k[0], "point_id": k[1], "category_id": k[2], "day": k[3],
-             **{m: v.get(m, 0) for m in MEASURES}}
-            for k, v in self.daily.items() if any(v.values())
-        ]
-        monthly = [
-            {"park_id": k[0], "category_id": k[1], "month": k[2],
-             **{m: v.get(m, 0) for m in MEASURES}}
-            for k, v in self.monthly.items() if any(v.values())
-        ]
+    def rows(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """Rows (keys, then every measure) for each table, leaving out all-zero ones."""
+        daily = [(*key, *values) for key, values in self.daily.items() if any(values)]
+        monthly = [(*key, *values) for key, values in self.monthly.items() if any(values)]
         return daily, monthly
 
 
-def _upsert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def _upsert_sql(table: Table, dialect: str) -> str:
+    keys = [column.name for column in table.primary_key.columns]
+    columns = [*keys, *MEASURES]
+    mark = "?" if dialect == "sqlite" else "%s"
+    updates = ", ".join(f"{m} = {table.name}.{m} + excluded.{m}" for m in MEASURES)
+    return (f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 - our names
+            f"VALUES ({', '.join([mark] * len(columns))}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}")
+
+
+def _upsert(session: Session, table: Table, rows: list[tuple[Any, ...]], key_count: int) -> None:
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table)
-    keys = [column.name for column in table.primary_key.columns]
-    statement = statement.on_conflict_do_update(
-        index_elements=keys,
-        set_={m: table.c[m] + statement.excluded[m] for m in MEASURES},
-    )
+    connection = session.connection()
+    dialect = connection.dialect.name
     # a stable order keeps concurrent writers from deadlocking on PostgreSQL
-    rows.sort(key=lambda row: tuple(row[k] for k in keys))
-    session.connection().execute(statement, rows)
+    rows.sort(key=lambda row: row[:key_count])
+    if dialect == "sqlite":  # dates as the ISO text SQLAlchemy stores (no implicit adapter)
+        day = key_count - 1
+        rows = [(*row[:day], row[day].isoformat(), *row[key_count:]) for row in rows]
+    connection.exec_driver_sql(_upsert_sql(table, dialect), rows)
 
 
 def apply_delta(session: Session, delta: RollupDelta) -> None:
     """Add the gathered differences to the rollup tables (in the session's transaction)."""
     daily, monthly = delta.rows()
-    _upsert(session, rollup_daily, daily)
-    _upsert(session, rollup_monthly, monthly)
+    _upsert(session, rollup_daily, daily, 4)
+    _upsert(session, rollup_monthly, monthly, 3)
 
 
 # --- session hooks --------------------------------------------------------------------
@@ -221,33 +265,108 @@ def install_rollup_hooks() -> None:
         event.listen(Session, "after_flush", _after_flush)
 
 
-# --- full recomputation ---------------------------------------------------------------
+# --- recomputation in SQL -------------------------------------------------------------
+#
+# A second, independent implementation of `contribution`, in SQL: the rollup property test
+# checks that the two agree, the synthetic history uses it for bulk-inserted cases, and
+# `flask bureau rollups` rebuilds the tables with it. Asia/Shanghai has had no daylight
+# saving time since 1991, so SQLite may use a fixed +8 hours.
 
-def rollup_rows(cases: Iterable[CaseFacts]) -> RollupDelta:
-    """The rollups of a set of cases, computed from scratch."""
-    delta = RollupDelta()
-    for case in cases:
-        delta.add(case)
-    return delta
+def _sql_parts(dialect: str) -> dict[str, Any]:
+    f = Feedback.__table__.c
+    if dialect == "postgresql":
+        local = func.timezone(REPORT_TZ.key, f.created_at)
+
+        def seconds(end: Any) -> Any:
+            return func.round(func.extract("epoch", end - f.created_at), 3)
+
+        return {"day": cast(local, Date), "month": cast(func.date_trunc("month", local), Date),
+                "hour": cast(func.extract("hour", local), Integer), "seconds": seconds}
+
+    def sqlite_seconds(end: Any) -> Any:
+        return func.round((func.julianday(end) - func.julianday(f.created_at)) * 86400.0, 3)
+
+    return {"day": func.date(f.created_at, "+8 hours"),
+            "month": func.date(f.created_at, "+8 hours", "start of month"),
+            "hour": cast(func.strftime("%H", f.created_at, "+8 hours"), Integer),
+            "seconds": sqlite_seconds}
 
 
-def recompute_rollups(batch: int = 50_000) -> int:
-    """Rebuild both rollup tables from the case table; return the number of cases read."""
+def _bucket(seconds: Any, edges: tuple[int, ...]) -> Any:
+    return sql_case(*[(seconds <= edge * 60, index) for index, edge in enumerate(edges)],
+                else_=len(edges))
+
+
+def _per_case_query(dialect: str, where: list[Any]) -> Any:
+    f = Feedback.__table__.c
+    parts = _sql_parts(dialect)
+    seconds = parts["seconds"]
+    return select(
+        f.park_id, func.coalesce(f.point_id, 0).label("point_id"), f.category_id,
+        parts["day"].label("day"), parts["month"].label("month"), parts["hour"].label("hour"),
+        f.status, f.me_too_count, f.satisfaction, f.reopen_count,
+        f.first_response_at.is_not(None).label("has_response"),
+        f.reply_due_at.is_not(None).label("has_due"),
+        and_(f.first_response_at.is_not(None), f.reply_due_at.is_not(None),
+             f.first_response_at <= f.reply_due_at).label("in_time"),
+        f.resolved_at.is_not(None).label("has_resolved"),
+        _bucket(seconds(f.first_response_at), RESPONSE_EDGES).label("rsp"),
+        _bucket(seconds(f.resolved_at), RESOLVE_EDGES).label("res"),
+    ).where(*where).subquery("c")
+
+
+def _count(condition: Any) -> Any:
+    return func.sum(sql_case((condition, 1), else_=0))
+
+
+def _measure_expressions(c: Any) -> list[Any]:
+    open_values = sorted(OPEN_VALUES)
+    expressions = {
+        "cases": func.count(),
+        "open_cases": _count(c.status.in_(open_values)),
+        "me_too": func.sum(c.me_too_count),
+        "responded": _count(c.has_response),
+        "with_limit": _count(c.has_due),
+        "within_limit": _count(c.in_time),
+        "resolved": _count(c.has_resolved),
+        "resolved_ever": _count(or_(c.has_resolved, c.reopen_count > 0)),
+        "reopened": _count(c.reopen_count > 0),
+        "sat_count": _count(c.satisfaction.is_not(None)),
+        "sat_sum": func.coalesce(func.sum(c.satisfaction), 0),
+    }
+    for index in range(len(RESPONSE_EDGES) + 1):
+        expressions[f"rsp_{index}"] = _count(and_(c.has_response, c.rsp == index))
+    for index in range(len(RESOLVE_EDGES) + 1):
+        expressions[f"res_{index}"] = _count(and_(c.has_resolved, c.res == index))
+    for hour in range(24):
+        expressions[f"h_{hour}"] = _count(c.hour == hour)
+    return [expressions[name].label(name) for name in MEASURES]
+
+
+def _insert_from(session: Session, table: Table, keys: list[str], source: Any) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    query = select(*[source.c[k] for k in keys], *_measure_expressions(source.c)).where(
+        true()).group_by(*[source.c[k] for k in keys])
+    statement = insert(table).from_select([*keys, *MEASURES], query)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys, set_={m: table.c[m] + statement.excluded[m] for m in MEASURES})
+    session.execute(statement)
+
+
+def add_rollups_of_cases(session: Session, where: list[Any]) -> None:
+    """Add the cases matching `where` to the rollups, computed in the database (bulk loads)."""
+    dialect = session.get_bind().dialect.name
+    cases = _per_case_query(dialect, where)
+    _insert_from(session, rollup_daily, ["park_id", "point_id", "category_id", "day"], cases)
+    cases = _per_case_query(dialect, where)
+    _insert_from(session, rollup_monthly, ["park_id", "category_id", "month"], cases)
+
+
+def recompute_rollups() -> None:
+    """Rebuild both rollup tables from the case table (in the caller's transaction)."""
     session = db.session()
-    columns = [Feedback.__table__.c[name] for name in TRACKED]
-    delta = RollupDelta()
-    count = 0
-    result = session.execute(
-        select(*columns).execution_options(yield_per=batch)
-    ).mappings()
-    for row in result:
-        delta.add(CaseFacts.of(row))
-        count += 1
     session.execute(delete(rollup_daily))
     session.execute(delete(rollup_monthly))
-    daily, monthly = delta.rows()
-    for table, rows in ((rollup_daily, daily), (rollup_monthly, monthly)):
-        for start in range(0, len(rows), batch):
-            session.execute(table.insert(), rows[start:start + batch])
-    log.info("rollups recomputed from %d cases", count)
-    return count
+    add_rollups_of_cases(session, [true()])
+    log.info("rollups recomputed")

@@ -8,7 +8,8 @@ from app.extensions import db
 from tests.conftest import log_in, make_feedback, make_staff
 
 CONTACT = "13912345678"
-BUREAU_PAGES = ["/bureau/", "/bureau/?month=2026-03&sort=cases&min=0"]
+BUREAU_PAGES = ["/bureau/", "/bureau/?month=2026-03&sort=cases&min=0", "/bureau/hotline",
+                "/bureau/trends", "/bureau/export.csv"]
 
 
 @pytest.fixture
@@ -78,3 +79,17 @@ def test_bureau_user_can_log_out(bureau_client):
     response = bureau_client.post("/bureau/logout", data={"csrf_token": token})
     assert response.status_code == 303
     assert bureau_client.get("/bureau/").status_code == 302
+
+
+def test_another_units_park_is_404_for_a_director(staff_client, unit, other_unit):
+    other_park = other_unit.parks[0].id
+    assert staff_client.get(f"/bureau/trends?park={other_park}").status_code == 404
+    assert staff_client.get(f"/bureau/trends?park={unit.parks[0].id}").status_code == 200
+
+
+def test_trends_page_draws_its_charts(bureau_client, unit):
+    make_feedback(unit.parks[0].points[0])
+    page = bureau_client.get("/bureau/trends").get_data(as_text=True)
+    assert page.count("data-chart=") == 3
+    assert "<svg" in page
+    assert "北门厕所" in page  # the hot spot

@@ -115,7 +115,7 @@ def test_rollups_equal_a_full_recomputation(app, operations):
         apply(op, points, categories)
     incremental = (table_rows(rollup_daily), table_rows(rollup_monthly))
     with write_transaction():
-        recompute_rollups()
+        recompute_rollups()  # in SQL: an implementation independent of the hooks' Python
     assert (table_rows(rollup_daily), table_rows(rollup_monthly)) == incremental
 
 

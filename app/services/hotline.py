@@ -1,0 +1,197 @@
+"""12345 hotline tickets: CSV import (all or nothing) and the before/after comparison."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import HotlineTicket, Park, rollup_daily, rollup_monthly
+from app.services import DomainError
+from app.services.analytics import next_month
+from app.services.audit import record_audit
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("ticket_id", "date", "park", "category", "text")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d")
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+
+class HotlineImportError(DomainError):
+    """The file has bad rows; nothing was imported."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(_("Nothing was imported: %(n)d rows have problems.", n=len(errors)))
+        self.errors = errors
+
+
+def decode_upload(data: bytes) -> str:
+    """UTF-8 (with or without the BOM Excel writes), else GB18030 (Chinese Excel)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise DomainError(_("The file is neither UTF-8 nor GB18030 text.")) from None
+
+
+def _parse_date(text: str) -> date | None:
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), pattern).date()  # noqa: DTZ007 - a date
+        except ValueError:
+            continue
+    return None
+
+
+def _park_lookup(parks: list[Park]) -> dict[str, list[Park]]:
+    names: dict[str, list[Park]] = defaultdict(list)
+    for park in parks:
+        for name in {park.name_zh.strip(), park.name_en.strip()} - {""}:
+            names[name].append(park)
+    return names
+
+
+def parse_tickets(text: str, parks: list[Park]) -> tuple[list[HotlineTicket], list[RowError]]:
+    """Check every row; return the tickets and the errors (line numbers as in the file)."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [name for name in COLUMNS if name not in header]
+    if missing:
+        return [], [RowError(1, _("The header lacks the columns: %(names)s",
+                                  names=", ".join(missing)))]
+    reader.fieldnames = header
+    names = _park_lookup(parks)
+    tickets: list[HotlineTicket] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        values = {key: (row.get(key) or "").strip() for key in COLUMNS}
+        problems = []
+        ticket_id = values["ticket_id"]
+        if not ticket_id:
+            problems.append(_("no ticket id"))
+        elif len(ticket_id) > 64:
+            problems.append(_("the ticket id is longer than 64 characters"))
+        elif ticket_id in seen:
+            problems.append(_("ticket %(id)s is also on line %(line)d", id=ticket_id,
+                              line=seen[ticket_id]))
+        day = _parse_date(values["date"])
+        if day is None:
+            problems.append(_("“%(value)s” is not a date (YYYY-MM-DD)", value=values["date"]))
+        matches = names.get(values["park"], [])
+        if not matches:
+            problems.append(_("unknown park “%(name)s”", name=values["park"]))
+        elif len(matches) > 1:
+            problems.append(_("several parks are called “%(name)s”", name=values["park"]))
+        if not values["category"]:
+            problems.append(_("no category"))
+        elif len(values["category"]) > 60:
+            problems.append(_("the category is longer than 60 characters"))
+        if len(values["text"]) > MAX_TEXT:
+            problems.append(_("the text is longer than %(max)d characters", max=MAX_TEXT))
+        if problems:
+            errors.append(RowError(line, "; ".join(problems)))
+            continue
+        seen[ticket_id] = line
+        assert day is not None  # noqa: S101 - checked above, for the type checker
+        tickets.append(HotlineTicket(ticket_id=ticket_id, park_id=matches[0].id, day=day,
+                                     category=values["category"], body=values["text"]))
+    if not tickets and not errors:
+        errors.append(RowError(1, _("The file has no tickets.")))
+    return tickets, errors
+
+
+def import_hotline_tickets(text: str, parks: list[Park], *, user_id: int | None) -> int:
+    """Import every ticket of a CSV text, or none if any row is bad; return the count."""
+    tickets, errors = parse_tickets(text, parks)
+    with write_transaction() as session:
+        if tickets:
+            known = set(session.scalars(select(HotlineTicket.ticket_id).where(
+                HotlineTicket.ticket_id.in_([t.ticket_id for t in tickets]))))
+            lines = {t.ticket_id: i for i, t in enumerate(tickets)}
+            errors += [RowError(0, _("ticket %(id)s was imported before", id=ticket_id))
+                       for ticket_id in sorted(known, key=lambda tid: lines[tid])]
+        if errors:
+            raise HotlineImportError(errors)
+        session.add_all(tickets)
+        record_audit("hotline.import", user_id=user_id, unit_id=None,
+                     target_type="hotline_tickets", target_id=None,
+                     after={"tickets": len(tickets)})
+    log.info("imported %d hotline tickets", len(tickets))
+    return len(tickets)
+
+
+@dataclass
+class BeforeAfter:
+    """One park's hotline tickets and mailbox cases per month around its start."""
+
+    park: Park
+    started_on: date | None
+    months: list[date]
+    tickets: list[int]
+    cases: list[int]
+
+    def mean(self, values: list[int], after: bool) -> float | None:
+        if self.started_on is None:
+            return None
+        start = self.started_on.replace(day=1)
+        chosen = [v for m, v in zip(self.months, values, strict=True)
+                  if (m > start if after else m < start)]
+        return sum(chosen) / len(chosen) if chosen else None
+
+
+def mailbox_start(park: Park) -> date | None:
+    """The day the park's mailbox started: as set, else the day of its first case."""
+    if park.mailbox_started_on is not None:
+        return park.mailbox_started_on
+    first: date | None = db.session.scalar(
+        select(func.min(rollup_daily.c.day)).where(rollup_daily.c.park_id == park.id))
+    return first
+
+
+def before_after(parks: list[Park], months_around: int = 6) -> list[BeforeAfter]:
+    """Per park: hotline tickets and cases per month, `months_around` before and after."""
+    result = []
+    for park in parks:
+        started = mailbox_start(park)
+        anchor = (started or date.today()).replace(day=1)
+        first = anchor
+        for _step in range(months_around):
+            first = (first - timedelta(days=1)).replace(day=1)
+        months = [first]
+        while len(months) < 2 * months_around + 1:
+            months.append(next_month(months[-1]))
+        end = next_month(months[-1])
+        tickets = dict.fromkeys(months, 0)
+        for (day,) in db.session.execute(select(HotlineTicket.day).where(
+                HotlineTicket.park_id == park.id, HotlineTicket.day >= first,
+                HotlineTicket.day < end)):
+            tickets[day.replace(day=1)] += 1
+        cases = dict.fromkeys(months, 0)
+        for month, count in db.session.execute(
+                select(rollup_monthly.c.month, func.sum(rollup_monthly.c.cases))
+                .where(rollup_monthly.c.park_id == park.id, rollup_monthly.c.month >= first,
+                       rollup_monthly.c.month < end).group_by(rollup_monthly.c.month)):
+            cases[month] += int(count)
+        result.append(BeforeAfter(park=park, started_on=started, months=months,
+                                  tickets=list(tickets.values()), cases=list(cases.values())))
+    return result
+

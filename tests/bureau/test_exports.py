@@ -1,0 +1,112 @@
+"""Exports open and hold the cases without contacts: CSV, XLSX read back, PDF text."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from app.extensions import db
+from tests.cases import add_case
+from tests.conftest import log_in, make_staff
+
+CONTACT = "13912345678"
+# 2026-03-10 10:00 in Beijing
+T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def cases(unit, other_unit):
+    point = unit.parks[0].points[0]
+    toilets, noise = unit.categories
+    add_case(point, toilets, T0, contact=CONTACT, body="厕所没有纸了",
+             first_response_at=T0 + timedelta(minutes=20), reply_due_at=T0 + timedelta(hours=4),
+             satisfaction=5, reference="RT-2026-000001")
+    add_case(point, noise, T0 + timedelta(hours=1), contact="visitor@example.org",
+             body="广场舞太吵", reference="RT-2026-000002")
+    add_case(other_unit.parks[0].points[0], other_unit.categories[0], T0, contact=CONTACT,
+             reference="XY-2026-000001")
+    db.session.commit()
+
+
+@pytest.fixture
+def bureau_client(app, unit, other_unit):
+    make_staff(None, "viewer@bureau.test", roles=(), bureau_role="viewer")
+    client = app.test_client()
+    log_in(client, "viewer@bureau.test")
+    return client
+
+
+def test_csv_has_the_cases_and_no_contact(bureau_client, cases):
+    response = bureau_client.get("/bureau/export.csv?month=2026-03")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    raw = response.get_data()
+    assert raw.startswith("\ufeff".encode())
+    text = raw.decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert len(lines) == 4  # header and three cases
+    assert "RT-2026-000001" in text
+    assert "XY-2026-000001" in text
+    assert "厕所没有纸了" in text
+    assert CONTACT not in text
+    assert "visitor@example.org" not in text
+
+
+def test_xlsx_reads_back_without_contacts(bureau_client, cases):
+    response = bureau_client.get("/bureau/export.xlsx?month=2026-03")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert len(rows) == 4
+    references = [row[0] for row in rows[1:]]
+    assert references == ["RT-2026-000001", "XY-2026-000001", "RT-2026-000002"]
+    first = rows[1]
+    assert first[3] == "厕所与保洁"
+    assert first[6] == "2026-03-10 10:00"
+    assert first[9] == "yes"
+    cells = [str(cell) for row in rows for cell in row if cell is not None]
+    assert not any(CONTACT in cell or "visitor@example.org" in cell for cell in cells)
+
+
+def test_directors_export_only_their_parks(staff_client, unit, other_unit, cases):
+    text = staff_client.get("/bureau/export.csv?month=2026-03").get_data().decode("utf-8-sig")
+    assert "RT-2026-000001" in text
+    assert "XY-2026-000001" not in text
+    other_park = other_unit.parks[0].id
+    assert staff_client.get(f"/bureau/export.csv?month=2026-03&park={other_park}"
+                            ).status_code == 404
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "poppler-utils (pdftotext) is needed: scripts/system-deps.sh test"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    return subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def test_monthly_report_pdf_in_chinese_with_its_figures(bureau_client, unit, cases, tmp_path):
+    response = bureau_client.get("/bureau/report.pdf?month=2026-03&min=1")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    text = pdf_text(response.get_data(), tmp_path)
+    assert "月度报告" in text
+    assert "RT公园" in text
+    assert "XY公园" in text
+    assert "2026-03" in text
+    assert "每月件数" in text  # the chart's title, drawn as SVG
+    assert CONTACT not in text
+
+
+def test_report_for_one_park(bureau_client, unit, cases, tmp_path):
+    park = unit.parks[0]
+    response = bureau_client.get(f"/bureau/report.pdf?month=2026-03&park={park.id}")
+    text = pdf_text(response.get_data(), tmp_path)
+    assert "RT公园" in text
+    assert "XY公园" not in text
