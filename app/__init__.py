@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.api.georeport_format import open311_error
 from app.config import INSTANCE_DIR, ROOT_DIR, Config, config_from_env
 from app.database import configure_engine
-from app.extensions import api, babel, csrf, db, limiter, login, migrate, socketio
+from app.extensions import api, babel, compress, csrf, db, limiter, login, migrate, socketio
 from app.i18n import current_language, remember_language, select_locale
 from app.security import add_security_headers
 
@@ -75,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
     babel.init_app(app, locale_selector=select_locale,

@@ -103,6 +103,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
+    # brotli where the browser takes it, gzip otherwise (old phones); zstd is not needed
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+
     # a whole submission with its (up to 3) photos; past this: 413 before anything is read
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PHOTO_DIR = os.environ.get("PHOTO_DIR") or str(INSTANCE_DIR / "photos")
