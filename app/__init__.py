@@ -71,7 +71,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         # Static files are streamed from disk; read the small text ones (CSS, scripts, SVG)
         # into memory so that Flask-Compress compresses them whole, with br or gzip, and the
         # file is closed with the response (its streaming mode would leave the file open).
-        if request.endpoint == "static" and response.mimetype.startswith(
+        if request.endpoint == "static" and (response.mimetype or "").startswith(
                 ("text/", "application/javascript", "image/svg")) and response.status_code == 200:
             response.direct_passthrough = False
             response.make_sequence()
