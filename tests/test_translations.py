@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from jinja2 import Environment
 
@@ -16,7 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = {"zh": ROOT / "app/translations/zh/LC_MESSAGES/messages.po",
             "en": ROOT / "app/translations/en/LC_MESSAGES/messages.po"}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
-METHODS = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
 # text that is meant to stay as it is in every language: each language's own name
 LITERAL_OK = {"中文", "English"}
 USER_FACING_ATTRIBUTE = re.compile(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"')
@@ -29,9 +29,11 @@ INSIDE_TAGS = {"body_class", "described_by"}
 
 def source_messages() -> set[str]:
     """The msgids in the code and templates, as `make messages` extracts them."""
+    with (ROOT / "babel.cfg").open() as config:
+        methods, options = parse_mapping_cfg(config)
     found: set[str] = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT), METHODS, keywords=KEYWORDS, comment_tags=()):
+            str(ROOT), methods, options, keywords=KEYWORDS, comment_tags=()):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
 
@@ -87,8 +89,11 @@ def test_chinese_catalog_really_is_chinese():
     assert copied == []
 
 
-@pytest.mark.parametrize("template", sorted(p.relative_to(ROOT).as_posix()
-                                            for p in (ROOT / "templates").rglob("*.html")))
+TEMPLATES = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "templates").rglob("*")
+                   if path.suffix in (".html", ".txt"))
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
 def test_template_has_no_text_outside_the_catalogs(template):
     assert literal_template_text((ROOT / template).read_text()) == []
 
