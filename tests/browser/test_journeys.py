@@ -113,3 +113,16 @@ def test_pages_are_english_with_accept_language_en(site, new_context):
     chinese = {name: CJK.findall(text) for name, text in pages.items() if CJK.search(text)}
     assert chinese == {}, chinese
     assert "Send to the park" in pages["form"]
+
+
+def test_large_text_switch_works_without_javascript_and_is_remembered(site, new_context):
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto(site.form_url())
+    size = "() => parseFloat(getComputedStyle(document.querySelector('#body')).fontSize)"
+    normal = page.evaluate(size)
+    page.click("a[href$='?text=large']")
+    page.goto(site.form_url(2))
+    assert page.evaluate(size) >= normal * 1.2
+    shot(page, "large-text-form")
+    page.click("a[href$='?text=normal']")
+    assert page.evaluate(size) == normal
