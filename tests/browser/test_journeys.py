@@ -14,16 +14,31 @@ from tests.browser.conftest import (
     visible_text_outside_user_content,
     wait_until_live,
 )
+from tests.images import jpeg_with_gps_rotated
 
 REFERENCE = re.compile(r"^[A-Z]+-\d{4}-\d{6}$")
 
 
-def submit_feedback_as_visitor(page: Page, site: Site, body: str, name: str) -> str:
+def assert_photos_shown(page: Page, count: int) -> None:
+    """The case's photos are on the page and the browser could load them."""
+    images = page.locator(".photo-list img")
+    expect(images).to_have_count(count)
+    for index in range(count):
+        images.nth(index).scroll_into_view_if_needed()
+        expect(images.nth(index)).to_have_js_property("complete", True)
+        assert images.nth(index).evaluate("image => image.naturalWidth") > 0
+
+
+def submit_feedback_as_visitor(page: Page, site: Site, body: str, name: str,
+                               photo: bytes | None = None) -> str:
     """Open a spot's form, pick a category, write, send; return the reference shown."""
     page.goto(site.form_url())
     shot(page, f"{name}-1-form")
     page.click("label[for=category-toilets]")
     page.fill("#body", body)
+    if photo is not None:
+        page.set_input_files("#photos", files=[
+            {"name": "toilet.jpg", "mimeType": "image/jpeg", "buffer": photo}])
     shot(page, f"{name}-2-filled")
     page.click("form.feedback-form button[type=submit]")
     page.wait_for_url(re.compile(r"/t/[A-Za-z0-9_-]+$"))
@@ -41,8 +56,10 @@ def test_visitor_writes_staff_see_it_live_and_reply_visitor_reads_it(site, new_c
     shot(staff, "journey-staff-1-inbox-before")
 
     visitor = new_context().new_page()
-    reference = submit_feedback_as_visitor(visitor, site, "北门厕所没有手纸了", "journey-visitor")
+    reference = submit_feedback_as_visitor(visitor, site, "北门厕所没有手纸了", "journey-visitor",
+                                           photo=jpeg_with_gps_rotated(600, 400))
     expect(visitor.locator(".thread-list")).to_contain_text("北门厕所没有手纸了")
+    assert_photos_shown(visitor, 1)
 
     row = staff.locator(".case-row", has_text=reference)
     expect(row).to_be_visible()
@@ -52,6 +69,7 @@ def test_visitor_writes_staff_see_it_live_and_reply_visitor_reads_it(site, new_c
 
     row.locator("a").click()
     expect(staff.locator(".case-ref")).to_have_text(reference)
+    assert_photos_shown(staff, 1)
     staff.fill("#body", "已补充手纸，谢谢提醒。")
     staff.select_option("#status", "resolved")
     shot(staff, "journey-staff-3-case-reply")
@@ -90,12 +108,15 @@ def test_pages_are_english_with_accept_language_en(site, new_context):
         pages["form"] = visible_text_outside_user_content(visitor)
         shot(visitor, "english-1-form")
         visitor.click("form.feedback-form button[type=submit]")
+        visitor.wait_for_selector(".form-problem")
+        visitor.wait_for_load_state("load")
         pages["form with errors"] = visible_text_outside_user_content(visitor)
         shot(visitor, "english-2-errors")
         visitor.click("label[for=category-noise]")
         visitor.fill("#body", "Loud music at the gate")
         visitor.click("form.feedback-form button[type=submit]")
         visitor.wait_for_url(re.compile(r"/t/"))
+        visitor.wait_for_load_state("load")
         pages["tracking"] = visible_text_outside_user_content(visitor)
         shot(visitor, "english-3-tracking")
 
@@ -106,6 +127,8 @@ def test_pages_are_english_with_accept_language_en(site, new_context):
         wait_until_live(desk)
         pages["inbox"] = visible_text_outside_user_content(desk)
         desk.locator(".case-row", has_text="Loud music").locator("a").click()
+        desk.wait_for_selector(".actions")
+        desk.wait_for_load_state("load")
         pages["case"] = visible_text_outside_user_content(desk)
         shot(desk, "english-4-case")
     finally:
