@@ -101,12 +101,15 @@ def shot(page: Page, name: str) -> Path:
     return path
 
 
-def log_in_staff(page: Page, site: Site, email: str = "director@ritan.demo") -> None:
-    page.goto(f"{site.url}/staff/login")
+def log_in_staff(page: Page, site: Site, email: str = "director@ritan.demo",
+                 landing: str = "/staff/") -> None:
+    """Log in with a demo account on the login page and land on `landing`."""
+    page.goto(f"{site.url}/staff/login?next={landing}")
     page.fill("#email", email)
     page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{site.url}/staff/")
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{site.url}{landing}")
+    page.wait_for_load_state("load")
 
 
 def visible_text_outside_user_content(page: Page) -> str:

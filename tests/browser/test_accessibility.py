@@ -60,6 +60,10 @@ def open_admin(page: Page, site: Site) -> None:
     page.goto(f"{site.url}/admin/")
 
 
+def open_bureau(page: Page, site: Site) -> None:
+    log_in_staff(page, site, "bureau@parks.demo", landing="/bureau/")
+
+
 @dataclass(frozen=True)
 class Checked:
     name: str
@@ -75,6 +79,7 @@ PAGES = [
     Checked("staff-inbox", open_inbox),
     Checked("staff-case", open_case),
     Checked("admin-index", open_admin, touch=False),
+    Checked("bureau-dashboard", open_bureau, touch=False),
 ]
 TOUCH_PAGES = [checked for checked in PAGES if checked.touch]
 
