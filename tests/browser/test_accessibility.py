@@ -60,6 +60,10 @@ def open_admin(page: Page, site: Site) -> None:
     page.goto(f"{site.url}/admin/")
 
 
+def open_admin_spots(page: Page, site: Site) -> None:
+    log_in_staff(page, site, landing="/admin/points")
+
+
 def open_bureau(page: Page, site: Site) -> None:
     log_in_staff(page, site, "bureau@parks.demo", landing="/bureau/")
 
@@ -79,6 +83,7 @@ PAGES = [
     Checked("staff-inbox", open_inbox),
     Checked("staff-case", open_case),
     Checked("admin-index", open_admin, touch=False),
+    Checked("admin-spots", open_admin_spots, touch=False),
     Checked("bureau-dashboard", open_bureau, touch=False),
 ]
 TOUCH_PAGES = [checked for checked in PAGES if checked.touch]
