@@ -39,3 +39,9 @@ def test_static_file_still_answers_not_modified(client):
                        headers={"Accept-Encoding": "br", "If-None-Match": etag})
     again.close()
     assert again.status_code == 304
+
+
+def test_json_api_is_not_compressed(client):
+    response = fetch(client, "/api/openapi.json", "br")  # large enough to be compressed
+    assert response.status_code == 200
+    assert "Content-Encoding" not in response.headers
