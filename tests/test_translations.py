@@ -21,8 +21,9 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 LITERAL_OK = {"中文", "English"}
 USER_FACING_ATTRIBUTE = re.compile(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"')
 TAG = re.compile(r"<!--.*?-->|<(style|script)\b.*?</\1>|<[^>]*>", re.DOTALL | re.IGNORECASE)
-# file formats and units ("(PDF)", "1200 px") read the same in every language
+# file formats and units ("(PDF)", "1200 px") and file names read the same in every language
 NOT_A_WORD = re.compile(r"[A-Z0-9]{2,}|px|mm")
+FILE_NAME = re.compile(r"[\w./-]+\.(?:json|xml|pdf|png|svg|csv|xlsx)")
 # Printed posters carry both languages side by side on purpose: one sign serves every
 # visitor, so their text is not translated per page.
 BILINGUAL = ("templates/posters/",)
@@ -66,7 +67,7 @@ def literal_template_text(source: str) -> list[str]:
     for chunk in TAG.sub(PLACEHOLDER, data).split(PLACEHOLDER):
         text = " ".join(chunk.split())
         words = re.findall(r"[A-Za-z\u3400-\u9fff]+", text)
-        if (WORDS.search(text) and text not in LITERAL_OK
+        if (WORDS.search(text) and text not in LITERAL_OK and not FILE_NAME.fullmatch(text)
                 and not all(NOT_A_WORD.fullmatch(word) for word in words)):
             found.append(text)
     return found
