@@ -16,8 +16,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.api.georeport_format import open311_error
 from app.config import INSTANCE_DIR, ROOT_DIR, Config, config_from_env
 from app.database import configure_engine
-from app.extensions import api, babel, csrf, db, limiter, login, migrate, socketio
+from app.display import remember_text_size, text_size
+from app.extensions import api, babel, compress, csrf, db, limiter, login, migrate, socketio
+from app.formatting import register_filters
 from app.i18n import current_language, remember_language, select_locale
+from app.icons import icon, icon_sprite
 from app.security import add_security_headers
 
 __version__ = "0.1.0"
@@ -65,7 +68,18 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        return remember_language(add_security_headers(response))
+        return remember_text_size(remember_language(add_security_headers(response)))
+
+    @app.after_request
+    def _buffer_static_text(response: Response) -> Response:
+        # Static files are streamed from disk; read the small text ones (CSS, scripts, SVG)
+        # into memory so that Flask-Compress compresses them whole, with br or gzip, and the
+        # file is closed with the response (its streaming mode would leave the file open).
+        if request.endpoint == "static" and (response.mimetype or "").startswith(
+                ("text/", "application/javascript", "image/svg")) and response.status_code == 200:
+            response.direct_passthrough = False
+            response.make_sequence()
+        return response
 
     return app
 
@@ -76,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
@@ -125,7 +140,10 @@ def _init_extensions(app: Flask) -> None:
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
-        return {"current_locale": current_language(), "request_path": request.path}
+        return {"current_locale": current_language(), "request_path": request.path,
+                "large_text": text_size() == "large", "icon": icon, "icon_sprite": icon_sprite}
+
+    register_filters(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -103,6 +103,14 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
+    # brotli where the browser takes it, gzip otherwise (old phones); zstd is not needed.
+    # Streamed responses stay as they are (see _buffer_static_text in app/__init__.py).
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    # pages and what they load; the JSON API stays as it is (its clients and tests read it raw)
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
+                          "image/svg+xml"]
+    COMPRESS_STREAMS = False
+
     # a whole submission with its (up to 3) photos; past this: 413 before anything is read
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PHOTO_DIR = os.environ.get("PHOTO_DIR") or str(INSTANCE_DIR / "photos")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -44,6 +45,7 @@ csrf = CSRFProtect()
 login = LoginManager()
 limiter = Limiter(key_func=client_key)
 babel = Babel()
+compress = Compress()
 
 
 class ParkApi(Api):

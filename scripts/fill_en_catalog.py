@@ -14,7 +14,12 @@ def main() -> int:
     with CATALOG.open("rb") as handle:
         catalog = read_po(handle, locale="en")
     for message in catalog:
-        if message.id and not message.string:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):  # plural: (singular, plural), English has both forms
+            if not all(message.string):
+                message.string = message.id
+        elif not message.string:
             message.string = message.id
     with CATALOG.open("wb") as handle:
         write_po(handle, catalog, width=100, omit_header=False)

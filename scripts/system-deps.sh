@@ -21,6 +21,8 @@ if [ "$purpose" = test ]; then
   # the scale-out tests: PostgreSQL and Redis servers, and redis-server for the outage test
   command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+  # the real browser of the journey and accessibility tests (tests/browser/)
+  test -x /usr/bin/chromium || need+=(chromium)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -16,16 +16,16 @@ log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - published demo password, never seeded in production
 
 CATEGORIES = [
-    # code, zh, en, icon, role, urgent
-    ("toilets", "厕所与保洁", "Toilets and cleanliness", "🚻", "cleaning", False),
-    ("noise", "噪音", "Noise", "🔊", "security", False),
-    ("facilities", "设施损坏", "Broken facilities", "🛠", "maintenance", False),
-    ("safety", "安全隐患", "Safety", "⚠", "security", True),
-    ("nature", "花草树木与动物", "Plants and animals", "🌳", "maintenance", False),
-    ("service", "工作人员与服务", "Staff and service", "🙋", "service", False),
-    ("suggestion", "意见建议", "Suggestion", "💡", "director", False),
-    ("praise", "表扬", "Praise", "👍", "director", False),
-    ("other", "其他", "Other", "✉", "service", False),
+    # code, zh, en, icon (a name in app/icons.py), role, urgent
+    ("toilets", "厕所与保洁", "Toilets and cleanliness", "toilet", "cleaning", False),
+    ("noise", "噪音", "Noise", "noise", "security", False),
+    ("facilities", "设施损坏", "Broken facilities", "tools", "maintenance", False),
+    ("safety", "安全隐患", "Safety", "warning", "security", True),
+    ("nature", "花草树木与动物", "Plants and animals", "tree", "maintenance", False),
+    ("service", "工作人员与服务", "Staff and service", "person", "service", False),
+    ("suggestion", "意见建议", "Suggestion", "bulb", "director", False),
+    ("praise", "表扬", "Praise", "thumbs-up", "director", False),
+    ("other", "其他", "Other", "mail", "service", False),
 ]
 
 PARKS = [

@@ -64,6 +64,19 @@
     return node;
   }
 
+  function icon(name) {
+    // the inbox carries the icon set as <symbol>s; an unknown name gets the plain dot
+    var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    var attributes = { "class": "icon", viewBox: "0 0 24 24", "aria-hidden": "true",
+      focusable: "false", fill: "none", stroke: "currentColor", "stroke-width": "2",
+      "stroke-linecap": "round", "stroke-linejoin": "round" };
+    Object.keys(attributes).forEach(function (key) { svg.setAttribute(key, attributes[key]); });
+    var use = document.createElementNS("http://www.w3.org/2000/svg", "use");
+    use.setAttribute("href", "#icon-" + (document.getElementById("icon-" + name) ? name : "dot"));
+    svg.appendChild(use);
+    return svg;
+  }
+
   function localName(message, field) {
     return (data.locale === "en" && message[field + "_en"]) || message[field] || "";
   }
@@ -89,9 +102,11 @@
     badge.dataset.role = "status";
     top.appendChild(badge);
     link.appendChild(top);
-    var where = [message.category_icon + " " + localName(message, "category_name"),
+    var where = [localName(message, "category_name"),
                  localName(message, "park_name"), localName(message, "point_name")];
-    link.appendChild(text("span", "case-where", where.filter(Boolean).join(" · ")));
+    var whereNode = text("span", "case-where", " " + where.filter(Boolean).join(" · "));
+    whereNode.insertBefore(icon(message.category_icon), whereNode.firstChild);
+    link.appendChild(whereNode);
     link.appendChild(text("span", "case-excerpt", message.excerpt));
     if (isYours(message)) {
       var meta = text("span", "case-meta", "");

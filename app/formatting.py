@@ -1,0 +1,52 @@
+"""Jinja filters that show dates, times and numbers the visitor's way.
+
+Times are shown in the time zone of the unit the case belongs to (Asia/Shanghai for the
+Beijing parks), whatever the server's zone; dates and numbers follow the page's language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from flask import Flask, current_app
+from flask_babel import get_locale
+
+from app.models import Unit
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def unit_time(moment: datetime | None, unit: Unit, format: str = "short") -> str:  # noqa: A002
+    """A timestamp in the unit's time zone, formatted for the page's language."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, format, tzinfo=_zone(unit.timezone),
+                           locale=get_locale() or "zh_CN")
+
+
+def unit_time_iso(moment: datetime | None, unit: Unit) -> str:
+    """The same instant for a <time datetime=...> attribute, with the unit's UTC offset."""
+    if moment is None:
+        return ""
+    return moment.astimezone(_zone(unit.timezone)).isoformat(timespec="minutes")
+
+
+def number(value: float | int | None) -> str:
+    """A number with the page language's digit grouping and decimal sign."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=get_locale() or "zh_CN")
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters.update(unit_time=unit_time, unit_time_iso=unit_time_iso, number=number)

@@ -1,0 +1,151 @@
+"""The visitor's and the staff's journeys in a real browser (Debian Chromium), end to end."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import (
+    CJK,
+    Site,
+    log_in_staff,
+    shot,
+    visible_text_outside_user_content,
+    wait_until_live,
+)
+from tests.images import jpeg_with_gps_rotated
+
+REFERENCE = re.compile(r"^[A-Z]+-\d{4}-\d{6}$")
+
+
+def assert_photos_shown(page: Page, count: int) -> None:
+    """The case's photos are on the page and the browser could load them."""
+    images = page.locator(".photo-list img")
+    expect(images).to_have_count(count)
+    for index in range(count):
+        images.nth(index).scroll_into_view_if_needed()
+        expect(images.nth(index)).to_have_js_property("complete", True)
+        assert images.nth(index).evaluate("image => image.naturalWidth") > 0
+
+
+def submit_feedback_as_visitor(page: Page, site: Site, body: str, name: str,
+                               photo: bytes | None = None) -> str:
+    """Open a spot's form, pick a category, write, send; return the reference shown."""
+    page.goto(site.form_url())
+    shot(page, f"{name}-1-form")
+    page.click("label[for=category-toilets]")
+    page.fill("#body", body)
+    if photo is not None:
+        page.set_input_files("#photos", files=[
+            {"name": "toilet.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    shot(page, f"{name}-2-filled")
+    page.click("form.feedback-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/t/[A-Za-z0-9_-]+$"))
+    shot(page, f"{name}-3-tracking")
+    reference = page.inner_text(".reference").strip()
+    assert REFERENCE.match(reference), reference
+    return reference
+
+
+def test_visitor_writes_staff_see_it_live_and_reply_visitor_reads_it(site, new_context):
+    staff = new_context().new_page()
+    log_in_staff(staff, site)
+    wait_until_live(staff)
+    staff.evaluate("window.__sameDocument = true")  # gone if the inbox reloads
+    shot(staff, "journey-staff-1-inbox-before")
+
+    visitor = new_context().new_page()
+    reference = submit_feedback_as_visitor(visitor, site, "北门厕所没有手纸了", "journey-visitor",
+                                           photo=jpeg_with_gps_rotated(600, 400))
+    expect(visitor.locator(".thread-list")).to_contain_text("北门厕所没有手纸了")
+    assert_photos_shown(visitor, 1)
+
+    row = staff.locator(".case-row", has_text=reference)
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("北门厕所没有手纸了")
+    assert staff.evaluate("window.__sameDocument") is True
+    shot(staff, "journey-staff-2-inbox-live")
+
+    row.locator("a").click()
+    expect(staff.locator(".case-ref")).to_have_text(reference)
+    assert_photos_shown(staff, 1)
+    staff.fill("#body", "已补充手纸，谢谢提醒。")
+    staff.select_option("#status", "resolved")
+    shot(staff, "journey-staff-3-case-reply")
+    staff.click(".actions button[type=submit]")
+    expect(staff.locator(".thread-list")).to_contain_text("已补充手纸，谢谢提醒。")
+    shot(staff, "journey-staff-4-replied")
+
+    visitor.reload()
+    expect(visitor.locator(".entry-reply")).to_contain_text("已补充手纸，谢谢提醒。")
+    expect(visitor.locator(".status strong")).to_have_text("已解决")
+    shot(visitor, "journey-visitor-4-reply")
+
+
+def test_visitor_journey_works_without_javascript(site, new_context):
+    page = new_context(java_script_enabled=False).new_page()
+    submit_feedback_as_visitor(page, site, "长椅坏了，有钉子露出来", "nojs-visitor")
+    expect(page.locator(".thread-list")).to_contain_text("长椅坏了")
+
+
+def test_visitor_form_error_state_without_javascript(site, new_context):
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto(site.form_url())
+    page.click("form.feedback-form button[type=submit]")
+    expect(page.locator(".form-problem")).to_be_visible()
+    expect(page.locator("#body")).to_have_attribute("aria-invalid", "true")
+    shot(page, "nojs-visitor-error")
+
+
+def test_pages_are_english_with_accept_language_en(site, new_context):
+    context = new_context(locale="en-US")
+    staff = context.browser.new_context(locale="en-US", viewport={"width": 360, "height": 740})
+    try:
+        visitor = context.new_page()
+        pages: dict[str, str] = {}
+        visitor.goto(site.form_url())
+        pages["form"] = visible_text_outside_user_content(visitor)
+        shot(visitor, "english-1-form")
+        visitor.click("form.feedback-form button[type=submit]")
+        visitor.wait_for_selector(".form-problem")
+        visitor.wait_for_load_state("load")
+        pages["form with errors"] = visible_text_outside_user_content(visitor)
+        shot(visitor, "english-2-errors")
+        visitor.click("label[for=category-noise]")
+        visitor.fill("#body", "Loud music at the gate")
+        visitor.click("form.feedback-form button[type=submit]")
+        visitor.wait_for_url(re.compile(r"/t/"))
+        visitor.wait_for_load_state("load")
+        pages["tracking"] = visible_text_outside_user_content(visitor)
+        shot(visitor, "english-3-tracking")
+
+        desk = staff.new_page()
+        desk.goto(f"{site.url}/staff/login")
+        pages["staff login"] = visible_text_outside_user_content(desk)
+        log_in_staff(desk, site)
+        wait_until_live(desk)
+        pages["inbox"] = visible_text_outside_user_content(desk)
+        desk.locator(".case-row", has_text="Loud music").locator("a").click()
+        desk.wait_for_selector(".actions")
+        desk.wait_for_load_state("load")
+        pages["case"] = visible_text_outside_user_content(desk)
+        shot(desk, "english-4-case")
+    finally:
+        staff.close()
+    chinese = {name: CJK.findall(text) for name, text in pages.items() if CJK.search(text)}
+    assert chinese == {}, chinese
+    assert "Send to the park" in pages["form"]
+
+
+def test_large_text_switch_works_without_javascript_and_is_remembered(site, new_context):
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto(site.form_url())
+    size = "() => parseFloat(getComputedStyle(document.querySelector('#body')).fontSize)"
+    normal = page.evaluate(size)
+    page.click("a[href$='?text=large']")
+    page.goto(site.form_url(2))
+    assert page.evaluate(size) >= normal * 1.2
+    shot(page, "large-text-form")
+    page.click("a[href$='?text=normal']")
+    assert page.evaluate(size) == normal
