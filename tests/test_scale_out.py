@@ -162,8 +162,9 @@ def test_catch_up_works_on_another_process(city, sockets):
     first.close()
 
     missed = [f"断线期间 {n}" for n in range(3)]
-    for body in missed:
-        submit(city.b, city.deployment.points[1]["code"], body)
+    # a spot each: at one spot, later messages would join the first as "me too"
+    for n, body in enumerate(missed):
+        submit(city.b, city.deployment.points[1 + n]["code"], body)
 
     # the same login, now on process B, asks for everything after the last id it saw
     again = StaffSocket(city.b, cookie, since=seen["event_id"])
@@ -197,15 +198,16 @@ def test_a_redis_outage_loses_nothing(tmp_path):
         cookie = staff_cookie(process_a)
         watcher = StaffSocket(process_a, cookie)
         stack.callback(watcher.close)  # before the servers stop: no graceful wait for it
-        code = city.points[0]["code"]
-        submit(process_b, code, "停机前")
+        # a spot per message: at one spot, later messages would join the first as "me too"
+        codes = iter(point["code"] for point in city.points)
+        submit(process_b, next(codes), "停机前")
         _, before = watcher.next()
 
         redis_server.stop()
         during = [f"Redis 停机期间 {n}" for n in range(3)]
         for n, body in enumerate(during):
             # cases still save on every process while Redis is away
-            submit(process_b if n % 2 else process_a, code, body)
+            submit(process_b if n % 2 else process_a, next(codes), body)
         redis_server.start()
 
         # Once its subscription is back, process A closes its staff connections so that
@@ -218,6 +220,6 @@ def test_a_redis_outage_loses_nothing(tmp_path):
         assert again.next()[0] == "sync.done"
 
         # and live delivery across processes works again
-        submit(process_b, code, "恢复之后")
+        submit(process_b, next(codes), "恢复之后")
         name, payload = again.next()
         assert (name, payload["excerpt"]) == ("feedback.created", "恢复之后")

@@ -113,10 +113,10 @@ def log_in_staff(page: Page, site: Site, email: str = "director@ritan.demo",
 
 
 def visible_text_outside_user_content(page: Page) -> str:
-    """The page's visible text and title, less what visitors wrote and the language switch."""
+    """The visible text and title, less what people wrote or are called and the language link."""
     return str(page.evaluate("""() => {
         const copy = document.body.cloneNode(true);
-        copy.querySelectorAll('[lang]:not(html), .entry-body, .case-excerpt, script')
+        copy.querySelectorAll('[lang]:not(html), .entry-body, .case-excerpt, .user-content, script')
             .forEach(node => node.remove());
         return document.title + '\\n' + copy.innerText;
     }"""))
