@@ -144,8 +144,11 @@ def test_large_text_switch_works_without_javascript_and_is_remembered(site, new_
     size = "() => parseFloat(getComputedStyle(document.querySelector('#body')).fontSize)"
     normal = page.evaluate(size)
     page.click("a[href$='?text=large']")
-    page.goto(site.form_url(2))
+    page.wait_for_url("**?text=large")
+    page.goto(site.form_url(2))  # another page: the choice was remembered
     assert page.evaluate(size) >= normal * 1.2
     shot(page, "large-text-form")
     page.click("a[href$='?text=normal']")
+    page.wait_for_url("**?text=normal")
+    page.wait_for_load_state("load")  # the stylesheet is applied
     assert page.evaluate(size) == normal
