@@ -175,6 +175,7 @@ async def open_sockets(http: aiohttp.ClientSession, urls: list[str], cookies: li
     """Open `count` sockets, socket n for park n % parks on process n % processes."""
     gate = asyncio.Semaphore(parallel)
     sockets = [StaffSocket(park=n % len(cookies)) for n in range(count)]
+    tasks: list[asyncio.Task[None]] = []
     failures = 0
 
     async def one(number: int, socket: StaffSocket) -> None:
@@ -186,10 +187,13 @@ async def open_sockets(http: aiohttp.ClientSession, urls: list[str], cookies: li
                 failures += 1
                 if failures <= 3:
                     print(f"socket {number} failed: {error!r}", file=sys.stderr)
+                return
+        # listen at once: a socket that does not answer the server's pings is closed
+        # after 45 s, long before ten thousand have connected on a busy machine
+        tasks.append(asyncio.create_task(listen(socket, on_event)))
 
     await asyncio.gather(*(one(n, s) for n, s in enumerate(sockets)))
     opened = [s for s in sockets if s.ws is not None]
-    tasks = [asyncio.create_task(listen(s, on_event)) for s in opened]
     return opened, tasks, failures
 
 
