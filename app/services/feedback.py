@@ -188,6 +188,10 @@ def reply_to_visitor(
 ) -> Message:
     """Add a public reply (and optionally move the status); staff are told after commit."""
     body = validate_body(body)
+    # a form's Optional() lets whitespace through unchecked: it means "keep the status"
+    new_status = (new_status or "").strip() or None
+    if new_status is not None and new_status not in {status.value for status in Status}:
+        raise DomainError(_("Please choose a status from the list."))
     unit_ids = user.unit_ids
     with write_transaction() as session:
         case = session.get(Feedback, case_id, with_for_update=True)

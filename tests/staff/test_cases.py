@@ -91,3 +91,13 @@ def test_reply_without_csrf_is_400_and_stores_nothing(db, staff_client, point):
     response = staff_client.post(f"/staff/cases/{receipt.case.id}/reply", data={"body": "hi"})
     assert response.status_code == 400
     assert len(db.session.scalars(select(Message)).all()) == 1
+
+
+def test_a_blank_status_keeps_the_status(db, staff_client, point):
+    """A status of spaces passed Optional() and was a 500 (found by fuzzing)."""
+    receipt = make_feedback(point)
+    token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
+    response = staff_client.post(f"/staff/cases/{receipt.case.id}/reply",
+                                 data={"body": "收到", "status": " ", "csrf_token": token})
+    assert response.status_code == 303
+    assert db.session.get(Feedback, receipt.case.id).status == "acknowledged"
