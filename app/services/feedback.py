@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -164,15 +163,6 @@ def find_tracking(token: str) -> Tracking:
     if link is None:
         raise NotFound(_("This tracking link does not exist."))
     return Tracking(case=link.feedback, link_id=link.id)
-
-
-def visible_cases_query(user: StaffUser) -> Any:
-    """Cases of the units the user belongs to, newest first."""
-    return (
-        select(Feedback)
-        .where(Feedback.unit_id.in_(user.unit_ids))
-        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
-    )
 
 
 def get_case_for_staff(user: StaffUser, case_id: int) -> Feedback:
