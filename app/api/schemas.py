@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app.models import Source, Status
 from app.services.analytics import SORT_KEYS
+from app.services.casework import MAX_REFERRED_TO
 from app.services.feedback import MAX_BODY
 
 MAX_ID = 2**31 - 1
@@ -128,6 +129,24 @@ class ReplySchema(Schema):
                            validate=validate.OneOf(STATUSES),
                            metadata={"description": "the status after the reply "
                                                     "(optional; a new case is acknowledged)"})
+
+
+class AssignSchema(Schema):
+    assignee_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID),
+                                 metadata={"description": "a colleague of the case's unit "
+                                                          "(GET /api/v1/cases/{id}/colleagues)"})
+
+
+class NoteSchema(Schema):
+    body = fields.String(required=True,
+                         validate=[validate.Length(min=1, max=MAX_BODY), printable, not_blank])
+
+
+class StatusChangeSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    referred_to = fields.String(load_default=None, allow_none=True,
+                                validate=[validate.Length(max=MAX_REFERRED_TO), printable],
+                                metadata={"description": "to whom (required for referred)"})
 
 
 class SpotSchema(Schema):

@@ -1,4 +1,4 @@
-"""The JSON API at /api/v1/: cases, their threads, replies, spots, parks and categories.
+"""The JSON API at /api/v1/: cases, threads, replies, notes, claims, status, spots, parks.
 
 Reads take a browser session or an API key (X-API-Key); writes are for park staff in a
 session and need the CSRF token (X-CSRFToken, from GET /api/v1/session). The OpenAPI
@@ -7,8 +7,9 @@ document at /api/openapi.json is generated from these views and their schemas.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from flask_smorest import Blueprint, abort
@@ -18,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from app.api.auth import Caller, acting_staff, current_caller, rate_limit_key
 from app.api.schemas import (
+    AssignSchema,
     CasePageSchema,
     CaseQuerySchema,
     CaseSchema,
@@ -25,18 +27,30 @@ from app.api.schemas import (
     ComparisonQuerySchema,
     ComparisonSchema,
     MessageSchema,
+    NoteSchema,
     ParkSchema,
+    PersonSchema,
     ReplySchema,
     SessionSchema,
     SpotQuerySchema,
     SpotSchema,
+    StatusChangeSchema,
     dump_page,
 )
 from app.bureau.decorators import scope_of
 from app.extensions import csrf, db, limiter
-from app.models import Category, Feedback, Message, MessageKind, Park, Point
+from app.models import Category, Feedback, Message, MessageKind, Park, Point, StaffUser
 from app.services import DomainError, NotFound
 from app.services.analytics import Figures, compare_parks, next_month
+from app.services.casework import (
+    Forbidden,
+    add_internal_note,
+    assign_case,
+    change_status,
+    claim_case,
+    colleagues,
+    hand_back_case,
+)
 from app.services.feedback import reply_to_visitor
 from app.services.rollups import REPORT_TZ
 
@@ -45,6 +59,7 @@ bp = Blueprint("api_v1", __name__, url_prefix="/api/v1",
 csrf.exempt(bp)  # checked per write in acting_staff(): API-key callers have no session
 SECURITY: list[dict[str, list[str]]] = [{"ApiKey": []}, {"Session": []}]
 SESSION_ONLY: list[dict[str, list[str]]] = [{"Session": []}]
+T = TypeVar("T")
 
 
 def _limit() -> str:
@@ -146,6 +161,24 @@ def list_messages(case_id: int) -> list[Message]:
             if caller.is_unit_staff or message.kind != MessageKind.NOTE]
 
 
+def _act(caller: Caller, case_id: int, action: Callable[[], T]) -> T:
+    """Run a write service on a case the caller can see, its refusals as HTTP errors.
+
+    Another unit's case is 404; a read-only role 403; a broken workflow rule (a closed
+    case, an impossible status) 409, and nothing changed.
+    """
+    _case(caller, case_id)
+    try:
+        return action()
+    except NotFound:
+        abort(404, message="No such case.")
+    except Forbidden as error:
+        abort(403, message=str(error))
+    except DomainError as error:
+        abort(409, message=str(error))
+    raise AssertionError("unreachable")
+
+
 @bp.route("/cases/<int:case_id>/replies", methods=["POST"])
 @bp.doc(security=SESSION_ONLY)
 @bp.arguments(ReplySchema, as_kwargs=True)
@@ -153,14 +186,70 @@ def list_messages(case_id: int) -> list[Message]:
 def create_reply(case_id: int, body: str, status: str | None = None) -> Message:
     """Reply to the visitor (shown on their tracking page), optionally moving the status."""
     caller, user = acting_staff()
-    _case(caller, case_id)
-    try:
-        return reply_to_visitor(user=user, case_id=case_id, body=body, new_status=status)
-    except NotFound:
-        abort(404, message="No such case.")
-    except DomainError as error:
-        abort(409, message=str(error))
-    raise AssertionError("unreachable")
+    return _act(caller, case_id, lambda: reply_to_visitor(
+        user=user, case_id=case_id, body=body, new_status=status))
+
+
+@bp.route("/cases/<int:case_id>/notes", methods=["POST"])
+@bp.doc(security=SESSION_ONLY)
+@bp.arguments(NoteSchema, as_kwargs=True)
+@bp.response(201, MessageSchema)
+def create_note(case_id: int, body: str) -> Message:
+    """An internal note for colleagues; the visitor never sees it."""
+    caller, user = acting_staff()
+    return _act(caller, case_id, lambda: add_internal_note(user=user, case_id=case_id,
+                                                           body=body))
+
+
+@bp.route("/cases/<int:case_id>/claim", methods=["POST"])
+@bp.doc(security=SESSION_ONLY)
+@bp.response(200, CaseSchema)
+def claim(case_id: int) -> CaseView:
+    """Take the case on: the caller becomes its assignee (a new case is acknowledged)."""
+    caller, user = acting_staff()
+    return CaseView(_act(caller, case_id, lambda: claim_case(user=user, case_id=case_id)),
+                    caller)
+
+
+@bp.route("/cases/<int:case_id>/assign", methods=["POST"])
+@bp.doc(security=SESSION_ONLY)
+@bp.arguments(AssignSchema, as_kwargs=True)
+@bp.response(200, CaseSchema)
+def assign(case_id: int, assignee_id: int) -> CaseView:
+    """Give the case to a colleague of its unit."""
+    caller, user = acting_staff()
+    return CaseView(_act(caller, case_id, lambda: assign_case(
+        user=user, case_id=case_id, assignee_id=assignee_id)), caller)
+
+
+@bp.route("/cases/<int:case_id>/hand-back", methods=["POST"])
+@bp.doc(security=SESSION_ONLY)
+@bp.response(200, CaseSchema)
+def hand_back(case_id: int) -> CaseView:
+    """Give the case back to the park's team (its holder or a director may)."""
+    caller, user = acting_staff()
+    return CaseView(_act(caller, case_id, lambda: hand_back_case(user=user, case_id=case_id)),
+                    caller)
+
+
+@bp.route("/cases/<int:case_id>/status", methods=["POST"])
+@bp.doc(security=SESSION_ONLY)
+@bp.arguments(StatusChangeSchema, as_kwargs=True)
+@bp.response(200, CaseSchema)
+def set_status(case_id: int, status: str, referred_to: str | None = None) -> CaseView:
+    """Move the case through the workflow (referred needs `referred_to`)."""
+    caller, user = acting_staff()
+    return CaseView(_act(caller, case_id, lambda: change_status(
+        user=user, case_id=case_id, status=status, referred_to=referred_to)), caller)
+
+
+@bp.route("/cases/<int:case_id>/colleagues", methods=["GET"])
+@bp.doc(security=SECURITY)
+@bp.response(200, PersonSchema(many=True))
+def list_colleagues(case_id: int) -> list[StaffUser]:
+    """The staff of the case's unit who may take it (for assign)."""
+    caller = current_caller()
+    return colleagues(_case(caller, case_id).unit_id)
 
 
 @bp.route("/parks", methods=["GET"])

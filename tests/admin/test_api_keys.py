@@ -94,3 +94,13 @@ def test_bureau_viewer_gets_403(app, unit):
     client = app.test_client()
     log_in(client, viewer.email)
     assert client.get("/admin/api-keys").status_code == 403
+
+
+def test_the_bureau_dashboard_links_admins_to_their_keys(app, unit):
+    admin = make_staff(None, "admin@bureau.test", roles=(), bureau_role="admin")
+    viewer = make_staff(None, "viewer@bureau.test", roles=(), bureau_role="viewer")
+    for user, linked in ((admin, True), (viewer, False)):
+        client = app.test_client()
+        log_in(client, user.email)
+        page = client.get("/bureau/").get_data(as_text=True)
+        assert ('href="/admin/api-keys"' in page) is linked

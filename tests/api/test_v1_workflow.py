@@ -1,0 +1,148 @@
+"""The JSON API's workflow writes: claim, assign, hand back, notes and status changes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Event, Feedback, Message
+from app.services.api_keys import issue_api_key
+from tests.conftest import log_in, make_feedback, make_staff
+
+
+def session_token(client):
+    return client.get("/api/v1/session").get_json()["csrf_token"]
+
+
+def post(client, path, json=None):
+    return client.post(path, json=json if json is not None else {},
+                       headers={"X-CSRFToken": session_token(client)})
+
+
+def events(case_id):
+    return list(db.session.scalars(
+        select(Event.kind).where(Event.case_id == case_id).order_by(Event.id)))
+
+
+def test_claim_takes_the_case_and_acknowledges_it(staff_client, staff, point):
+    case = make_feedback(point).case
+    response = post(staff_client, f"/api/v1/cases/{case.id}/claim")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["assignee"] == {"id": staff.id, "name": staff.name}
+    assert body["status"] == "acknowledged"
+    assert body["claimed_at"] is not None
+    assert "case.claimed" in events(case.id)
+
+
+def test_claiming_twice_is_409_and_changes_nothing(staff_client, point):
+    case = make_feedback(point).case
+    assert post(staff_client, f"/api/v1/cases/{case.id}/claim").status_code == 200
+    before = events(case.id)
+    response = post(staff_client, f"/api/v1/cases/{case.id}/claim")
+    assert response.status_code == 409
+    assert response.get_json()["message"]
+    assert events(case.id) == before
+
+
+def test_assign_to_a_colleague(staff_client, unit, point):
+    colleague = make_staff(unit, "cleaner@rt.test", roles=("cleaning",), name="王师傅")
+    case = make_feedback(point).case
+    listed = staff_client.get(f"/api/v1/cases/{case.id}/colleagues").get_json()
+    assert colleague.id in [person["id"] for person in listed]
+    response = post(staff_client, f"/api/v1/cases/{case.id}/assign",
+                    {"assignee_id": colleague.id})
+    assert response.status_code == 200
+    assert response.get_json()["assignee"]["name"] == "王师傅"
+    assert "case.assigned" in events(case.id)
+
+
+def test_assign_to_someone_of_another_unit_is_409(staff_client, point, other_unit):
+    stranger = make_staff(other_unit, "stranger@xy.test", roles=("cleaning",))
+    case = make_feedback(point).case
+    response = post(staff_client, f"/api/v1/cases/{case.id}/assign",
+                    {"assignee_id": stranger.id})
+    assert response.status_code == 409
+    assert db.session.get(Feedback, case.id).assignee_id is None
+
+
+def test_assign_needs_an_assignee(staff_client, point):
+    case = make_feedback(point).case
+    response = post(staff_client, f"/api/v1/cases/{case.id}/assign", {"assignee_id": "x"})
+    assert response.status_code == 422
+
+
+def test_hand_back(staff_client, point):
+    case = make_feedback(point).case
+    post(staff_client, f"/api/v1/cases/{case.id}/claim")
+    response = post(staff_client, f"/api/v1/cases/{case.id}/hand-back")
+    assert response.status_code == 200
+    assert response.get_json()["assignee"] is None
+    assert post(staff_client, f"/api/v1/cases/{case.id}/hand-back").status_code == 409
+
+
+def test_status_change_and_referral(staff_client, point):
+    case = make_feedback(point).case
+    response = post(staff_client, f"/api/v1/cases/{case.id}/status", {"status": "resolved"})
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "resolved"
+    assert response.get_json()["resolved_at"] is not None
+    other = make_feedback(point).case
+    refused = post(staff_client, f"/api/v1/cases/{other.id}/status", {"status": "referred"})
+    assert refused.status_code == 409
+    assert db.session.get(Feedback, other.id).status == "new"
+    referred = post(staff_client, f"/api/v1/cases/{other.id}/status",
+                    {"status": "referred", "referred_to": "城管"})
+    assert referred.status_code == 200
+
+
+@pytest.mark.parametrize("status", ["", "lost", None])
+def test_unknown_status_is_422(staff_client, point, status):
+    case = make_feedback(point).case
+    response = post(staff_client, f"/api/v1/cases/{case.id}/status", {"status": status})
+    assert response.status_code == 422
+    assert db.session.get(Feedback, case.id).status == "new"
+
+
+def test_note_is_internal(staff_client, point, client, staff, unit):
+    case = make_feedback(point).case
+    response = post(staff_client, f"/api/v1/cases/{case.id}/notes", {"body": "带梯子"})
+    assert response.status_code == 201
+    assert response.get_json()["kind"] == "note"
+    key = issue_api_key(user=staff, unit_id=unit.id, name="hotline").secret
+    thread = client.get(f"/api/v1/cases/{case.id}/messages",
+                        headers={"X-API-Key": key}).get_json()
+    assert "note" not in [message["kind"] for message in thread]
+    assert post(staff_client, f"/api/v1/cases/{case.id}/notes", {"body": "  "}).status_code == 422
+
+
+@pytest.mark.parametrize(("action", "json"), [
+    ("claim", None), ("hand-back", None), ("status", {"status": "resolved"}),
+    ("notes", {"body": "x"}), ("assign", {"assignee_id": 1}),
+])
+def test_writes_need_csrf_and_staff(app, staff_client, point, unit, other_unit, staff,
+                                    action, json):
+    case = make_feedback(point).case
+    path = f"/api/v1/cases/{case.id}/{action}"
+    assert staff_client.post(path, json=json or {}).status_code == 400  # no CSRF token
+
+    key = issue_api_key(user=staff, unit_id=unit.id, name="hotline").secret
+    assert app.test_client().post(path, json=json or {},
+                                  headers={"X-API-Key": key}).status_code == 403
+
+    viewer = make_staff(unit, f"viewer-{action}@rt.test", roles=("viewer",))
+    viewer_client = app.test_client()
+    log_in(viewer_client, viewer.email)
+    assert post(viewer_client, path, json).status_code == 403
+
+    stranger = make_staff(other_unit, f"director-{action}@xy.test")
+    stranger_client = app.test_client()
+    log_in(stranger_client, stranger.email)
+    assert post(stranger_client, path, json).status_code == 404
+
+    fresh = db.session.get(Feedback, case.id)
+    db.session.refresh(fresh)
+    assert (fresh.status, fresh.assignee_id) == ("new", None)
+    assert db.session.scalar(select(Message.id).where(
+        Message.feedback_id == case.id, Message.kind != "visitor")) is None
