@@ -7,11 +7,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from app.admin.decorators import director_required
-from app.admin.forms import ROLE_LABELS, CategoryForm
+from app.admin.forms import CategoryForm
 from app.admin.views import bp
 from app.models import Category, StaffUser, Unit
 from app.services import DomainError, NotFound
 from app.services.settings import CategoryFields, get_category, save_category
+from app.services.workflow import ROLE_LABELS
 
 
 @bp.get("/categories")

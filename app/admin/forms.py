@@ -32,15 +32,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.models import ROLES
 from app.services.accounts import MIN_PASSWORD_LENGTH
 from app.services.settings import ANSWERING_ROLES, CATEGORY_CODE, TIME
+from app.services.workflow import ROLE_LABELS
 
-ROLE_LABELS = {
-    "director": _l("Director"),
-    "security": _l("Security"),
-    "cleaning": _l("Cleaning"),
-    "maintenance": _l("Maintenance"),
-    "service": _l("Visitor service"),
-    "viewer": _l("Viewer (read only)"),
-}
 WEEKDAYS = [SelectChoice(str(day), label) for day, label in enumerate(
     (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")), start=1)]
 

@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from app.admin.decorators import director_required
-from app.admin.forms import ROLE_LABELS, ActionForm, RoutingRuleForm
+from app.admin.forms import ActionForm, RoutingRuleForm
 from app.admin.views import bp
 from app.i18n import current_language
 from app.models import StaffUser, Unit
 from app.services import DomainError, NotFound
 from app.services.settings import create_routing_rule, delete_routing_rule, unit_routing_rules
+from app.services.workflow import ROLE_LABELS
 
 
 def _rule_form(unit: Unit) -> RoutingRuleForm:

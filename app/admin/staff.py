@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 
 from app.admin.decorators import director_required
 from app.admin.forms import (
-    ROLE_LABELS,
     ActionForm,
     PasswordResetForm,
     SetPasswordForm,
@@ -29,6 +28,7 @@ from app.services.accounts import (
     set_staff_roles,
     unit_staff,
 )
+from app.services.workflow import ROLE_LABELS
 
 
 def _show_credential(unit: Unit, credential: Credential, created: bool) -> ResponseReturnValue:

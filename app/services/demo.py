@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import select
 
 from app.database import write_transaction
-from app.models import Category, Membership, Park, Point, StaffUser, Unit
+from app.models import Category, Membership, Park, Point, ReplyTemplate, StaffUser, Unit
 from app.security import new_point_code
 from app.services.accounts import hash_password
 
@@ -60,6 +60,19 @@ PARKS = [
     ]),
 ]
 
+REPLY_TEMPLATES = [
+    # title, body, category code (None: any category)
+    ("已补充手纸", "您好，{spot}的手纸已经补充好了，感谢您的提醒！如还有问题请在此页告诉我们。",
+     "toilets"),
+    ("已安排保洁", "您好，已安排保洁人员前往{spot}清理，预计30分钟内完成。感谢您的反馈！",
+     "toilets"),
+    ("已报修", "您好，{spot}的问题已报维修班组，修好后会在这里告诉您。编号：{reference}。",
+     "facilities"),
+    ("已劝导", "您好，保安已到{spot}劝导，请您继续留意，如仍有问题请告诉我们。", "noise"),
+    ("感谢表扬", "感谢您对{park}工作人员的肯定，我们会继续努力！", "praise"),
+    ("已收到", "您好，您的留言（{reference}）已收到，我们正在处理，请留意此页的回复。", None),
+]
+
 USERS = [
     # e-mail, name, unit roles, bureau role
     ("director@ritan.demo", "王园长 (Director Wang)", ("director",), None),
@@ -90,6 +103,12 @@ def create_demo_data() -> Unit:
             unit.parks.append(park)
             for spot_zh, spot_en in spots:
                 park.points.append(Point(code=new_point_code(), name_zh=spot_zh, name_en=spot_en))
+        session.flush()
+        categories = {category.code: category for category in unit.categories}
+        for title, body, category_code in REPLY_TEMPLATES:
+            session.add(ReplyTemplate(
+                unit_id=unit.id, title=title, body=body,
+                category=categories[category_code] if category_code else None))
         for email, name, roles, bureau_role in USERS:
             user = StaffUser(email=email, name=name, password_hash=password_hash,
                              bureau_role=bureau_role)

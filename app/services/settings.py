@@ -20,7 +20,6 @@ from app.extensions import db
 from app.models import (
     ROLES,
     Category,
-    Feedback,
     Park,
     Point,
     ReplyTemplate,
@@ -243,17 +242,6 @@ def check_placeholders(body: str) -> str:
         raise DomainError(_("Unknown placeholder: %(names)s. Use {spot}, {park}, {reference} "
                             "or {category}.", names=shown))
     return body
-
-
-def fill_reply_template(template: ReplyTemplate, case: Feedback, locale: str) -> str:
-    """The template's text for a case, placeholders filled in the given language."""
-    values = {
-        "spot": case.point.name(locale) if case.point else "",
-        "park": case.park.name(locale),
-        "reference": case.reference,
-        "category": case.category.name(locale),
-    }
-    return template.body.format_map(values)
 
 
 def unit_reply_templates(unit_id: int) -> list[ReplyTemplate]:

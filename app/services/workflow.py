@@ -38,6 +38,17 @@ STATUS_LABELS = {
 }
 
 
+# the roles of unit staff, as people read them (a category is answered by a role)
+ROLE_LABELS = {
+    "director": _l("Director"),
+    "security": _l("Security"),
+    "cleaning": _l("Cleaning"),
+    "maintenance": _l("Maintenance"),
+    "service": _l("Visitor service"),
+    "viewer": _l("Viewer (read only)"),
+}
+
+
 def can_move(current: str, target: str) -> bool:
     return Status(target) in TRANSITIONS[Status(current)]
 

@@ -29,7 +29,7 @@ from app.services.demo import demo_loaded
 from app.services.feedback import get_case_for_staff, reply_to_visitor
 from app.services.inbox import InboxFilter, count_open, filter_choices, inbox_query, is_yours
 from app.services.photos import add_staff_photos, find_photo_of_case, photo_path, prepare_photos
-from app.services.workflow import STATUS_LABELS, TRANSITIONS
+from app.services.workflow import ROLE_LABELS, STATUS_LABELS, TRANSITIONS
 from app.staff.decorators import staff_required
 from app.staff.forms import LoginForm, PhotoForm, ReplyForm
 
@@ -52,7 +52,7 @@ def format_span(minutes: int) -> str:
 
 @bp.app_context_processor
 def _case_helpers() -> dict[str, Any]:
-    return {"deadline_state": deadline_state, "is_yours": is_yours}
+    return {"deadline_state": deadline_state, "is_yours": is_yours, "role_label": ROLE_LABELS}
 
 
 @bp.after_request

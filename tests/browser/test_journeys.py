@@ -48,7 +48,7 @@ def submit_feedback_as_visitor(page: Page, site: Site, body: str, name: str,
     return reference
 
 
-def test_visitor_writes_staff_see_it_live_and_reply_visitor_reads_it(site, new_context):
+def test_visitor_writes_staff_claim_and_reply_visitor_reopens_staff_see_it_live(site, new_context):
     staff = new_context().new_page()
     log_in_staff(staff, site)
     wait_until_live(staff)
@@ -67,20 +67,45 @@ def test_visitor_writes_staff_see_it_live_and_reply_visitor_reads_it(site, new_c
     assert staff.evaluate("window.__sameDocument") is True
     shot(staff, "journey-staff-2-inbox-live")
 
+    # the staff member takes the case on
     row.locator("a").click()
     expect(staff.locator(".case-ref")).to_have_text(reference)
     assert_photos_shown(staff, 1)
-    staff.fill("#body", "已补充手纸，谢谢提醒。")
-    staff.select_option("#status", "resolved")
-    shot(staff, "journey-staff-3-case-reply")
-    staff.click(".actions button[type=submit]")
-    expect(staff.locator(".thread-list")).to_contain_text("已补充手纸，谢谢提醒。")
-    shot(staff, "journey-staff-4-replied")
+    staff.click("form[action$='/claim'] button[type=submit]")
+    expect(staff.locator("form[action$='/hand-back'] button[type=submit]")).to_be_visible()
+    expect(staff.locator(".thread-list")).to_contain_text("王园长")
+    expect(staff.locator(".case-top .badge")).to_have_text("已受理")
+    shot(staff, "journey-staff-3-claimed")
 
+    # ...answers from a ready-made template (choosing it fills the reply in)
+    staff.select_option("#template", label="已补充手纸")
+    staff.wait_for_url(re.compile(r"[?&]template=\d+"))
+    reply = staff.locator("#body")
+    expect(reply).to_have_value(re.compile("北门厕所的手纸已经补充好了"))
+    staff.select_option("#status", "resolved")
+    shot(staff, "journey-staff-4-template-reply")
+    staff.click("#reply form[method=post] button[type=submit]")
+    expect(staff.locator(".thread-list")).to_contain_text("北门厕所的手纸已经补充好了")
+    shot(staff, "journey-staff-5-replied")
+    wait_until_live(staff)
+    expect(staff.locator("#case-changed")).to_be_hidden()
+
+    # the visitor reads the answer and says it is not fixed
     visitor.reload()
-    expect(visitor.locator(".entry-reply")).to_contain_text("已补充手纸，谢谢提醒。")
+    expect(visitor.locator(".entry-reply")).to_contain_text("北门厕所的手纸已经补充好了")
     expect(visitor.locator(".status strong")).to_have_text("已解决")
     shot(visitor, "journey-visitor-4-reply")
+    visitor.fill("#not-fixed-body", "还是没有纸")
+    visitor.click("form[action$='/not-fixed'] button[type=submit]")
+    expect(visitor.locator(".status strong")).to_have_text("处理中")
+    shot(visitor, "journey-visitor-5-not-fixed")
+
+    # the staff member, still on the case page, is told at once
+    expect(staff.locator("#case-changed")).to_be_visible()
+    shot(staff, "journey-staff-6-reopened-live")
+    staff.click("#case-changed a")
+    expect(staff.locator(".case-top .badge")).to_have_text("处理中")
+    expect(staff.locator(".thread-list")).to_contain_text("还是没有纸")
 
 
 def test_visitor_journey_works_without_javascript(site, new_context):

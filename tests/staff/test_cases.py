@@ -101,3 +101,14 @@ def test_a_blank_status_keeps_the_status(db, staff_client, point):
                                  data={"body": "收到", "status": " ", "csrf_token": token})
     assert response.status_code == 303
     assert db.session.get(Feedback, receipt.case.id).status == "acknowledged"
+
+
+def test_case_page_names_the_responsible_role_in_the_users_language(staff_client, db, point):
+    case = make_feedback(point).case
+    case.responsible_role = "cleaning"
+    db.session.commit()
+    html = staff_client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "岗位：保洁" in html
+    assert "岗位：cleaning" not in html
+    english = staff_client.get(f"/staff/cases/{case.id}?lang=en").get_data(as_text=True)
+    assert "role: Cleaning" in english
