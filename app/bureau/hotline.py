@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from app.bureau.blueprint import bp
 from app.bureau.decorators import Scope, bureau_required
-from app.services import DomainError
+from app.bureau.uploads import import_upload
 from app.services.charts import Series, bar_chart
-from app.services.hotline import (
-    HotlineImportError,
-    RowError,
-    before_after,
-    decode_upload,
-    import_hotline_tickets,
-)
+from app.services.csv_import import RowError
+from app.services.hotline import before_after, import_hotline_tickets
 
 
 def _page(scope: Scope, errors: list[RowError], status: int = 200) -> ResponseReturnValue:
@@ -54,18 +49,7 @@ def hotline_import(scope: Scope) -> ResponseReturnValue:
     # bureau viewers only read; directors import for their own parks
     if scope.is_bureau and not scope.is_bureau_admin:
         abort(403)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        flash(_("Choose a CSV file to import."), "error")
-        return _page(scope, [], 400)
-    try:
-        count = import_hotline_tickets(decode_upload(upload.read()), scope.parks,
-                                       user_id=scope.user.id)
-    except HotlineImportError as error:
-        flash(str(error), "error")
-        return _page(scope, error.errors, 400)
-    except DomainError as error:
-        flash(str(error), "error")
-        return _page(scope, [], 400)
-    flash(_("%(n)d hotline tickets imported.", n=count), "success")
-    return redirect(url_for("bureau.hotline"), code=303)
+    return import_upload(
+        lambda text: import_hotline_tickets(text, scope.parks, user_id=scope.user.id),
+        lambda errors, status: _page(scope, errors, status),
+        lambda count: _("%(n)d hotline tickets imported.", n=count), "bureau.hotline")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -15,76 +12,29 @@ from sqlalchemy import func, select
 from app.database import write_transaction
 from app.extensions import db
 from app.models import HotlineTicket, Park, rollup_daily, rollup_monthly
-from app.services import DomainError
 from app.services.analytics import next_month
 from app.services.audit import record_audit
+from app.services.csv_import import (
+    CsvImportError,
+    ParkNames,
+    RowError,
+    date_problem,
+    parse_date,
+    parse_rows,
+)
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("ticket_id", "date", "park", "category", "text")
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d")
 MAX_TEXT = 4000
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    message: str
-
-
-class HotlineImportError(DomainError):
-    """The file has bad rows; nothing was imported."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(_("Nothing was imported: %(n)d rows have problems.", n=len(errors)))
-        self.errors = errors
-
-
-def decode_upload(data: bytes) -> str:
-    """UTF-8 (with or without the BOM Excel writes), else GB18030 (Chinese Excel)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise DomainError(_("The file is neither UTF-8 nor GB18030 text.")) from None
-
-
-def _parse_date(text: str) -> date | None:
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), pattern).date()  # noqa: DTZ007 - a date
-        except ValueError:
-            continue
-    return None
-
-
-def _park_lookup(parks: list[Park]) -> dict[str, list[Park]]:
-    names: dict[str, list[Park]] = defaultdict(list)
-    for park in parks:
-        for name in {park.name_zh.strip(), park.name_en.strip()} - {""}:
-            names[name].append(park)
-    return names
 
 
 def parse_tickets(text: str, parks: list[Park]) -> tuple[list[HotlineTicket], list[RowError]]:
     """Check every row; return the tickets and the errors (line numbers as in the file)."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    missing = [name for name in COLUMNS if name not in header]
-    if missing:
-        return [], [RowError(1, _("The header lacks the columns: %(names)s",
-                                  names=", ".join(missing)))]
-    reader.fieldnames = header
-    names = _park_lookup(parks)
-    tickets: list[HotlineTicket] = []
-    errors: list[RowError] = []
+    names = ParkNames(parks)
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        values = {key: (row.get(key) or "").strip() for key in COLUMNS}
-        problems = []
+
+    def parse_row(line: int, values: dict[str, str], problems: list[str]) -> HotlineTicket | None:
         ticket_id = values["ticket_id"]
         if not ticket_id:
             problems.append(_("no ticket id"))
@@ -93,30 +43,23 @@ def parse_tickets(text: str, parks: list[Park]) -> tuple[list[HotlineTicket], li
         elif ticket_id in seen:
             problems.append(_("ticket %(id)s is also on line %(line)d", id=ticket_id,
                               line=seen[ticket_id]))
-        day = _parse_date(values["date"])
+        day = parse_date(values["date"])
         if day is None:
-            problems.append(_("“%(value)s” is not a date (YYYY-MM-DD)", value=values["date"]))
-        matches = names.get(values["park"], [])
-        if not matches:
-            problems.append(_("unknown park “%(name)s”", name=values["park"]))
-        elif len(matches) > 1:
-            problems.append(_("several parks are called “%(name)s”", name=values["park"]))
+            problems.append(date_problem(values["date"]))
+        park = names.find(values["park"], problems)
         if not values["category"]:
             problems.append(_("no category"))
         elif len(values["category"]) > 60:
             problems.append(_("the category is longer than 60 characters"))
         if len(values["text"]) > MAX_TEXT:
             problems.append(_("the text is longer than %(max)d characters", max=MAX_TEXT))
-        if problems:
-            errors.append(RowError(line, "; ".join(problems)))
-            continue
+        if problems or day is None or park is None:
+            return None
         seen[ticket_id] = line
-        assert day is not None  # noqa: S101 - checked above, for the type checker
-        tickets.append(HotlineTicket(ticket_id=ticket_id, park_id=matches[0].id, day=day,
-                                     category=values["category"], body=values["text"]))
-    if not tickets and not errors:
-        errors.append(RowError(1, _("The file has no tickets.")))
-    return tickets, errors
+        return HotlineTicket(ticket_id=ticket_id, park_id=park.id, day=day,
+                             category=values["category"], body=values["text"])
+
+    return parse_rows(text, COLUMNS, parse_row, _("The file has no tickets."))
 
 
 def import_hotline_tickets(text: str, parks: list[Park], *, user_id: int | None) -> int:
@@ -130,7 +73,7 @@ def import_hotline_tickets(text: str, parks: list[Park], *, user_id: int | None)
             errors += [RowError(0, _("ticket %(id)s was imported before", id=ticket_id))
                        for ticket_id in sorted(known, key=lambda tid: lines[tid])]
         if errors:
-            raise HotlineImportError(errors)
+            raise CsvImportError(errors)
         session.add_all(tickets)
         record_audit("hotline.import", user_id=user_id, unit_id=None,
                      target_type="hotline_tickets", target_id=None,

@@ -9,12 +9,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, HotlineTicket, Park
-from app.services.hotline import (
-    HotlineImportError,
-    before_after,
-    decode_upload,
-    import_hotline_tickets,
-)
+from app.services.csv_import import CsvImportError, decode_upload
+from app.services.hotline import before_after, import_hotline_tickets
 
 HEADER = "ticket_id,date,park,category,text\n"
 GOOD = HEADER + ("H-1,2026-04-03,RT公园,噪音,广场舞音响太吵\n"
@@ -45,7 +41,7 @@ def test_each_bad_row_is_named_and_nothing_is_imported(app, unit):
                      "H-4,2026-04-03,不存在公园,噪音,公园不对\n"
                      "H-1,2026-04-05,RT公园,噪音,重复编号\n"
                      "H-6,2026-04-05,RT公园,,没有类别\n")
-    with pytest.raises(HotlineImportError) as caught:
+    with pytest.raises(CsvImportError) as caught:
         import_hotline_tickets(text, parks(), user_id=None)
     errors = [(error.line, error.message) for error in caught.value.errors]
     assert [line for line, _message in errors] == [3, 4, 5, 6, 7]
@@ -60,7 +56,7 @@ def test_each_bad_row_is_named_and_nothing_is_imported(app, unit):
 
 
 def test_a_missing_column_is_reported(app, unit):
-    with pytest.raises(HotlineImportError) as caught:
+    with pytest.raises(CsvImportError) as caught:
         import_hotline_tickets("ticket_id,date,park\nH-1,2026-04-03,RT公园\n", parks(),
                                user_id=None)
     assert "category" in caught.value.errors[0].message  # the missing column's name
@@ -69,7 +65,7 @@ def test_a_missing_column_is_reported(app, unit):
 def test_tickets_imported_before_are_refused_whole(app, unit):
     import_hotline_tickets(GOOD, parks(), user_id=None)
     again = GOOD + "H-9,2026-04-21,RT公园,噪音,新的\n"
-    with pytest.raises(HotlineImportError) as caught:
+    with pytest.raises(CsvImportError) as caught:
         import_hotline_tickets(again, parks(), user_id=None)
     assert len(caught.value.errors) == 2
     assert ticket_count() == 2
@@ -77,7 +73,7 @@ def test_tickets_imported_before_are_refused_whole(app, unit):
 
 def test_parks_out_of_scope_are_unknown(app, unit, other_unit):
     text = HEADER + "H-1,2026-04-03,XY公园,噪音,别人的公园\n"
-    with pytest.raises(HotlineImportError):
+    with pytest.raises(CsvImportError):
         import_hotline_tickets(text, list(unit.parks), user_id=None)
 
 
