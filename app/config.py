@@ -132,6 +132,9 @@ class Config:
     # the server process runs the periodic jobs (SLA timers, auto-close...) in the background
     RUN_JOBS = os.environ.get("RUN_JOBS", "1") == "1"
     JOB_LOOP_SECONDS = float(os.environ.get("JOB_LOOP_SECONDS", "5"))
+    # Scans of a spot's code are counted in memory and written at most this often per
+    # process (0: at once); see services.points.ScanBuffer.
+    SCAN_FLUSH_SECONDS = float(os.environ.get("SCAN_FLUSH_SECONDS", "10"))
 
     @classmethod
     def finalize(cls, settings: dict[str, Any]) -> None:
@@ -151,6 +154,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SESSION_COOKIE_SECURE = False
     RUN_JOBS = False
+    SCAN_FLUSH_SECONDS = 0.0  # tests read the counts right after the scans
     SMTP_HOST = ""  # tests start their own SMTP server and pass its address
 
 

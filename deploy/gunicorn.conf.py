@@ -48,3 +48,18 @@ def post_worker_init(worker):
     from app.services.jobs import run_job_loop
 
     socketio.start_background_task(run_job_loop, app, socketio.sleep)
+
+
+def worker_exit(server, worker):
+    """Write the scan counts the worker still holds in memory (services.points.ScanBuffer)."""
+    app = worker.wsgi
+    if app is None or not hasattr(app, "app_context"):
+        return
+    from app.extensions import db
+    from app.services.points import flush_scans
+
+    with app.app_context():
+        try:
+            flush_scans()
+        finally:
+            db.session.remove()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.database import write_transaction
 from app.extensions import db
@@ -18,6 +18,7 @@ from app.models import (
     Feedback,
     Message,
     MessageKind,
+    Park,
     Point,
     Source,
     StaffUser,
@@ -81,7 +82,8 @@ def submit_feedback(
         raise DomainError(_("A rating is a number from 1 to 5."))
     token = new_tracking_token()
     with write_transaction() as session:
-        point = session.get(Point, point_id)
+        point = session.scalar(select(Point).where(Point.id == point_id)
+                               .options(joinedload(Point.park).joinedload(Park.unit)))
         if point is None or not point.active:
             raise NotFound(_("This QR code is not in use."))
         unit = point.park.unit

@@ -23,6 +23,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import JobLease
 from app.models.types import utcnow
+from app.services.points import flush_scans
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ def run_job_loop(app: Flask, sleep: Callable[[float], object]) -> None:
     while True:
         with app.app_context():
             try:
+                flush_scans()  # per process, unlike the jobs: each has its own buffer
                 run_due_jobs()
             except Exception:  # the database may be briefly away; try again next round
                 log.exception("job loop round failed")

@@ -59,12 +59,14 @@ def join_me_too(session: Session, case: Feedback, *, token_hash: str, body: str,
                 now: datetime) -> CaseToken:
     """Add a visitor's report to an open case; staff are told once more after commit."""
     before = snapshot(case)
-    link = CaseToken(token_hash=token_hash, contact=contact, rating=rating, language=language,
-                     created_at=now)
-    case.extra_tokens.append(link)
+    # rows added by foreign key, not through case.extra_tokens / case.messages: appending to
+    # those would load every earlier report of a popular case on each new one
+    link = CaseToken(feedback_id=case.id, token_hash=token_hash, contact=contact,
+                     rating=rating, language=language, created_at=now)
+    session.add(link)
     session.flush()
-    case.messages.append(Message(kind=MessageKind.VISITOR.value, body=body, created_at=now,
-                                 case_token_id=link.id))
+    session.add(Message(feedback_id=case.id, kind=MessageKind.VISITOR.value, body=body,
+                        created_at=now, case_token_id=link.id))
     case.me_too_count += 1
     case.updated_at = now
     session.flush()

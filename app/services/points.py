@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -179,21 +183,75 @@ def local_day(timezone: str, moment: datetime | None = None) -> date:
     return (moment or utcnow()).astimezone(ZoneInfo(timezone)).date()
 
 
+class ScanBuffer:
+    """Scans counted in memory, written as one upsert per spot and day every few seconds.
+
+    A scan is a page opened, not something a visitor sent: writing each one would cost a
+    synced commit per form opened, as much as the submission itself. The price is that a
+    process killed outright loses the counts of its last SCAN_FLUSH_SECONDS (the cases
+    are never at stake: they are written at once). One buffer per process.
+    """
+
+    def __init__(self, clock: Callable[[], float] = monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._counts: Counter[tuple[int, date]] = Counter()
+        self._oldest: float | None = None
+
+    def add(self, point_id: int, day: date) -> None:
+        with self._lock:
+            if not self._counts:
+                self._oldest = self._clock()
+            self._counts[point_id, day] += 1
+
+    def due(self, seconds: float) -> bool:
+        with self._lock:
+            return self._oldest is not None and self._clock() - self._oldest >= seconds
+
+    def take(self) -> Counter[tuple[int, date]]:
+        with self._lock:
+            counts, self._counts, self._oldest = self._counts, Counter(), None
+            return counts
+
+    def put_back(self, counts: Counter[tuple[int, date]]) -> None:
+        with self._lock:
+            if counts and not self._counts:
+                self._oldest = self._clock()
+            self._counts.update(counts)
+
+
+SCANS = ScanBuffer()
+
+
 def record_scan(point: Point) -> None:
-    """Count one scan of the spot's code today (an upsert; nothing about the visitor)."""
-    point_id, day = point.id, local_day(point.park.unit.timezone)
+    """Count one scan of the spot's code today (nothing about the visitor is kept)."""
+    SCANS.add(point.id, local_day(point.park.unit.timezone))
+    if SCANS.due(current_app.config["SCAN_FLUSH_SECONDS"]):
+        flush_scans()
+
+
+def flush_scans() -> int:
+    """Write this process's buffered scan counts; return how many scans were written."""
+    counts = SCANS.take()
+    if not counts:
+        return 0
     try:
         with write_transaction() as session:
             dialect = session.get_bind().dialect.name
             insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            statement = insert(ScanCount).values(point_id=point_id, day=day, count=1)
-            session.execute(statement.on_conflict_do_update(
-                index_elements=[ScanCount.point_id, ScanCount.day],
-                set_={"count": ScanCount.count + 1},
-            ))
+            for (point_id, day), count in sorted(counts.items()):
+                statement = insert(ScanCount).values(point_id=point_id, day=day, count=count)
+                session.execute(statement.on_conflict_do_update(
+                    index_elements=[ScanCount.point_id, ScanCount.day],
+                    set_={"count": ScanCount.count + count},
+                ))
     except SQLAlchemyError:
-        # a lost count must never keep a visitor from writing to the park
-        log.exception("scan of point %s not counted", point_id)
+        # the database is busy or away: keep the counts for the next flush; a lost count
+        # must never keep a visitor from writing to the park
+        log.exception("%d scans not written yet", counts.total())
+        SCANS.put_back(counts)
+        return 0
+    return counts.total()
 
 
 @dataclass
@@ -212,6 +270,7 @@ class SpotActivity:
 def spot_activity(unit: Unit, points: list[Point], days: int = 14) -> dict[int, SpotActivity]:
     """Scans and submissions per spot per local day, for the last `days` days."""
     zone = ZoneInfo(unit.timezone)
+    flush_scans()  # this process's latest scans; other processes' within seconds
     today = local_day(unit.timezone)
     first = today - timedelta(days=days - 1)
     point_ids = [point.id for point in points]
@@ -244,6 +303,7 @@ def spot_activity(unit: Unit, points: list[Point], days: int = 14) -> dict[int, 
 
 def total_scans(point_id: int) -> int:
     """Every scan the spot ever had."""
+    flush_scans()
     return int(db.session.scalar(
         select(func.coalesce(func.sum(ScanCount.count), 0)).where(ScanCount.point_id == point_id)
     ) or 0)

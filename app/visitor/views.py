@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.i18n import current_language
-from app.models import Category, Point
+from app.models import Category, Park, Point, Unit
 from app.security import client_key, send_photo, uploaded_files
 from app.services import DomainError, NotFound
 from app.services.feedback import find_case_by_token, submit_feedback
@@ -21,7 +22,10 @@ bp = Blueprint("visitor", __name__)
 
 
 def _point_or_404(code: str) -> Point:
-    point = db.session.scalar(select(Point).where(Point.code == code))
+    # the spot, its park, unit and categories in two queries (the form needs all four)
+    point = db.session.scalar(
+        select(Point).where(Point.code == code)
+        .options(joinedload(Point.park).joinedload(Park.unit).selectinload(Unit.categories)))
     if point is None:
         if is_retired_code(code):
             abort(make_response(render_template("visitor/code_replaced.html"), 410))

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.extensions import socketio
 from app.models import CaseToken, Event, Feedback
@@ -123,3 +123,27 @@ def test_split_of_a_link_of_another_case_is_not_found(db, window, staff, point):
     assert link.feedback_id == first.case.id
     with pytest.raises(NotFound):
         split_me_too(user=staff, case_id=other.case.id, link_id=link.id)
+
+
+def test_joining_does_not_read_the_earlier_reports(db, window, point):
+    """A popular case takes each new report in the same few statements, however many it has."""
+    first = make_feedback(point, body="广场舞太吵")
+    for number in range(30):
+        make_feedback(point, body=f"也很吵 {number}")
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        receipt = make_feedback(point, body="还是很吵")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert receipt.joined
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert not [s for s in reads if "FROM messages" in s or "FROM case_tokens" in s], reads
+    case = db.session.get(Feedback, first.case.id)
+    assert case.me_too_count == 31
+    assert case.messages[-1].body == "还是很吵"
+    assert len(case.extra_tokens) == 31

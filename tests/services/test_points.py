@@ -7,13 +7,16 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from app.models import RetiredCode, ScanCount
 from app.services import DomainError, NotFound
 from app.services.points import (
     PointFields,
+    ScanBuffer,
     create_point,
     find_unit_point,
+    flush_scans,
     local_day,
     record_scan,
     replace_point_code,
@@ -79,3 +82,52 @@ def test_another_units_spot_is_not_found(unit, other_unit, staff):
 def test_invalid_fields_are_refused(unit, staff, fields):
     with pytest.raises(DomainError):
         create_point(unit, unit.parks[0].id, fields, user_id=staff.id)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_scan_buffer_is_due_once_its_oldest_scan_is_old_enough():
+    clock = FakeClock()
+    buffer = ScanBuffer(clock)
+    assert not buffer.due(10)
+    buffer.add(1, date(2026, 6, 2))
+    clock.now += 9
+    buffer.add(1, date(2026, 6, 2))
+    assert not buffer.due(10)
+    clock.now += 1
+    assert buffer.due(10)
+    assert buffer.take() == {(1, date(2026, 6, 2)): 2}
+    assert not buffer.due(0)
+
+
+def test_scans_are_written_in_batches(app, db, unit, point):
+    app.config["SCAN_FLUSH_SECONDS"] = 3600
+    for _ in range(3):
+        record_scan(point)
+    assert db.session.scalars(select(ScanCount)).all() == []
+    assert flush_scans() == 3
+    (row,) = db.session.scalars(select(ScanCount)).all()
+    assert row.count == 3
+    record_scan(point)
+    assert spot_activity(unit, [point], days=1)[point.id].scans == 4  # reading flushes first
+
+
+def test_scans_are_kept_when_the_database_refuses_them(app, db, point, monkeypatch):
+    app.config["SCAN_FLUSH_SECONDS"] = 3600
+    record_scan(point)
+    record_scan(point)
+
+    def broken():
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr("app.services.points.write_transaction", broken)
+    assert flush_scans() == 0
+    monkeypatch.undo()
+    assert flush_scans() == 2
+    assert db.session.scalars(select(ScanCount)).one().count == 2
