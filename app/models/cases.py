@@ -154,6 +154,9 @@ class Message(Model):
 
     feedback: Mapped[Feedback] = relationship(back_populates="messages")
     author: Mapped[StaffUser | None] = relationship()
+    # the "me too" report this message belongs to (set it, not only the id, to insert both
+    # in one flush)
+    case_token: Mapped[CaseToken | None] = relationship()
 
     @property
     def is_public(self) -> bool:

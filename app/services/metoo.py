@@ -64,12 +64,11 @@ def join_me_too(session: Session, case: Feedback, *, token_hash: str, body: str,
     link = CaseToken(feedback_id=case.id, token_hash=token_hash, contact=contact,
                      rating=rating, language=language, created_at=now)
     session.add(link)
-    session.flush()
     session.add(Message(feedback_id=case.id, kind=MessageKind.VISITOR.value, body=body,
-                        created_at=now, case_token_id=link.id))
+                        created_at=now, case_token=link))
     case.me_too_count += 1
     case.updated_at = now
-    session.flush()
+    # one flush, in publish_change, writes the link, the message and the count together
     publish_change(session, case, "case.updated", "me_too", user_id=None, before=before,
                    me_too_excerpt=excerpt(body))
     log.info("report joined case %s as me-too #%d", case.reference, case.me_too_count)
