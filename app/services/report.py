@@ -23,10 +23,12 @@ from app.services.charts import Series, bar_chart, heat_map
 from app.services.early_warning import names_for_warnings, recent_warnings
 from app.services.posters import _import_weasyprint, check_cjk_font
 from app.services.rollups import REPORT_TZ
+from app.services.topics import MIN_CASES, month_topics
 
 log = logging.getLogger(__name__)
 
 REPORT_PARKS = 60  # rows of the league table printed; the XLSX export has every park
+REPORT_TOPICS = 5
 
 
 def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -68,6 +70,8 @@ def report_context(parks: Sequence[Park], month: date, title: str,
         "heat_map": heat_map(hour_of_week(park_ids, month, end), weekdays,
                              title=_("Cases by weekday and hour")),
         "hot_spots": hot_spots(park_ids, month, end, limit=10),
+        "topics": month_topics(parks, month, max_topics=REPORT_TOPICS),
+        "topics_min": MIN_CASES,
         "warnings": warnings,
         "names": names_for_warnings(warnings),
         "generated": datetime.now(REPORT_TZ),

@@ -12,14 +12,6 @@ BUREAU_PAGES = ["/bureau/", "/bureau/?month=2026-03&sort=cases&min=0", "/bureau/
                 "/bureau/trends", "/bureau/export.csv"]
 
 
-@pytest.fixture
-def bureau_client(app, unit, other_unit):
-    make_staff(None, "viewer@bureau.test", roles=(), bureau_role="viewer")
-    client = app.test_client()
-    assert log_in(client, "viewer@bureau.test").status_code == 303
-    return client
-
-
 @pytest.mark.parametrize("url", BUREAU_PAGES)
 def test_anonymous_is_sent_to_login(client, url):
     response = client.get(url)

@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 
 from app.extensions import db
 from tests.cases import add_case
-from tests.conftest import log_in, make_staff
 
 CONTACT = "13912345678"
 # 2026-03-10 10:00 in Beijing
@@ -31,14 +30,6 @@ def cases(unit, other_unit):
     add_case(other_unit.parks[0].points[0], other_unit.categories[0], T0, contact=CONTACT,
              reference="XY-2026-000001")
     db.session.commit()
-
-
-@pytest.fixture
-def bureau_client(app, unit, other_unit):
-    make_staff(None, "viewer@bureau.test", roles=(), bureau_role="viewer")
-    client = app.test_client()
-    log_in(client, "viewer@bureau.test")
-    return client
 
 
 def test_csv_has_the_cases_and_no_contact(bureau_client, cases):
@@ -101,7 +92,18 @@ def test_monthly_report_pdf_in_chinese_with_its_figures(bureau_client, unit, cas
     assert "XY公园" in text
     assert "2026-03" in text
     assert "每月件数" in text  # the chart's title, drawn as SVG
+    assert "每月一题" in text
     assert CONTACT not in text
+
+
+def test_monthly_report_names_the_monthly_topic(bureau_client, unit, cases, tmp_path):
+    point = unit.parks[0].points[0]
+    for _n in range(3):
+        add_case(point, unit.categories[1], T0, body="晚上音响声音太大")
+    db.session.commit()
+    text = pdf_text(bureau_client.get("/bureau/report.pdf?month=2026-03").get_data(), tmp_path)
+    assert "音响" in text
+    assert "晚上音响声音太大" in text
 
 
 def test_report_for_one_park(bureau_client, unit, cases, tmp_path):

@@ -15,14 +15,6 @@ CSV = "park,date,visits\nRT公园,2026-04-01,12000\n"
 BAD = CSV + "RT公园,someday,5\n"
 
 
-@pytest.fixture
-def admin_client(app, unit):
-    make_staff(None, "admin@bureau.test", roles=(), bureau_role="admin")
-    client = app.test_client()
-    assert log_in(client, "admin@bureau.test").status_code == 303
-    return client
-
-
 def upload(client, content: str, csrf_from: str = "/bureau/visits"):
     token = csrf_token(client, csrf_from)
     return client.post("/bureau/visits", data={
