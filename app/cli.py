@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.cli_accounts import register_accounts
 from app.cli_bureau import register_bureau
 from app.cli_notify import register_notify
 from app.cli_posters import register_posters
@@ -35,6 +36,7 @@ def register(app: Flask) -> None:
     register_notify(app)
     register_posters(app)
     register_bureau(app)
+    register_accounts(app)
 
     @app.cli.command("demo")
     @click.option("--cases", type=click.IntRange(min=0), default=0,

@@ -31,15 +31,17 @@ from app.services.accounts import (
 from app.services.workflow import ROLE_LABELS
 
 
-def _show_credential(unit: Unit, credential: Credential, created: bool) -> ResponseReturnValue:
+def show_credential(credential: Credential, *, created: bool, nav: str = "staff/_nav.html",
+                    done_url: str | None = None) -> ResponseReturnValue:
     """The one and only time the password or link is shown (the page is never cached)."""
     link = None
     if credential.invite_token:
         link = current_app.config["BASE_URL"] + url_for("admin.invite",
                                                         token=credential.invite_token)
-    return render_template("admin/credential.html", unit=unit, credential=credential,
-                           link=link, created=created,
-                           hours=current_app.config["STAFF_INVITE_HOURS"])
+    return render_template(
+        "admin/credential.html", credential=credential, link=link, created=created,
+        hours=current_app.config["STAFF_INVITE_HOURS"], nav=nav,
+        done_url=done_url or url_for("admin.staff_member", user_id=credential.user_id))
 
 
 @bp.get("/staff")
@@ -62,7 +64,7 @@ def new_staff(user: StaffUser, unit: Unit) -> ResponseReturnValue:
         except DomainError as error:
             form.form_errors.append(str(error))
         else:
-            return _show_credential(unit, credential, created=True)
+            return show_credential(credential, created=True)
     status = 400 if form.is_submitted() else 200
     return render_template("admin/staff_new.html", unit=unit, form=form), status
 
@@ -154,7 +156,7 @@ def reset_password(user: StaffUser, unit: Unit, user_id: int) -> ResponseReturnV
     except DomainError as error:
         flash(str(error), "error")
         return _member_page(user, unit, member, status=400)
-    return _show_credential(unit, credential, created=False)
+    return show_credential(credential, created=False)
 
 
 # Not for directors: the person who got a link sets their password here, logged out.

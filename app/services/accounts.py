@@ -106,7 +106,7 @@ def make_invite_token(user: StaffUser) -> str:
     return str(_invite_serializer().dumps({"user": user.id, "nonce": user.session_nonce}))
 
 
-def _credential_for(credential: str) -> tuple[str, str | None]:
+def new_credential(credential: str) -> tuple[str, str | None]:
     """(password hash, temporary password) for the chosen way in: password or link."""
     if credential == "password":
         password = new_temporary_password()
@@ -155,7 +155,7 @@ def create_staff_account(*, director: StaffUser, unit_id: int, email: str, name:
     roles = _validate_roles(roles)
     if find_user_by_email(email) is not None:
         raise DomainError(_("An account with this e-mail already exists."))
-    password_hash, password = _credential_for(credential)
+    password_hash, password = new_credential(credential)
     with write_transaction() as session:
         user = StaffUser(email=email, name=name.strip(), password_hash=password_hash)
         user.memberships.extend(Membership(unit_id=unit_id, role=role) for role in roles)
@@ -212,7 +212,7 @@ def set_staff_active(*, director: StaffUser, unit_id: int, user_id: int, active:
 def reset_staff_password(*, director: StaffUser, unit_id: int, user_id: int,
                          credential: str) -> Credential:
     """Replace the password (temporary one, or a link to set one) and log out everywhere."""
-    password_hash, password = _credential_for(credential)
+    password_hash, password = new_credential(credential)
     with write_transaction():
         user = get_unit_staff_member(unit_id, user_id)
         _own_account(user, unit_id, director)

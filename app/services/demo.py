@@ -7,26 +7,14 @@ import logging
 from sqlalchemy import select
 
 from app.database import write_transaction
-from app.models import Category, Membership, Park, Point, ReplyTemplate, StaffUser, Unit
+from app.models import Membership, Park, Point, ReplyTemplate, StaffUser, Unit
 from app.security import new_point_code
 from app.services.accounts import hash_password
+from app.services.onboarding import standard_categories
 
 log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - published demo password, never seeded in production
-
-CATEGORIES = [
-    # code, zh, en, icon (a name in app/icons.py), role, urgent
-    ("toilets", "厕所与保洁", "Toilets and cleanliness", "toilet", "cleaning", False),
-    ("noise", "噪音", "Noise", "noise", "security", False),
-    ("facilities", "设施损坏", "Broken facilities", "tools", "maintenance", False),
-    ("safety", "安全隐患", "Safety", "warning", "security", True),
-    ("nature", "花草树木与动物", "Plants and animals", "tree", "maintenance", False),
-    ("service", "工作人员与服务", "Staff and service", "person", "service", False),
-    ("suggestion", "意见建议", "Suggestion", "bulb", "director", False),
-    ("praise", "表扬", "Praise", "thumbs-up", "director", False),
-    ("other", "其他", "Other", "mail", "service", False),
-]
 
 PARKS = [
     ("日坛公园", "Ritan Park", [
@@ -95,9 +83,7 @@ def create_demo_data() -> Unit:
         unit = Unit(code="RT", name_zh="日坛公园管理处", name_en="Ritan Park Management Office",
                     timezone="Asia/Shanghai", is_demo=True)
         session.add(unit)
-        for order, (code, zh, en, icon, role, urgent) in enumerate(CATEGORIES):
-            unit.categories.append(Category(code=code, name_zh=zh, name_en=en, icon=icon,
-                                            role=role, urgent=urgent, sort_order=order))
+        unit.categories.extend(standard_categories())
         for park_zh, park_en, spots in PARKS:
             park = Park(name_zh=park_zh, name_en=park_en)
             unit.parks.append(park)

@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models import Category, Park, Point, ReferenceCounter, Source, Unit
 from app.models.types import utcnow
 from app.security import new_point_code
-from app.services.demo import CATEGORIES
+from app.services.onboarding import CATEGORIES, standard_categories
 from app.services.rollups import REPORT_TZ, RollupDelta, apply_delta, contribution_of
 
 log = logging.getLogger(__name__)
@@ -92,10 +92,7 @@ def ensure_parks(total: int) -> None:
             unit = Unit(code=code, name_zh=f"城市公园管理处{number}",
                         name_en=f"City parks office {number}", is_demo=True)
             session.add(unit)
-            for order, (cat_code, zh, en, icon, role, urgent) in enumerate(CATEGORIES):
-                unit.categories.append(Category(code=cat_code, name_zh=zh, name_en=en,
-                                                icon=icon, role=role, urgent=urgent,
-                                                sort_order=order))
+            unit.categories.extend(standard_categories())
             for _ in range(min(3, total - have)):
                 name = PARK_NAMES[have % len(PARK_NAMES)]
                 suffix = "" if have < len(PARK_NAMES) else str(have // len(PARK_NAMES) + 1)

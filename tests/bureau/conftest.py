@@ -24,3 +24,14 @@ def bureau_client(app, unit, other_unit):
 def admin_client(app, unit):
     """A bureau administrator."""
     return bureau_login(app, "admin@bureau.test", "admin")
+
+
+@pytest.fixture(params=["viewer", "director"])
+def reader_client(request, app, unit):
+    """A bureau viewer, then a director: both read /bureau, neither may change the city."""
+    if request.param == "viewer":
+        return bureau_login(app, "viewer@bureau.test", "viewer")
+    make_staff(unit, "director@rt.test")
+    client = app.test_client()
+    assert log_in(client, "director@rt.test").status_code == 303
+    return client
