@@ -11,6 +11,8 @@ from flask_login import logout_user
 from app.bureau.blueprint import bp
 from app.bureau.decorators import Scope, bureau_required
 from app.models.types import utcnow
+from app.realtime import NAMESPACE
+from app.realtime.publish import latest_event_id
 from app.services.accounts import log_out_everywhere
 from app.services.analytics import SORT_KEYS, compare_parks, next_month
 from app.services.early_warning import names_for_warnings, recent_warnings
@@ -53,6 +55,8 @@ def requested_min_cases() -> int:
 @bureau_required
 def index(scope: Scope) -> ResponseReturnValue:
     start, end, month = requested_period()
+    # read first: a warning raised while the page is built is replayed, not missed
+    last_event_id = latest_event_id()
     sort = request.args.get("sort", "within_limit_share")
     comparison = compare_parks(scope.parks, start, end, min_cases=requested_min_cases(),
                                sort=sort)
@@ -60,7 +64,8 @@ def index(scope: Scope) -> ResponseReturnValue:
     return render_template("bureau/index.html", scope=scope, comparison=comparison,
                            month=month, last_day=end - timedelta(days=1), sort_keys=SORT_KEYS,
                            warnings=warnings, warning_days=WARNING_DAYS,
-                           names=names_for_warnings(warnings))
+                           names=names_for_warnings(warnings), namespace=NAMESPACE,
+                           last_event_id=last_event_id)
 
 
 @bp.post("/logout")

@@ -11,8 +11,8 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db, socketio
-from app.models import Event, Park, StaffUser
-from app.realtime import NAMESPACE, park_room, unit_room
+from app.models import BUREAU_ROLES, Event, Park, StaffUser
+from app.realtime import BUREAU_KINDS, BUREAU_ROOM, NAMESPACE, park_room, unit_room
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +35,13 @@ def _since(auth: Any) -> int | None:
 
 
 def missed_events_query(user: StaffUser, park_ids: list[int], since: int) -> Any:
-    """Events after `since` that the user may see: their parks, and unit-wide events."""
-    return select(Event).where(
-        Event.id > since,
-        or_(
-            Event.park_id.in_(park_ids),
-            and_(Event.park_id.is_(None), Event.unit_id.in_(user.unit_ids)),
-        ),
-    )
+    """Events after `since` that the user may see: their parks, unit-wide events, and for
+    bureau users the city-wide kinds (early warnings)."""
+    visible = [Event.park_id.in_(park_ids),
+               and_(Event.park_id.is_(None), Event.unit_id.in_(user.unit_ids))]
+    if user.bureau_role in BUREAU_ROLES:
+        visible.append(Event.kind.in_(BUREAU_KINDS))
+    return select(Event).where(Event.id > since, or_(*visible))
 
 
 def send_catch_up(user: StaffUser, park_ids: list[int], since: int) -> None:
@@ -66,7 +65,8 @@ def staff_connect(auth: Any = None) -> None:
         raise ConnectionRefusedError("login required")
     user: StaffUser = current_user._get_current_object()
     park_ids = visible_park_ids(user)
-    if not park_ids and not user.unit_ids:
+    is_bureau = user.bureau_role in BUREAU_ROLES
+    if not park_ids and not user.unit_ids and not is_bureau:
         raise ConnectionRefusedError("no park to watch")
     # join first, then replay: an event committed meanwhile may arrive twice (clients
     # drop ids they have seen) but never not at all
@@ -74,7 +74,10 @@ def staff_connect(auth: Any = None) -> None:
         join_room(park_room(park_id))
     for unit_id in user.unit_ids:
         join_room(unit_room(unit_id))
+    if is_bureau:
+        join_room(BUREAU_ROOM)
     since = _since(auth)
     if since is not None:
         send_catch_up(user, park_ids, since)
-    log.info("staff socket for user %s: %d parks, since=%s", user.id, len(park_ids), since)
+    log.info("staff socket for user %s: %d parks, bureau=%s, since=%s", user.id, len(park_ids),
+             is_bureau, since)

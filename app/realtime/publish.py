@@ -6,12 +6,12 @@ import logging
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.extensions import db, socketio
 from app.models import Event
-from app.realtime import NAMESPACE, park_room, unit_room
+from app.realtime import BUREAU_KINDS, BUREAU_ROOM, NAMESPACE, park_room, unit_room
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +41,19 @@ def record_event(
     session.add(event)
     session.flush()
     room = park_room(park_id) if park_id is not None else unit_room(unit_id)
+    rooms = [room, BUREAU_ROOM] if kind in BUREAU_KINDS else room
     # the message is built now: after commit the object is expired and may not be loaded
-    session.info.setdefault(PENDING_KEY, []).append((kind, event.message(), room))
+    session.info.setdefault(PENDING_KEY, []).append((kind, event.message(), rooms))
     return event
 
 
-def emit_event(kind: str, message: dict[str, Any], room: str) -> None:
-    """Send one event to a room; a failure is logged, never raised (the log has it)."""
+def latest_event_id() -> int:
+    """The newest event's id: a page read after this replays from here when it goes live."""
+    return db.session.scalar(select(func.max(Event.id))) or 0
+
+
+def emit_event(kind: str, message: dict[str, Any], room: str | list[str]) -> None:
+    """Send one event to a room (or rooms: each connection once); a failure is logged only."""
     try:
         socketio.emit(kind, message, to=room, namespace=NAMESPACE)
     except Exception:

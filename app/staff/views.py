@@ -11,14 +11,14 @@ from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.i18n import current_language
-from app.models import Event, Feedback, MessageKind, StaffUser, Status
+from app.models import Feedback, MessageKind, StaffUser, Status
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
+from app.realtime.publish import latest_event_id
 from app.security import send_photo, uploaded_files
 from app.services import DomainError, NotFound
 from app.services.accounts import authenticate, log_out_everywhere
@@ -110,7 +110,7 @@ def _live_context() -> dict[str, Any]:
     """
     return {
         "namespace": NAMESPACE,
-        "last_event_id": db.session.scalar(select(func.max(Event.id))) or 0,
+        "last_event_id": latest_event_id(),
         "status_labels_json": json.dumps({s.value: str(STATUS_LABELS[s]) for s in Status},
                                          ensure_ascii=False),
         "status_label": STATUS_LABELS,
