@@ -1,10 +1,14 @@
-"""Visitor notifications: an outbox row per public reply or status change, delivered later.
+"""Visitor notifications: an outbox row per visitor per public reply or status change.
 
 The outbox row is written by a session hook in the same transaction as the reply or status
 message, so the workflow services need not know about notifications, and a message that
 commits always has its notification (a rolled-back one never has). Delivery happens
 outside any write transaction (network I/O), from the periodic job `notify.send` or
 `flask --app wsgi notify send`, with retries and exponential backoff.
+
+Who is told: every visitor of the case who left a contact, the first one and those who
+joined it with "me too" (in their own language), once per address; never the visitor whose
+own click ("fixed", "not fixed", a follow-up) made the change.
 
 Why the e-mail carries no tracking link: the visitor's token is stored only as a SHA-256
 hash, so that a copy of the database cannot open anyone's thread. Keeping a reversible
@@ -38,6 +42,7 @@ from sqlalchemy.orm import Session
 from app.database import write_transaction
 from app.extensions import db
 from app.models import (
+    CaseToken,
     Channel,
     DeliveryState,
     Feedback,
@@ -96,43 +101,91 @@ def _case_of(session: Session, message: Message) -> Feedback | None:
         return session.get(Feedback, message.feedback_id)
 
 
+# session.info key: which visitor's own click caused this transaction's status change
+VISITOR_ACTION = "visitor_action"
+FIRST_VISITOR = 0  # the visitor who opened the case; a "me too" visitor: their CaseToken id
+
+
+def mark_visitor_action(session: Session, link_id: int | None) -> None:
+    """Say that the visitor behind `link_id` (None: the first one) changes the case now.
+
+    Their own click ("fixed", "not fixed") is not news to them; the other visitors of the
+    case are still told.
+    """
+    session.info[VISITOR_ACTION] = FIRST_VISITOR if link_id is None else link_id
+
+
+def _recipients(session: Session, case: Feedback,
+                acting: set[int]) -> list[tuple[Channel, str, str]]:
+    """Everyone who left a contact on the case, once each: the first visitor and the "me
+    too" visitors, less those whose own action this is."""
+    people: list[tuple[str | None, str]] = []
+    if FIRST_VISITOR not in acting:
+        people.append((case.contact, case.language or "zh_CN"))
+    if case.id is not None:
+        links = session.execute(
+            select(CaseToken.id, CaseToken.contact, CaseToken.language)
+            .where(CaseToken.feedback_id == case.id, CaseToken.contact.is_not(None))
+            .order_by(CaseToken.id))
+        people += [(contact, language or "zh_CN") for link_id, contact, language in links
+                   if link_id not in acting]
+    recipients: dict[str, tuple[Channel, str, str]] = {}
+    for contact, language in people:
+        target = contact_target(contact)
+        if target is not None:
+            recipients.setdefault(target[1], (target[0], target[1], language))
+    return list(recipients.values())
+
+
 def _queue_notifications(session: Session, _flush_context: Any, _instances: Any) -> None:
-    """Before a flush: one notification per case for its new reply/status messages."""
+    """Before a flush: one notification per visitor of each case with new reply/status
+    messages."""
     new_messages: dict[int, tuple[Feedback, list[Message]]] = {}
     for instance in list(session.new):
         if isinstance(instance, Message):
             case = _case_of(session, instance)
             if case is not None:
                 new_messages.setdefault(id(case), (case, []))[1].append(instance)
+    if not new_messages:
+        return
+    marked = session.info.pop(VISITOR_ACTION, None)
     for case, messages in new_messages.values():
-        # the visitor's own action (follow-up, "not fixed") is not news to them
-        if any(m.kind == MessageKind.VISITOR.value for m in messages):
-            continue
         replies = [m for m in messages if m.kind == MessageKind.REPLY.value]
         changes = [m for m in messages if m.kind == MessageKind.STATUS.value]
-        target = contact_target(case.contact)
-        if target is None or not (replies or changes):
+        if not (replies or changes):
             continue
-        channel, recipient = target
-        session.add(Notification(
-            feedback=case,
-            message=replies[0] if replies else changes[-1],
-            status_to=changes[-1].status_to if changes else None,
-            channel=channel.value,
-            recipient=recipient,
-            language=case.language or "zh_CN",
-            state=DeliveryState.PENDING.value,
-            attempts=0,
-            next_attempt_at=utcnow(),
-        ))
-        log.info("notification by %s queued for case %s", channel.value,
-                 case.reference)
+        # the visitor's own action (a follow-up, "fixed", "not fixed") is not news to them
+        acting = {m.case_token_id or FIRST_VISITOR for m in messages
+                  if m.kind == MessageKind.VISITOR.value}
+        if marked is not None:
+            acting.add(marked)
+        with session.no_autoflush:
+            recipients = _recipients(session, case, acting)
+        for channel, recipient, language in recipients:
+            session.add(Notification(
+                feedback=case,
+                message=replies[0] if replies else changes[-1],
+                status_to=changes[-1].status_to if changes else None,
+                channel=channel.value,
+                recipient=recipient,
+                language=language,
+                state=DeliveryState.PENDING.value,
+                attempts=0,
+                next_attempt_at=utcnow(),
+            ))
+            log.info("notification by %s queued for case %s", channel.value, case.reference)
+
+
+def _forget_visitor_action(session: Session, *_args: Any) -> None:
+    session.info.pop(VISITOR_ACTION, None)  # a mark never outlives its transaction
 
 
 def install_notification_hooks() -> None:
     """Register the outbox hook once per process (idempotent)."""
     if not sa_event.contains(Session, "before_flush", _queue_notifications):
         sa_event.listen(Session, "before_flush", _queue_notifications)
+        sa_event.listen(Session, "after_commit", _forget_visitor_action)
+        sa_event.listen(Session, "after_rollback", _forget_visitor_action)
 
 
 # --- rendering ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from app.models.types import utcnow
 from app.services import DomainError, NotFound
 from app.services.casework import publish_change, snapshot
 from app.services.feedback import Tracking, find_tracking
+from app.services.notifications import mark_visitor_action
 from app.services.summaries import excerpt, validate_body
 from app.services.workflow import apply_status
 
@@ -50,9 +51,10 @@ def add_follow_up(*, token: str, body: str) -> Message:
 def confirm_fixed(*, token: str) -> Feedback:
     """The visitor confirms that a resolved problem is fixed: the case closes."""
     with write_transaction() as session:
-        case, _link_id = _locked(session, token)
+        case, link_id = _locked(session, token)
         if case.status != Status.RESOLVED:
             raise DomainError(_("Only a resolved case can be confirmed as fixed."))
+        mark_visitor_action(session, link_id)
         before = snapshot(case)
         now = utcnow()
         case.confirmed_fixed_at = now
@@ -74,6 +76,7 @@ def report_not_fixed(*, token: str, body: str = "") -> Feedback:
         case, link_id = _locked(session, token)
         if case.status != Status.RESOLVED:
             raise DomainError(_("Only a resolved case can be reopened."))
+        mark_visitor_action(session, link_id)
         before = snapshot(case)
         now = utcnow()
         if body:

@@ -27,6 +27,7 @@ from app.services.notifications import (
     retry_delay,
     send_due_notifications,
 )
+from app.services.tracking import confirm_fixed, report_not_fixed
 from tests.conftest import make_feedback
 from tests.servers import free_port
 from tests.smtp import smtp_server
@@ -253,3 +254,54 @@ def test_a_notification_is_sent_once_when_two_senders_race(db, point, staff, mai
 def test_contact_target(contact, expected):
     target = contact_target(contact)
     assert (None if target is None else (target[0].value, target[1])) == expected
+
+
+@pytest.fixture
+def me_too(db, unit):
+    unit.me_too_window_hours = 24
+    db.session.commit()
+
+
+def recipients(db):
+    return sorted((n.recipient, n.language, n.status_to) for n in notifications(db))
+
+
+def test_me_too_visitors_hear_of_replies_too_once_each(db, me_too, point, staff):
+    first = make_feedback(point, contact="first@example.org")
+    second = make_feedback(point, contact="second@example.org", language="en")
+    again = make_feedback(point, contact="second@example.org")  # the same person, twice
+    silent = make_feedback(point)  # left no contact
+    assert [second.joined, again.joined, silent.joined] == [True, True, True]
+    reply(staff, first)
+    assert recipients(db) == [("first@example.org", "zh_CN", "acknowledged"),
+                              ("second@example.org", "en", "acknowledged")]
+
+
+def test_a_visitors_own_click_is_not_news_to_them(db, me_too, point, staff):
+    first = make_feedback(point, contact="first@example.org")
+    second = make_feedback(point, contact="13800138000")
+    reply(staff, first, status="resolved")
+    db.session.execute(Notification.__table__.delete())
+    db.session.commit()
+
+    report_not_fixed(token=second.token)  # the "me too" visitor, without a word
+    assert recipients(db) == [("first@example.org", "zh_CN", "in_progress")]
+
+    reply(staff, first, status="resolved")
+    db.session.execute(Notification.__table__.delete())
+    db.session.commit()
+    confirm_fixed(token=first.token)  # the first visitor
+    assert recipients(db) == [("13800138000", "zh_CN", "closed")]
+
+
+def test_a_case_closed_by_the_system_tells_everyone(db, me_too, point, staff):
+    first = make_feedback(point, contact="first@example.org")
+    make_feedback(point, contact="second@example.org")
+    reply(staff, first, status="resolved")
+    db.session.execute(Notification.__table__.delete())
+    db.session.commit()
+    with write_transaction() as session:
+        case = session.get(Feedback, first.case.id)
+        case.messages.append(Message(kind=MessageKind.STATUS.value, status_from=case.status,
+                                     status_to=Status.CLOSED.value, created_at=utcnow()))
+    assert [r for r, _, _ in recipients(db)] == ["first@example.org", "second@example.org"]
