@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import threading
+import time
 
 import requests
 import socketio
@@ -41,3 +43,35 @@ def test_served_app_delivers_a_new_case_to_a_real_socket_client(tmp_path):
             assert payload["point_name"] == points[0]["name"]
         finally:
             client.disconnect()
+
+
+def test_the_server_answers_while_posters_render(tmp_path):
+    """WeasyPrint computes for seconds; in the gevent worker it must not stop the process."""
+    env = server_env(f"sqlite:///{tmp_path / 'posters.db'}", tmp_path / "instance")
+    prepare_database(env)
+    with running_server(env, tmp_path / "server.log") as server:
+        director = requests.Session()
+        token = CSRF.search(director.get(f"{server.url}/staff/login").text).group(1)
+        director.post(f"{server.url}/staff/login", data={
+            "email": "director@ritan.demo", "password": "demo12345", "csrf_token": token})
+        finished: dict[str, float] = {}
+
+        def download() -> None:
+            response = director.get(
+                f"{server.url}/admin/parks/1/posters.pdf?layout=a4&allow_local=1", timeout=120)
+            finished["posters"] = time.monotonic()
+            finished["status"] = response.status_code
+            finished["pdf"] = response.content.startswith(b"%PDF")
+
+        worker = threading.Thread(target=download)
+        worker.start()
+        # wait until the render is under way (the service logs when it starts)
+        deadline = time.monotonic() + 30
+        while "rendering posters" not in server.log() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        health = requests.get(f"{server.url}/healthz", timeout=30)
+        answered = time.monotonic()
+        worker.join(timeout=120)
+    assert health.status_code == 200
+    assert (finished["status"], finished["pdf"]) == (200, True)
+    assert answered < finished["posters"]  # answered while the posters were still rendering

@@ -8,7 +8,8 @@ import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar, cast
 
 from flask import current_app
 from markupsafe import Markup
@@ -18,6 +19,7 @@ from app.services import DomainError
 from app.services.qr import check_base_url, point_url, render_qr_svg, short_url
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LAYOUTS = ("a4", "a6", "stickers")
 CJK_PACKAGE = "fonts-noto-cjk"
@@ -161,6 +163,29 @@ def _render(template: str, **context: Any) -> str:
     return current_app.jinja_env.get_template(template).render(**context)
 
 
+def off_the_event_loop(work: Callable[[], T]) -> T:
+    """Run CPU-bound work (WeasyPrint's layout) in a native thread when serving with gevent.
+
+    In the gevent worker one greenlet that computes for seconds stops every other request
+    and socket of the process: visitors' submissions, staff's live events and their pings.
+    In a thread of gevent's pool the hub still gets the GIL every few milliseconds. Outside
+    gevent (the CLI, tests) the work simply runs here.
+    """
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return work()
+    if not monkey.is_module_patched("threading"):
+        return work()
+    import gevent
+
+    return cast(T, gevent.get_hub().threadpool.apply(work))
+
+
+def _lay_out(weasyprint: Any, html: str) -> Any:
+    return weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).render()
+
+
 def render_posters(
     points: Sequence[Point],
     layout: str,
@@ -184,21 +209,20 @@ def render_posters(
         raise PosterError(str(error)) from error
     check_cjk_font()
     weasyprint = _import_weasyprint()  # after the font check: it warns when no font exists
+    log.info("rendering posters: %d spots, layout %s", len(points), layout)
 
     # Batches bound the memory of layout; the stickers of a batch fill whole sheets.
     batch = STICKER_GRID.per_sheet * 2 if layout == "stickers" else BATCH_SIZE
-    documents = []
+    documents: list[Any] = []
     for start in range(0, len(points), batch):
         chunk = points[start:start + batch]
         spots = [describe_spot(point, base_url) for point in chunk]
         html = render_posters_html(spots, layout, title, fill_sheet=len(points) == 1)
-        documents.append(
-            weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).render()
-        )
+        documents.append(off_the_event_loop(partial(_lay_out, weasyprint, html)))
         if progress is not None:
             progress(len(chunk))
     pages = [page for document in documents for page in document.pages]
-    pdf: bytes = documents[0].copy(pages).write_pdf()
+    pdf: bytes = off_the_event_loop(documents[0].copy(pages).write_pdf)
     log.info("posters rendered: %d spots, layout %s, %d pages, %d bytes",
              len(points), layout, len(pages), len(pdf))
     return pdf
