@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flask import Response
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -45,7 +46,30 @@ csrf = CSRFProtect()
 login = LoginManager()
 limiter = Limiter(key_func=client_key)
 babel = Babel()
-compress = Compress()
+
+
+class PageCompress(Compress):
+    """Flask-Compress, for the error pages people read as well.
+
+    Flask-Compress leaves every answer outside 2xx as it is; but a visitor whose form comes
+    back with a problem (400, the whole form again), or who meets a code no longer in use
+    (404/410) or a "slow down" page (429), loads it on the same weak signal as the form.
+    """
+
+    def after_request(self, response: Response | None) -> Response:
+        if response is None or not 400 <= response.status_code < 500:
+            return super().after_request(response)
+        status = response.status_code
+        response.status_code = 200  # what Flask-Compress will compress
+        try:
+            compressed = super().after_request(response)
+        finally:
+            response.status_code = status
+        compressed.status_code = status
+        return compressed
+
+
+compress = PageCompress()
 
 
 class ParkApi(Api):

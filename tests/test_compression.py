@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
+
+from tests.conftest import csrf_token
 
 
 def fetch(client, url, encoding=None):
@@ -45,3 +49,20 @@ def test_json_api_is_not_compressed(client):
     response = fetch(client, "/api/openapi.json", "br")  # large enough to be compressed
     assert response.status_code == 200
     assert "Content-Encoding" not in response.headers
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_the_form_with_its_problems_is_compressed_too(client, point, encoding):
+    token = csrf_token(client, f"/q/{point.code}")
+    response = client.post(f"/q/{point.code}", data={"csrf_token": token, "body": ""},
+                           headers={"Accept-Encoding": encoding})
+    assert response.status_code == 400
+    assert response.headers.get("Content-Encoding") == encoding
+    if encoding == "gzip":
+        assert "form-problem" in gzip.decompress(response.get_data()).decode()
+
+
+def test_a_missing_page_is_compressed(client):
+    response = fetch(client, "/q/NO-SUCH-CODE", "br")
+    assert response.status_code == 404
+    assert response.headers.get("Content-Encoding") == "br"
