@@ -87,7 +87,7 @@ migrate: setup
 # After changing user-facing strings: extract them and merge into both catalogs
 messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output --omit-header .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --width 100
 	$(BIN)/python scripts/fill_en_catalog.py
 
 clean:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import (
@@ -39,7 +40,13 @@ from app.services.points import (
     unit_points,
     update_point,
 )
-from app.services.posters import LAYOUTS, MissingCjkFont, PosterError, render_posters
+from app.services.posters import (
+    CJK_PACKAGE,
+    LAYOUTS,
+    MissingCjkFont,
+    PosterError,
+    render_posters,
+)
 from app.services.qr import (
     LocalBaseUrl,
     check_base_url,
@@ -51,6 +58,8 @@ from app.services.qr import (
 )
 
 ACTIVITY_DAYS = 14
+
+log = logging.getLogger(__name__)
 
 
 class PointForm(FlaskForm):
@@ -89,6 +98,12 @@ def _allow_local() -> bool:
 
 def _base_url() -> str:
     return str(current_app.config["BASE_URL"])
+
+
+def _local_refusal() -> str:
+    return str(_("This server's public address is %(url)s: codes printed with it only work on "
+                 "this computer. Ask the administrator to set BASE_URL to the park's public "
+                 "address.", url=_base_url()))
 
 
 def _refused(message: str, status: int = 400) -> ResponseReturnValue:
@@ -198,8 +213,8 @@ def point_qr_svg(user: StaffUser, unit: Unit, point_id: int) -> ResponseReturnVa
     point = _point_or_404(unit, point_id)
     try:
         check_base_url(_base_url(), allow_local=_allow_local())
-    except LocalBaseUrl as error:
-        return _refused(str(error))
+    except LocalBaseUrl:
+        return _refused(_local_refusal())
     svg = render_qr_svg(point_url(_base_url(), point))
     return _download(svg.encode(), "image/svg+xml", f"qr-{point.code}.svg")
 
@@ -210,8 +225,8 @@ def point_qr_png(user: StaffUser, unit: Unit, point_id: int) -> ResponseReturnVa
     point = _point_or_404(unit, point_id)
     try:
         check_base_url(_base_url(), allow_local=_allow_local())
-    except LocalBaseUrl as error:
-        return _refused(str(error))
+    except LocalBaseUrl:
+        return _refused(_local_refusal())
     size = request.args.get("size", type=int) or 600
     png = render_qr_png(point_url(_base_url(), point), size)
     return _download(png, "image/png", f"qr-{point.code}.png")
@@ -244,10 +259,18 @@ def _posters(spots: list[Point], layout: str, title: str, filename: str) -> Resp
     try:
         pdf = render_posters(spots, layout, base_url=_base_url(), title=title,
                              allow_local=_allow_local())
-    except MissingCjkFont as error:
-        return _refused(str(error), status=503)  # the server lacks a font: not the request's fault
+    except MissingCjkFont:
+        # the server lacks a font: not the request's fault
+        return _refused(_("No Chinese font is installed on the server, so the posters would "
+                          "print without their Chinese text. Ask the administrator to install "
+                          "the Debian package %(package)s.", package=CJK_PACKAGE), status=503)
     except PosterError as error:
-        return _refused(str(error))
+        if isinstance(error.__cause__, LocalBaseUrl):
+            return _refused(_local_refusal())
+        if not spots:
+            return _refused(_("This park has no spots in use: there is nothing to print."))
+        log.error("posters refused: %s", error)
+        return _refused(_("The posters could not be made."))
     return _download(pdf, "application/pdf", filename)
 
 

@@ -9,7 +9,7 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
-from app.models import AuditLog, Feedback, Point, ScanCount
+from app.models import AuditLog, Feedback, Park, Point, ScanCount
 from tests.conftest import csrf_token, log_in, make_feedback, make_staff
 from tests.posters_helpers import decode_pdf_qr_codes, pdf_text
 
@@ -172,6 +172,7 @@ def test_missing_cjk_font_is_a_clear_503(staff_client, point, tmp_path, monkeypa
     response = staff_client.get(f"/admin/points/{point.id}/poster.pdf?layout=a4")
     assert response.status_code == 503
     assert "fonts-noto-cjk" in response.get_data(as_text=True)
+    assert "没有安装中文字体" in response.get_data(as_text=True)  # in the director's language
 
 
 def test_park_posters_pdf(staff_client, unit, point, client, tmp_path):
@@ -193,7 +194,10 @@ def test_local_base_url_refused_with_a_test_print_offered(app, staff_client, poi
     response = staff_client.get(f"/admin/points/{point.id}/poster.pdf?layout=a6")
     assert response.status_code == 400
     assert "allow_local=1" in response.get_data(as_text=True)
-    assert staff_client.get(f"/admin/points/{point.id}/qr.png").status_code == 400
+    assert "只能在这台电脑上打开" in response.get_data(as_text=True)
+    qr = staff_client.get(f"/admin/points/{point.id}/qr.png?lang=en")
+    assert qr.status_code == 400
+    assert "only work on this computer" in qr.get_data(as_text=True)
     allowed = staff_client.get(f"/admin/points/{point.id}/poster.pdf?layout=a6&allow_local=1")
     assert allowed.status_code == 200
     assert decode_pdf_qr_codes(allowed.data, tmp_path) == \
@@ -241,3 +245,12 @@ def test_anonymous_is_sent_to_login(client, point):
         assert response.status_code in {302, 400}, url  # a POST without CSRF stops first
         if response.status_code == 302:
             assert "/staff/login" in response.headers["Location"]
+
+
+def test_a_park_without_spots_has_nothing_to_print(staff_client, db, unit):
+    park = Park(unit_id=unit.id, name_zh="新公园", name_en="New park")
+    db.session.add(park)
+    db.session.commit()
+    response = staff_client.get(f"/admin/parks/{park.id}/posters.pdf?layout=a4")
+    assert response.status_code == 400
+    assert "无可打印" in response.get_data(as_text=True)
