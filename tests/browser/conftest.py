@@ -122,6 +122,12 @@ def visible_text_outside_user_content(page: Page) -> str:
     }"""))
 
 
+def assert_fits_the_screen(page: Page) -> None:
+    """Nothing sticks out sideways (a page wider than the phone looks broken)."""
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
 def wait_until_live(page: Page) -> None:
     """Wait until the staff page's socket is connected (it says so in #live-state)."""
     state = page.locator("#live-state")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import Site, log_in_staff, shot
+from tests.browser.conftest import Site, assert_fits_the_screen, log_in_staff, shot
 from tests.servers import ROOT
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -130,6 +130,7 @@ def test_touch_targets_are_at_least_44_px(site, new_context, checked):
     page.wait_for_load_state("load")  # stylesheet applied
     shot(page, f"touch-{checked.name}")
     assert page.evaluate(SMALL_TARGETS, MIN_TARGET) == [], messages
+    assert_fits_the_screen(page)
 
 
 def test_axe_is_installed_from_npm():

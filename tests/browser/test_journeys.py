@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import (
     CJK,
     Site,
+    assert_fits_the_screen,
     log_in_staff,
     shot,
     visible_text_outside_user_content,
@@ -99,6 +100,7 @@ def test_visitor_writes_staff_claim_and_reply_visitor_reopens_staff_see_it_live(
     visitor.click("form[action$='/not-fixed'] button[type=submit]")
     expect(visitor.locator(".status strong")).to_have_text("处理中")
     shot(visitor, "journey-visitor-5-not-fixed")
+    assert_fits_the_screen(visitor)  # the tracking page at its fullest: rating, follow-up
 
     # the staff member, still on the case page, is told at once
     expect(staff.locator("#case-changed")).to_be_visible()
