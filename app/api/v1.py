@@ -179,6 +179,12 @@ def _act(caller: Caller, case_id: int, action: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
+def _case_action(case_id: int, action: Callable[[StaffUser], Feedback]) -> CaseView:
+    """A workflow change by park staff in a session; the case as it is afterwards."""
+    caller, user = acting_staff()
+    return CaseView(_act(caller, case_id, lambda: action(user)), caller)
+
+
 @bp.route("/cases/<int:case_id>/replies", methods=["POST"])
 @bp.doc(security=SESSION_ONLY)
 @bp.arguments(ReplySchema, as_kwargs=True)
@@ -206,9 +212,7 @@ def create_note(case_id: int, body: str) -> Message:
 @bp.response(200, CaseSchema)
 def claim(case_id: int) -> CaseView:
     """Take the case on: the caller becomes its assignee (a new case is acknowledged)."""
-    caller, user = acting_staff()
-    return CaseView(_act(caller, case_id, lambda: claim_case(user=user, case_id=case_id)),
-                    caller)
+    return _case_action(case_id, lambda user: claim_case(user=user, case_id=case_id))
 
 
 @bp.route("/cases/<int:case_id>/assign", methods=["POST"])
@@ -217,9 +221,8 @@ def claim(case_id: int) -> CaseView:
 @bp.response(200, CaseSchema)
 def assign(case_id: int, assignee_id: int) -> CaseView:
     """Give the case to a colleague of its unit."""
-    caller, user = acting_staff()
-    return CaseView(_act(caller, case_id, lambda: assign_case(
-        user=user, case_id=case_id, assignee_id=assignee_id)), caller)
+    return _case_action(case_id, lambda user: assign_case(user=user, case_id=case_id,
+                                                          assignee_id=assignee_id))
 
 
 @bp.route("/cases/<int:case_id>/hand-back", methods=["POST"])
@@ -227,9 +230,7 @@ def assign(case_id: int, assignee_id: int) -> CaseView:
 @bp.response(200, CaseSchema)
 def hand_back(case_id: int) -> CaseView:
     """Give the case back to the park's team (its holder or a director may)."""
-    caller, user = acting_staff()
-    return CaseView(_act(caller, case_id, lambda: hand_back_case(user=user, case_id=case_id)),
-                    caller)
+    return _case_action(case_id, lambda user: hand_back_case(user=user, case_id=case_id))
 
 
 @bp.route("/cases/<int:case_id>/status", methods=["POST"])
@@ -238,9 +239,8 @@ def hand_back(case_id: int) -> CaseView:
 @bp.response(200, CaseSchema)
 def set_status(case_id: int, status: str, referred_to: str | None = None) -> CaseView:
     """Move the case through the workflow (referred needs `referred_to`)."""
-    caller, user = acting_staff()
-    return CaseView(_act(caller, case_id, lambda: change_status(
-        user=user, case_id=case_id, status=status, referred_to=referred_to)), caller)
+    return _case_action(case_id, lambda user: change_status(
+        user=user, case_id=case_id, status=status, referred_to=referred_to))
 
 
 @bp.route("/cases/<int:case_id>/colleagues", methods=["GET"])
