@@ -17,6 +17,7 @@ CsvFile = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 def import_file(file: Path, run: Callable[[str, list[Park]], int]) -> int:
     """Import a CSV file into any park, or print each bad row and fail having changed nothing."""
+    from app.services import DomainError
     from app.services.csv_import import CsvImportError, decode_upload
 
     parks = list(db.session.scalars(select(Park)))
@@ -26,6 +27,8 @@ def import_file(file: Path, run: Callable[[str, list[Park]], int]) -> int:
         for row in error.errors:
             where = f"line {row.line}" if row.line else "file"
             click.echo(f"{file}: {where}: {row.message}", err=True)
+        raise click.ClickException(str(error)) from None
+    except DomainError as error:
         raise click.ClickException(str(error)) from None
 
 

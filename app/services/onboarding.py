@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.database import write_transaction
 from app.models import BUREAU_ROLES, Category, Membership, Park, StaffUser, Unit
@@ -99,6 +100,20 @@ def onboard_unit(*, admin_id: int | None, code: str, name_zh: str, name_en: str,
     if not director_email or "@" not in director_email:
         raise DomainError(_("Give the director's e-mail address."))
     password_hash, password = new_credential(credential)
+    try:
+        result = _create_unit(admin_id, code, name_zh, name_en, parks, director_email,
+                              director_name, credential, password_hash, password)
+    except IntegrityError:
+        # another administrator took the code or the e-mail between the check and the insert
+        raise DomainError(_("A unit with this code or an account with this e-mail was just "
+                            "created by someone else; nothing was changed.")) from None
+    log.info("unit %s onboarded with %d parks by user %s", code, len(parks), admin_id)
+    return result
+
+
+def _create_unit(admin_id: int | None, code: str, name_zh: str, name_en: str,
+                 parks: list[ParkName], director_email: str, director_name: str,
+                 credential: str, password_hash: str, password: str | None) -> Onboarded:
     with write_transaction() as session:
         if session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
             raise DomainError(_("Another unit has the code %(code)s.", code=code))
@@ -130,7 +145,6 @@ def onboard_unit(*, admin_id: int | None, code: str, name_zh: str, name_en: str,
                            director=Credential(user_id=director.id, email=director_email,
                                                temporary_password=password,
                                                invite_token=token))
-    log.info("unit %s onboarded with %d parks by user %s", code, len(parks), admin_id)
     return result
 
 
@@ -145,14 +159,17 @@ def create_bureau_account(*, admin_id: int | None, email: str, name: str,
     if find_user_by_email(email) is not None:
         raise DomainError(_("An account with this e-mail already exists."))
     password_hash, password = new_credential("password")
-    with write_transaction() as session:
-        user = StaffUser(email=email, name=name.strip() or email, password_hash=password_hash,
-                         bureau_role=role)
-        session.add(user)
-        session.flush()
-        record_audit("bureau_user.created", user_id=admin_id, unit_id=None,
-                     target_type="staff_user", target_id=user.id,
-                     after={"email": email, "bureau_role": role})
-        result = Credential(user_id=user.id, email=email, temporary_password=password)
+    try:
+        with write_transaction() as session:
+            user = StaffUser(email=email, name=name.strip() or email,
+                             password_hash=password_hash, bureau_role=role)
+            session.add(user)
+            session.flush()
+            record_audit("bureau_user.created", user_id=admin_id, unit_id=None,
+                         target_type="staff_user", target_id=user.id,
+                         after={"email": email, "bureau_role": role})
+            result = Credential(user_id=user.id, email=email, temporary_password=password)
+    except IntegrityError:
+        raise DomainError(_("An account with this e-mail already exists.")) from None
     log.info("bureau account %s (%s) created by user %s", result.user_id, role, admin_id)
     return result

@@ -9,10 +9,12 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Park, ParkVisits
+from app.services import DomainError
 from app.services.audit import record_audit
 from app.services.csv_import import (
     CsvImportError,
@@ -73,17 +75,9 @@ def parse_visits(text: str, parks: list[Park]) -> tuple[list[DayVisits], list[Ro
     return parse_rows(text, COLUMNS, parse_row, _("The file has no visits."))
 
 
-def import_park_visits(text: str, parks: list[Park], *, user_id: int | None) -> int:
-    """Import every row of a CSV text, or none if any is bad; return the number of days.
-
-    A park and day imported before gets the new count.
-    """
-    days, errors = parse_visits(text, parks)
-    if errors:
-        raise CsvImportError(errors)
-    by_park: dict[int, list[date]] = defaultdict(list)
-    for row in days:
-        by_park[row.park_id].append(row.day)
+def _replace_days(days: list[DayVisits], by_park: dict[int, list[date]],
+                  user_id: int | None) -> int:
+    """Delete the stored days of the file and insert its rows; return how many were replaced."""
     with write_transaction() as session:
         replaced = 0
         for park_id, park_days in by_park.items():
@@ -97,6 +91,26 @@ def import_park_visits(text: str, parks: list[Park], *, user_id: int | None) -> 
         record_audit("visits.import", user_id=user_id, unit_id=None, target_type="park_visits",
                      target_id=None, after={"days": len(days), "replaced": replaced,
                                             "parks": len(by_park)})
+    return replaced
+
+
+def import_park_visits(text: str, parks: list[Park], *, user_id: int | None) -> int:
+    """Import every row of a CSV text, or none if any is bad; return the number of days.
+
+    A park and day imported before gets the new count.
+    """
+    days, errors = parse_visits(text, parks)
+    if errors:
+        raise CsvImportError(errors)
+    by_park: dict[int, list[date]] = defaultdict(list)
+    for row in days:
+        by_park[row.park_id].append(row.day)
+    try:
+        replaced = _replace_days(days, by_park, user_id)
+    except IntegrityError:
+        # PostgreSQL: another import added one of these days after this one's delete
+        raise DomainError(_("Another import wrote some of these days at the same moment; "
+                            "nothing was imported. Import the file again.")) from None
     log.info("imported %d days of park visits (%d replaced)", len(days), replaced)
     return len(days)
 

@@ -95,3 +95,14 @@ def test_bureau_accounts(app):
         create_bureau_account(admin_id=None, email="chief@bureau.test", name="again")
     with pytest.raises(DomainError):
         create_bureau_account(admin_id=None, email="x@bureau.test", name="", role="king")
+
+
+def test_an_account_created_meanwhile_is_a_clear_error(app, staff, monkeypatch):
+    # as if another administrator had created the account between the check and the insert
+    monkeypatch.setattr("app.services.onboarding.find_user_by_email", lambda email: None)
+    before = counts()
+    with pytest.raises(DomainError):
+        onboard(director_email=staff.email)
+    with pytest.raises(DomainError):
+        create_bureau_account(admin_id=None, email=staff.email, name="")
+    assert counts() == before

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import false, func, select
 
 from app.extensions import db
 from app.models import AuditLog, Park, ParkVisits
+from app.services import DomainError
 from app.services.analytics import compare_parks
 from app.services.csv_import import CsvImportError
 from app.services.visits import import_park_visits, visits_known
@@ -103,3 +105,15 @@ def test_imported_visits_give_cases_per_10k_visits(app, unit):
     (known,) = visits_known(parks())
     assert (known.days, known.first, known.last, known.visits) == (
         3, date(2026, 4, 1), date(2026, 5, 1), 50099)
+
+
+def test_a_concurrent_import_of_the_same_days_is_a_clear_error(app, unit, monkeypatch):
+    import_park_visits(HEADER + "RT公园,2026-04-01,12000\n", parks(), user_id=None)
+    # as if another import had inserted the day after this one's delete
+    monkeypatch.setattr("app.services.visits.delete",
+                        lambda model: sa_delete(model).where(false()))
+    with pytest.raises(DomainError, match="nothing was imported|未导入"):
+        import_park_visits(HEADER + "RT公园,2026-04-02,1\nRT公园,2026-04-01,9\n", parks(),
+                           user_id=None)
+    assert list(stored().values()) == [12000]
+    assert db.session.scalar(select(func.count()).select_from(AuditLog)) == 1
