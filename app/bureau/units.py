@@ -10,7 +10,7 @@ from app.bureau.blueprint import bp
 from app.bureau.decorators import Scope, bureau_admin_required
 from app.bureau.forms import UnitOnboardForm
 from app.services import DomainError
-from app.services.onboarding import onboard_unit, parse_park_lines
+from app.services.onboarding import all_units, onboard_unit, parse_park_lines
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
@@ -32,4 +32,4 @@ def new_unit(scope: Scope) -> ResponseReturnValue:
             return show_credential(onboarded.director, created=True, nav="bureau/_nav.html",
                                    done_url=url_for("bureau.index"))
     status = 400 if form.is_submitted() else 200
-    return render_template("bureau/unit_new.html", form=form), status
+    return render_template("bureau/unit_new.html", form=form, units=all_units()), status

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.database import write_transaction
+from app.extensions import db
 from app.models import BUREAU_ROLES, Category, Membership, Park, StaffUser, Unit
 from app.services import DomainError
 from app.services.accounts import (
@@ -146,6 +148,13 @@ def _create_unit(admin_id: int | None, code: str, name_zh: str, name_en: str,
                                                temporary_password=password,
                                                invite_token=token))
     return result
+
+
+def all_units() -> list[Unit]:
+    """Every unit with its parks, newest first (the rollout so far)."""
+    return list(db.session.scalars(
+        select(Unit).options(selectinload(Unit.parks))
+        .order_by(Unit.created_at.desc(), Unit.id.desc())))
 
 
 def create_bureau_account(*, admin_id: int | None, email: str, name: str,

@@ -110,3 +110,9 @@ def test_cli_refuses_a_bad_unit_and_changes_nothing(app):
     assert result.exit_code == 1
     assert "Error" in result.output
     assert units() == 0
+
+
+def test_the_page_lists_the_units_so_far(admin_client, other_unit):
+    page = admin_client.get("/bureau/units/new").get_data(as_text=True)
+    assert "RT管理处" in page
+    assert "XY公园" in page
