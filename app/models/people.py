@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -37,6 +38,10 @@ class StaffUser(UserMixin, Model):
     session_nonce: Mapped[str] = mapped_column(String(32), default=_new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a temporary password someone else chose and handed over: the first thing after
+    # logging in is choosing one's own
+    password_change_required: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                           server_default=sa_false())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

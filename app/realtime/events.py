@@ -64,6 +64,8 @@ def staff_connect(auth: Any = None) -> None:
     if not current_user.is_authenticated:
         raise ConnectionRefusedError("login required")
     user: StaffUser = current_user._get_current_object()
+    if user.password_change_required:
+        raise ConnectionRefusedError("choose your own password first")
     park_ids = visible_park_ids(user)
     is_bureau = user.bureau_role in BUREAU_ROLES
     if not park_ids and not user.unit_ids and not is_bureau:

@@ -60,6 +60,38 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     return user
 
 
+def change_own_password(*, user_id: int, current: str, new: str) -> StaffUser:
+    """A logged-in person replaces their own password; their other sessions end.
+
+    This is also how a temporary password, chosen and handed over by someone else, is
+    replaced at the first login.
+    """
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise DomainError(_("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
+    if new == current:
+        raise DomainError(_("Choose a password different from the current one."))
+    user = db.session.get(StaffUser, user_id)
+    try:
+        hasher.verify(user.password_hash if user else _DUMMY_HASH, current)
+    except (VerificationError, InvalidHashError):
+        log.info("password change by user %s refused: wrong current password", user_id)
+        raise DomainError(_("The current password is not right.")) from None
+    password_hash = hash_password(new)  # slow on purpose: not while holding the write lock
+    with write_transaction():
+        user = db.session.get(StaffUser, user_id)
+        if user is None or not user.active:
+            raise NotFound(_("No such account."))
+        user.password_hash = password_hash
+        user.password_change_required = False
+        user.rotate_session_nonce()
+        unit_ids = sorted(user.unit_ids)
+        record_audit("staff.password_changed", user_id=user.id,
+                     unit_id=unit_ids[0] if unit_ids else None, target_type="staff_user",
+                     target_id=user.id, after={"by": "self"})
+    log.info("user %s changed their password", user_id)
+    return user
+
+
 def log_out_everywhere(user_id: int) -> None:
     """Invalidate every session of the user server-side (the cookie's nonce no longer matches)."""
     with write_transaction():
@@ -157,7 +189,8 @@ def create_staff_account(*, director: StaffUser, unit_id: int, email: str, name:
         raise DomainError(_("An account with this e-mail already exists."))
     password_hash, password = new_credential(credential)
     with write_transaction() as session:
-        user = StaffUser(email=email, name=name.strip(), password_hash=password_hash)
+        user = StaffUser(email=email, name=name.strip(), password_hash=password_hash,
+                         password_change_required=password is not None)
         user.memberships.extend(Membership(unit_id=unit_id, role=role) for role in roles)
         session.add(user)
         session.flush()
@@ -217,6 +250,7 @@ def reset_staff_password(*, director: StaffUser, unit_id: int, user_id: int,
         user = get_unit_staff_member(unit_id, user_id)
         _own_account(user, unit_id, director)
         user.password_hash = password_hash
+        user.password_change_required = password is not None
         user.rotate_session_nonce()
         record_audit("staff.password_reset", user_id=director.id, unit_id=unit_id,
                      target_type="staff_user", target_id=user_id,
@@ -251,6 +285,7 @@ def accept_invite(token: str, password: str) -> StaffUser:
     with write_transaction():
         user = check_invite(token)
         user.password_hash = password_hash
+        user.password_change_required = False
         user.rotate_session_nonce()
         unit_ids = sorted(user.unit_ids)
         record_audit("staff.password_set", user_id=user.id,

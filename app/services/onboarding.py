@@ -130,7 +130,8 @@ def _create_unit(admin_id: int | None, code: str, name_zh: str, name_en: str,
         unit.categories.extend(standard_categories())
         unit.parks.extend(Park(name_zh=park.zh, name_en=park.en) for park in parks)
         director = StaffUser(email=director_email, name=director_name.strip() or director_email,
-                             password_hash=password_hash)
+                             password_hash=password_hash,
+                             password_change_required=password is not None)
         director.memberships.append(Membership(unit=unit, role="director"))
         session.add_all([unit, director])
         session.flush()
@@ -171,7 +172,8 @@ def create_bureau_account(*, admin_id: int | None, email: str, name: str,
     try:
         with write_transaction() as session:
             user = StaffUser(email=email, name=name.strip() or email,
-                             password_hash=password_hash, bureau_role=role)
+                             password_hash=password_hash, bureau_role=role,
+                             password_change_required=True)
             session.add(user)
             session.flush()
             record_audit("bureau_user.created", user_id=admin_id, unit_id=None,

@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.services.feedback import MAX_BODY
 
@@ -21,6 +21,17 @@ from app.services.feedback import MAX_BODY
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), render_kw={"autocomplete": "current-password"},
+                            validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"},
+                             validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(_l("The same password again"),
+                            render_kw={"autocomplete": "new-password"},
+                            validators=[DataRequired(), EqualTo(
+                                "password", message=_l("The two passwords differ."))])
 
 
 class ReplyForm(FlaskForm):

@@ -47,6 +47,13 @@ def test_a_new_director_can_log_in_and_open_the_settings(app, admin_client):
     password = SECRET.search(page).group(1)
     director = app.test_client()
     assert log_in(director, "boss@lt.test", password).status_code == 303
+    # a temporary password: first the director chooses their own
+    assert director.get("/admin/").headers["Location"].startswith("/staff/password")
+    response = director.post("/staff/password", data={
+        "csrf_token": csrf_token(director, "/staff/password"), "current": password,
+        "password": "the director's own passphrase",
+        "confirm": "the director's own passphrase"})
+    assert response.status_code == 303
     assert director.get("/admin/").status_code == 200
 
 

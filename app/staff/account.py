@@ -1,0 +1,56 @@
+"""A person's own account: change the password; a temporary one must be changed first."""
+
+from __future__ import annotations
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+
+from app.models import StaffUser
+from app.services import DomainError, NotFound
+from app.services.accounts import change_own_password
+from app.staff.forms import PasswordChangeForm
+from app.staff.views import _safe_next, bp
+
+# what a person with a temporary password may still reach: this page, logging out, files
+ALLOWED_BEFORE_CHANGE = frozenset({"staff.password", "staff.logout", "bureau.logout", "static"})
+
+
+@bp.before_app_request
+def _require_own_password() -> ResponseReturnValue | None:
+    """Someone else chose this password and handed it over: nothing else until it is changed."""
+    if not current_user.is_authenticated or not current_user.password_change_required:
+        return None
+    if request.endpoint in ALLOWED_BEFORE_CHANGE:
+        return None
+    if request.path.startswith(("/api/", "/open311/")):
+        response = jsonify(code=403, status="Forbidden",
+                           message="Choose your own password first (/staff/password).")
+        response.status_code = 403
+        return response
+    return redirect(url_for("staff.password", next=request.full_path), code=303)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> ResponseReturnValue:
+    user: StaffUser = current_user._get_current_object()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            user = change_own_password(user_id=user.id, current=form.current.data or "",
+                                       new=form.password.data or "")
+        except NotFound:
+            return redirect(url_for("staff.login"), code=303)
+        except DomainError as error:
+            form.password.errors = [*form.password.errors, str(error)]
+        else:
+            login_user(user)  # the other sessions ended with the old password; this one goes on
+            flash(_("Your password is changed. Your other sessions are logged out."), "success")
+            if user.bureau_role and not user.unit_ids and not request.args.get("next"):
+                return redirect(url_for("bureau.index"), code=303)
+            return redirect(_safe_next(request.args.get("next")), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("staff/password.html", form=form, user=user,
+                           required=user.password_change_required), status
