@@ -8,10 +8,12 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.database import write_transaction
 from app.extensions import db
 from app.models import HotlineTicket, Park, rollup_daily, rollup_monthly
+from app.services import DomainError
 from app.services.analytics import next_month
 from app.services.audit import record_audit
 from app.services.csv_import import (
@@ -62,9 +64,9 @@ def parse_tickets(text: str, parks: list[Park]) -> tuple[list[HotlineTicket], li
     return parse_rows(text, COLUMNS, parse_row, _("The file has no tickets."))
 
 
-def import_hotline_tickets(text: str, parks: list[Park], *, user_id: int | None) -> int:
-    """Import every ticket of a CSV text, or none if any row is bad; return the count."""
-    tickets, errors = parse_tickets(text, parks)
+def _add_tickets(tickets: list[HotlineTicket], errors: list[RowError],
+                 user_id: int | None) -> None:
+    """Add the tickets if none was imported before and no row is bad; else raise."""
     with write_transaction() as session:
         if tickets:
             known = set(session.scalars(select(HotlineTicket.ticket_id).where(
@@ -78,6 +80,17 @@ def import_hotline_tickets(text: str, parks: list[Park], *, user_id: int | None)
         record_audit("hotline.import", user_id=user_id, unit_id=None,
                      target_type="hotline_tickets", target_id=None,
                      after={"tickets": len(tickets)})
+
+
+def import_hotline_tickets(text: str, parks: list[Park], *, user_id: int | None) -> int:
+    """Import every ticket of a CSV text, or none if any row is bad; return the count."""
+    tickets, errors = parse_tickets(text, parks)
+    try:
+        _add_tickets(tickets, errors, user_id)
+    except IntegrityError:
+        # PostgreSQL: another import added one of these tickets after this one's check
+        raise DomainError(_("Another import added some of these tickets at the same moment; "
+                            "nothing was imported. Import the file again.")) from None
     log.info("imported %d hotline tickets", len(tickets))
     return len(tickets)
 

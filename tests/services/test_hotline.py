@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
+from sqlalchemy import select as sa_select
 
 from app.extensions import db
 from app.models import AuditLog, HotlineTicket, Park
+from app.services import DomainError
 from app.services.csv_import import CsvImportError, decode_upload
 from app.services.hotline import before_after, import_hotline_tickets
 
@@ -96,3 +98,14 @@ def test_before_and_after_the_mailbox_started(app, unit):
     assert item.tickets == [0, 9, 3, 0, 1]
     assert item.mean(item.tickets, after=False) == 4.5  # Feb and March
     assert item.mean(item.tickets, after=True) == 0.5  # May and June
+
+
+def test_a_concurrent_import_of_the_same_ticket_is_a_clear_error(app, unit, monkeypatch):
+    import_hotline_tickets(GOOD, parks(), user_id=None)
+    # as if another import had added H-1 after this one looked for it
+    monkeypatch.setattr("app.services.hotline.select",
+                        lambda *columns: sa_select(*columns).where(false()))
+    with pytest.raises(DomainError, match="nothing was imported|未导入"):
+        import_hotline_tickets(HEADER + "H-8,2026-04-21,RT公园,噪音,新的\n"
+                               "H-1,2026-04-03,RT公园,噪音,太吵\n", parks(), user_id=None)
+    assert ticket_count() == 2
