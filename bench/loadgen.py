@@ -278,7 +278,8 @@ async def run_latency(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "sockets": len(opened), "socket_failures": failures, "parks": len(parks),
         "submitted": total, "submit_errors": sum(1 for ok in results if ok is not True),
-        "achieved_rate": total / submit_seconds, "expected_deliveries": expected,
+        "offered_rate": args.rate, "achieved_rate": total / submit_seconds,
+        "expected_deliveries": expected,
         "delivered": len(received), "lost": expected - len(received),
         "duplicates": duplicates, "foreign": foreign,
         "latency_ms": {"p50": percentile(latencies, 0.50), "p95": percentile(latencies, 0.95),
