@@ -21,7 +21,12 @@ from app.extensions import api, babel, compress, csrf, db, limiter, login, migra
 from app.formatting import register_filters
 from app.i18n import current_language, remember_language, select_locale
 from app.icons import icon, icon_sprite
-from app.security import add_security_headers
+from app.security import (
+    add_security_headers,
+    enforce_session_timeouts,
+    make_socket_origin_check,
+    refuse_foreign_origin,
+)
 
 __version__ = "0.1.0"
 ROOT = ROOT_DIR
@@ -46,6 +51,13 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     _init_extensions(app)
+    if app.config["PROXY_COUNT"]:
+        # trust X-Forwarded-For/-Proto from exactly this many proxies, and no more; outermost,
+        # so that the Socket.IO middleware sees the fixed address and scheme too
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+    app.before_request(refuse_foreign_origin)
+    app.before_request(enforce_session_timeouts)
     _register_blueprints(app)
     _register_error_pages(app)
     _register_cli(app)
@@ -136,6 +148,8 @@ def _init_extensions(app: Flask) -> None:
         client_manager=make_event_queue(app.config["SOCKETIO_MESSAGE_QUEUE"],
                                         app.config["SOCKETIO_CHANNEL"]),
         manage_session=False,  # the Flask session (login) is read at connect, never written
+        # the handshake is accepted only from our own site (BASE_URL, ALLOWED_ORIGINS)
+        cors_allowed_origins=make_socket_origin_check(app.config),
     )
 
     @app.context_processor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,15 @@ def _database_url() -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def _finalize_sessions(settings: dict[str, Any]) -> None:
+    """Cookie flags and lifetimes that follow from other settings."""
+    if settings.get("SESSION_COOKIE_SECURE") is None:
+        secure = str(settings.get("BASE_URL", "")).startswith("https://")
+        settings["SESSION_COOKIE_SECURE"] = secure
+        settings.setdefault("REMEMBER_COOKIE_SECURE", secure)
+    settings["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings["SESSION_MAX_HOURS"])
 
 
 class Config:
@@ -80,6 +90,21 @@ class Config:
             "Session": {"type": "apiKey", "in": "cookie", "name": "session"},
         }},
     }
+    # "0" turns every rate limit off (benchmarks); never in production
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
+    # visitor submissions per client (a keyed hash of its address, see app.security)
+    SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT",
+                                           "5 per minute; 30 per hour; 100 per day")
+    # failed logins per account, from any address; the next attempt is refused
+    LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per minute")
+    # reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none, trust
+    # no such header)
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # a form sent sooner than this after it was served is a bot's (0: no check)
+    FORM_MIN_SECONDS = int(os.environ.get("FORM_MIN_SECONDS", "3"))
+    # extra origins (comma-separated) allowed to post forms and open the staff socket
+    ALLOWED_ORIGINS = tuple(o.strip().rstrip("/") for o in
+                            os.environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip())
 
     # RATELIMIT_ENABLED=0 lifts every limit: for benchmark runs only, never in production
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
@@ -99,7 +124,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a visitor may take a long time to write; the token is per session
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
+    # None: Secure exactly when BASE_URL is https (decided in finalize)
+    SESSION_COOKIE_SECURE: bool | None = None
+    # staff sessions end after this long without a request, and this long after login
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "240"))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
@@ -141,6 +170,7 @@ class Config:
         """Fill in what must be computed when the app is created, not at import."""
         if not settings.get("SECRET_KEY"):
             settings["SECRET_KEY"] = _dev_secret_key()
+        _finalize_sessions(settings)
 
 
 class TestingConfig(Config):
@@ -152,6 +182,9 @@ class TestingConfig(Config):
     SOCKETIO_ASYNC_MODE = "threading"
     SOCKETIO_MESSAGE_QUEUE = None
     RATELIMIT_STORAGE_URI = "memory://"
+    # the abuse checks are off for the general suite; their own tests switch them on
+    RATELIMIT_ENABLED = False
+    FORM_MIN_SECONDS = 0
     SESSION_COOKIE_SECURE = False
     RUN_JOBS = False
     SCAN_FLUSH_SECONDS = 0.0  # tests read the counts right after the scans
@@ -172,6 +205,7 @@ class ProductionConfig(Config):
                 "SECRET_KEY must be set to a random value of at least 32 characters in "
                 "production (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
             )
+        _finalize_sessions(settings)
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import abort, current_app, request, session
 from flask.wrappers import Response
+from flask_login import current_user, logout_user
 
 # no 0/o/1/l/i: codes are read aloud and typed by people who cannot scan
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -90,3 +93,95 @@ def add_security_headers(response: Response) -> Response:
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", HSTS)
     return response
+
+
+# --- staff sessions ----------------------------------------------------------------------
+
+LOGIN_AT = "login_at"
+SEEN_AT = "seen_at"
+
+
+def start_staff_session() -> None:
+    """Call right after login_user: the session's clocks start now, the cookie is permanent."""
+    now = int(time.time())
+    session.permanent = True  # the cookie expires with SESSION_MAX_HOURS, not the browser
+    session[LOGIN_AT] = now
+    session[SEEN_AT] = now
+
+
+def session_expired(now: float | None = None) -> bool:
+    """True when the logged-in session is past its idle or absolute timeout."""
+    now = now if now is not None else time.time()
+    max_seconds = int(current_app.config["SESSION_MAX_HOURS"]) * 3600
+    idle_seconds = int(current_app.config["SESSION_IDLE_MINUTES"]) * 60
+    login_at = session.get(LOGIN_AT)
+    seen_at = session.get(SEEN_AT)
+    if not isinstance(login_at, int) or not isinstance(seen_at, int):
+        return True
+    return now - login_at > max_seconds or now - seen_at > idle_seconds
+
+
+def enforce_session_timeouts() -> None:
+    """Before each request: end an expired staff session, or note that it was used."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return
+    if session_expired():
+        current_app.logger.info("session of user %s expired", current_user.id)
+        logout_user()
+        session.clear()
+        return
+    session[SEEN_AT] = int(time.time())
+
+
+# --- origins -----------------------------------------------------------------------------
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def configured_origins(config: dict[str, object]) -> frozenset[str]:
+    """The site's own origin (BASE_URL) and the extra ALLOWED_ORIGINS."""
+    extra = config.get("ALLOWED_ORIGINS") or ()
+    origins = {origin_of(str(config["BASE_URL"]))}
+    origins.update(origin_of(str(o)) for o in extra)  # type: ignore[attr-defined]
+    return frozenset(o for o in origins if o)
+
+
+def origin_allowed(origin: str | None, environ: dict[str, object],
+                   allowed: frozenset[str]) -> bool:
+    """A browser's Origin is ours: configured, or the very host the request was sent to."""
+    if not origin or origin == "null":
+        # no Origin (old browsers, non-browser clients) or an opaque one (a page with
+        # Referrer-Policy: no-referrer sends "null"): the CSRF token decides
+        return True
+    origin = origin.lower().rstrip("/")
+    host = environ.get("HTTP_HOST")
+    scheme = environ.get("wsgi.url_scheme", "http")
+    return origin in allowed or (bool(host) and origin == f"{scheme}://{host}".lower())
+
+
+def make_socket_origin_check(config: dict[str, object]) -> object:
+    """The `cors_allowed_origins` callable for Socket.IO: the same rule as for forms."""
+    allowed = configured_origins(config)
+
+    def check(origin: str | None, environ: dict[str, object]) -> bool:
+        return origin is None or (origin != "null" and origin_allowed(origin, environ,
+                                                                      allowed))
+
+    return check
+
+
+def refuse_foreign_origin() -> None:
+    """Before each request: a state-changing request from another site's page is 403."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    origin = request.headers.get("Origin")
+    if origin_allowed(origin, request.environ, configured_origins(current_app.config)):
+        return
+    current_app.logger.info("refused %s %s from foreign origin %s", request.method,
+                            request.endpoint, origin[:100] if origin else origin)
+    abort(403)

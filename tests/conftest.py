@@ -58,9 +58,12 @@ def isolated(function: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 @pytest.fixture
-def app(tmp_path: Any) -> Iterator[Flask]:
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path),
-                     BASE_URL="https://parks.example.org", PHOTO_DIR=str(tmp_path / "photos"))
+def app(tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    # @pytest.mark.config(NAME=value, ...) on a test overrides settings of its app
+    marker = request.node.get_closest_marker("config")
+    settings = {"BASE_URL": "https://parks.example.org", "PHOTO_DIR": str(tmp_path / "photos"),
+                **(marker.kwargs if marker else {})}
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path), **settings)
     app.test_client_class = IsolatedClient
     with app.app_context():
         _db.drop_all()
@@ -79,6 +82,20 @@ def db(app: Flask) -> Any:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+def redis_url() -> str:
+    """A Redis database for tests (TEST_REDIS_URL); fails under REQUIRE_SERVICES=1 if absent."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"Redis is required (REQUIRE_SERVICES=1) but {url} is down: {error}")
+        pytest.skip(f"Redis not available at {url}")
+    return url
 
 
 def csrf_token(client: FlaskClient, url: str) -> str:

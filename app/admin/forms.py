@@ -30,7 +30,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.models import ROLES
-from app.services.accounts import MIN_PASSWORD_LENGTH
+from app.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from app.services.settings import ANSWERING_ROLES, CATEGORY_CODE, TIME
 from app.services.workflow import ROLE_LABELS
 
@@ -136,7 +136,7 @@ class PasswordResetForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"},
                              validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH,
-                                                                max=1024)])
+                                                                max=MAX_PASSWORD_LENGTH)])
     confirm = PasswordField(_l("The same password again"),
                             render_kw={"autocomplete": "new-password"},
                             validators=[DataRequired(), EqualTo(

@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from app.extensions import db, socketio
 from app.models import BUREAU_ROLES, Event, Park, StaffUser
 from app.realtime import BUREAU_KINDS, BUREAU_ROOM, NAMESPACE, park_room, unit_room
+from app.security import session_expired
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def send_catch_up(user: StaffUser, park_ids: list[int], since: int) -> None:
 
 @socketio.on("connect", namespace=NAMESPACE)
 def staff_connect(auth: Any = None) -> None:
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated or session_expired():
         raise ConnectionRefusedError("login required")
     user: StaffUser = current_user._get_current_object()
     if user.password_change_required:

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from limits import RateLimitItem, parse
 from sqlalchemy import func, select
 
 from app.database import write_transaction
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import ROLES, Membership, StaffUser
 from app.models.types import utcnow
+from app.security import client_key
 from app.services import DomainError, NotFound
 from app.services.audit import record_audit
 
@@ -26,11 +30,53 @@ log = logging.getLogger(__name__)
 hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # verified against when the e-mail is unknown, so both cases take the same time
 _DUMMY_HASH = hasher.hash("not-a-real-password")
-MIN_PASSWORD_LENGTH = 8
+# ASVS 2.1.1/2.1.2: at least 12 characters, at least 64 allowed, no composition rules
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 128
 
 
 def hash_password(password: str) -> str:
     return hasher.hash(password)
+
+
+def validate_new_password(password: str, email: str = "") -> str:
+    """A password a person chooses: long enough, not absurdly long, not their e-mail."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(_("A password needs at least %(min)d characters.",
+                            min=MIN_PASSWORD_LENGTH))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise DomainError(_("A password may have at most %(max)d characters.",
+                            max=MAX_PASSWORD_LENGTH))
+    if email and password.strip().lower() == email.strip().lower():
+        raise DomainError(_("A password must not be the e-mail address."))
+    return password
+
+
+def _client() -> str:
+    """A short client hash for log lines (never the address), "-" outside a request."""
+    return client_key()[:8] if has_request_context() else "-"
+
+
+def _account_key(email: str) -> str:
+    """Failed logins are counted per account, under a keyed hash of the e-mail."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _failure_limit() -> RateLimitItem:
+    return parse(current_app.config["LOGIN_FAILURE_LIMIT"])
+
+
+def login_throttled(email: str) -> bool:
+    """True once an account has had its allowance of failed logins (from any address)."""
+    if not limiter.enabled:
+        return False
+    return not limiter.limiter.test(_failure_limit(), "login-failures", _account_key(email))
+
+
+def _count_failure(email: str) -> None:
+    if limiter.enabled:
+        limiter.limiter.hit(_failure_limit(), "login-failures", _account_key(email))
 
 
 def find_user_by_email(email: str) -> StaffUser | None:
@@ -42,13 +88,16 @@ def find_user_by_email(email: str) -> StaffUser | None:
 def authenticate(email: str, password: str) -> StaffUser | None:
     """The active user with this e-mail and password, or None. Never logs the password."""
     user = find_user_by_email(email)
+    who = email.strip().lower()[:254]
     try:
         hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        log.info("failed login for %s", email.strip().lower()[:254])
+        _count_failure(email)
+        log.info("failed login for %s from client %s", who, _client())
         return None
     if user is None or not user.active:
-        log.info("failed login for %s (no active account)", email.strip().lower()[:254])
+        _count_failure(email)
+        log.info("failed login for %s (no active account) from client %s", who, _client())
         return None
     with write_transaction():
         user = db.session.get(StaffUser, user.id)
@@ -56,7 +105,7 @@ def authenticate(email: str, password: str) -> StaffUser | None:
         if hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hasher.hash(password)
         user.last_login_at = utcnow()
-    log.info("login by user %s", user.id)
+    log.info("login by user %s from client %s", user.id, _client())
     return user
 
 
@@ -279,11 +328,11 @@ def check_invite(token: str) -> StaffUser:
 
 def accept_invite(token: str, password: str) -> StaffUser:
     """Set the account's password from a link; the link then stops working."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(_("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
+    validate_new_password(password)
     password_hash = hash_password(password)
     with write_transaction():
         user = check_invite(token)
+        validate_new_password(password, user.email)
         user.password_hash = password_hash
         user.password_change_required = False
         user.rotate_session_nonce()

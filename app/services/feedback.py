@@ -28,6 +28,7 @@ from app.models.types import utcnow
 from app.realtime.publish import record_event
 from app.security import hash_token, new_tracking_token
 from app.services import DomainError, NotFound
+from app.services.abuse import SubmissionRefused, is_blocked
 from app.services.audit import record_audit
 from app.services.deadlines import set_deadlines
 from app.services.metoo import find_me_too_case, join_me_too
@@ -95,6 +96,10 @@ def submit_feedback(
         if category is None:
             raise DomainError(_("Please choose what the message is about."))
         now = utcnow()
+        if client_hash and is_blocked(session, unit.id, client_hash, now):
+            log.info("submission from blocked client %s at point %s refused",
+                     client_hash[:8], point_id)
+            raise SubmissionRefused("blocked")
         # "me too" is for visitors at the spot; other sources keep one case per request
         joined = (find_me_too_case(session, unit, point, category, now)
                   if source == Source.QR else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,9 +20,9 @@ from app.models import Feedback, MessageKind, StaffUser, Status
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.realtime.publish import latest_event_id
-from app.security import send_photo, uploaded_files
+from app.security import send_photo, start_staff_session, uploaded_files
 from app.services import DomainError, NotFound
-from app.services.accounts import authenticate, log_out_everywhere
+from app.services.accounts import authenticate, log_out_everywhere, login_throttled
 from app.services.casework import can_act, colleagues, fill_reply_template, reply_templates_for
 from app.services.deadlines import deadline_state
 from app.services.demo import USERS as DEMO_USERS
@@ -34,6 +35,7 @@ from app.staff.decorators import staff_required
 from app.staff.forms import LoginForm, PhotoForm, ReplyForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+log = logging.getLogger(__name__)
 
 INBOX_LIMIT = 200
 
@@ -78,10 +80,18 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
+        email = form.email.data or ""
+        if login_throttled(email):
+            # checked before the password, so guessing on gains nothing
+            log.info("login for %s throttled after too many failures", email.strip().lower())
+            flash(_("Too many failed logins for this account. Please wait a minute and try "
+                    "again."), "error")
+            return render_template("staff/login.html", form=form, demo_logins=[]), 429
+        user = authenticate(email, form.password.data or "")
         if user is not None:
             session.clear()  # a fresh session at login (no fixation)
             login_user(user)
+            start_staff_session()
             if user.bureau_role and not user.unit_ids and not request.args.get("next"):
                 return redirect(url_for("bureau.index"), code=303)
             return redirect(_safe_next(request.args.get("next")), code=303)

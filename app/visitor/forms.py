@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import MultipleFileField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, MultipleFileField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -47,3 +47,7 @@ class FeedbackForm(FlaskForm):
         validate_choice=True,
     )
     photos = MultipleFileField(_l("Photos (optional, up to 3)"))
+    # bot traps: a field people never see (left empty by them, filled by form-filling
+    # bots) and the signed moment the form was served (see app.services.abuse)
+    website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)])
+    started = HiddenField(validators=[Optional(), Length(max=200)])

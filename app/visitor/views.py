@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+import logging
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
-from app.extensions import db
+from app.extensions import db, limiter
 from app.i18n import current_language
 from app.models import Category, Park, Point, Unit
 from app.security import client_key, send_photo, uploaded_files
 from app.services import DomainError, NotFound
+from app.services.abuse import SubmissionRefused, bot_trap_reason, form_started_token
 from app.services.feedback import find_case_by_token, submit_feedback
 from app.services.photos import PhotoError, find_photo_of_case, photo_path, prepare_photos
 from app.services.points import is_retired_code, record_scan
 from app.visitor.forms import FeedbackForm
 
 bp = Blueprint("visitor", __name__)
+log = logging.getLogger(__name__)
 
 
 def _point_or_404(code: str) -> Point:
@@ -44,7 +57,12 @@ def index() -> ResponseReturnValue:
     return render_template("visitor/index.html")
 
 
+def _submission_limit() -> str:
+    return str(current_app.config["SUBMISSION_RATE_LIMIT"])
+
+
 @bp.route("/q/<code>", methods=["GET", "POST"])
+@limiter.limit(_submission_limit, methods=["POST"])
 def feedback_form(code: str) -> ResponseReturnValue:
     point = _point_or_404(code)
     if request.method == "GET":
@@ -54,9 +72,15 @@ def feedback_form(code: str) -> ResponseReturnValue:
     locale = current_language()
     form.category.choices = [SelectChoice(c.code, c.name(locale)) for c in categories]
     status = 200
-    if form.is_submitted():
+    if not form.is_submitted():
+        form.started.data = form_started_token()
+    else:
         if form.validate():
             try:
+                trap = bot_trap_reason(form.website.data, form.started.data)
+                if trap:
+                    log.info("submission at point %s refused by bot trap: %s", point.id, trap)
+                    raise SubmissionRefused(trap)
                 photos = prepare_photos(uploaded_files("photos"))
                 receipt = submit_feedback(
                     point_id=point.id,
@@ -70,6 +94,9 @@ def feedback_form(code: str) -> ResponseReturnValue:
                 )
             except NotFound:
                 abort(410)
+            except SubmissionRefused:
+                # looks like any accepted message: a bot learns nothing about why
+                return render_template("visitor/received.html", point=point, locale=locale)
             except PhotoError as error:
                 form.photos.errors = [*form.photos.errors, str(error)]
             except DomainError as error:

@@ -268,6 +268,7 @@ def test_posted_request_is_listed_by_get_requests(client, api_key, point):
     assert "secret@example.org" not in json.dumps(listed)
 
 
+@pytest.mark.config(RATELIMIT_ENABLED=True)  # rate limits are off in the general suite
 def test_rate_limit_counts_per_key(app, client, api_key, point):
     app.config["OPEN311_WRITE_LIMIT"] = "2 per minute"
     for _ in range(2):
