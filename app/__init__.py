@@ -136,6 +136,7 @@ def _init_extensions(app: Flask) -> None:
 
     install_notification_hooks()  # importing it also registers the `notify.send` job
     install_photo_hooks()
+    from app.services import privacy as _privacy  # noqa: F401 - registers its periodic job
     install_rollup_hooks()
     # Handlers must be collected before init_app: Flask-SocketIO registers them on each
     # new server from its list, and a handler decorated after a server exists skips it.

@@ -1,4 +1,5 @@
-"""Command-line tools: `demo`, `points list`, `notify send`, `posters`, `sla tick`, `cases`."""
+"""Command-line tools: `demo`, `points list`, `notify send`, `posters`, `sla tick`, `cases`,
+`backup`, `restore`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.cli_accounts import register_accounts
+from app.cli_backup import register_backup
 from app.cli_bureau import register_bureau
 from app.cli_notify import register_notify
 from app.cli_posters import register_posters
@@ -37,6 +39,7 @@ def register(app: Flask) -> None:
     register_posters(app)
     register_bureau(app)
     register_accounts(app)
+    register_backup(app)
 
     @app.cli.command("demo")
     @click.option("--cases", type=click.IntRange(min=0), default=0,

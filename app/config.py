@@ -143,6 +143,8 @@ class Config:
     # a whole submission with its (up to 3) photos; past this: 413 before anything is read
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PHOTO_DIR = os.environ.get("PHOTO_DIR") or str(INSTANCE_DIR / "photos")
+    # a visitor's phone or e-mail is erased this many days after their case closed
+    CONTACT_RETENTION_DAYS = int(os.environ.get("CONTACT_RETENTION_DAYS", "90"))
     FEEDBACK_MAX_CHARS = 4000
     DEMO_ALLOWED = True
     # Visitor notifications. Without SMTP_HOST, e-mails are written to the log only.

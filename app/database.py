@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +17,8 @@ from app.extensions import db
 # loaded machine (fsync on every commit) a writer among many can wait several seconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 IMMEDIATE = "park_mailbox_immediate"
+# reentrant: a write transaction opened inside another must not deadlock on itself
+_SQLITE_WRITERS = threading.RLock()
 
 
 def configure_engine(engine: Engine) -> None:
@@ -57,10 +60,21 @@ def write_transaction() -> Iterator[Session]:
     session = db.session()
     if session.in_transaction():
         session.commit()
-    session.connection(execution_options={IMMEDIATE: True})
+    # SQLite's busy handler polls with growing sleeps and no queue, so under load one
+    # thread can lose the race again and again until busy_timeout ends it with "database
+    # is locked". Writers of this process therefore queue on a lock (a gevent lock under
+    # gunicorn's monkey-patching) and only other processes meet the busy handler.
+    serialize = session.get_bind().dialect.name == "sqlite"
+    if serialize:
+        _SQLITE_WRITERS.acquire()
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        session.connection(execution_options={IMMEDIATE: True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    finally:
+        if serialize:
+            _SQLITE_WRITERS.release()

@@ -2,8 +2,8 @@
 
 # each module registers its pages on bp
 from app.admin import api_keys as _api_keys  # noqa: F401
+from app.admin import blocks as _blocks  # noqa: F401
 from app.admin import categories, points, replies, routing, staff, unit_settings  # noqa: F401
-from app.admin import blocks as _blocks  # noqa: F401 - registers its routes on bp
 from app.admin.views import bp
 
 __all__ = ["bp"]

@@ -217,3 +217,12 @@ def test_socket_origin_check():
     assert not check("https://evil.example", environ)
     assert not check("null", environ)
     assert check(None, environ)  # not a browser: the session cookie decides
+
+
+def test_the_socket_server_accepts_only_the_site_origins(app):
+    allowed = socketio.server.eio.cors_allowed_origins
+    assert allowed != "*"
+    assert callable(allowed)
+    environ = {"HTTP_HOST": "127.0.0.1:5000", "wsgi.url_scheme": "http"}
+    assert allowed("https://parks.example.org", environ)
+    assert not allowed("https://evil.example", environ)

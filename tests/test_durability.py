@@ -1,0 +1,158 @@
+"""Durability over HTTP against a real server: crashes, concurrent writers, origins, size."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import threading
+from contextlib import closing
+
+import pytest
+import requests
+import socketio
+from socketio.exceptions import ConnectionError as SocketConnectionError
+
+from tests.servers import FLASK, ROOT, prepare_database, running_server, server_env, start_server
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def points_of(env):
+    return json.loads(subprocess.run(
+        [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
+        check=True, capture_output=True, timeout=60).stdout)
+
+
+def count_cases(env) -> int:
+    """Read the server's SQLite file directly, as another process would."""
+    path = env["DATABASE_URL"].removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path, timeout=30)) as connection:
+        return int(connection.execute("SELECT count(*) FROM feedback").fetchone()[0])
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """One real server (gunicorn, gevent) on SQLite with the demo data."""
+    folder = tmp_path_factory.mktemp("live")
+    env = server_env(f"sqlite:///{folder / 'live.db'}", folder / "instance")
+    prepare_database(env)
+    with running_server(env, folder / "server.log") as server:
+        yield server, env, points_of(env)
+
+
+def form_session(server, code):
+    session = requests.Session()
+    token = CSRF.search(session.get(f"{server.url}/q/{code}", timeout=30).text).group(1)
+    return session, token
+
+
+def test_a_case_answered_with_303_survives_kill_9(tmp_path):
+    env = server_env(f"sqlite:///{tmp_path / 'crash.db'}", tmp_path / "instance")
+    prepare_database(env)
+    code = points_of(env)[0]["code"]
+    server = start_server(env, tmp_path / "server.log")
+    try:
+        session, token = form_session(server, code)
+        response = session.post(f"{server.url}/q/{code}", allow_redirects=False, timeout=30,
+                                data={"category": "noise", "body": "崩溃前的最后一条",
+                                      "csrf_token": token})
+        assert response.status_code == 303
+        tracking = response.headers["Location"]
+    finally:
+        server.kill(signal.SIGKILL)  # no shutdown, no flush: as a power cut would
+    assert count_cases(env) == 1
+    with running_server(env, tmp_path / "server2.log") as again:
+        page = requests.get(again.url + tracking.replace(server.url, ""), timeout=30)
+        assert page.status_code == 200
+        assert "崩溃前的最后一条" in page.text
+
+
+def test_eight_concurrent_writers_lose_nothing(live):
+    server, env, points = live
+    code = points[0]["code"]
+    before = count_cases(env)
+    statuses: list[int] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def writer(n: int) -> None:
+        session, token = form_session(server, code)
+        for i in range(50):
+            response = session.post(f"{server.url}/q/{code}", allow_redirects=False,
+                                    timeout=60, data={"category": "noise",
+                                                      "body": f"writer {n} message {i}",
+                                                      "csrf_token": token})
+            with lock:
+                statuses.append(response.status_code)
+                if response.status_code != 303 or "locked" in response.text:
+                    failures.append(f"{response.status_code}: {response.text[:200]}")
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert statuses == [303] * 400
+    assert count_cases(env) - before == 400
+    assert "database is locked" not in server.log()
+
+
+def test_socket_handshake_from_a_foreign_origin_is_refused(live):
+    server, _env, _points = live
+    staff = requests.Session()
+    token = CSRF.search(staff.get(f"{server.url}/staff/login", timeout=30).text).group(1)
+    staff.post(f"{server.url}/staff/login", timeout=30, data={
+        "email": "director@ritan.demo", "password": "demo12345", "csrf_token": token})
+    cookie = f"session={staff.cookies['session']}"
+    evil = "https://evil.example"
+    # websocket-client sends its own Origin header: set it through its options
+    client = socketio.SimpleClient(websocket_extra_options={"origin": evil})
+    with pytest.raises(SocketConnectionError):
+        client.connect(server.url, namespace="/staff", transports=["websocket"],
+                       headers={"Cookie": cookie})
+    client = socketio.SimpleClient()
+    with pytest.raises(SocketConnectionError):
+        client.connect(server.url, namespace="/staff", transports=["polling"],
+                       headers={"Cookie": cookie, "Origin": evil})
+    # the same login from the site itself is let in
+    for transport in ("websocket", "polling"):
+        client = socketio.SimpleClient()
+        client.connect(server.url, namespace="/staff", transports=[transport],
+                       headers={"Cookie": cookie, **({"Origin": server.url}
+                                                     if transport == "polling" else {})})
+        client.disconnect()
+
+
+def test_a_foreign_origin_post_is_refused_by_the_server(live):
+    server, env, points = live
+    code = points[0]["code"]
+    before = count_cases(env)
+    session, token = form_session(server, code)
+    response = session.post(f"{server.url}/q/{code}", allow_redirects=False, timeout=30,
+                            headers={"Origin": "https://evil.example"},
+                            data={"category": "noise", "body": "forged", "csrf_token": token})
+    assert response.status_code == 403
+    assert count_cases(env) == before
+
+
+def test_an_oversized_upload_is_413_over_http(live):
+    server, env, points = live
+    code = points[0]["code"]
+    before = count_cases(env)
+    session, token = form_session(server, code)
+    photo_dir = os.path.join(env["INSTANCE_PATH"], "photos")
+    stored_before = set(os.listdir(photo_dir)) if os.path.isdir(photo_dir) else set()
+    response = session.post(
+        f"{server.url}/q/{code}", allow_redirects=False, timeout=60,
+        data={"category": "noise", "body": "big", "csrf_token": token},
+        files={"photos": ("big.jpg", b"\xff\xd8\xff\xe0" + os.urandom(20 * 1024 * 1024),
+                          "image/jpeg")})
+    assert response.status_code == 413
+    assert count_cases(env) == before
+    stored_after = set(os.listdir(photo_dir)) if os.path.isdir(photo_dir) else set()
+    assert stored_after == stored_before

@@ -1,0 +1,224 @@
+"""Isolation: every protected route, walked with the wrong people, never shows or changes
+another unit's data.
+
+Routes are discovered from `app.url_map`, so a route added later is walked too. A route
+whose URL has an argument this file does not know how to fill makes the test fail: add
+the argument to ARGUMENTS (or the endpoint to PUBLIC_ENDPOINTS if it is meant for
+anonymous visitors) when you add such a route.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from app import create_app
+from app.config import TestingConfig
+from app.database import write_transaction
+from app.extensions import db as _db
+from app.models import ClientBlock, Feedback, Unit
+from app.models.types import utcnow
+from app.services.photos import add_photos, prepare_photo
+from tests.conftest import csrf_token, log_in, make_feedback, make_staff, make_unit
+from tests.images import png
+
+# Routes for anyone (visitors, health checks); each checks its own secret (code, token).
+PUBLIC_ENDPOINTS = {
+    "static", "healthz", "visitor.index", "visitor.feedback_form", "visitor.track",
+    "visitor.track_photo", "staff.login",
+}
+PROTECTED_PREFIXES = ("/staff", "/admin", "/bureau", "/api")
+SAFE_METHODS = {"HEAD", "OPTIONS"}
+# what a refusal looks like: a redirect to the login page, unauthorised, forbidden, not
+# found (another unit's object), or a refused form
+REFUSED = {302, 400, 401, 403, 404, 405}
+
+
+@dataclass
+class World:
+    """Unit A (the owner of everything requested) and the people who must not see it."""
+
+    unit: Unit
+    case: Feedback
+    secrets: tuple[str, ...]
+    ids: dict[str, Any]
+
+
+# How to fill each URL argument with an object of unit A.
+ARGUMENTS: dict[str, Any] = {
+    "case_id": lambda world: world.ids["case"],
+    "photo_id": lambda world: world.ids["photo"],
+    "block_id": lambda world: world.ids["block"],
+    "park_id": lambda world: world.ids["park"],
+    "point_id": lambda world: world.ids["point"],
+    "category_id": lambda world: world.ids["category"],
+    "user_id": lambda world: world.ids["user"],
+    "unit_id": lambda world: world.ids["unit"],
+    "message_id": lambda world: world.ids["message"],
+    "code": lambda world: world.ids["point_code"],
+}
+
+
+def _rules() -> list[tuple[str, str, str]]:
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        for method in sorted((rule.methods or set()) - SAFE_METHODS):
+            found.append((rule.endpoint, rule.rule, method))
+    return sorted(found)
+
+
+RULES = _rules()
+
+
+def test_every_route_is_public_or_under_a_protected_prefix():
+    strays = [rule for _endpoint, rule, _method in RULES
+              if not rule.startswith(PROTECTED_PREFIXES)]
+    assert strays == [], ("routes outside /staff, /admin, /bureau, /api that are not in "
+                          f"PUBLIC_ENDPOINTS: {strays}; list public ones there")
+
+
+def _build_world(app: Flask) -> World:
+    unit = make_unit("RT")
+    point = unit.parks[0].points[0]
+    private_body = "甲园秘密留言 unit-A-secret-body"
+    contact = "13900000001"
+    receipt = make_feedback(point, body=private_body, contact=contact,
+                            client_hash="c" * 32)
+    owner = make_staff(unit, "owner@rt.test")
+    with write_transaction() as session:
+        case = session.get(Feedback, receipt.case.id)
+        (photo,) = add_photos(session, case, [prepare_photo(io.BytesIO(png()))])
+        block = ClientBlock(unit_id=unit.id, client_hash="d" * 32,
+                            expires_at=utcnow() + timedelta(days=30), created_by_id=owner.id)
+        session.add(block)
+        session.flush()
+        ids = {"case": case.id, "photo": photo.id, "block": block.id,
+               "park": unit.parks[0].id, "point": point.id,
+               "category": unit.categories[0].id, "user": owner.id, "unit": unit.id,
+               "message": case.messages[0].id, "point_code": point.code}
+        reference = case.reference
+    return World(unit=unit, case=case, secrets=(private_body, contact, reference), ids=ids)
+
+
+def _url(world: World, rule: str) -> str:
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1).split(":")[-1]
+        if name not in ARGUMENTS:
+            pytest.fail(f"{rule}: the isolation walk does not know how to fill <{name}>; "
+                        "add it to ARGUMENTS in tests/test_isolation.py")
+        return str(ARGUMENTS[name](world))
+
+    return re.sub(r"<([^>]+)>", fill, rule)
+
+
+def _row_counts() -> dict[str, int]:
+    _db.session.commit()
+    return {table.name: _db.session.scalar(select(func.count()).select_from(table)) or 0
+            for table in _db.metadata.sorted_tables if table.name != "job_leases"}
+
+
+def _client(app: Flask, email: str | None) -> FlaskClient:
+    client = app.test_client()
+    if email:
+        assert log_in(client, email).status_code == 303
+    return client
+
+
+def _people(app: Flask, world: World, prefix: str) -> dict[str, str | None]:
+    """Who walks the route: no one, a director of another unit, someone of the wrong role."""
+    other = make_unit("XY")
+    outsider = make_staff(other, "director@xy.test")
+    make_feedback(other.parks[0].points[0], body="乙园自己的留言")
+    if prefix in ("/admin", "/bureau"):
+        # park staff of unit A itself, but not a director
+        wrong_role = make_staff(world.unit, "guard@rt.test", roles=("security",))
+    else:
+        # a bureau user: no park membership, and never a visitor's contact
+        wrong_role = make_staff(None, "bureau@city.test", roles=(), bureau_role="viewer")
+    return {"anonymous": None, "other unit": outsider.email, "wrong role": wrong_role.email}
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method"), RULES,
+                         ids=[f"{m} {r}" for _e, r, m in RULES])
+def test_route_refuses_the_wrong_people(app, endpoint, rule, method):
+    world = _build_world(app)
+    url = _url(world, rule)
+    prefix = "/" + rule.strip("/").split("/")[0]
+    has_object = "<" in rule
+    for who, email in _people(app, world, prefix).items():
+        client = _client(app, email)
+        before = _row_counts()
+        case_before = (world.case.status, world.case.updated_at)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            token = csrf_token(client, "/staff/login") if email is None else \
+                _token_from_any_page(client)
+            response = client.open(url, method=method, data={
+                "csrf_token": token, "body": "intrusion", "status": "spam", "days": "30",
+                "photos": [(io.BytesIO(png()), "x.png")]},
+                content_type="multipart/form-data")
+        body = response.get_data(as_text=True)
+        where = f"{method} {url} as {who} -> {response.status_code}"
+        for secret in world.secrets:
+            assert secret not in body, f"{where}: shows unit A's {secret!r}"
+        after = _row_counts()
+        changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
+        _db.session.expire_all()
+        case = _db.session.get(Feedback, world.ids["case"])
+        assert changed == {}, f"{where}: changed rows {changed}"
+        assert (case.status, case.updated_at) == case_before, f"{where}: changed the case"
+        if who == "anonymous":
+            assert response.status_code in REFUSED, where
+            if response.status_code == 302:
+                assert "/login" in response.headers["Location"], where
+        elif who == "wrong role" or has_object:
+            assert response.status_code in REFUSED, where
+        # a director of another unit may open pages without an object of unit A (their own
+        # inbox, their own settings): the checks above make sure unit A's data is not there
+
+
+def _token_from_any_page(client: FlaskClient) -> str:
+    for page in ("/staff/", "/admin/", "/bureau/", "/staff/login"):
+        response = client.get(page)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(
+            as_text=True))
+        if match:
+            return match.group(1)
+    raise AssertionError("no page with a CSRF token")
+
+
+def test_sockets_never_carry_another_units_events_live_or_in_catch_up(app, point, staff,
+                                                                      other_unit):
+    from app.extensions import socketio
+    from app.realtime import NAMESPACE
+    from tests.conftest import isolated
+
+    theirs = other_unit.parks[0].points[0]
+    make_feedback(theirs, body="乙园：连接之前")
+    mine = make_feedback(point, body="甲园：连接之前")
+    client = app.test_client()
+    log_in(client, staff.email)
+    socket = isolated(socketio.test_client, app, namespace=NAMESPACE, flask_test_client=client,
+                      auth={"since": 0})
+    caught_up = [event for event in socket.get_received(NAMESPACE)
+                 if event["name"] not in ("sync.done", "sync.reload")]
+    assert [event["args"][0]["case_id"] for event in caught_up] == [mine.case.id]
+    make_feedback(theirs, body="乙园：连接之后")
+    live = make_feedback(point, body="甲园：连接之后")
+    received = socket.get_received(NAMESPACE)
+    assert [event["args"][0]["case_id"] for event in received] == [live.case.id]
+    for event in caught_up + received:
+        assert event["args"][0]["unit_id"] == point.park.unit_id
+        assert "乙园" not in str(event["args"][0])
