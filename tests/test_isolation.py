@@ -108,7 +108,8 @@ def _build_world(app: Flask) -> World:
                "category": unit.categories[0].id, "user": owner.id, "unit": unit.id,
                "message": case.messages[0].id, "point_code": point.code}
         reference = case.reference
-    return World(unit=unit, case=case, secrets=(private_body, contact, reference), ids=ids)
+    return World(unit=unit, case=case, secrets=(private_body, contact, reference, point.code),
+                 ids=ids)
 
 
 def _url(world: World, rule: str) -> str:
