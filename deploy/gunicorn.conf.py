@@ -8,7 +8,10 @@ HOST, PORT, WORKER_CONNECTIONS, GRACEFUL_TIMEOUT, ACCESS_LOG (0 turns it off).
 """
 
 import os
+import re
 import resource
+
+from gunicorn.glogging import Logger
 
 # One worker, always: the Socket.IO server keeps its clients in process memory, and a
 # second worker would get half of them without a message queue between the two.
@@ -22,6 +25,24 @@ accesslog = None if os.environ.get("ACCESS_LOG", "1") == "0" else "-"
 # a restart waits this long for requests in flight; open websockets are then closed and
 # their clients reconnect (to this process or another) and catch up
 graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", "10"))
+
+# A tracking link is the visitor's only key: the access log shows /t/<token> as /t/…
+TRACKING_TOKEN = re.compile(r"(/t/)[^/?#\s]+")
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger with visitors' tracking tokens cut out of every access-log line."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "f", "{referer}i"):
+            value = atoms.get(key)
+            if isinstance(value, str):
+                atoms[key] = TRACKING_TOKEN.sub(r"\1…", value)
+        return atoms
+
+
+logger_class = RedactingLogger
 # websocket connections are long; gevent workers heartbeat independently of requests
 timeout = 60
 keepalive = 75  # behind nginx's upstream keepalive (60 s by default)

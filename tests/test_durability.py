@@ -69,6 +69,11 @@ def test_a_case_answered_with_303_survives_kill_9(tmp_path):
         page = requests.get(again.url + tracking.replace(server.url, ""), timeout=30)
         assert page.status_code == 200
         assert "崩溃前的最后一条" in page.text
+        # the tracking token is the visitor's key: never written to the access log
+        token = tracking.rsplit("/t/", 1)[1]
+        assert "GET /t/" in again.log()
+        assert token not in again.log()
+    assert token not in server.log()
 
 
 def test_eight_concurrent_writers_lose_nothing(live):

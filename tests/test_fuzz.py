@@ -1,0 +1,166 @@
+"""Property tests: no input makes a 500, and every error page is a real page in the
+visitor's language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from werkzeug.exceptions import InternalServerError
+
+from tests.conftest import csrf_token, make_feedback
+
+# text a browser can send in a form (no lone surrogates), including control characters
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+SHORT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+LANGUAGES = st.sampled_from([None, "en", "zh_CN", "zh-CN", "EN", "fr", "", "en\x00"])
+FUZZ = settings(max_examples=60, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+HTML_LANG = re.compile(r'<html lang="(en|zh-CN)">')
+
+
+def expected_lang(lang: str | None) -> str | None:
+    """The page language a ?lang= value asks for (None: the default or a remembered one)."""
+    if lang in ("en", "EN"):
+        return "en"
+    if lang in ("zh_CN", "zh-CN"):
+        return "zh-CN"
+    return None
+
+
+def assert_real_page(response, lang: str | None) -> None:
+    assert response.status_code < 500, response.status_code
+    if response.status_code in (301, 302, 303, 307, 308):
+        return
+    html = response.get_data(as_text=True)
+    match = HTML_LANG.search(html)
+    assert match, html[:300]
+    assert "</html>" in html
+    if expected_lang(lang):
+        assert match.group(1) == expected_lang(lang)
+
+
+@FUZZ
+@given(category=SHORT, body=TEXT, contact=SHORT, rating=SHORT, website=SHORT,
+       started=SHORT, lang=LANGUAGES, extra=st.dictionaries(SHORT, SHORT, max_size=3))
+def test_visitor_form_never_fails(client, point, category, body, contact, rating, website,
+                                  started, lang, extra):
+    url = f"/q/{point.code}" + (f"?lang={lang}" if lang is not None else "")
+    data = {**extra, "category": category, "body": body, "contact": contact,
+            "rating": rating, "website": website, "started": started,
+            "csrf_token": csrf_token(client, f"/q/{point.code}")}
+    response = client.post(url, data=data)
+    assert response.status_code in (200, 303, 400, 429), response.status_code
+    assert_real_page(response, lang)
+
+
+@FUZZ
+@given(category=st.sampled_from(["toilets", "noise"]), body=TEXT, contact=SHORT,
+       rating=st.sampled_from(["", "1", "5", "0", "6", "x"]))
+def test_plausible_submissions_are_stored_or_refused_with_a_message(client, point, category,
+                                                                   body, contact, rating):
+    response = client.post(f"/q/{point.code}", data={
+        "category": category, "body": body, "contact": contact, "rating": rating,
+        "csrf_token": csrf_token(client, f"/q/{point.code}")})
+    assert response.status_code in (303, 400)
+    if response.status_code == 400:
+        assert 'class="field-errors"' in response.get_data(as_text=True)
+
+
+@FUZZ
+@given(path=SHORT, lang=LANGUAGES)
+def test_any_code_or_token_is_a_friendly_page(client, point, path, lang):
+    query = f"?lang={lang}" if lang is not None else ""
+    for prefix in ("/q/", "/t/", "/t/x/photos/"):
+        response = client.get(prefix + path.replace("?", "%3F").replace("#", "%23") + query)
+        assert response.status_code in (200, 301, 302, 308, 404, 405, 410)
+        assert_real_page(response, lang)
+
+
+@FUZZ
+@given(body=TEXT, status=SHORT)
+def test_staff_reply_never_fails(app, staff_client, point, body, status):
+    receipt = make_feedback(point)
+    token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
+    response = staff_client.post(f"/staff/cases/{receipt.case.id}/reply",
+                                 data={"body": body, "status": status, "csrf_token": token})
+    assert response.status_code in (303, 400)
+
+
+@FUZZ
+@given(email=SHORT, password=TEXT)
+def test_login_never_fails(app, client, staff, email, password):
+    response = client.post("/staff/login", data={
+        "email": email, "password": password, "csrf_token": csrf_token(client, "/staff/login")})
+    assert response.status_code in (400, 401)
+    assert_real_page(response, None)
+
+
+ERROR_TITLES = {
+    400: ("Your request could not be used", "无法处理您的请求"),
+    403: ("You may not open this page", "您无权打开此页面"),
+    404: ("We could not find this page", "没有找到这个页面"),
+    405: ("Something went wrong", "出了点问题"),
+    410: ("This QR code is no longer in use", "这个二维码已停用"),
+    413: ("The upload is too large", "上传的文件太大"),
+    429: ("Too many messages for now", "留言太频繁了"),
+    500: ("Something went wrong", "出了点问题"),
+}
+
+
+def _error_response(app, client, code, lang):
+    query = f"?lang={lang}"
+    if code == 400:
+        return client.post("/staff/login" + query, data={"email": "x"})
+    if code == 403:
+        return client.get("/admin/" + query)
+    if code == 404:
+        return client.get("/q/nosuchcode" + query)
+    if code == 405:
+        return client.get("/staff/logout" + query)
+    if code == 413:
+        return client.post("/q/x" + query, data=b"x" * (17 * 1024 * 1024),
+                           content_type="multipart/form-data; boundary=fuzz")
+    raise AssertionError(code)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@pytest.mark.parametrize("code", [400, 403, 404, 405, 410, 413, 429, 500])
+def test_every_error_page_is_a_real_page_in_the_visitors_language(app, db, point, unit, lang,
+                                                                   code):
+    from tests.conftest import log_in, make_staff
+
+    client = app.test_client()
+    if code == 403:
+        log_in(client, make_staff(unit, "guard@rt.test", roles=("security",)).email)
+    if code == 410:
+        point.active = False
+        db.session.commit()
+        response = client.get(f"/q/{point.code}?lang={lang}")
+    elif code in (429, 500):
+        app.config["PROPAGATE_EXCEPTIONS"] = False
+
+        @app.get(f"/fail-{code}")
+        def fail() -> None:
+            if code == 429:
+                from werkzeug.exceptions import TooManyRequests
+
+                raise TooManyRequests()
+            raise InternalServerError() if lang == "en" else RuntimeError("unexpected")
+
+        response = client.get(f"/fail-{code}?lang={lang}")
+    else:
+        response = _error_response(app, client, code, lang)
+    assert response.status_code == code
+    html = response.get_data(as_text=True)
+    english, chinese = ERROR_TITLES[code]
+    assert f'<html lang="{"en" if lang == "en" else "zh-CN"}">' in html
+    assert "</html>" in html
+    if lang == "en":
+        assert english in html
+    else:
+        assert english not in html
+        assert chinese in html
