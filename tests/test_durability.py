@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import threading
+import time
 from contextlib import closing
 
 import pytest
@@ -69,8 +70,12 @@ def test_a_case_answered_with_303_survives_kill_9(tmp_path):
         page = requests.get(again.url + tracking.replace(server.url, ""), timeout=30)
         assert page.status_code == 200
         assert "崩溃前的最后一条" in page.text
-        # the tracking token is the visitor's key: never written to the access log
+        # the tracking token is the visitor's key: never written to the access log (the
+        # line is written just after the answer is sent: wait for it)
         token = tracking.rsplit("/t/", 1)[1]
+        deadline = time.monotonic() + 30
+        while "GET /t/" not in again.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert "GET /t/" in again.log()
         assert token not in again.log()
     assert token not in server.log()
