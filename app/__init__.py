@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.api.georeport_format import open311_error
 from app.config import INSTANCE_DIR, ROOT_DIR, Config, config_from_env
+from app.csrf import mask_csrf_tokens
 from app.database import configure_engine
 from app.display import remember_text_size, text_size
 from app.extensions import api, babel, compress, csrf, db, limiter, login, migrate, socketio
@@ -101,6 +102,7 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    mask_csrf_tokens()  # BREACH: a different token in every response (app/csrf.py)
     csrf.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
