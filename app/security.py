@@ -33,11 +33,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def client_hash(address: str | None, secret_key: str) -> str:
+    """A keyed hash of a client's address: the only form in which an address is kept."""
+    return hmac.new(secret_key.encode(), (address or "unknown").encode(),
+                    hashlib.sha256).hexdigest()[:32]
+
+
 def client_key() -> str:
-    """Identify an anonymous client by a keyed hash of its address, never the raw address."""
-    address = request.remote_addr or "unknown"
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
+    """Identify an anonymous client by a keyed hash of its address, never the raw address.
+
+    The rate limits, the blocks on senders and the access log (deploy/gunicorn.conf.py)
+    all use this same value, so one client can be followed across them.
+    """
+    return client_hash(request.remote_addr, current_app.config["SECRET_KEY"])
 
 
 def uploaded_files(field: str) -> list[IO[bytes]]:

@@ -28,10 +28,20 @@ graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", "10"))
 
 # A tracking link is the visitor's only key: the access log shows /t/<token> as /t/…
 TRACKING_TOKEN = re.compile(r"(/t/)[^/?#\s]+")
+# headers that carry clients' addresses, should a custom access_log_format name them
+ADDRESS_HEADERS = ("{x-forwarded-for}i", "{x-real-ip}i", "{forwarded}i")
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger with visitors' tracking tokens cut out of every access-log line."""
+    """gunicorn's logger without personal data in the access log.
+
+    Tracking tokens are cut out of every line, and the client is shown as the app's keyed
+    client hash (app.security.client_hash, the key of the rate limits and of directors'
+    blocks), never as its address. Until the worker has given it the app's secret key
+    (post_worker_init), the client is shown as "-".
+    """
+
+    hash_client = None  # set per worker: address -> client hash
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
@@ -39,6 +49,11 @@ class RedactingLogger(Logger):
             value = atoms.get(key)
             if isinstance(value, str):
                 atoms[key] = TRACKING_TOKEN.sub(r"\1…", value)
+        # REMOTE_ADDR here is the one the app saw: ProxyFix rewrites the same environ
+        atoms["h"] = self.hash_client(environ.get("REMOTE_ADDR")) if self.hash_client else "-"
+        for key in ADDRESS_HEADERS:
+            if key in atoms:
+                atoms[key] = "-"
         return atoms
 
 
@@ -61,8 +76,13 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Start the periodic-job loop inside the worker, where the app and gevent live."""
+    """Give the access log the client hash, and start the periodic-job loop inside the
+    worker, where the app and gevent live."""
     app = worker.wsgi
+    from app.security import client_hash
+
+    secret_key = app.config["SECRET_KEY"]
+    worker.log.hash_client = lambda address: client_hash(address, secret_key)
     if not app.config.get("RUN_JOBS", True):
         return
     from app.extensions import socketio
