@@ -35,6 +35,18 @@ def count_cases(env) -> int:
         return int(connection.execute("SELECT count(*) FROM feedback").fetchone()[0])
 
 
+def stored_reports(env, like: str) -> list[str]:
+    """Every visitor report whose text is LIKE `like`: a case of its own, or one that
+    joined an open case as "me too" (a visitor message with its own link)."""
+    path = env["DATABASE_URL"].removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path, timeout=30)) as connection:
+        rows = connection.execute(
+            "SELECT body FROM feedback WHERE body LIKE ? UNION ALL "
+            "SELECT body FROM messages WHERE kind = 'visitor' AND case_token_id IS NOT NULL "
+            "AND body LIKE ?", (like, like)).fetchall()
+    return [str(row[0]) for row in rows]
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """One real server (gunicorn, gevent) on SQLite with the demo data."""
@@ -81,9 +93,17 @@ def test_a_case_answered_with_303_survives_kill_9(tmp_path):
     assert token not in server.log()
 
 
-def test_eight_concurrent_writers_lose_nothing(live):
+def set_me_too_window(env, hours: int) -> None:
+    path = env["DATABASE_URL"].removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path, timeout=30)) as connection, connection:
+        connection.execute("UPDATE units SET me_too_window_hours = ?", (hours,))
+
+
+@pytest.mark.parametrize("me_too", [False, True], ids=["one case each", "me too joins"])
+def test_eight_concurrent_writers_lose_nothing(live, me_too):
     server, env, points = live
     code = points[0]["code"]
+    prefix = f"{'joined' if me_too else 'single'} writer"
     before = count_cases(env)
     statuses: list[int] = []
     failures: list[str] = []
@@ -94,21 +114,30 @@ def test_eight_concurrent_writers_lose_nothing(live):
         for i in range(50):
             response = session.post(f"{server.url}/q/{code}", allow_redirects=False,
                                     timeout=60, data={"category": "noise",
-                                                      "body": f"writer {n} message {i}",
+                                                      "body": f"{prefix} {n} message {i}",
                                                       "csrf_token": token})
             with lock:
                 statuses.append(response.status_code)
                 if response.status_code != 303 or "locked" in response.text:
                     failures.append(f"{response.status_code}: {response.text[:200]}")
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # without "me too" every report is a case; with it (the default), reports about one
+    # spot and problem join the open case, which all 8 writers then lock in turn
+    set_me_too_window(env, 24 if me_too else 0)
+    try:
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        set_me_too_window(env, 24)
     assert failures == []
     assert statuses == [303] * 400
-    assert count_cases(env) - before == 400
+    assert sorted(stored_reports(env, f"{prefix} % message %")) == sorted(
+        f"{prefix} {n} message {i}" for n in range(8) for i in range(50))
+    if not me_too:
+        assert count_cases(env) - before == 400
     assert "database is locked" not in server.log()
 
 
