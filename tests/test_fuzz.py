@@ -3,13 +3,20 @@ visitor's language."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 from werkzeug.exceptions import InternalServerError
 
+from app.extensions import db
+from app.models import HotlineTicket
+from app.services import DomainError
+from app.services.hotline import parse_tickets
+from app.services.visits import parse_visits
 from tests.conftest import csrf_token, make_feedback
 
 # text a browser can send in a form (no lone surrogates), including control characters
@@ -164,3 +171,47 @@ def test_every_error_page_is_a_real_page_in_the_visitors_language(app, db, point
     else:
         assert english not in html
         assert chinese in html
+
+
+# --- the CSV parsers (12345 hotline tickets, park visits) --------------------------------
+
+CSV_HEADERS = st.sampled_from(["ticket_id,date,park,category,text", "date,park,visits"])
+# HUGE stands for a field past the csv module's limit (expanded in the test: a 140 kB
+# example would make Hypothesis's report unreadable)
+HUGE = "<huge>"
+CSV_FIELD = st.one_of(TEXT, st.sampled_from(["RT公园", "2026-04-03", "H-1", "噪音", '"', "",
+                                             "1200", "-1", HUGE]))
+CSV_ROW = st.lists(CSV_FIELD, min_size=0, max_size=7).map(
+    lambda fields: ",".join(f'"{field}"' if "," in field else field for field in fields))
+CSV_TEXT = st.one_of(
+    TEXT,
+    st.tuples(CSV_HEADERS, st.lists(CSV_ROW, max_size=5)).map(
+        lambda parts: "\n".join([parts[0], *parts[1]])),
+)
+
+
+@pytest.mark.parametrize("parse", [parse_tickets, parse_visits])
+@FUZZ
+@given(text=CSV_TEXT)
+def test_the_csv_parsers_return_items_or_row_errors(app, unit, parse, text):
+    try:
+        items, errors = parse(text.replace(HUGE, "x" * 140_000), list(unit.parks))
+    except DomainError:
+        return
+    assert items or errors
+
+
+@FUZZ
+@given(content=st.one_of(CSV_TEXT.map(lambda text: text.encode()), st.binary(max_size=300)))
+def test_hotline_upload_never_fails_and_is_all_or_nothing(staff_client, unit, content):
+    before = db.session.scalar(select(func.count()).select_from(HotlineTicket))
+    response = staff_client.post("/bureau/hotline", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(staff_client, "/bureau/hotline"),
+        # one huge field at most: a body over 500 kB makes the test client spool it to a
+        # temporary file that it never closes
+        "file": (io.BytesIO(content.replace(HUGE.encode(), b"x" * 140_000, 1)), "tickets.csv")})
+    assert response.status_code in (303, 400), response.status_code
+    after = db.session.scalar(select(func.count()).select_from(HotlineTicket))
+    if response.status_code == 400:
+        assert after == before
+        assert_real_page(response, None)

@@ -88,23 +88,31 @@ def parse_rows(text: str, columns: Sequence[str], parse_row: RowParser[Item],
     `parse_row(line, values, problems)` gets the stripped values of `columns`; it returns
     the item, or None after adding what is wrong with the row to `problems`.
     """
+    if "\x00" in text:
+        # a spreadsheet or other binary file (PostgreSQL text cannot hold NUL either)
+        return [], [RowError(1, _("The file contains NUL characters: save it as CSV text."))]
     reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    missing = [name for name in columns if name not in header]
-    if missing:
-        return [], [RowError(1, _("The header lacks the columns: %(names)s",
-                                  names=", ".join(missing)))]
-    reader.fieldnames = header
     items: list[Item] = []
     errors: list[RowError] = []
-    for row in reader:
-        values = {key: (row.get(key) or "").strip() for key in columns}
-        problems: list[str] = []
-        item = parse_row(reader.line_num, values, problems)
-        if problems or item is None:
-            errors.append(RowError(reader.line_num, "; ".join(problems)))
-        else:
-            items.append(item)
+    try:
+        header = [name.strip() for name in (reader.fieldnames or [])]
+        missing = [name for name in columns if name not in header]
+        if missing:
+            return [], [RowError(1, _("The header lacks the columns: %(names)s",
+                                      names=", ".join(missing)))]
+        reader.fieldnames = header
+        for row in reader:
+            values = {key: (row.get(key) or "").strip() for key in columns}
+            problems: list[str] = []
+            item = parse_row(reader.line_num, values, problems)
+            if problems or item is None:
+                errors.append(RowError(reader.line_num, "; ".join(problems)))
+            else:
+                items.append(item)
+    except csv.Error:
+        # a field past the csv module's limit (128 KiB), or a quote left open
+        return [], [*errors, RowError(reader.line_num or 1, _(
+            "not readable as CSV (a field over 128 KB or an open quote)"))]
     if not items and not errors:
         errors.append(RowError(1, empty_message))
     return items, errors
