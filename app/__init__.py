@@ -27,6 +27,7 @@ from app.security import (
     enforce_session_timeouts,
     make_socket_origin_check,
     refuse_foreign_origin,
+    refuse_nul_characters,
 )
 
 __version__ = "0.1.0"
@@ -44,10 +45,6 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.config.from_object(config)
     app.config.update(overrides)
     config.finalize(app.config)
-    if app.config["PROXY_COUNT"]:
-        count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count,  # type: ignore[method-assign]
-                                x_host=count)
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -56,7 +53,9 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         # trust X-Forwarded-For/-Proto from exactly this many proxies, and no more; outermost,
         # so that the Socket.IO middleware sees the fixed address and scheme too
         count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count,  # type: ignore[method-assign]
+                                x_host=count)
+    app.before_request(refuse_nul_characters)
     app.before_request(refuse_foreign_origin)
     app.before_request(enforce_session_timeouts)
     _register_blueprints(app)
