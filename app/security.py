@@ -193,3 +193,19 @@ def refuse_foreign_origin() -> None:
     current_app.logger.info("refused %s %s from foreign origin %s", request.method,
                             request.endpoint, origin[:100] if origin else origin)
     abort(403)
+
+
+# --- text ------------------------------------------------------------------------------
+
+def refuse_nul_characters() -> None:
+    """Before each request: NUL in the path (404) or in a form (400) is never a person's
+    text, and PostgreSQL text cannot hold it (it would be a 500 there)."""
+    if "\x00" in request.path:
+        abort(404)
+    if request.method in UNSAFE_METHODS and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        for name, value in request.form.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                current_app.logger.info("refused %s %s: NUL in field %r", request.method,
+                                        request.endpoint, name[:40])
+                abort(400)

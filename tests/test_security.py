@@ -1,8 +1,18 @@
-"""Secrets used in public URLs: spot codes and tracking tokens."""
+"""Secrets used in public URLs (spot codes, tracking tokens) and text no person sends."""
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+from sqlalchemy import func, inspect, select, text
+
+from app.extensions import db
+from app.models import Feedback
 from app.security import CODE_ALPHABET, hash_token, new_point_code, new_tracking_token
+from tests.conftest import csrf_token, log_in
+
+FORM = {"category": "toilets", "body": "北门厕所没有纸了"}
 
 
 def test_point_codes_are_random_over_a_safe_alphabet():
@@ -24,3 +34,64 @@ def test_token_hash_is_stable_and_hides_the_token():
     assert hash_token(token) == hash_token(token)
     assert token not in hash_token(token)
     assert hash_token(token) != hash_token(new_tracking_token())
+
+
+def submit(client, code) -> str:
+    response = client.post(f"/q/{code}", data={**FORM, "csrf_token": csrf_token(
+        client, f"/q/{code}")})
+    assert response.status_code == 303
+    return response.headers["Location"].rsplit("/t/", 1)[1]
+
+
+def test_the_database_holds_only_the_hash_of_a_tracking_token(client, point):
+    token = submit(client, point.code)
+    assert db.session.scalar(select(Feedback.token_hash)) == hash_token(token)
+    # no column of any table holds the token itself
+    for table in inspect(db.engine).get_table_names():
+        for row in db.session.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608 - names from the schema
+            assert all(token not in str(value) for value in row), table
+
+
+def test_a_wrong_token_gets_the_same_404_as_one_never_issued(client, point):
+    token = submit(client, point.code)
+    near_miss = token[:-1] + ("A" if token[-1] != "A" else "B")
+    never = new_tracking_token()
+    answers = [client.get(f"/t/{candidate}") for candidate in (near_miss, never)]
+    assert [answer.status_code for answer in answers] == [404, 404]
+    # the same page, but for the language link back to the URL asked for
+    pages = [answer.get_data(as_text=True).replace(candidate, "TOKEN")
+             for answer, candidate in zip(answers, (near_miss, never), strict=True)]
+    assert pages[0] == pages[1]
+    assert sorted(answers[0].headers.keys()) == sorted(answers[1].headers.keys())
+    assert client.get(f"/t/{token}").status_code == 200
+
+
+def test_tracking_tokens_never_reach_the_application_log(client, point, staff, caplog):
+    caplog.set_level(logging.DEBUG)
+    token = submit(client, point.code)
+    client.get(f"/t/{token}")
+    client.post(f"/t/{token}/follow-up", data={"body": "还没有修好", "csrf_token": csrf_token(
+        client, f"/t/{token}")})
+    staff_client = client.application.test_client()
+    log_in(staff_client, staff.email)
+    case_id = db.session.scalar(select(Feedback.id))
+    staff_client.get(f"/staff/cases/{case_id}")
+    assert caplog.records
+    assert all(token not in record.getMessage() for record in caplog.records)
+
+
+# --- NUL: never text from a person, and PostgreSQL text cannot hold it --------------------
+
+def test_nul_in_a_form_is_400_and_stores_nothing(client, point):
+    response = client.post(f"/q/{point.code}", data={
+        **FORM, "body": "厕所\x00没有纸", "csrf_token": csrf_token(client, f"/q/{point.code}")})
+    assert response.status_code == 400
+    assert "无法处理您的请求" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 0
+
+
+@pytest.mark.parametrize("path", ["/q/abc%00def", "/t/%00", "/staff/cases/1%00"])
+def test_nul_in_the_path_is_a_friendly_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "没有找到这个页面" in response.get_data(as_text=True)
