@@ -24,7 +24,15 @@ from app import create_app
 from app.config import TestingConfig
 from app.database import write_transaction
 from app.extensions import db as _db
-from app.models import ApiKey, ClientBlock, Feedback, Unit
+from app.models import (
+    ApiKey,
+    AuditLog,
+    ClientBlock,
+    Feedback,
+    ReplyTemplate,
+    RoutingRule,
+    Unit,
+)
 from app.models.types import utcnow
 from app.services.photos import add_photos, prepare_photo
 from tests.conftest import csrf_token, log_in, make_feedback, make_staff, make_unit
@@ -34,6 +42,12 @@ from tests.images import png
 PUBLIC_ENDPOINTS = {
     "static", "healthz", "visitor.index", "visitor.feedback_form", "visitor.track",
     "visitor.track_photo", "staff.login",
+    # the visitor's actions on their tracking page: the token in the URL is the key
+    "visitor.follow_up", "visitor.fixed", "visitor.not_fixed", "visitor.rate",
+    # a director's set-password link: the signed, single-use token in the URL is the key
+    "admin.invite",
+    # the staff app's manifest (name, icons), read by the phone before anyone logs in
+    "staff.manifest",
     # the API's own description
     "api_docs_page.docs", "api-docs.openapi_json",
 }
@@ -68,15 +82,19 @@ ARGUMENTS: dict[str, Any] = {
     "unit_id": lambda world: world.ids["unit"],
     "message_id": lambda world: world.ids["message"],
     "key_id": lambda world: world.ids["key"],
+    "template_id": lambda world: world.ids["template"],
+    "rule_id": lambda world: world.ids["rule"],
     "code": lambda world: world.ids["point_code"],
 }
 
 
-def _rules() -> list[tuple[str, str, str]]:
+def _rules(public: bool = False) -> list[tuple[str, str, str]]:
+    """(endpoint, rule, method) of every protected route (and the public ones too)."""
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
     found = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint.startswith(PUBLIC_BLUEPRINTS):
+        if not public and (rule.endpoint in PUBLIC_ENDPOINTS
+                           or rule.endpoint.startswith(PUBLIC_BLUEPRINTS)):
             continue
         for method in sorted((rule.methods or set()) - SAFE_METHODS):
             found.append((rule.endpoint, rule.rule, method))
@@ -110,14 +128,20 @@ def _build_world(app: Flask) -> World:
         key = ApiKey(unit_id=unit.id, name="unit A's key", prefix="pk_unita",
                      key_hash="e" * 64, created_by_id=owner.id)
         session.add(key)
+        template = ReplyTemplate(unit_id=unit.id, title="unit A's template",
+                                 body="unit-A-secret-template")
+        rule = RoutingRule(unit_id=unit.id, category_id=unit.categories[0].id,
+                           park_id=unit.parks[0].id, role="security")
+        session.add_all([template, rule])
         session.flush()
         ids = {"case": case.id, "photo": photo.id, "block": block.id, "key": key.id,
                "park": unit.parks[0].id, "point": point.id,
                "category": unit.categories[0].id, "user": owner.id, "unit": unit.id,
-               "message": case.messages[0].id, "point_code": point.code}
+               "message": case.messages[0].id, "point_code": point.code,
+               "template": template.id, "rule": rule.id}
         reference = case.reference
-    return World(unit=unit, case=case, secrets=(private_body, contact, reference, point.code),
-                 ids=ids)
+    return World(unit=unit, case=case, secrets=(private_body, contact, reference, point.code,
+                                                "unit-A-secret-template"), ids=ids)
 
 
 def _url(world: World, rule: str) -> str:
@@ -132,9 +156,19 @@ def _url(world: World, rule: str) -> str:
 
 
 def _row_counts() -> dict[str, int]:
+    """Rows per table; the audit log is checked apart (reading an export is audited)."""
     _db.session.commit()
     return {table.name: _db.session.scalar(select(func.count()).select_from(table)) or 0
-            for table in _db.metadata.sorted_tables if table.name != "job_leases"}
+            for table in _db.metadata.sorted_tables
+            if table.name not in ("job_leases", "audit_log")}
+
+
+def _audited_units(after_id: int) -> set[int | None]:
+    return set(_db.session.scalars(select(AuditLog.unit_id).where(AuditLog.id > after_id)))
+
+
+def _last_audit_id() -> int:
+    return _db.session.scalar(select(func.max(AuditLog.id))) or 0
 
 
 def _client(app: Flask, email: str | None) -> FlaskClient:
@@ -172,6 +206,7 @@ def test_route_refuses_the_wrong_people(app, endpoint, rule, method):
     for who, email in _people(app, world, prefix, rule).items():
         client = _client(app, email)
         before = _row_counts()
+        last_audit = _last_audit_id()
         case_before = (world.case.status, world.case.updated_at)
         if method == "GET":
             response = client.get(url)
@@ -182,7 +217,7 @@ def test_route_refuses_the_wrong_people(app, endpoint, rule, method):
                 "csrf_token": token, "body": "intrusion", "status": "spam", "days": "30",
                 "photos": [(io.BytesIO(png()), "x.png")]},
                 content_type="multipart/form-data")
-        body = response.get_data(as_text=True)
+        body = response.get_data().decode("utf-8", "replace")  # exports are binary too
         where = f"{method} {url} as {who} -> {response.status_code}"
         for secret in world.secrets:
             assert secret not in body, f"{where}: shows unit A's {secret!r}"
@@ -191,6 +226,7 @@ def test_route_refuses_the_wrong_people(app, endpoint, rule, method):
         _db.session.expire_all()
         case = _db.session.get(Feedback, world.ids["case"])
         assert changed == {}, f"{where}: changed rows {changed}"
+        assert world.unit.id not in _audited_units(last_audit), f"{where}: audited for unit A"
         assert (case.status, case.updated_at) == case_before, f"{where}: changed the case"
         if who == "anonymous":
             assert response.status_code in REFUSED, where
