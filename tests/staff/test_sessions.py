@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from argon2 import Type, extract_parameters
 from sqlalchemy import func, select
 
 from app.extensions import socketio
@@ -41,6 +42,15 @@ def test_setting_a_password_checks_it_and_ends_other_sessions(app, db, staff, st
     accept_invite(token, "a much longer passphrase")
     assert staff_client.get("/staff/").status_code == 302  # the old session is gone
     assert log_in(app.test_client(), staff.email, "a much longer passphrase").status_code == 303
+
+
+def test_passwords_are_hashed_with_argon2id_at_owasp_parameters(staff):
+    parameters = extract_parameters(staff.password_hash)
+    assert parameters.type is Type.ID
+    # OWASP Password Storage Cheat Sheet: at least m = 19 MiB, t = 2, p = 1
+    assert parameters.memory_cost >= 19 * 1024
+    assert parameters.time_cost >= 2
+    assert parameters.parallelism >= 1
 
 
 # --- login throttling and logging ------------------------------------------------------

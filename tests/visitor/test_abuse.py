@@ -164,6 +164,18 @@ def test_staff_mark_a_case_as_spam(db, staff_client, point):
     assert db.session.scalars(select(AuditLog.action)).all() == ["case.status"]
 
 
+def test_a_read_only_account_cannot_mark_spam(app, db, point, unit):
+    receipt = make_feedback(point)
+    viewer = app.test_client()
+    log_in(viewer, make_staff(unit, "viewer@rt.test", roles=("viewer",)).email)
+    page = viewer.get(f"/staff/cases/{receipt.case.id}").get_data(as_text=True)
+    assert f"/staff/cases/{receipt.case.id}/spam" not in page
+    response = viewer.post(f"/staff/cases/{receipt.case.id}/spam",
+                           data={"csrf_token": csrf_token(viewer, "/staff/")})
+    assert response.status_code == 403
+    assert db.session.get(Feedback, receipt.case.id).status == "new"
+
+
 def test_other_units_staff_cannot_mark_spam(app, db, point, other_unit):
     receipt = make_feedback(point)
     outsider = app.test_client()
@@ -222,3 +234,18 @@ def test_a_director_cannot_block_for_another_unit(app, db, point, other_unit):
                              data={"days": "7", "csrf_token": csrf_token(outsider, "/staff/")})
     assert response.status_code == 404
     assert count(db, ClientBlock) == 0
+
+
+def test_a_blocked_sender_cannot_join_an_open_case_as_me_too(app, client, db, unit, point,
+                                                            staff_client):
+    unit.me_too_window_hours = 24
+    db.session.commit()
+    assert post_form(client, point.code).status_code == 303  # an open case at this spot
+    case = db.session.scalars(select(Feedback)).one()
+    staff_client.post(f"/admin/cases/{case.id}/block", data={
+        "days": "7", "csrf_token": csrf_token(staff_client, f"/staff/cases/{case.id}")})
+    response = post_form(client, point.code, body="我也遇到了")
+    assert response.status_code == 200  # looks accepted
+    db.session.expire_all()
+    assert db.session.get(Feedback, case.id).me_too_count == 0
+    assert count(db, Feedback) == 1

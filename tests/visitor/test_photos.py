@@ -66,7 +66,8 @@ def test_case_and_photos_are_stored_together(app, client, db, point):
     assert sorted(p.storage_name for p in case.photos) == files
     for photo in case.photos:
         assert photo.content_type == "image/jpeg"
-        assert not photo.storage_name.startswith(("a", "b")) or len(photo.storage_name) == 36
+        # a random name (128 bits), nothing of the visitor's file name
+        assert re.fullmatch(r"[0-9a-f]{32}\.jpg", photo.storage_name)
         data = (Path(app.config["PHOTO_DIR"]) / photo.storage_name).read_bytes()
         assert photo.size == len(data)
         assert Image.open(io.BytesIO(data)).getexif() == {}
@@ -101,6 +102,21 @@ def test_decompression_bomb_is_refused(app, client, db, point):
     response = submit(client, point.code, [("big.png", png_header_only(20000, 20000))])
     assert response.status_code == 400
     assert count(db, Feedback) == 0
+    assert stored_files(app) == []
+
+
+def test_when_re_encoding_fails_the_upload_is_refused_never_stored_raw(app, client, db, point,
+                                                                       monkeypatch):
+    def broken_encoder(self, *args, **kwargs):
+        raise OSError("encoder error -2")
+
+    photo = jpeg_with_gps_rotated()  # made before the encoder breaks
+    monkeypatch.setattr(Image.Image, "save", broken_encoder)
+    response = submit(client, point.code, [("a.jpg", photo)])
+    assert response.status_code == 400
+    assert "无法读取这张照片" in response.get_data(as_text=True)
+    assert count(db, Feedback) == 0
+    assert count(db, Photo) == 0
     assert stored_files(app) == []
 
 
