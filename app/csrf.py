@@ -8,8 +8,8 @@ changes each second, but the signed payload, the raw token in base64, is the sam
 every page of a session, and two pages in the same second carry the very same token.
 
 Here the payload is a fresh random pad followed by the raw token XOR that pad (as Django
-masks its tokens): every response carries a different token, with no part in common with
-another one, and each still unmasks to the session's raw token, so a form stays valid
+masks its tokens): every response carries a different token, unrelated to any other
+response's, and each still unmasks to the session's raw token, so a form stays valid
 whichever page it came from. Compression stays on: it matters on a slow phone network.
 """
 
@@ -20,6 +20,8 @@ from typing import Any
 
 import flask_wtf.csrf
 from itsdangerous import BadPayload, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.serializer import Serializer
 
 
 def mask_token(raw: str) -> str:
@@ -52,7 +54,9 @@ class MaskedTokenSerializer(URLSafeTimedSerializer):
         if not isinstance(obj, str):
             # what Flask-WTF expects from a session value it cannot sign: it makes a new one
             raise TypeError("a CSRF token is a string")
-        return super().dump_payload(mask_token(obj))
+        # base64 without the zlib step of URLSafeSerializer: compressed, every token would
+        # start with much the same Huffman tables (load_payload reads both forms)
+        return base64_encode(Serializer.dump_payload(self, mask_token(obj)))
 
     def load_payload(self, payload: bytes, *args: Any, **kwargs: Any) -> Any:
         masked = super().load_payload(payload, *args, **kwargs)
