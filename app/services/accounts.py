@@ -115,11 +115,10 @@ def change_own_password(*, user_id: int, current: str, new: str) -> StaffUser:
     This is also how a temporary password, chosen and handed over by someone else, is
     replaced at the first login.
     """
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise DomainError(_("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
+    user = db.session.get(StaffUser, user_id)
+    validate_new_password(new, user.email if user else "")
     if new == current:
         raise DomainError(_("Choose a password different from the current one."))
-    user = db.session.get(StaffUser, user_id)
     try:
         hasher.verify(user.password_hash if user else _DUMMY_HASH, current)
     except (VerificationError, InvalidHashError):

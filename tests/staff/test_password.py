@@ -72,6 +72,7 @@ def test_changing_it_lets_them_in_and_ends_the_old_password(app, newcomer):
     ("wrong password!!", NEW, NEW),        # the current one is wrong
     (None, NEW, "something else entirely"),  # the two differ
     (None, "short", "short"),               # too short
+    (None, "WANG@rt.test", "WANG@rt.test"),  # the e-mail address (validate_new_password)
     (None, None, None),                     # the same as the temporary one
 ])
 def test_a_refused_change_changes_nothing(newcomer, current, new, confirm):
