@@ -109,6 +109,17 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     return user
 
 
+def _own_password_set(user: StaffUser, password_hash: str, action: str, *, by: str) -> None:
+    """A password the person chose themselves: no change required any more, other sessions
+    end, and the audit log says so (never with the password)."""
+    user.password_hash = password_hash
+    user.password_change_required = False
+    user.rotate_session_nonce()
+    unit_ids = sorted(user.unit_ids)
+    record_audit(action, user_id=user.id, unit_id=unit_ids[0] if unit_ids else None,
+                 target_type="staff_user", target_id=user.id, after={"by": by})
+
+
 def change_own_password(*, user_id: int, current: str, new: str) -> StaffUser:
     """A logged-in person replaces their own password; their other sessions end.
 
@@ -129,13 +140,7 @@ def change_own_password(*, user_id: int, current: str, new: str) -> StaffUser:
         user = db.session.get(StaffUser, user_id)
         if user is None or not user.active:
             raise NotFound(_("No such account."))
-        user.password_hash = password_hash
-        user.password_change_required = False
-        user.rotate_session_nonce()
-        unit_ids = sorted(user.unit_ids)
-        record_audit("staff.password_changed", user_id=user.id,
-                     unit_id=unit_ids[0] if unit_ids else None, target_type="staff_user",
-                     target_id=user.id, after={"by": "self"})
+        _own_password_set(user, password_hash, "staff.password_changed", by="self")
     log.info("user %s changed their password", user_id)
     return user
 
@@ -332,12 +337,6 @@ def accept_invite(token: str, password: str) -> StaffUser:
     with write_transaction():
         user = check_invite(token)
         validate_new_password(password, user.email)
-        user.password_hash = password_hash
-        user.password_change_required = False
-        user.rotate_session_nonce()
-        unit_ids = sorted(user.unit_ids)
-        record_audit("staff.password_set", user_id=user.id,
-                     unit_id=unit_ids[0] if unit_ids else None, target_type="staff_user",
-                     target_id=user.id, after={"by": "link"})
+        _own_password_set(user, password_hash, "staff.password_set", by="link")
     log.info("user %s set a password from a link", user.id)
     return user
