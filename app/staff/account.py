@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
+from werkzeug.exceptions import Forbidden
 
 from app.models import StaffUser
 from app.services import DomainError, NotFound
@@ -15,20 +16,22 @@ from app.staff.views import _safe_next, bp
 
 # what a person with a temporary password may still reach: this page, logging out, files
 ALLOWED_BEFORE_CHANGE = frozenset({"staff.password", "staff.logout", "bureau.logout", "static"})
+CHANGE_FIRST = "Choose your own password first (/staff/password)."
 
 
 @bp.before_app_request
 def _require_own_password() -> ResponseReturnValue | None:
     """Someone else chose this password and handed it over: nothing else until it is changed."""
-    if not current_user.is_authenticated or not current_user.password_change_required:
-        return None
+    # the endpoint first: static files need not load the user
     if request.endpoint in ALLOWED_BEFORE_CHANGE:
         return None
+    if not current_user.is_authenticated or not current_user.password_change_required:
+        return None
     if request.path.startswith(("/api/", "/open311/")):
-        response = jsonify(code=403, status="Forbidden",
-                           message="Choose your own password first (/staff/password).")
-        response.status_code = 403
-        return response
+        # the app's error handlers answer in each API's own error format
+        refusal = Forbidden(CHANGE_FIRST)
+        refusal.data = {"message": CHANGE_FIRST}  # type: ignore[attr-defined]
+        raise refusal
     return redirect(url_for("staff.password", next=request.full_path), code=303)
 
 

@@ -44,6 +44,9 @@ def test_a_temporary_password_must_be_changed_before_anything_else(newcomer, poi
     api = client.get("/api/v1/cases")
     assert api.status_code == 403
     assert "password" in api.get_json()["message"]
+    open311 = client.get("/open311/v2/services.json")  # in the Open311 spec's error shape
+    assert open311.status_code == 403
+    assert "password" in open311.get_json()[0]["description"]
     page = client.get("/staff/password")
     assert page.status_code == 200
     assert "临时密码" in page.get_data(as_text=True)
