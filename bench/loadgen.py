@@ -28,6 +28,10 @@ from typing import Any
 import aiohttp
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# the form's hidden fields (CSRF token, the signed moment it was served), sent back as a
+# browser does: every bot-trap check runs on them
+HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+ATTRIBUTE = re.compile(r'(name|value)="([^"]*)"')
 NAMESPACE = "/staff"
 EVENT_PREFIX = f"42{NAMESPACE},"
 
@@ -37,20 +41,41 @@ def session_cookie(response: aiohttp.ClientResponse) -> str:
     return f"session={morsel.value}" if morsel else ""
 
 
+def hidden_fields(html: str) -> dict[str, str]:
+    fields = {}
+    for tag in HIDDEN.findall(html):
+        attributes = dict(ATTRIBUTE.findall(tag))
+        if "name" in attributes:
+            fields[attributes["name"]] = attributes.get("value", "")
+    return fields
+
+
+def browser_form(fields: dict[str, str]) -> aiohttp.FormData:
+    """multipart/form-data as a browser sends the visitor form: no photo chosen, the
+    honeypot left empty."""
+    form = aiohttp.FormData()
+    for name, value in fields.items():
+        form.add_field(name, value)
+    form.add_field("photos", b"", filename="", content_type="application/octet-stream")
+    return form
+
+
 async def visitor_submission(http: aiohttp.ClientSession, url: str, point: str, body: str,
                              sent: dict[int, float] | None = None, number: int = 0) -> bool:
-    """One visitor: GET the form (CSRF token, session cookie), POST it; True on 303."""
+    """One visitor: GET the form (CSRF token, session cookie, the signed moment it was
+    served), POST it as a browser does; True on 303."""
     async with http.get(f"{url}/q/{point}") as page:
         html = await page.text()
         cookie = session_cookie(page)
-    match = CSRF.search(html)
-    if page.status != 200 or not match:
+    fields = hidden_fields(html)
+    if page.status != 200 or "csrf_token" not in fields:
         return False
     if sent is not None:
         sent[number] = time.monotonic()
+    form = browser_form({**fields, "category": "noise", "body": body, "contact": "",
+                         "website": ""})
     async with http.post(f"{url}/q/{point}", allow_redirects=False, headers={"Cookie": cookie},
-                         data={"category": "noise", "body": body,
-                               "csrf_token": match.group(1)}) as response:
+                         data=form) as response:
         await response.read()
         return response.status == 303
 
