@@ -11,11 +11,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.admin.views import bp
+from app.forms import Form
 from app.models import StaffUser
 from app.services import DomainError, NotFound
 from app.services.api_keys import (
@@ -32,7 +32,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 BUREAU_WIDE = "bureau"
 
 
-class ApiKeyForm(FlaskForm):
+class ApiKeyForm(Form):
     name = StringField(_l("What the key is for"),
                        validators=[DataRequired(), Length(max=MAX_NAME)])
     unit = SelectField(_l("Unit"), choices=[], validate_choice=True)
@@ -96,7 +96,7 @@ def issue_key(user: StaffUser) -> ResponseReturnValue:
 @bp.post("/api-keys/<int:key_id>/revoke")
 @key_manager_required
 def revoke_key(user: StaffUser, key_id: int) -> ResponseReturnValue:
-    form = FlaskForm()
+    form = Form()
     if not form.validate_on_submit():
         abort(400)
     try:

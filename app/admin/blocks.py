@@ -6,23 +6,23 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, NumberRange
 
 from app.admin.decorators import director_required
 from app.admin.views import bp
+from app.forms import Form
 from app.models import StaffUser, Unit
 from app.services import DomainError, NotFound
 from app.services.abuse import MAX_BLOCK_DAYS, active_blocks, block_case_sender, lift_block
 
 
-class BlockForm(FlaskForm):
+class BlockForm(Form):
     days = IntegerField(_l("Block the sender of this case for (days)"), default=30,
                         validators=[DataRequired(), NumberRange(min=1, max=MAX_BLOCK_DAYS)])
 
 
-class LiftForm(FlaskForm):
+class LiftForm(Form):
     pass
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -29,6 +28,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.forms import Form
 from app.models import ROLES
 from app.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from app.services.settings import ANSWERING_ROLES, CATEGORY_CODE, TIME
@@ -54,11 +54,11 @@ def optional_int(value: Any) -> int | None:
     return int(value) if value not in (None, "", "None") else None
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
-class UnitSettingsForm(FlaskForm):
+class UnitSettingsForm(Form):
     work_start = StringField(_l("Working day starts"), validators=[
         DataRequired(), Regexp(TIME.pattern, message=_l("A time like 08:00."))])
     work_end = StringField(_l("Working day ends"), validators=[
@@ -72,7 +72,7 @@ class UnitSettingsForm(FlaskForm):
            "within (hours)"), validators=[InputRequired(), NumberRange(0, 24 * 30)])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     code = StringField(_l("Code (letters, digits, - or _; cannot change later)"), validators=[
         Optional(), Regexp(CATEGORY_CODE.pattern, message=_l("For example: toilets"))])
     name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(), Length(max=60)])
@@ -91,7 +91,7 @@ class CategoryForm(FlaskForm):
                                 validators=[InputRequired(), NumberRange(1, 365)])
 
 
-class RoutingRuleForm(FlaskForm):
+class RoutingRuleForm(Form):
     category_id = SelectField(_l("Category"), coerce=int, choices=[])
     park_id = SelectField(_l("Only in this park"), coerce=optional_int, choices=[],
                           validators=[Optional()])
@@ -100,7 +100,7 @@ class RoutingRuleForm(FlaskForm):
     role = SelectField(_l("Answered by"), choices=role_choices(ANSWERING_ROLES))
 
 
-class ReplyTemplateForm(FlaskForm):
+class ReplyTemplateForm(Form):
     title = StringField(_l("Title (for staff)"), validators=[DataRequired(), Length(max=80)])
     body = TextAreaField(_l("Text (the visitor sees it)"),
                          validators=[DataRequired(), Length(max=4000)])
@@ -115,7 +115,7 @@ CREDENTIAL_CHOICES = [
 ]
 
 
-class StaffCreateForm(FlaskForm):
+class StaffCreateForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     roles = CheckboxesField(_l("Roles"), choices=role_choices(), validators=[
@@ -124,16 +124,16 @@ class StaffCreateForm(FlaskForm):
                             default="password")
 
 
-class StaffRolesForm(FlaskForm):
+class StaffRolesForm(Form):
     roles = CheckboxesField(_l("Roles"), choices=role_choices(), validators=[
         DataRequired(message=_l("Choose at least one role."))])
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     credential = RadioField(_l("New way in"), choices=CREDENTIAL_CHOICES, default="password")
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"},
                              validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH,
                                                                 max=MAX_PASSWORD_LENGTH)])

@@ -18,13 +18,13 @@ from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import FloatField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.admin.decorators import director_required
 from app.admin.views import bp
+from app.forms import Form
 from app.models import Point, StaffUser, Unit
 from app.services import DomainError, NotFound
 from app.services.points import (
@@ -62,7 +62,7 @@ ACTIVITY_DAYS = 14
 log = logging.getLogger(__name__)
 
 
-class PointForm(FlaskForm):
+class PointForm(Form):
     name_zh = StringField(_l("Name (Chinese)"), validators=[
         DataRequired(message=_l("Please give the spot a Chinese name.")), Length(max=120)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=120)])
@@ -81,7 +81,7 @@ class NewPointForm(PointForm):
     park_id = SelectField(_l("Park"), coerce=int, choices=[], validate_choice=True)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A POST button with nothing but its CSRF token."""
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.admin.forms import CREDENTIAL_CHOICES
+from app.forms import Form
 
 
-class UnitOnboardForm(FlaskForm):
+class UnitOnboardForm(Form):
     name_zh = StringField(_l("Unit name (Chinese)"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Unit name (English)"), validators=[Length(max=120)])
     code = StringField(_l("Unit code"), validators=[DataRequired(), Length(min=2, max=8)],

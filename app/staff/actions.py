@@ -7,8 +7,8 @@ from collections.abc import Callable
 from flask import abort, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
+from app.forms import Form
 from app.models import StaffUser, Status
 from app.services import DomainError, NotFound
 from app.services.casework import (
@@ -26,7 +26,7 @@ from app.staff.forms import ActionForm, AssignForm, NoteForm, SplitForm, StatusF
 from app.staff.views import bp, render_case
 
 
-def _perform(user: StaffUser, case_id: int, form: FlaskForm, action: Callable[[], object],
+def _perform(user: StaffUser, case_id: int, form: Form, action: Callable[[], object],
              done: str) -> ResponseReturnValue:
     """Validate the form, run the service, then back to the case with a message.
 

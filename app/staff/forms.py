@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     IntegerField,
@@ -15,15 +14,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from app.forms import Form
 from app.services.feedback import MAX_BODY
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current = PasswordField(_l("Current password"), render_kw={"autocomplete": "current-password"},
                             validators=[DataRequired(), Length(max=1024)])
     password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"},
@@ -34,7 +34,7 @@ class PasswordChangeForm(FlaskForm):
                                 "password", message=_l("The two passwords differ."))])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = TextAreaField(
         _l("Reply to the visitor"),
         validators=[
@@ -47,10 +47,10 @@ class ReplyForm(FlaskForm):
                          validators=[Optional()])
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     photos = MultipleFileField(_l("Add photos (up to 3 per case)"))
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     body = TextAreaField(
         _l("Internal note (only staff see it)"),
         validators=[
@@ -60,19 +60,19 @@ class NoteForm(FlaskForm):
     )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = StringField(_l("New status"), validators=[DataRequired()])
     referred_to = StringField(_l("Referred to (who takes it over)"),
                               validators=[Optional(), Length(max=200)])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     assignee_id = IntegerField(_l("Colleague"), validators=[DataRequired()])
 
 
-class SplitForm(FlaskForm):
+class SplitForm(Form):
     link_id = IntegerField(validators=[DataRequired()])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button with nothing but its CSRF token (claim, hand back)."""

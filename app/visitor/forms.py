@@ -6,11 +6,11 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.forms import Form
 from app.services.feedback import MAX_BODY
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
@@ -23,7 +23,7 @@ def _contact_is_phone_or_email(_form: Any, field: Any) -> None:
         raise ValidationError(_l("Enter a phone number or an e-mail address, or leave it empty."))
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     category = RadioField(
         _l("What is it about?"),
         validators=[DataRequired(message=_l("Please choose what the message is about."))],

@@ -8,11 +8,11 @@ from flask import abort, flash, make_response, redirect, render_template, url_fo
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.forms import Form
 from app.i18n import current_language
 from app.services import DomainError, NotFound
 from app.services.feedback import find_tracking
@@ -22,7 +22,7 @@ from app.services.workflow import STATUS_LABELS
 from app.visitor.views import bp
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     body = TextAreaField(
         _l("Add to your message"),
         validators=[
@@ -32,12 +32,12 @@ class FollowUpForm(FlaskForm):
     )
 
 
-class NotFixedForm(FlaskForm):
+class NotFixedForm(Form):
     body = TextAreaField(_l("What is still wrong? (optional)"),
                          validators=[Optional(), Length(max=MAX_BODY)])
 
 
-class RateForm(FlaskForm):
+class RateForm(Form):
     score = RadioField(
         _l("How well was your message answered?"),
         choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
@@ -46,7 +46,7 @@ class RateForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """The "fixed" button: nothing but its CSRF token."""
 
 
@@ -78,7 +78,7 @@ def track(token: str) -> ResponseReturnValue:
     return render_tracking(token)
 
 
-def _perform(token: str, form: FlaskForm, action: Callable[[], object],
+def _perform(token: str, form: Form, action: Callable[[], object],
              done: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         problems = [str(e) for errors in form.errors.values() for e in errors]

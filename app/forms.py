@@ -1,0 +1,27 @@
+"""The base of the app's forms: Flask-WTF's, with WTForms' own messages loaded once.
+
+Flask-WTF reads WTForms' translation catalog from disk on every request that builds a form
+(about half a millisecond, twice per visitor submission); the catalogs never change while
+the process runs, so each language's is loaded once.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from babel import support
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
+
+
+@lru_cache(maxsize=8)
+def _wtforms_translations(locale: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class Form(FlaskForm):
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form: Any) -> Any:
+            return _wtforms_translations(str(get_locale()))
