@@ -120,6 +120,7 @@ def _init_extensions(app: Flask) -> None:
     from app.services import early_warning as _warning_job  # noqa: F401 - registers its job
     from app.services.photos import install_photo_hooks
     from app.services.rollups import install_rollup_hooks
+    from app.services.spot_cache import init_spot_cache
 
     @login.user_loader
     def _load_user(user_id: str) -> StaffUser | None:
@@ -139,6 +140,7 @@ def _init_extensions(app: Flask) -> None:
     install_photo_hooks()
     from app.services import privacy as _privacy  # noqa: F401 - registers its periodic job
     install_rollup_hooks()
+    init_spot_cache(app)
     # Handlers must be collected before init_app: Flask-SocketIO registers them on each
     # new server from its list, and a handler decorated after a server exists skips it.
     from app.realtime import events as _socket_handlers  # noqa: F401

@@ -223,9 +223,10 @@ class ScanBuffer:
 SCANS = ScanBuffer()
 
 
-def record_scan(point: Point) -> None:
-    """Count one scan of the spot's code today (nothing about the visitor is kept)."""
-    SCANS.add(point.id, local_day(point.park.unit.timezone))
+def record_scan(point_id: int, timezone: str) -> None:
+    """Count one scan of the spot's code today in the unit's time zone (nothing about the
+    visitor is kept)."""
+    SCANS.add(point_id, local_day(timezone))
     if SCANS.due(current_app.config["SCAN_FLUSH_SECONDS"]):
         flush_scans()
 

@@ -15,41 +15,33 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.i18n import current_language
-from app.models import Category, Park, Point, Unit
 from app.security import client_key, send_photo, uploaded_files
 from app.services import DomainError, NotFound
 from app.services.abuse import SubmissionRefused, bot_trap_reason, form_started_token
 from app.services.feedback import find_case_by_token, submit_feedback
 from app.services.photos import PhotoError, find_photo_of_case, photo_path, prepare_photos
 from app.services.points import is_retired_code, record_scan
+from app.services.spot_cache import FormSpot, form_spot
 from app.visitor.forms import FeedbackForm
 
 bp = Blueprint("visitor", __name__)
 log = logging.getLogger(__name__)
 
 
-def _point_or_404(code: str) -> Point:
-    # the spot, its park, unit and categories in two queries (the form needs all four)
-    point = db.session.scalar(
-        select(Point).where(Point.code == code)
-        .options(joinedload(Point.park).joinedload(Park.unit).selectinload(Unit.categories)))
-    if point is None:
+def _spot_or_404(code: str) -> FormSpot:
+    # the spot, its park, unit and categories, from the spot cache (services.spot_cache)
+    spot = form_spot(code)
+    if spot is None:
         if is_retired_code(code):
             abort(make_response(render_template("visitor/code_replaced.html"), 410))
         abort(404)
-    if not point.active:
+    if not spot.active:
         abort(410)
-    return point
-
-
-def _categories(point: Point) -> list[Category]:
-    return [c for c in point.park.unit.categories if c.active]
+    return spot
 
 
 @bp.get("/")
@@ -64,10 +56,10 @@ def _submission_limit() -> str:
 @bp.route("/q/<code>", methods=["GET", "POST"])
 @limiter.limit(_submission_limit, methods=["POST"])
 def feedback_form(code: str) -> ResponseReturnValue:
-    point = _point_or_404(code)
+    point = _spot_or_404(code)
     if request.method == "GET":
-        record_scan(point)
-    categories = _categories(point)
+        record_scan(point.id, point.timezone)
+    categories = point.categories
     form = FeedbackForm()
     locale = current_language()
     form.category.choices = [SelectChoice(c.code, c.name(locale)) for c in categories]

@@ -36,8 +36,8 @@ def test_local_day_is_the_units_calendar_day():
 
 def test_scans_are_counted_on_the_units_local_day(point, db):
     with time_machine.travel(EVENING_UTC, tick=False):
-        record_scan(point)
-        record_scan(point)
+        record_scan(point.id, point.park.unit.timezone)
+        record_scan(point.id, point.park.unit.timezone)
     (row,) = db.session.scalars(select(ScanCount)).all()
     assert (row.day, row.count) == (date(2026, 6, 2), 2)
 
@@ -45,7 +45,7 @@ def test_scans_are_counted_on_the_units_local_day(point, db):
 def test_activity_puts_scans_and_submissions_side_by_side(unit, point):
     with time_machine.travel(EVENING_UTC, tick=False):
         for _ in range(4):
-            record_scan(point)
+            record_scan(point.id, point.park.unit.timezone)
         make_feedback(point)
         activity = spot_activity(unit, [point], days=7)[point.id]
     assert (activity.scans, activity.submissions) == (4, 1)
@@ -109,19 +109,19 @@ def test_scan_buffer_is_due_once_its_oldest_scan_is_old_enough():
 def test_scans_are_written_in_batches(app, db, unit, point):
     app.config["SCAN_FLUSH_SECONDS"] = 3600
     for _ in range(3):
-        record_scan(point)
+        record_scan(point.id, point.park.unit.timezone)
     assert db.session.scalars(select(ScanCount)).all() == []
     assert flush_scans() == 3
     (row,) = db.session.scalars(select(ScanCount)).all()
     assert row.count == 3
-    record_scan(point)
+    record_scan(point.id, point.park.unit.timezone)
     assert spot_activity(unit, [point], days=1)[point.id].scans == 4  # reading flushes first
 
 
 def test_scans_are_kept_when_the_database_refuses_them(app, db, point, monkeypatch):
     app.config["SCAN_FLUSH_SECONDS"] = 3600
-    record_scan(point)
-    record_scan(point)
+    record_scan(point.id, point.park.unit.timezone)
+    record_scan(point.id, point.park.unit.timezone)
 
     def broken():
         raise OperationalError("INSERT", {}, Exception("database is locked"))
