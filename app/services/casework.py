@@ -67,7 +67,9 @@ def publish_change(session: Session, case: Feedback, kind: str, change: str, *,
                    user_id: int | None, before: dict[str, Any], **extra: Any) -> None:
     """Record the event and the audit entry of a change, in the current transaction."""
     session.flush()
-    session.refresh(case, ["assignee"])
+    # the assignee may have changed by id: expired, it is loaded again by that id when the
+    # payload reads it (from the identity map when already here; no query when unassigned)
+    session.expire(case, ["assignee"])
     record_event(kind, unit_id=case.unit_id, park_id=case.park_id, case_id=case.id,
                  payload=case_payload(case, change, user_id, **extra))
     record_audit(f"case.{change}", user_id=user_id, unit_id=case.unit_id, target_type="feedback",

@@ -104,7 +104,8 @@ def submit_feedback(
         joined = (find_me_too_case(session, unit, point, category, now)
                   if source == Source.QR else None)
         # a report whose photos the open case has no room for stays a case of its own
-        if joined is not None and len(joined.photos) + len(photos) <= MAX_PHOTOS:
+        if joined is not None and (not photos
+                                   or len(joined.photos) + len(photos) <= MAX_PHOTOS):
             join_me_too(session, joined, token_hash=hash_token(token), body=body,
                         contact=(contact or "").strip() or None, rating=rating,
                         language=language, now=now)

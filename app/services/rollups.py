@@ -46,6 +46,7 @@ REPORT_TZ = ZoneInfo("Asia/Shanghai")
 OLD_SNAPSHOTS_KEY = "park_mailbox_rollup_old"
 TRACKED = ("park_id", "point_id", "category_id", "created_at", "status", "first_response_at",
            "reply_due_at", "resolved_at", "satisfaction", "reopen_count", "me_too_count")
+TRACKED_SET = frozenset(TRACKED)
 OPEN_VALUES = frozenset(str(status) for status in OPEN_STATUSES)
 
 DailyKey = tuple[int, int, int, date]
@@ -220,11 +221,37 @@ def _changed(case: Feedback) -> bool:
     return any(state.attrs[name].history.has_changes() for name in TRACKED)
 
 
+def _loaded_facts(case: Feedback) -> CaseFacts | None:
+    """The case's tracked values as the session last loaded or flushed them; None when one
+    of them is not known here (never loaded, expired, or set without having been loaded)."""
+    state = inspect(case)
+    if state.unloaded & TRACKED_SET:
+        return None
+    values = {}
+    for name in TRACKED:
+        history = state.attrs[name].history
+        if history.deleted:
+            values[name] = history.deleted[0]
+        elif history.unchanged:
+            values[name] = history.unchanged[0]
+        else:
+            return None
+    return CaseFacts.of(values)
+
+
 def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -> None:
-    # The old values are read from the database: an attribute set without having been
-    # loaded has no "before" in its history.
-    ids = [case.id for case in session.dirty
-           if isinstance(case, Feedback) and case.id is not None and _changed(case)]
+    # The old values come from the session when it holds them all (the usual case: the
+    # change loaded the case first), else from the database: an attribute set without
+    # having been loaded has no "before" in its history.
+    old = session.info.setdefault(OLD_SNAPSHOTS_KEY, {})
+    ids = []
+    for case in session.dirty:
+        if isinstance(case, Feedback) and case.id is not None and _changed(case):
+            facts = _loaded_facts(case)
+            if facts is None:
+                ids.append(case.id)
+            else:
+                old[case.id] = facts
     ids += [case.id for case in session.deleted if isinstance(case, Feedback)]
     if not ids:
         return
@@ -232,7 +259,6 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -
     rows = session.connection().execute(
         select(Feedback.__table__.c.id, *columns).where(Feedback.__table__.c.id.in_(ids))
     ).mappings()
-    old = session.info.setdefault(OLD_SNAPSHOTS_KEY, {})
     for row in rows:
         old[row["id"]] = CaseFacts.of(row)
 
