@@ -42,6 +42,15 @@ def _finalize_sessions(settings: dict[str, Any]) -> None:
     settings["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings["SESSION_MAX_HOURS"])
 
 
+def _finalize_engine(settings: dict[str, Any]) -> None:
+    """A database server's connections are checked before use; a SQLite file on this
+    machine never drops one, so it is spared the "SELECT 1" per request."""
+    if str(settings.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in settings.get("SQLALCHEMY_ENGINE_OPTIONS", {}).items()
+            if k != "pool_pre_ping"}
+
+
 class Config:
     """Embedded default: SQLite in instance/, one process, in-memory rate limits."""
 
@@ -177,6 +186,7 @@ class Config:
         if not settings.get("SECRET_KEY"):
             settings["SECRET_KEY"] = _dev_secret_key()
         _finalize_sessions(settings)
+        _finalize_engine(settings)
 
 
 class TestingConfig(Config):
@@ -212,6 +222,7 @@ class ProductionConfig(Config):
                 "production (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
             )
         _finalize_sessions(settings)
+        _finalize_engine(settings)
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -70,10 +70,11 @@ def publish_change(session: Session, case: Feedback, kind: str, change: str, *,
     # the assignee may have changed by id: expired, it is loaded again by that id when the
     # payload reads it (from the identity map when already here; no query when unassigned)
     session.expire(case, ["assignee"])
-    record_event(kind, unit_id=case.unit_id, park_id=case.park_id, case_id=case.id,
-                 payload=case_payload(case, change, user_id, **extra))
     record_audit(f"case.{change}", user_id=user_id, unit_id=case.unit_id, target_type="feedback",
                  target_id=case.id, before=before, after={**snapshot(case), **extra})
+    # the event's flush writes the audit entry with it (one flush, not two)
+    record_event(kind, unit_id=case.unit_id, park_id=case.park_id, case_id=case.id,
+                 payload=case_payload(case, change, user_id, **extra))
 
 
 def locked_case(session: Session, user: StaffUser, case_id: int) -> Feedback:

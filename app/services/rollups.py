@@ -14,6 +14,7 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -184,6 +185,7 @@ class RollupDelta:
         return daily, monthly
 
 
+@lru_cache(maxsize=8)
 def _upsert_sql(table: Table, dialect: str) -> str:
     keys = [column.name for column in table.primary_key.columns]
     columns = [*keys, *MEASURES]
