@@ -76,16 +76,19 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Give the access log the client hash, and start the periodic-job loop inside the
+    """Give the access log the client hash, apply the garbage-collection policy for
+    thousands of sockets (app/gc_policy.py), and start the periodic-job loop inside the
     worker, where the app and gevent live."""
     app = worker.wsgi
+    from app import gc_policy
+    from app.extensions import socketio
     from app.security import client_hash
 
     secret_key = app.config["SECRET_KEY"]
     worker.log.hash_client = lambda address: client_hash(address, secret_key)
+    gc_policy.install(socketio.start_background_task, socketio.sleep)
     if not app.config.get("RUN_JOBS", True):
         return
-    from app.extensions import socketio
     from app.services.jobs import run_job_loop
 
     socketio.start_background_task(run_job_loop, app, socketio.sleep)
