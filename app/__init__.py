@@ -5,18 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.api.georeport_format import open311_error
 from app.config import INSTANCE_DIR, ROOT_DIR, Config, config_from_env
 from app.csrf import mask_csrf_tokens
-from app.database import configure_engine
+from app.database import DATABASE_BUSY, RETRY_AFTER_SECONDS, configure_engine
 from app.display import remember_text_size, text_size
 from app.extensions import api, babel, compress, csrf, db, limiter, login, migrate, socketio
 from app.formatting import register_filters
@@ -32,6 +32,7 @@ from app.security import (
 
 __version__ = "0.1.0"
 ROOT = ROOT_DIR
+log = logging.getLogger(__name__)
 
 
 def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
@@ -188,6 +189,17 @@ def _register_error_pages(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return api_error(error)
         return render_template("error.html", code=400, error=error), 400
+
+    def _database_busy(error: Exception) -> ResponseReturnValue:
+        log.warning("database busy or away on %s %s: %s", request.method, request.path,
+                    type(error).__name__)
+        db.session.rollback()
+        response = make_response(_http_error(ServiceUnavailable()))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    for busy in DATABASE_BUSY:
+        app.register_error_handler(busy, _database_busy)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -17,6 +19,11 @@ from app.extensions import db
 # loaded machine (fsync on every commit) a writer among many can wait several seconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 IMMEDIATE = "park_mailbox_immediate"
+# The database could not be reached in time: the pool had no free connection (a process
+# under more load than it can serve), SQLite stayed locked past its busy timeout, or the
+# server is away. Requests meet them with "503, try again"; nothing was written.
+DATABASE_BUSY = (PoolTimeoutError, OperationalError)
+RETRY_AFTER_SECONDS = 5
 # reentrant: a write transaction opened inside another must not deadlock on itself
 _SQLITE_WRITERS = threading.RLock()
 

@@ -17,7 +17,8 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from wtforms.fields.choices import SelectChoice
 
-from app.extensions import limiter
+from app.database import DATABASE_BUSY, RETRY_AFTER_SECONDS
+from app.extensions import db, limiter
 from app.i18n import current_language
 from app.security import client_key, send_photo, uploaded_files
 from app.services import DomainError, NotFound
@@ -63,7 +64,7 @@ def feedback_form(code: str) -> ResponseReturnValue:
     form = FeedbackForm()
     locale = current_language()
     form.category.choices = [SelectChoice(c.code, c.name(locale)) for c in categories]
-    status = 200
+    status, busy = 200, False
     if not form.is_submitted():
         form.started.data = form_started_token()
     else:
@@ -93,12 +94,21 @@ def feedback_form(code: str) -> ResponseReturnValue:
                 form.photos.errors = [*form.photos.errors, str(error)]
             except DomainError as error:
                 form.body.errors = [*form.body.errors, str(error)]
+            except DATABASE_BUSY as error:
+                # the form comes back with what they wrote: nothing they typed is lost
+                log.warning("submission at point %s not stored, database busy: %s",
+                            point.id, type(error).__name__)
+                db.session.rollback()
+                busy = True
             else:
                 return redirect(url_for("visitor.track", token=receipt.token), code=303)
-        status = 400
-    return render_template(
-        "visitor/form.html", point=point, categories=categories, form=form, locale=locale
-    ), status
+        status = 503 if busy else 400
+    response = make_response(render_template(
+        "visitor/form.html", point=point, categories=categories, form=form, locale=locale,
+        busy=busy), status)
+    if busy:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @bp.get("/t/<token>/photos/<int:photo_id>")
