@@ -43,12 +43,19 @@ def _finalize_sessions(settings: dict[str, Any]) -> None:
 
 
 def _finalize_engine(settings: dict[str, Any]) -> None:
-    """A database server's connections are checked before use; a SQLite file on this
-    machine never drops one, so it is spared the "SELECT 1" per request."""
+    """A database server's connections are checked before use and pooled as configured
+    (DATABASE_POOL_SIZE, DATABASE_MAX_OVERFLOW, DATABASE_POOL_TIMEOUT); a SQLite file on
+    this machine never drops one, so it is spared the "SELECT 1" per request."""
+    options = dict(settings.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     if str(settings.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
-        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            k: v for k, v in settings.get("SQLALCHEMY_ENGINE_OPTIONS", {}).items()
-            if k != "pool_pre_ping"}
+        options.pop("pool_pre_ping", None)
+    else:
+        for option, variable in (("pool_size", "DATABASE_POOL_SIZE"),
+                                 ("max_overflow", "DATABASE_MAX_OVERFLOW"),
+                                 ("pool_timeout", "DATABASE_POOL_TIMEOUT")):
+            if os.environ.get(variable):
+                options.setdefault(option, int(os.environ[variable]))
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 class Config:

@@ -88,3 +88,22 @@ def test_health_check_fails_when_the_database_does_not_answer(app, client, monke
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] == "error"
+
+
+def test_postgresql_pools_are_sized_from_the_environment_and_sqlite_skips_the_ping(
+        monkeypatch):
+    from app import create_app
+    from app.config import TestingConfig
+
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "12")
+    monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "3")
+    monkeypatch.setenv("DATABASE_POOL_TIMEOUT", "9")
+    server = create_app(TestingConfig,
+                        SQLALCHEMY_DATABASE_URI="postgresql+psycopg://u@127.0.0.1:1/none")
+    assert server.config["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "pool_pre_ping": True, "pool_size": 12, "max_overflow": 3, "pool_timeout": 9}
+    with server.app_context():
+        pool = _db.engine.pool
+        assert (pool.size(), pool._max_overflow, pool._timeout) == (12, 3, 9)
+    local = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI="sqlite:///:memory:")
+    assert "pool_pre_ping" not in local.config["SQLALCHEMY_ENGINE_OPTIONS"]
