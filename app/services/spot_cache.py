@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from time import monotonic
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -142,7 +142,9 @@ def _note_changes(session: Session, _context: Any) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    if session.info.pop(CHANGED_KEY, False):
+    # a session of no app (a script's own) has no cache to clear
+    if session.info.pop(CHANGED_KEY, False) and has_app_context() and \
+            "park_mailbox_spots" in current_app.extensions:
         spot_cache().clear()
 
 
