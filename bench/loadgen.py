@@ -1,8 +1,9 @@
 """The load generator of `make bench`: a separate process of asyncio clients (aiohttp).
 
 Phases, each printing one JSON object on stdout:
-  http     --kind hello|submit: flat-out requests (hello) or visitor submissions (GET the
-           form for the CSRF token and session cookie, then POST it) for some seconds;
+  http     --kind hello|post|submit, flat out for some seconds: hello; post, the submission
+           alone (each client opens its form once, then sends it again and again); submit,
+           whole visitor submissions (GET the form, then POST it);
   latency  staff sockets spread over the parks, submissions at a fixed rate, delivery
            latency from submit to receipt and deliveries lost;
   idle     open many idle staff sockets, print READY, hold them until stdin says stop.
@@ -61,24 +62,40 @@ def browser_form(fields: dict[str, str]) -> aiohttp.FormData:
     return form
 
 
-async def visitor_submission(http: aiohttp.ClientSession, url: str, point: str, body: str,
-                             sent: dict[int, float] | None = None, number: int = 0) -> bool:
-    """One visitor: GET the form (CSRF token, session cookie, the signed moment it was
-    served), POST it as a browser does; True on 303."""
+async def open_form(http: aiohttp.ClientSession, url: str, point: str
+                    ) -> tuple[str, dict[str, str]] | None:
+    """A visitor opens the form: its session cookie and hidden fields (CSRF token, the
+    signed moment it was served); None if it did not come."""
     async with http.get(f"{url}/q/{point}") as page:
         html = await page.text()
         cookie = session_cookie(page)
     fields = hidden_fields(html)
     if page.status != 200 or "csrf_token" not in fields:
-        return False
-    if sent is not None:
-        sent[number] = time.monotonic()
+        return None
+    return cookie, fields
+
+
+async def send_form(http: aiohttp.ClientSession, url: str, point: str,
+                    opened: tuple[str, dict[str, str]], body: str) -> bool:
+    """The visitor sends the form as a browser does; True on 303."""
+    cookie, fields = opened
     form = browser_form({**fields, "category": "noise", "body": body, "contact": "",
                          "website": ""})
     async with http.post(f"{url}/q/{point}", allow_redirects=False, headers={"Cookie": cookie},
                          data=form) as response:
         await response.read()
         return response.status == 303
+
+
+async def visitor_submission(http: aiohttp.ClientSession, url: str, point: str, body: str,
+                             sent: dict[int, float] | None = None, number: int = 0) -> bool:
+    """One visitor: GET the form, POST it; True on 303."""
+    opened = await open_form(http, url, point)
+    if opened is None:
+        return False
+    if sent is not None:
+        sent[number] = time.monotonic()
+    return await send_form(http, url, point, opened, body)
 
 
 async def log_in(http: aiohttp.ClientSession, url: str, email: str, password: str) -> str:
@@ -110,22 +127,26 @@ async def run_http(args: argparse.Namespace) -> dict[str, Any]:
     points = args.points.split(",") if args.points else []
     done = 0
     errors = 0
-    stop = time.monotonic() + args.seconds
+    stop = 0.0  # set when the clock starts
 
-    async def worker(number: int, http: aiohttp.ClientSession) -> None:
+    async def worker(number: int, http: aiohttp.ClientSession,
+                     opened: tuple[str, dict[str, str]] | None) -> None:
         nonlocal done, errors
         url = urls[number % len(urls)]
         count = 0
         while time.monotonic() < stop:
             count += 1
+            point = points[(number + count) % len(points)] if points else ""
+            body = f"bench {number} {count}"
             try:
                 if args.kind == "hello":
                     async with http.get(f"{url}/bench/hello") as response:
                         await response.read()
                         ok = response.status == 200
+                elif opened is not None:  # "post": the form opened once, sent again and again
+                    ok = await send_form(http, url, point, opened, body)
                 else:
-                    point = points[(number + count) % len(points)]
-                    ok = await visitor_submission(http, url, point, f"bench {number} {count}")
+                    ok = await visitor_submission(http, url, point, body)
             except (TimeoutError, aiohttp.ClientError):
                 ok = False
             if ok:
@@ -137,8 +158,18 @@ async def run_http(args: argparse.Namespace) -> dict[str, Any]:
         # warm-up: connections and the app's first requests are not measured
         async with http.get(f"{urls[0]}/healthz") as response:
             await response.read()
+        # "post" measures the submission alone: each client opens its form before the clock
+        # starts (a session's CSRF token and start stamp stay valid for many sends)
+        forms: list[tuple[str, dict[str, str]] | None] = [None] * args.concurrency
+        if args.kind == "post":
+            forms = list(await asyncio.gather(*(
+                open_form(http, urls[n % len(urls)], points[n % len(points)])
+                for n in range(args.concurrency))))
+            if any(form is None for form in forms):
+                raise SystemExit("the visitor form did not open")
+        stop = time.monotonic() + args.seconds
         started = time.monotonic()
-        await asyncio.gather(*(worker(n, http) for n in range(args.concurrency)))
+        await asyncio.gather(*(worker(n, http, forms[n]) for n in range(args.concurrency)))
         elapsed = time.monotonic() - started
     return {"kind": args.kind, "completed": done, "errors": errors, "seconds": elapsed,
             "per_second": done / elapsed, "concurrency": args.concurrency}
@@ -344,7 +375,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("phase", choices=["http", "latency", "idle"])
     parser.add_argument("--urls", required=True, help="comma-separated server URLs")
-    parser.add_argument("--kind", choices=["hello", "submit"], default="hello")
+    parser.add_argument("--kind", choices=["hello", "submit", "post"], default="hello")
     parser.add_argument("--points", default="", help="comma-separated spot codes")
     parser.add_argument("--logins", help="JSON file written by bench.seed")
     parser.add_argument("--seconds", type=float, default=10.0)

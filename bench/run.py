@@ -199,7 +199,13 @@ def run_setup(name: str, env: dict[str, str], processes: int, args: argparse.Nam
         result["hello"] = loadgen("http", "--kind", "hello", "--urls", urls,
                                   "--seconds", str(args.seconds),
                                   "--concurrency", str(args.concurrency))
-        print(f"== {name}: visitor submissions flat out ({args.seconds:.0f} s)", flush=True)
+        print(f"== {name}: submissions (POST) flat out ({args.seconds:.0f} s)", flush=True)
+        result["post"] = loadgen("http", "--kind", "post", "--urls", urls,
+                                 "--points", points, "--seconds", str(args.seconds),
+                                 "--concurrency", str(args.concurrency))
+        result["post_to_hello"] = result["post"]["per_second"] / result["hello"]["per_second"]
+        print(f"== {name}: whole visitor submissions (GET + POST) flat out "
+              f"({args.seconds:.0f} s)", flush=True)
         result["submit"] = loadgen("http", "--kind", "submit", "--urls", urls,
                                    "--points", points, "--seconds", str(args.seconds),
                                    "--concurrency", str(args.concurrency))
@@ -219,13 +225,13 @@ def run_setup(name: str, env: dict[str, str], processes: int, args: argparse.Nam
 
 def failures(result: dict[str, Any]) -> int:
     """Requests that did not get their answer (hello 200, submission 303) in any phase."""
-    return (result["hello"]["errors"] + result["submit"]["errors"]
-            + result["delivery"]["submit_errors"])
+    return (result["hello"]["errors"] + result.get("post", {}).get("errors", 0)
+            + result["submit"]["errors"] + result["delivery"]["submit_errors"])
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    head = ("setup", "hello/s", "submit/s", "ratio", "sockets", "sent/s", "p50 ms", "p95 ms",
-            "p99 ms", "lost", "failed", "idle", "RSS MB")
+    head = ("setup", "hello/s", "post/s", "ratio", "visit/s", "ratio", "sockets", "sent/s",
+            "p50 ms", "p95 ms", "p99 ms", "lost", "failed", "idle", "RSS MB")
     rows = [head]
     for result in results:
         delivery = result["delivery"]
@@ -233,7 +239,8 @@ def table(results: list[dict[str, Any]]) -> str:
         idle = result.get("idle")
         rows.append((
             f"{result['setup']} ({result['processes']}p)",
-            f"{result['hello']['per_second']:.0f}", f"{result['submit']['per_second']:.0f}",
+            f"{result['hello']['per_second']:.0f}", f"{result['post']['per_second']:.0f}",
+            f"{result['post_to_hello']:.2f}", f"{result['submit']['per_second']:.0f}",
             f"{result['submit_to_hello']:.2f}", str(delivery["sockets"]),
             f"{delivery['achieved_rate']:.0f} of {delivery.get('offered_rate', 0):.0f}",
             f"{latency['p50']:.1f}", f"{latency['p95']:.1f}", f"{latency['p99']:.1f}",
@@ -246,6 +253,9 @@ def table(results: list[dict[str, Any]]) -> str:
     lines.insert(1, "  ".join("-" * width for width in widths))
     goals = ("goals: ratio >= 0.5, p99 < 50 ms, 0 lost, RSS < 1024 MB "
              "with 10,000 idle sockets\n"
+             "post/s: the submission path alone (form parse, CSRF, validation, insert, event, "
+             "emit), each client's form opened before; visit/s: whole visitors (GET the form, "
+             "then POST it); each ratio against hello/s\n"
              "sent/s: submissions per second achieved of those offered in the latency run; "
              "below the offer, the server (or this machine) was over capacity and the "
              "latencies are mostly queueing; failed: requests without their answer (hello "
