@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.database import write_transaction
@@ -83,16 +83,18 @@ def submit_feedback(
         raise DomainError(_("A rating is a number from 1 to 5."))
     token = new_tracking_token()
     with write_transaction() as session:
-        point = session.scalar(select(Point).where(Point.id == point_id)
-                               .options(joinedload(Point.park).joinedload(Park.unit)))
-        if point is None or not point.active:
+        # the spot (with park and unit) and the chosen category, in one statement
+        row = session.execute(
+            select(Point, Category).join(Park, Park.id == Point.park_id)
+            .outerjoin(Category, and_(Category.unit_id == Park.unit_id,
+                                      Category.code == category_code, Category.active))
+            .where(Point.id == point_id)
+            .options(joinedload(Point.park).joinedload(Park.unit))
+        ).first()
+        if row is None or not row[0].active:
             raise NotFound(_("This QR code is not in use."))
+        point, category = row
         unit = point.park.unit
-        category = session.scalar(
-            select(Category).where(
-                Category.unit_id == unit.id, Category.code == category_code, Category.active
-            )
-        )
         if category is None:
             raise DomainError(_("Please choose what the message is about."))
         now = utcnow()
