@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from app.models.people import Membership
 
 
+def local_name(name_zh: str, name_en: str, locale: str) -> str:
+    """A name in the reader's language: the English one when there is one, else Chinese."""
+    return name_en if locale == "en" and name_en else name_zh
+
+
 class Unit(Model):
     """A management office (e.g. the Ritan Park office); owns parks, staff and settings."""
 
@@ -62,7 +67,7 @@ class Park(Model):
     points: Mapped[list[Point]] = relationship(back_populates="park", order_by="Point.id")
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" and self.name_en else self.name_zh
+        return local_name(self.name_zh, self.name_en, locale)
 
     def __repr__(self) -> str:
         return f"<Park {self.id} {self.name_en or self.name_zh}>"
@@ -87,7 +92,7 @@ class Point(Model):
     park: Mapped[Park] = relationship(back_populates="points")
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" and self.name_en else self.name_zh
+        return local_name(self.name_zh, self.name_en, locale)
 
     def __repr__(self) -> str:
         return f"<Point {self.code} {self.name_en or self.name_zh}>"
@@ -117,7 +122,7 @@ class Category(Model):
     unit: Mapped[Unit] = relationship(back_populates="categories")
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" and self.name_en else self.name_zh
+        return local_name(self.name_zh, self.name_en, locale)
 
     def __repr__(self) -> str:
         return f"<Category {self.code}>"

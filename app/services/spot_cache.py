@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
 from app.models import Category, Park, Point, Unit
+from app.models.org import local_name
 
 MAX_SPOTS = 10_000
 CHANGED_KEY = "park_mailbox_spots_changed"
@@ -37,13 +38,13 @@ _WATCHED = (Point, Park, Unit, Category)
 
 @dataclass(frozen=True)
 class Named:
-    """Something shown by name in the visitor's language (as the models' `name`)."""
+    """Something shown by name in the visitor's language, as the models are."""
 
     name_zh: str
     name_en: str
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" and self.name_en else self.name_zh
+        return local_name(self.name_zh, self.name_en, locale)
 
 
 @dataclass(frozen=True)
