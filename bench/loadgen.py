@@ -29,7 +29,6 @@ from typing import Any
 
 import aiohttp
 
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # the form's hidden fields (CSRF token, the signed moment it was served), sent back as a
 # browser does: every bot-trap check runs on them
 HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
@@ -103,12 +102,11 @@ async def log_in(http: aiohttp.ClientSession, url: str, email: str, password: st
     async with http.get(f"{url}/staff/login") as page:
         html = await page.text()
         cookie = session_cookie(page)
-    match = CSRF.search(html)
-    assert match, "no CSRF token on the login page"
+    fields = hidden_fields(html)
+    assert "csrf_token" in fields, "no CSRF token on the login page"
     async with http.post(f"{url}/staff/login", allow_redirects=False,
                          headers={"Cookie": cookie},
-                         data={"email": email, "password": password,
-                               "csrf_token": match.group(1)}) as response:
+                         data={**fields, "email": email, "password": password}) as response:
         assert response.status == 303, f"login of {email} failed: {response.status}"
         return session_cookie(response)
 
