@@ -6,11 +6,13 @@ import contextvars
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from app import create_app
 from app.config import TestingConfig
@@ -96,6 +98,21 @@ def redis_url() -> str:
             pytest.fail(f"Redis is required (REQUIRE_SERVICES=1) but {url} is down: {error}")
         pytest.skip(f"Redis not available at {url}")
     return url
+
+
+@contextmanager
+def sql_statements(engine: Any) -> Iterator[list[str]]:
+    """The SQL statements the engine runs inside the block, in order."""
+    seen: list[str] = []
+
+    def remember(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
 
 
 def csrf_token(client: FlaskClient, url: str) -> str:

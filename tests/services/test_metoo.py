@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.extensions import socketio
 from app.models import CaseToken, Event, Feedback
@@ -15,7 +15,7 @@ from app.realtime import NAMESPACE
 from app.services.casework import change_status
 from app.services.feedback import find_tracking
 from app.services.metoo import split_me_too
-from tests.conftest import isolated, make_feedback
+from tests.conftest import isolated, make_feedback, sql_statements
 
 
 @pytest.fixture
@@ -130,16 +130,8 @@ def test_joining_does_not_read_the_earlier_reports(db, window, point):
     first = make_feedback(point, body="广场舞太吵")
     for number in range(30):
         make_feedback(point, body=f"也很吵 {number}")
-    statements: list[str] = []
-
-    def remember(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with sql_statements(db.engine) as statements:
         receipt = make_feedback(point, body="还是很吵")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
     assert receipt.joined
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert not [s for s in reads if "FROM messages" in s or "FROM case_tokens" in s], reads

@@ -4,12 +4,12 @@ and never the judge of what is stored (services.spot_cache)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 
 import app.services.spot_cache as module
 from app.models import Feedback
 from app.services.spot_cache import MAX_SPOTS, SpotCache, spot_cache
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, sql_statements
 
 
 class Clock:
@@ -18,13 +18,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def statements(db) -> list[str]:
-    seen: list[str] = []
-    event.listen(db.engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_rest: seen.append(statement))
-    return seen
 
 
 def another_process(db, statement: str, **params) -> None:
@@ -40,8 +33,8 @@ def another_process(db, statement: str, **params) -> None:
 def test_a_fresh_spot_is_served_from_memory(db, point):
     cache = SpotCache(clock=Clock())
     first = cache.get(point.code, 5)
-    seen = statements(db)
-    again = cache.get(point.code, 5)
+    with sql_statements(db.engine) as seen:
+        again = cache.get(point.code, 5)
     assert again == first
     assert again is not None
     assert (again.id, again.park.name("en"), [c.code for c in again.categories]) == (
@@ -77,8 +70,8 @@ def test_a_rolled_back_change_keeps_the_cache(db, point):
     point.name_en = "never saved"
     db.session.flush()
     db.session.rollback()
-    seen = statements(db)
-    assert cache.get(code, 5).name("en") == "North gate toilet"
+    with sql_statements(db.engine) as seen:
+        assert cache.get(code, 5).name("en") == "North gate toilet"
     assert seen == []
 
 
@@ -96,16 +89,16 @@ def test_a_spot_read_while_a_change_commits_is_not_kept(db, point):
         cache.get(point.code, 5)
     finally:
         module._load = real_load
-    seen = statements(db)
-    cache.get(point.code, 5)
+    with sql_statements(db.engine) as seen:
+        cache.get(point.code, 5)
     assert seen, "the spot read before the change must be read again"
 
 
 def test_unknown_codes_are_not_kept_and_the_cache_is_bounded(db, point):
     cache = SpotCache(clock=Clock())
     assert cache.get("NOSUCHCODE", 5) is None
-    seen = statements(db)
-    assert cache.get("NOSUCHCODE", 5) is None
+    with sql_statements(db.engine) as seen:
+        assert cache.get("NOSUCHCODE", 5) is None
     assert seen, "a miss goes to the database every time"
     spot = cache.get(point.code, 5)
     # as many other spots as it may hold, then one more
@@ -118,8 +111,8 @@ def test_unknown_codes_are_not_kept_and_the_cache_is_bounded(db, point):
 def test_zero_seconds_always_reads_the_database(db, point):
     cache = SpotCache(clock=Clock())
     cache.get(point.code, 0)
-    seen = statements(db)
-    cache.get(point.code, 0)
+    with sql_statements(db.engine) as seen:
+        cache.get(point.code, 0)
     assert seen
 
 
