@@ -118,10 +118,10 @@ def _init_extensions(app: Flask) -> None:
     from app.models import StaffUser
     from app.realtime.publish import install_session_hooks
     from app.realtime.queue import make_event_queue
-    from app.services import early_warning as _warning_job  # noqa: F401 - registers its job
-    from app.services.photos import install_photo_hooks
-    from app.services.rollups import install_rollup_hooks
-    from app.services.spot_cache import init_spot_cache
+    from app.services.bureau import warnings as _warning_job  # noqa: F401 - registers its job
+    from app.services.bureau.rollups import install_rollup_hooks
+    from app.services.cases.photos import install_photo_hooks
+    from app.services.spots.cache import init_spot_cache
 
     @login.user_loader
     def _load_user(user_id: str) -> StaffUser | None:
@@ -135,11 +135,11 @@ def _init_extensions(app: Flask) -> None:
         return user
 
     install_session_hooks()
-    from app.services.notifications import install_notification_hooks
+    from app.services.notify.visitors import install_notification_hooks
 
     install_notification_hooks()  # importing it also registers the `notify.send` job
     install_photo_hooks()
-    from app.services import privacy as _privacy  # noqa: F401 - registers its periodic job
+    from app.services.notify import privacy as _privacy  # noqa: F401 - registers its periodic job
     install_rollup_hooks()
     init_spot_cache(app)
     # Handlers must be collected before init_app: Flask-SocketIO registers them on each
@@ -226,8 +226,8 @@ def api_error(error: HTTPException) -> ResponseReturnValue:
 
 def _register_jobs() -> None:
     # importing a module registers its @periodic jobs (SLA timer, auto-close)
-    from app.services import casework as _casework  # noqa: F401
-    from app.services import sla as _sla  # noqa: F401
+    from app.services.cases import operations as _casework  # noqa: F401
+    from app.services.cases import sla as _sla  # noqa: F401
 
 
 def _register_cli(app: Flask) -> None:

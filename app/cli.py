@@ -26,7 +26,7 @@ def qr_url(point: Point) -> str:
 
 def add_history(cases: int, *, parks: int, days: int, seed: int) -> None:
     """Generate synthetic history with a progress bar and print how long it took."""
-    from app.services.synthetic import generate_history
+    from app.services.demo.synthetic import generate_history
 
     started = time.perf_counter()
     with click.progressbar(length=cases, label=f"adding {cases} synthetic cases") as bar:
@@ -51,7 +51,7 @@ def register(app: Flask) -> None:
     @click.option("--seed", type=int, default=2026, show_default=True)
     def demo(cases: int, parks: int, days: int, seed: int) -> None:
         """Load the demo data (Ritan Park office, four parks, demo logins) once."""
-        from app.services.demo import create_demo_data, demo_loaded
+        from app.services.demo.ritan import create_demo_data, demo_loaded
 
         if not current_app.config["DEMO_ALLOWED"]:
             raise click.ClickException("demo data is never loaded in production")
@@ -105,7 +105,7 @@ def register(app: Flask) -> None:
     @sla.command("tick")
     def sla_tick() -> None:
         """Escalate the cases that missed their claim or reply limit (once each)."""
-        from app.services.jobs import run_job_now
+        from app.services.platform.jobs import run_job_now
 
         raised = run_job_now("sla.tick")
         click.echo(f"{raised} escalation(s) raised")
@@ -117,7 +117,7 @@ def register(app: Flask) -> None:
     @cases.command("autoclose")
     def cases_autoclose() -> None:
         """Close the cases resolved longer ago than their unit's auto-close delay."""
-        from app.services.jobs import run_job_now
+        from app.services.platform.jobs import run_job_now
 
         closed = run_job_now("cases.autoclose")
         click.echo(f"{closed} case(s) closed")

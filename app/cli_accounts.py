@@ -11,7 +11,7 @@ import click
 from flask import Flask
 
 from app.services import DomainError
-from app.services.accounts import Credential
+from app.services.accounts.staff import Credential
 
 
 def _print_credential(credential: Credential) -> None:
@@ -30,7 +30,7 @@ def register_accounts(app: Flask) -> None:
     @click.option("--viewer", is_flag=True, help="A read-only bureau account instead.")
     def create_bureau_admin(email: str, name: str, viewer: bool) -> None:
         """Create a bureau administrator (or viewer) with a temporary password."""
-        from app.services.onboarding import create_bureau_account
+        from app.services.accounts.onboarding import create_bureau_account
 
         try:
             credential = create_bureau_account(admin_id=None, email=email, name=name,
@@ -55,7 +55,7 @@ def register_accounts(app: Flask) -> None:
     def create_unit(name: str, code: str, name_en: str, parks: tuple[str, ...],
                     director_email: str, director_name: str) -> None:
         """Create a unit with its parks and first director, who gets a temporary password."""
-        from app.services.onboarding import onboard_unit, parse_park_lines
+        from app.services.accounts.onboarding import onboard_unit, parse_park_lines
 
         try:
             onboarded = onboard_unit(

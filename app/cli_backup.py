@@ -9,7 +9,12 @@ from flask import Flask, current_app
 
 from app.extensions import db
 from app.services import DomainError
-from app.services.backup import backup_sqlite, pg_dump_instructions, restore_sqlite, sqlite_path
+from app.services.platform.backup import (
+    backup_sqlite,
+    pg_dump_instructions,
+    restore_sqlite,
+    sqlite_path,
+)
 
 
 def _database() -> Path:

@@ -18,7 +18,7 @@ CsvFile = click.Path(exists=True, dir_okay=False, path_type=Path)
 def import_file(file: Path, run: Callable[[str, list[Park]], int]) -> int:
     """Import a CSV file into any park, or print each bad row and fail having changed nothing."""
     from app.services import DomainError
-    from app.services.csv_import import CsvImportError, decode_upload
+    from app.services.bureau.csv_import import CsvImportError, decode_upload
 
     parks = list(db.session.scalars(select(Park)))
     try:
@@ -41,7 +41,7 @@ def register_bureau(app: Flask) -> None:
     @click.argument("file", type=CsvFile)
     def import_tickets(file: Path) -> None:
         """Import tickets from a CSV file (ticket_id,date,park,category,text): all or none."""
-        from app.services.hotline import import_hotline_tickets
+        from app.services.bureau.hotline import import_hotline_tickets
 
         count = import_file(file, lambda text, parks: import_hotline_tickets(
             text, parks, user_id=None))
@@ -58,7 +58,7 @@ def register_bureau(app: Flask) -> None:
 
         A park and day imported before gets the new number.
         """
-        from app.services.visits import import_park_visits
+        from app.services.bureau.visits import import_park_visits
 
         count = import_file(file, lambda text, parks: import_park_visits(
             text, parks, user_id=None))

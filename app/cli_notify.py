@@ -17,7 +17,7 @@ def register_notify(app: Flask) -> None:
                   help="First queue again the notifications that ran out of attempts.")
     def send(limit: int, retry_failed: bool) -> None:
         """Send the notifications that are due now (the server also does it every 30 s)."""
-        from app.services.notifications import (
+        from app.services.notify.visitors import (
             retry_failed_notifications,
             send_due_notifications,
         )

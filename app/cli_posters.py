@@ -10,8 +10,8 @@ from flask import Flask, current_app
 
 from app.extensions import db
 from app.models import Park
-from app.services.points import unit_points
-from app.services.posters import LAYOUTS, PosterError, render_posters
+from app.services.spots.posters import LAYOUTS, PosterError, render_posters
+from app.services.spots.spots import unit_points
 
 
 def register_posters(app: Flask) -> None:

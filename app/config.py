@@ -172,7 +172,7 @@ class Config:
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "1") == "1"
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "15"))
     # "module:Class" of the SMS sender; the default writes to the sms_outbox table and the log
-    SMS_SENDER = os.environ.get("SMS_SENDER", "app.services.sms:OutboxSmsSender")
+    SMS_SENDER = os.environ.get("SMS_SENDER", "app.services.notify.sms:OutboxSmsSender")
     NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "10"))
     # a director's "set your password" link for a new or reset account is valid this long
     STAFF_INVITE_HOURS = float(os.environ.get("STAFF_INVITE_HOURS", "72"))

@@ -30,9 +30,9 @@ from app import create_app  # noqa: E402
 from app.config import TestingConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Feedback, Park  # noqa: E402
-from app.services.analytics import compare_parks, next_month  # noqa: E402
-from app.services.rollups import REPORT_TZ  # noqa: E402
-from app.services.synthetic import generate_history  # noqa: E402
+from app.services.bureau.analytics import compare_parks, next_month  # noqa: E402
+from app.services.bureau.rollups import REPORT_TZ  # noqa: E402
+from app.services.demo.synthetic import generate_history  # noqa: E402
 
 
 def timed(function: Callable[[], Any], repeat: int) -> float:

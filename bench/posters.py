@@ -25,7 +25,7 @@ from app.config import TestingConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Park, Point, Unit  # noqa: E402
 from app.security import new_point_code  # noqa: E402
-from app.services.posters import STICKER_GRID, render_posters  # noqa: E402
+from app.services.spots.posters import STICKER_GRID, render_posters  # noqa: E402
 
 PLAIN_PAGE = ('<section style="break-after: page"><h1>日坛公园 第 {n} 页</h1>'
               "<p>园长信箱 · 扫码反映问题 · 件件有回应。Director's Mailbox.</p></section>")

@@ -12,7 +12,7 @@ from app import create_app
 from app.database import write_transaction
 from app.models import Category, Membership, Park, Point, StaffUser, Unit
 from app.security import new_point_code
-from app.services.accounts import hash_password
+from app.services.accounts.staff import hash_password
 
 PARKS = 30
 PASSWORD = "bench-password-0123"  # noqa: S105 - a throwaway bench database only

@@ -89,7 +89,7 @@ def post_worker_init(worker):
     gc_policy.install(socketio.start_background_task, socketio.sleep)
     if not app.config.get("RUN_JOBS", True):
         return
-    from app.services.jobs import run_job_loop
+    from app.services.platform.jobs import run_job_loop
 
     socketio.start_background_task(run_job_loop, app, socketio.sleep)
 
@@ -100,7 +100,7 @@ def worker_exit(server, worker):
     if app is None or not hasattr(app, "app_context"):
         return
     from app.extensions import db
-    from app.services.points import flush_scans
+    from app.services.spots.spots import flush_scans
 
     with app.app_context():
         try:

@@ -19,8 +19,8 @@ from app.config import TestingConfig
 from app.extensions import db as _db
 from app.models import Category, Membership, Park, Point, StaffUser, Unit
 from app.security import new_point_code
-from app.services.accounts import hash_password
-from app.services.feedback import Receipt, submit_feedback
+from app.services.accounts.staff import hash_password
+from app.services.cases.submission import Receipt, submit_feedback
 from tests import infra
 
 PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app import create_app
-from app.services.jobs import HOLDER, periodic
+from app.services.platform.jobs import HOLDER, periodic
 
 
 @periodic("test.tick", seconds=1)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import Feedback, Message
-from app.services.feedback import submit_feedback
+from app.services.cases.submission import submit_feedback
 from tests.conftest import make_feedback
 
 

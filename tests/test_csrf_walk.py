@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db as _db
 from app.models import Feedback, StaffUser
-from app.services.accounts import make_invite_token
+from app.services.accounts.staff import make_invite_token
 from tests.conftest import csrf_token, log_in, make_feedback
 from tests.images import png
 from tests.test_isolation import ARGUMENTS, World, _build_world, _row_counts, _rules

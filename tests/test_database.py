@@ -37,7 +37,7 @@ def test_concurrent_writers_all_succeed(app, db, point):
         with app.app_context():
             try:
                 for i in range(25):
-                    from app.services.feedback import submit_feedback
+                    from app.services.cases.submission import submit_feedback
 
                     submit_feedback(point_id=point_id, category_code="toilets",
                                     body=f"writer {n} message {i}")

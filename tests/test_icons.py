@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.icons import ICONS, icon, icon_name
-from app.services.onboarding import CATEGORIES
+from app.services.accounts.onboarding import CATEGORIES
 
 
 def test_every_demo_category_has_an_icon_of_the_set():

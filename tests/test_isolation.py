@@ -34,7 +34,7 @@ from app.models import (
     Unit,
 )
 from app.models.types import utcnow
-from app.services.photos import add_photos, prepare_photo
+from app.services.cases.photos import add_photos, prepare_photo
 from tests.conftest import csrf_token, log_in, make_feedback, make_staff, make_unit
 from tests.images import png
 

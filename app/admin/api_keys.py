@@ -18,7 +18,7 @@ from app.admin.views import bp
 from app.forms import Form
 from app.models import StaffUser
 from app.services import DomainError, NotFound
-from app.services.api_keys import (
+from app.services.accounts.api_keys import (
     MAX_NAME,
     is_bureau_admin,
     issue_api_key,

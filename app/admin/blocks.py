@@ -14,7 +14,7 @@ from app.admin.views import bp
 from app.forms import Form
 from app.models import StaffUser, Unit
 from app.services import DomainError, NotFound
-from app.services.abuse import MAX_BLOCK_DAYS, active_blocks, block_case_sender, lift_block
+from app.services.cases.abuse import MAX_BLOCK_DAYS, active_blocks, block_case_sender, lift_block
 
 
 class BlockForm(Form):

@@ -11,8 +11,8 @@ from app.admin.forms import CategoryForm
 from app.admin.views import bp
 from app.models import Category, StaffUser, Unit
 from app.services import DomainError, NotFound
-from app.services.settings import CategoryFields, get_category, save_category
-from app.services.workflow import ROLE_LABELS
+from app.services.accounts.settings import CategoryFields, get_category, save_category
+from app.services.cases.workflow import ROLE_LABELS
 
 
 @bp.get("/categories")

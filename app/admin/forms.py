@@ -30,9 +30,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.forms import Form
 from app.models import ROLES
-from app.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from app.services.settings import ANSWERING_ROLES, CATEGORY_CODE, TIME
-from app.services.workflow import ROLE_LABELS
+from app.services.accounts.settings import ANSWERING_ROLES, CATEGORY_CODE, TIME
+from app.services.accounts.staff import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from app.services.cases.workflow import ROLE_LABELS
 
 WEEKDAYS = [SelectChoice(str(day), label) for day, label in enumerate(
     (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")), start=1)]

@@ -27,7 +27,23 @@ from app.admin.views import bp
 from app.forms import Form
 from app.models import Point, StaffUser, Unit
 from app.services import DomainError, NotFound
-from app.services.points import (
+from app.services.spots.posters import (
+    CJK_PACKAGE,
+    LAYOUTS,
+    MissingCjkFont,
+    PosterError,
+    render_posters,
+)
+from app.services.spots.qr import (
+    LocalBaseUrl,
+    check_base_url,
+    is_local_url,
+    point_url,
+    render_qr_png,
+    render_qr_svg,
+    short_url,
+)
+from app.services.spots.spots import (
     PointFields,
     create_point,
     find_unit_park,
@@ -39,22 +55,6 @@ from app.services.points import (
     total_scans,
     unit_points,
     update_point,
-)
-from app.services.posters import (
-    CJK_PACKAGE,
-    LAYOUTS,
-    MissingCjkFont,
-    PosterError,
-    render_posters,
-)
-from app.services.qr import (
-    LocalBaseUrl,
-    check_base_url,
-    is_local_url,
-    point_url,
-    render_qr_png,
-    render_qr_svg,
-    short_url,
 )
 
 ACTIVITY_DAYS = 14

@@ -13,7 +13,7 @@ from app.admin.views import bp
 from app.i18n import current_language
 from app.models import ReplyTemplate, StaffUser, Unit
 from app.services import DomainError, NotFound
-from app.services.settings import (
+from app.services.accounts.settings import (
     PLACEHOLDERS,
     delete_reply_template,
     get_reply_template,

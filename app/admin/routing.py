@@ -13,8 +13,12 @@ from app.admin.views import bp
 from app.i18n import current_language
 from app.models import StaffUser, Unit
 from app.services import DomainError, NotFound
-from app.services.settings import create_routing_rule, delete_routing_rule, unit_routing_rules
-from app.services.workflow import ROLE_LABELS
+from app.services.accounts.settings import (
+    create_routing_rule,
+    delete_routing_rule,
+    unit_routing_rules,
+)
+from app.services.cases.workflow import ROLE_LABELS
 
 
 def _rule_form(unit: Unit) -> RoutingRuleForm:

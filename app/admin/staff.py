@@ -17,7 +17,7 @@ from app.admin.forms import (
 from app.admin.views import bp
 from app.models import StaffUser, Unit
 from app.services import DomainError, NotFound
-from app.services.accounts import (
+from app.services.accounts.staff import (
     Credential,
     accept_invite,
     check_invite,
@@ -28,7 +28,7 @@ from app.services.accounts import (
     set_staff_roles,
     unit_staff,
 )
-from app.services.workflow import ROLE_LABELS
+from app.services.cases.workflow import ROLE_LABELS
 
 
 def show_credential(credential: Credential, *, created: bool, nav: str = "staff/_nav.html",

@@ -11,7 +11,7 @@ from app.admin.forms import UnitSettingsForm
 from app.admin.views import bp
 from app.models import StaffUser, Unit
 from app.services import DomainError
-from app.services.settings import UnitSettings, update_unit_settings
+from app.services.accounts.settings import UnitSettings, update_unit_settings
 
 
 @bp.route("/unit", methods=["GET", "POST"])

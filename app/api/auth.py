@@ -12,7 +12,7 @@ from flask_smorest import abort
 from app.extensions import csrf
 from app.models import ApiKey, StaffUser
 from app.security import client_key
-from app.services.api_keys import find_api_key
+from app.services.accounts.api_keys import find_api_key
 
 API_KEY_HEADER = "X-API-Key"
 

@@ -25,9 +25,8 @@ from app.i18n import current_language
 from app.models import OPEN_STATUSES, Feedback, Unit
 from app.security import client_key
 from app.services import DomainError, NotFound
-from app.services.api_keys import find_api_key
-from app.services.feedback import find_case_by_token
-from app.services.open311 import (
+from app.services.accounts.api_keys import find_api_key
+from app.services.cases.open311 import (
     KeyRefused,
     NewRequest,
     active_categories,
@@ -41,6 +40,7 @@ from app.services.open311 import (
     latest_public_replies,
     request_unit,
 )
+from app.services.cases.submission import find_case_by_token
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)  # machines post with an api_key, not from our forms

@@ -8,9 +8,9 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.models import Source, Status
-from app.services.analytics import SORT_KEYS
-from app.services.casework import MAX_REFERRED_TO
-from app.services.feedback import MAX_BODY
+from app.services.bureau.analytics import SORT_KEYS
+from app.services.cases.operations import MAX_REFERRED_TO
+from app.services.cases.submission import MAX_BODY
 
 MAX_ID = 2**31 - 1
 STATUSES = [status.value for status in Status]

@@ -41,8 +41,9 @@ from app.bureau.decorators import scope_of
 from app.extensions import csrf, db, limiter
 from app.models import Category, Feedback, Message, MessageKind, Park, Point, StaffUser
 from app.services import DomainError, NotFound
-from app.services.analytics import Figures, compare_parks, next_month
-from app.services.casework import (
+from app.services.bureau.analytics import Figures, compare_parks, next_month
+from app.services.bureau.rollups import REPORT_TZ
+from app.services.cases.operations import (
     Forbidden,
     add_internal_note,
     assign_case,
@@ -51,8 +52,7 @@ from app.services.casework import (
     colleagues,
     hand_back_case,
 )
-from app.services.feedback import reply_to_visitor
-from app.services.rollups import REPORT_TZ
+from app.services.cases.submission import reply_to_visitor
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1",
                description="Cases, threads and replies for the staff app and integrations.")

@@ -12,9 +12,9 @@ from app.bureau.decorators import Scope, bureau_required
 from app.bureau.views import requested_min_cases, requested_period
 from app.database import write_transaction
 from app.models import Park
-from app.services.audit import record_audit
-from app.services.exports import export_csv, export_xlsx
-from app.services.report import render_report
+from app.services.accounts.audit import record_audit
+from app.services.bureau.exports import export_csv, export_xlsx
+from app.services.bureau.report import render_report
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

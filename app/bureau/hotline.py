@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from app.bureau.blueprint import bp
 from app.bureau.decorators import Scope, bureau_required
 from app.bureau.uploads import import_upload
-from app.services.charts import Series, bar_chart
-from app.services.csv_import import RowError
-from app.services.hotline import before_after, import_hotline_tickets
+from app.services.bureau.charts import Series, bar_chart
+from app.services.bureau.csv_import import RowError
+from app.services.bureau.hotline import before_after, import_hotline_tickets
 
 
 def _page(scope: Scope, errors: list[RowError], status: int = 200) -> ResponseReturnValue:

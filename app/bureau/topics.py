@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from app.bureau.blueprint import bp
 from app.bureau.decorators import Scope, bureau_required
 from app.bureau.views import requested_period
-from app.services.topics import MIN_CASES, month_topics
+from app.services.bureau.topics import MIN_CASES, month_topics
 
 
 @bp.get("/topics")

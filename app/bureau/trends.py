@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from app.bureau.blueprint import bp
 from app.bureau.decorators import Scope, bureau_required
 from app.bureau.views import today
-from app.services.analytics import (
+from app.services.bureau.analytics import (
     category_codes,
     hot_spots,
     hour_of_week,
@@ -20,7 +20,7 @@ from app.services.analytics import (
     next_month,
     weekly_trend,
 )
-from app.services.charts import Series, bar_chart, heat_map
+from app.services.bureau.charts import Series, bar_chart, heat_map
 
 WEEKS = 12
 

@@ -10,7 +10,7 @@ from app.bureau.blueprint import bp
 from app.bureau.decorators import Scope, bureau_admin_required
 from app.bureau.forms import UnitOnboardForm
 from app.services import DomainError
-from app.services.onboarding import all_units, onboard_unit, parse_park_lines
+from app.services.accounts.onboarding import all_units, onboard_unit, parse_park_lines
 
 
 @bp.route("/units/new", methods=["GET", "POST"])

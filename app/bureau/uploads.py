@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from app.services import DomainError
-from app.services.csv_import import CsvImportError, RowError, decode_upload
+from app.services.bureau.csv_import import CsvImportError, RowError, decode_upload
 
 Page = Callable[[list[RowError], int], ResponseReturnValue]
 

@@ -13,10 +13,10 @@ from app.bureau.decorators import Scope, bureau_required
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.realtime.publish import latest_event_id
-from app.services.accounts import log_out_everywhere
-from app.services.analytics import SORT_KEYS, compare_parks, next_month
-from app.services.early_warning import names_for_warnings, recent_warnings
-from app.services.rollups import REPORT_TZ
+from app.services.accounts.staff import log_out_everywhere
+from app.services.bureau.analytics import SORT_KEYS, compare_parks, next_month
+from app.services.bureau.rollups import REPORT_TZ
+from app.services.bureau.warnings import names_for_warnings, recent_warnings
 
 WARNING_DAYS = 7
 

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from app.bureau.blueprint import bp
 from app.bureau.decorators import Scope, bureau_admin_required
 from app.bureau.uploads import import_upload
-from app.services.csv_import import RowError
-from app.services.visits import import_park_visits, visits_known
+from app.services.bureau.csv_import import RowError
+from app.services.bureau.visits import import_park_visits, visits_known
 
 
 def _page(scope: Scope, errors: list[RowError], status: int = 200) -> ResponseReturnValue:

@@ -1,7 +1,7 @@
 """City-level figures: daily and monthly case rollups, park visits, hotline tickets, warnings.
 
 The rollups are plain tables (no ORM class): rows are only ever added to with upserts
-(`app.services.rollups`), and read with aggregate queries (`app.services.analytics`).
+(`app.services.bureau.rollups`), and read with aggregate queries (`app.services.bureau.analytics`).
 """
 
 from __future__ import annotations

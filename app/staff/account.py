@@ -10,7 +10,7 @@ from werkzeug.exceptions import Forbidden
 
 from app.models import StaffUser
 from app.services import DomainError, NotFound
-from app.services.accounts import change_own_password
+from app.services.accounts.staff import change_own_password
 from app.staff.forms import PasswordChangeForm
 from app.staff.views import _safe_next, bp
 

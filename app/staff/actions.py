@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from app.forms import Form
 from app.models import StaffUser, Status
 from app.services import DomainError, NotFound
-from app.services.casework import (
+from app.services.cases.metoo import split_me_too
+from app.services.cases.operations import (
     Forbidden,
     add_internal_note,
     assign_case,
@@ -19,8 +20,7 @@ from app.services.casework import (
     claim_case,
     hand_back_case,
 )
-from app.services.feedback import get_case_for_staff
-from app.services.metoo import split_me_too
+from app.services.cases.submission import get_case_for_staff
 from app.staff.decorators import staff_required
 from app.staff.forms import ActionForm, AssignForm, NoteForm, SplitForm, StatusForm
 from app.staff.views import bp, render_case

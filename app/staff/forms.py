@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.forms import Form
-from app.services.feedback import MAX_BODY
+from app.services.cases.submission import MAX_BODY
 
 
 class LoginForm(Form):

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.forms import Form
-from app.services.feedback import MAX_BODY
+from app.services.cases.submission import MAX_BODY
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
@@ -48,6 +48,6 @@ class FeedbackForm(Form):
     )
     photos = MultipleFileField(_l("Photos (optional, up to 3)"))
     # bot traps: a field people never see (left empty by them, filled by form-filling
-    # bots) and the signed moment the form was served (see app.services.abuse)
+    # bots) and the signed moment the form was served (see app.services.cases.abuse)
     website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)])
     started = HiddenField(validators=[Optional(), Length(max=200)])

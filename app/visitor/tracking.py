@@ -15,10 +15,10 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.forms import Form
 from app.i18n import current_language
 from app.services import DomainError, NotFound
-from app.services.feedback import find_tracking
-from app.services.summaries import MAX_BODY
-from app.services.tracking import add_follow_up, confirm_fixed, rate_answer, report_not_fixed
-from app.services.workflow import STATUS_LABELS
+from app.services.cases.submission import find_tracking
+from app.services.cases.summaries import MAX_BODY
+from app.services.cases.tracking import add_follow_up, confirm_fixed, rate_answer, report_not_fixed
+from app.services.cases.workflow import STATUS_LABELS
 from app.visitor.views import bp
 
 

@@ -22,11 +22,11 @@ from app.extensions import db, limiter
 from app.i18n import current_language
 from app.security import client_key, send_photo, uploaded_files
 from app.services import DomainError, NotFound
-from app.services.abuse import SubmissionRefused, bot_trap_reason, form_started_token
-from app.services.feedback import find_case_by_token, submit_feedback
-from app.services.photos import PhotoError, find_photo_of_case, photo_path, prepare_photos
-from app.services.points import is_retired_code, record_scan
-from app.services.spot_cache import FormSpot, form_spot
+from app.services.cases.abuse import SubmissionRefused, bot_trap_reason, form_started_token
+from app.services.cases.photos import PhotoError, find_photo_of_case, photo_path, prepare_photos
+from app.services.cases.submission import find_case_by_token, submit_feedback
+from app.services.spots.cache import FormSpot, form_spot
+from app.services.spots.spots import is_retired_code, record_scan
 from app.visitor.forms import FeedbackForm
 
 bp = Blueprint("visitor", __name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from app.models import ApiKey, AuditLog
-from app.services.api_keys import find_api_key, hash_api_key, issue_api_key
+from app.services.accounts.api_keys import find_api_key, hash_api_key, issue_api_key
 from tests.conftest import csrf_token, log_in, make_staff
 
 SECRET = re.compile(r'<code class="secret" id="new-key">(pmk_[^<]+)</code>')

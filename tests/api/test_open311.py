@@ -11,7 +11,7 @@ import pytest
 from app.extensions import socketio
 from app.models import Feedback, Source
 from app.realtime import NAMESPACE
-from app.services.api_keys import issue_api_key, revoke_api_key
+from app.services.accounts.api_keys import issue_api_key, revoke_api_key
 from tests.conftest import isolated, make_feedback, make_staff
 
 REQUEST_FIELDS = {
@@ -281,7 +281,7 @@ def test_rate_limit_counts_per_key(app, client, api_key, point):
 # --- GET requests, a request, tokens --------------------------------------------------
 
 def test_get_requests_xml(client, staff, point):
-    from app.services.feedback import reply_to_visitor
+    from app.services.cases.submission import reply_to_visitor
 
     receipt = make_feedback(point, contact="13900000000")
     reply_to_visitor(user=staff, case_id=receipt.case.id, body="已经补上了纸")
@@ -307,7 +307,7 @@ def test_get_requests_json_has_the_same_fields(client, point):
 
 
 def test_get_requests_filters(client, staff, point):
-    from app.services.feedback import reply_to_visitor
+    from app.services.cases.submission import reply_to_visitor
 
     first = make_feedback(point, category_code="noise").case.reference
     second = make_feedback(point).case
@@ -352,7 +352,7 @@ def test_unknown_request_is_404(client, unit, fmt):
 
 
 def test_spam_is_never_published(client, staff, point):
-    from app.services.feedback import reply_to_visitor
+    from app.services.cases.submission import reply_to_visitor
 
     case = make_feedback(point).case
     reply_to_visitor(user=staff, case_id=case.id, body="广告", new_status="spam")
@@ -384,7 +384,7 @@ def test_bureau_wide_key_files_where_the_spot_is(client, db, point, other_unit):
 
 def test_reply_to_a_posted_request_is_sent_to_the_reporter(client, db, staff, api_key, point):
     from app.models.notifications import Notification
-    from app.services.feedback import reply_to_visitor
+    from app.services.cases.submission import reply_to_visitor
 
     response = post_request(client, "json", api_key=api_key, address_id=point.code,
                             phone="13800000000")

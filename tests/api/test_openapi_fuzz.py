@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app.extensions import db
-from app.services.api_keys import issue_api_key
+from app.services.accounts.api_keys import issue_api_key
 from tests.conftest import log_in, make_feedback
 
 EXAMPLES_PER_OPERATION = 12

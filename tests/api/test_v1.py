@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.models import Message
-from app.services.api_keys import issue_api_key
-from app.services.feedback import reply_to_visitor
+from app.services.accounts.api_keys import issue_api_key
+from app.services.cases.submission import reply_to_visitor
 from tests.conftest import log_in, make_feedback, make_staff
 
 

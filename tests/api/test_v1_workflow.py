@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, Feedback, Message
-from app.services.api_keys import issue_api_key
+from app.services.accounts.api_keys import issue_api_key
 from tests.conftest import log_in, make_feedback, make_staff
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, Unit
-from app.services.accounts import authenticate
+from app.services.accounts.staff import authenticate
 from tests.conftest import csrf_token, log_in
 
 SECRET = re.compile(r'data-role="temporary-password">([^<]+)<')

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.extensions import socketio
 from app.realtime import NAMESPACE
-from app.services.early_warning import raise_warnings
+from app.services.bureau.warnings import raise_warnings
 from tests.cases import add_case
 from tests.conftest import isolated, log_in, make_feedback, make_staff
 

@@ -62,7 +62,7 @@ def test_failed_submission_emits_nothing(app, staff_client, point):
 
 
 def test_reply_is_broadcast_as_case_updated(app, staff_client, staff, point):
-    from app.services.feedback import reply_to_visitor
+    from app.services.cases.submission import reply_to_visitor
 
     receipt = make_feedback(point)
     socket = connect(app, staff_client)
@@ -151,7 +151,7 @@ def test_catch_up_after_disconnect_gets_exactly_the_three_new_cases(app, staff_c
 
 
 def test_catch_up_replays_staff_actions_too(app, staff_client, staff, point):
-    from app.services.casework import add_internal_note, claim_case
+    from app.services.cases.operations import add_internal_note, claim_case
 
     first = connect(app, staff_client)
     case_id = make_feedback(point).case.id

@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Park, ParkVisits, Point
-from app.services.analytics import (
+from app.services.bureau.analytics import (
     compare_parks,
     hot_spots,
     hour_of_week,

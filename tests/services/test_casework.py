@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.models import AuditLog, Event, Feedback, Message
 from app.models.types import utcnow
 from app.services import DomainError, NotFound
-from app.services.casework import (
+from app.services.cases.operations import (
     Forbidden,
     add_internal_note,
     assign_case,
@@ -21,8 +21,8 @@ from app.services.casework import (
     fill_reply_template,
     hand_back_case,
 )
-from app.services.feedback import reply_to_visitor
-from app.services.jobs import run_due_jobs
+from app.services.cases.submission import reply_to_visitor
+from app.services.platform.jobs import run_due_jobs
 from tests.conftest import make_feedback, make_staff
 
 

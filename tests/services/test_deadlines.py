@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 
 from app.models import Feedback
-from app.services.deadlines import add_working_time, deadline_state
+from app.services.cases.deadlines import add_working_time, deadline_state
 from tests.conftest import make_feedback
 
 # Asia/Shanghai is UTC+8; working hours 08:00-18:00 local = 00:00-10:00 UTC

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import EarlyWarning, Event
-from app.services.early_warning import poisson_tail, raise_warnings, window_hours
-from app.services.jobs import JOBS, run_job_now
+from app.services.bureau.warnings import poisson_tail, raise_warnings, window_hours
+from app.services.platform.jobs import JOBS, run_job_now
 from tests.cases import add_case
 
 # 2026-05-20 15:30 in Beijing

@@ -11,8 +11,8 @@ from sqlalchemy import select as sa_select
 from app.extensions import db
 from app.models import AuditLog, HotlineTicket, Park
 from app.services import DomainError
-from app.services.csv_import import CsvImportError, decode_upload
-from app.services.hotline import before_after, import_hotline_tickets
+from app.services.bureau.csv_import import CsvImportError, decode_upload
+from app.services.bureau.hotline import before_after, import_hotline_tickets
 
 HEADER = "ticket_id,date,park,category,text\n"
 GOOD = HEADER + ("H-1,2026-04-03,RT公园,噪音,广场舞音响太吵\n"
@@ -103,7 +103,7 @@ def test_before_and_after_the_mailbox_started(app, unit):
 def test_a_concurrent_import_of_the_same_ticket_is_a_clear_error(app, unit, monkeypatch):
     import_hotline_tickets(GOOD, parks(), user_id=None)
     # as if another import had added H-1 after this one looked for it
-    monkeypatch.setattr("app.services.hotline.select",
+    monkeypatch.setattr("app.services.bureau.hotline.select",
                         lambda *columns: sa_select(*columns).where(false()))
     with pytest.raises(DomainError, match="nothing was imported|未导入"):
         import_hotline_tickets(HEADER + "H-8,2026-04-21,RT公园,噪音,新的\n"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from app.models.types import utcnow
-from app.services import jobs
+from app.services.platform import jobs
 
 
 @pytest.fixture

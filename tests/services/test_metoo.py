@@ -12,9 +12,9 @@ from app.extensions import socketio
 from app.models import CaseToken, Event, Feedback
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
-from app.services.casework import change_status
-from app.services.feedback import find_tracking
-from app.services.metoo import split_me_too
+from app.services.cases.metoo import split_me_too
+from app.services.cases.operations import change_status
+from app.services.cases.submission import find_tracking
 from tests.conftest import isolated, make_feedback, sql_statements
 
 

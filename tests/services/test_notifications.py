@@ -18,16 +18,16 @@ from app.models import (
     Status,
 )
 from app.models.types import utcnow
-from app.services import jobs
-from app.services.feedback import reply_to_visitor
-from app.services.notifications import (
+from app.services.cases.submission import reply_to_visitor
+from app.services.cases.tracking import confirm_fixed, report_not_fixed
+from app.services.notify.visitors import (
     DeliveryReport,
     contact_target,
     deliver_notification,
     retry_delay,
     send_due_notifications,
 )
-from app.services.tracking import confirm_fixed, report_not_fixed
+from app.services.platform import jobs
 from tests.conftest import make_feedback
 from tests.servers import free_port
 from tests.smtp import smtp_server
@@ -202,7 +202,7 @@ def test_after_the_last_attempt_it_is_kept_as_failed_and_can_be_retried(app, db,
 def test_a_phone_number_goes_to_the_sms_outbox(db, point, staff, caplog):
     receipt = make_feedback(point, contact="+86 138-0013-8000")
     reply(staff, receipt, body="已处理")
-    with caplog.at_level("INFO", logger="app.services.sms"):
+    with caplog.at_level("INFO", logger="app.services.notify.sms"):
         assert send_due_notifications().sent == 1
     [sms] = db.session.scalars(select(SmsMessage)).all()
     assert sms.phone == "+8613800138000"

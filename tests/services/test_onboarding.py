@@ -8,14 +8,14 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditLog, Park, StaffUser, Unit
 from app.services import DomainError
-from app.services.accounts import authenticate
-from app.services.onboarding import (
+from app.services.accounts.onboarding import (
     CATEGORIES,
     ParkName,
     create_bureau_account,
     onboard_unit,
     parse_park_lines,
 )
+from app.services.accounts.staff import authenticate
 
 PARKS = [ParkName("龙潭公园", "Longtan Park"), ParkName("天坛公园")]
 
@@ -99,7 +99,7 @@ def test_bureau_accounts(app):
 
 def test_an_account_created_meanwhile_is_a_clear_error(app, staff, monkeypatch):
     # as if another administrator had created the account between the check and the insert
-    monkeypatch.setattr("app.services.onboarding.find_user_by_email", lambda email: None)
+    monkeypatch.setattr("app.services.accounts.onboarding.find_user_by_email", lambda email: None)
     before = counts()
     with pytest.raises(DomainError):
         onboard(director_email=staff.email)

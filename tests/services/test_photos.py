@@ -1,4 +1,4 @@
-"""Photo checks and re-encoding (app.services.photos)."""
+"""Photo checks and re-encoding (app.services.cases.photos)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from app.services.photos import PhotoError, prepare_photo, prepare_photos
+from app.services.cases.photos import PhotoError, prepare_photo, prepare_photos
 from tests.images import NOT_IMAGES, jpeg_with_gps_rotated, png, png_header_only
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.models import RetiredCode, ScanCount
 from app.services import DomainError, NotFound
-from app.services.points import (
+from app.services.spots.spots import (
     PointFields,
     ScanBuffer,
     create_point,
@@ -126,7 +126,7 @@ def test_scans_are_kept_when_the_database_refuses_them(app, db, point, monkeypat
     def broken():
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr("app.services.points.write_transaction", broken)
+    monkeypatch.setattr("app.services.spots.spots.write_transaction", broken)
     assert flush_scans() == 0
     monkeypatch.undo()
     assert flush_scans() == 2

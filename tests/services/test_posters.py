@@ -11,14 +11,14 @@ from PIL import Image, ImageFile
 from app.extensions import db
 from app.models import Point
 from app.security import new_point_code
-from app.services.posters import (
+from app.services.spots.posters import (
     STICKER_GRID,
     MissingCjkFont,
     PosterError,
     check_cjk_font,
     render_posters,
 )
-from app.services.qr import point_url
+from app.services.spots.qr import point_url
 from tests.posters_helpers import decode_pdf_qr_codes, embedded_fonts, pdf_pages, pdf_text
 
 BASE = "https://parks.example.org"

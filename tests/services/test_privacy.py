@@ -1,4 +1,4 @@
-"""Contacts are erased CONTACT_RETENTION_DAYS after a case closes (app.services.privacy)."""
+"""Contacts are erased CONTACT_RETENTION_DAYS after a case closes (app.services.notify.privacy)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from app.models import CaseToken, Feedback, Notification, Status
 from app.models.types import utcnow
-from app.services.casework import change_status
-from app.services.feedback import reply_to_visitor
-from app.services.jobs import JOBS, run_job_now
-from app.services.privacy import erase_expired_contacts
+from app.services.cases.operations import change_status
+from app.services.cases.submission import reply_to_visitor
+from app.services.notify.privacy import erase_expired_contacts
+from app.services.platform.jobs import JOBS, run_job_now
 from tests.conftest import make_feedback
 
 

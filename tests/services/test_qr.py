@@ -9,7 +9,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from app.services.qr import (
+from app.services.spots.qr import (
     LocalBaseUrl,
     check_base_url,
     is_local_url,

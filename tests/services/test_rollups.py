@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Feedback, rollup_daily, rollup_monthly
-from app.services.rollups import recompute_rollups
+from app.services.bureau.rollups import recompute_rollups
 from tests.cases import add_case
 from tests.conftest import make_feedback, make_unit
 

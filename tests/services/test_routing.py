@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.models import Park, Point, RoutingRule
-from app.services.routing import responsible_role
+from app.services.cases.routing import responsible_role
 
 
 def test_category_role_without_rules(unit, point):

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from app.extensions import socketio
 from app.models import Event, Feedback
 from app.realtime import NAMESPACE
-from app.services.casework import claim_case
-from app.services.feedback import reply_to_visitor
-from app.services.jobs import run_due_jobs
-from app.services.sla import escalate_overdue_cases
+from app.services.cases.operations import claim_case
+from app.services.cases.sla import escalate_overdue_cases
+from app.services.cases.submission import reply_to_visitor
+from app.services.platform.jobs import run_due_jobs
 from tests.conftest import isolated, make_feedback
 
 MONDAY_9_LOCAL = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 09:00 Asia/Shanghai
@@ -74,7 +74,7 @@ def test_the_clock_stops_outside_working_hours(db, point):
 
 
 def test_closed_cases_never_escalate(db, staff, point):
-    from app.services.casework import change_status
+    from app.services.cases.operations import change_status
 
     case_id = submitted_at(point, MONDAY_9_LOCAL)
     change_status(user=staff, case_id=case_id, status="spam")

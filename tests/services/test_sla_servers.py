@@ -13,7 +13,7 @@ from app.config import TestingConfig
 from app.extensions import db
 from app.models import Event, JobLease, Point
 from app.models.types import utcnow
-from app.services.feedback import submit_feedback
+from app.services.cases.submission import submit_feedback
 from tests.servers import prepare_database, running_server, server_env
 
 

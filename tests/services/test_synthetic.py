@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Feedback, Park, rollup_daily, rollup_monthly
-from app.services.rollups import recompute_rollups
-from app.services.synthetic import generate_history
+from app.services.bureau.rollups import recompute_rollups
+from app.services.demo.synthetic import generate_history
 from tests.conftest import make_feedback
 from tests.services.test_rollups import table_rows
 

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 from app.extensions import db
 from app.models import Feedback
-from app.services.rollups import REPORT_TZ
-from app.services.topics import case_keywords, group_cases, month_topics, words_of
+from app.services.bureau.rollups import REPORT_TZ
+from app.services.bureau.topics import case_keywords, group_cases, month_topics, words_of
 from tests.conftest import make_feedback, make_unit
 
 PAPER = ["厕所没有纸了", "北门厕所里没有纸", "厕所又没有纸了，请补充", "女厕所没有纸",

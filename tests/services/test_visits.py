@@ -11,9 +11,9 @@ from sqlalchemy import false, func, select
 from app.extensions import db
 from app.models import AuditLog, Park, ParkVisits
 from app.services import DomainError
-from app.services.analytics import compare_parks
-from app.services.csv_import import CsvImportError
-from app.services.visits import import_park_visits, visits_known
+from app.services.bureau.analytics import compare_parks
+from app.services.bureau.csv_import import CsvImportError
+from app.services.bureau.visits import import_park_visits, visits_known
 
 HEADER = "park,date,visits\n"
 GOOD = HEADER + ("RT公园,2026-04-01,12000\n"
@@ -110,7 +110,7 @@ def test_imported_visits_give_cases_per_10k_visits(app, unit):
 def test_a_concurrent_import_of_the_same_days_is_a_clear_error(app, unit, monkeypatch):
     import_park_visits(HEADER + "RT公园,2026-04-01,12000\n", parks(), user_id=None)
     # as if another import had inserted the day after this one's delete
-    monkeypatch.setattr("app.services.visits.delete",
+    monkeypatch.setattr("app.services.bureau.visits.delete",
                         lambda model: sa_delete(model).where(false()))
     with pytest.raises(DomainError, match="nothing was imported|未导入"):
         import_park_visits(HEADER + "RT公园,2026-04-02,1\nRT公园,2026-04-01,9\n", parks(),

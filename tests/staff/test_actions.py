@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import CaseToken, Feedback, Message, ReplyTemplate, Status
-from app.services.workflow import TRANSITIONS
+from app.services.cases.workflow import TRANSITIONS
 from tests.conftest import csrf_token, log_in, make_feedback, make_staff
 
 ACTIONS = ["claim", "assign", "hand-back", "note", "status", "split", "reply"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.demo import create_demo_data
+from app.services.demo.ritan import create_demo_data
 from tests.conftest import PASSWORD, csrf_token, log_in, make_staff
 
 PROTECTED = [

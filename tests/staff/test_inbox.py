@@ -9,8 +9,8 @@ import time_machine
 
 from app.models import Park, Point
 from app.security import new_point_code
-from app.services.casework import claim_case
-from app.services.inbox import InboxFilter, inbox_query
+from app.services.cases.inbox import InboxFilter, inbox_query
+from app.services.cases.operations import claim_case
 from tests.conftest import log_in, make_feedback, make_staff
 
 MONDAY_9_LOCAL = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import AuditLog, StaffUser
-from app.services.accounts import authenticate
+from app.services.accounts.staff import authenticate
 from tests.admin.test_staff_accounts import create, shown_secret
 from tests.conftest import PASSWORD, csrf_token, log_in, make_staff
 

@@ -16,7 +16,7 @@ from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.security import make_socket_origin_check
 from app.services import DomainError
-from app.services.accounts import (
+from app.services.accounts.staff import (
     MIN_PASSWORD_LENGTH,
     accept_invite,
     make_invite_token,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.config import TestingConfig
 from app.models import AuditLog, ClientBlock, Feedback
-from app.services.abuse import form_started_token
+from app.services.cases.abuse import form_started_token
 from tests.conftest import csrf_token, log_in, make_feedback, make_staff, redis_url
 
 FORM_FIELDS = {"category": "toilets", "body": "北门厕所没有纸了"}

@@ -148,7 +148,7 @@ def test_oversized_upload_is_413_and_leaves_nothing(app, client, db, point, priv
 
 
 def test_a_failed_commit_removes_the_files(app, client, db, point, monkeypatch):
-    from app.services import feedback as feedback_service
+    from app.services.cases import submission as feedback_service
 
     def broken(*args, **kwargs):
         raise RuntimeError("database gone after the photos were written")

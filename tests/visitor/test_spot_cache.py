@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-import app.services.spot_cache as module
+import app.services.spots.cache as module
 from app.models import Feedback
-from app.services.spot_cache import MAX_SPOTS, SpotCache, spot_cache
+from app.services.spots.cache import MAX_SPOTS, SpotCache, spot_cache
 from tests.conftest import csrf_token, sql_statements
 
 

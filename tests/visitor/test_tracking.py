@@ -8,8 +8,8 @@ from sqlalchemy import select
 from app.extensions import socketio
 from app.models import AuditLog, Feedback
 from app.realtime import NAMESPACE
-from app.services.casework import change_status
-from app.services.feedback import reply_to_visitor
+from app.services.cases.operations import change_status
+from app.services.cases.submission import reply_to_visitor
 from tests.conftest import csrf_token, isolated, make_feedback
 
 
@@ -118,7 +118,7 @@ def test_visitor_actions_need_csrf(db, visitor, receipt, action):
 
 
 def test_internal_entries_never_reach_the_tracking_page(db, staff, visitor, receipt):
-    from app.services.casework import add_internal_note, claim_case
+    from app.services.cases.operations import add_internal_note, claim_case
 
     claim_case(user=staff, case_id=receipt.case.id)
     add_internal_note(user=staff, case_id=receipt.case.id, body="内部备注")

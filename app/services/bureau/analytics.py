@@ -1,0 +1,340 @@
+"""Figures for the bureau: the league table of parks, trends, hot spots, the heat map.
+
+Everything here reads the rollup tables (`app.services.bureau.rollups`), never the case table,
+so a page costs the same at ten thousand cases as at ten million. A period is split into
+whole months (read from `rollup_monthly`) and the loose days at either end (from
+`rollup_daily`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Table, func, select
+
+from app.extensions import db
+from app.models import Category, Park, ParkVisits, Point, rollup_daily, rollup_monthly
+from app.models.bureau import MEASURES, RESOLVE_EDGES, RESPONSE_EDGES
+from app.services.bureau.rollups import MEASURE_INDEX
+
+log = logging.getLogger(__name__)
+
+SORT_KEYS = ("within_limit_share", "cases", "per_10k_visits", "median_response_minutes",
+             "satisfaction", "reopen_rate")
+# for these, smaller is better
+ASCENDING = frozenset({"per_10k_visits", "median_response_minutes", "reopen_rate"})
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def period_parts(start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """Split [start, end) into whole months and the loose day ranges around them."""
+    first = start if start.day == 1 else next_month(start)
+    months = []
+    month = first
+    while next_month(month) <= end:
+        months.append(month)
+        month = next_month(month)
+    if not months:
+        return [], [(start, end)] if start < end else []
+    last_end = next_month(months[-1])
+    days = [(a, b) for a, b in ((start, first), (last_end, end)) if a < b]
+    return months, days
+
+
+def percentile(counts: Sequence[int], edges: Sequence[int], fraction: float) -> float | None:
+    """A percentile (in minutes) of a histogram, interpolated linearly inside its bucket.
+
+    Bucket i holds values in (edges[i-1], edges[i]] (the first starts at 0); the last
+    bucket is open-ended, so a percentile that falls in it is reported as its lower edge.
+    """
+    total = sum(counts)
+    if total == 0:
+        return None
+    rank = fraction * total
+    seen = 0
+    for index, count in enumerate(counts):
+        if count and seen + count >= rank:
+            low = edges[index - 1] if index > 0 else 0
+            if index >= len(edges):
+                return float(low)
+            return low + (edges[index] - low) * (rank - seen) / count
+        seen += count
+    return float(edges[-1])
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+@dataclass
+class Figures:
+    """The sums of a set of rollup rows (in MEASURES order), and the figures read from them."""
+
+    values: list[int] = field(default_factory=lambda: [0] * len(MEASURES))
+
+    def add(self, measures: Sequence[Any]) -> None:
+        if not any(self.values):  # the usual case: one group per park
+            self.values = [int(value or 0) for value in measures]
+            return
+        self.values = [total + int(value or 0) for total, value in zip(
+            self.values, measures, strict=True)]
+
+    @property
+    def sums(self) -> dict[str, int]:
+        return dict(zip(MEASURES, self.values, strict=True))
+
+    def _sum(self, name: str) -> int:
+        return self.values[MEASURE_INDEX[name]]
+
+    @property
+    def cases(self) -> int:
+        return self._sum("cases")
+
+    def _hist(self, prefix: str, edges: Sequence[int]) -> list[int]:
+        return [self._sum(f"{prefix}_{i}") for i in range(len(edges) + 1)]
+
+    @property
+    def median_response_minutes(self) -> float | None:
+        return percentile(self._hist("rsp", RESPONSE_EDGES), RESPONSE_EDGES, 0.5)
+
+    @property
+    def p90_response_minutes(self) -> float | None:
+        return percentile(self._hist("rsp", RESPONSE_EDGES), RESPONSE_EDGES, 0.9)
+
+    @property
+    def median_resolution_minutes(self) -> float | None:
+        return percentile(self._hist("res", RESOLVE_EDGES), RESOLVE_EDGES, 0.5)
+
+    @property
+    def within_limit_share(self) -> float | None:
+        return _ratio(self._sum("within_limit"), self._sum("with_limit"))
+
+    @property
+    def satisfaction(self) -> float | None:
+        return _ratio(self._sum("sat_sum"), self._sum("sat_count"))
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return _ratio(self._sum("reopened"), self._sum("resolved_ever"))
+
+    @property
+    def hours(self) -> list[int]:
+        return [self._sum(f"h_{hour}") for hour in range(24)]
+
+
+@dataclass
+class ParkRow:
+    """One line of the league table."""
+
+    park: Park
+    figures: Figures
+    by_category: dict[str, int]
+    visits: int | None
+    rank: int | None = None
+
+    @property
+    def per_10k_visits(self) -> float | None:
+        if not self.visits:
+            return None
+        return self.figures.cases * 10_000 / self.visits
+
+    def value(self, key: str) -> float | None:
+        if key == "per_10k_visits":
+            return self.per_10k_visits
+        if key == "cases":
+            return float(self.figures.cases)
+        result: float | None = getattr(self.figures, key)
+        return result
+
+
+@dataclass
+class Comparison:
+    start: date
+    end: date
+    min_cases: int
+    sort: str
+    rows: list[ParkRow]
+    categories: list[tuple[str, str, str]]  # code, zh, en
+    city: Figures
+
+
+def _sums(table: Table, keys: Sequence[str], measures: Sequence[str],
+          where: Sequence[Any]) -> Any:
+    columns = [table.c[key] for key in keys]
+    return db.session.execute(
+        select(*columns, *[func.sum(table.c[m]).label(m) for m in measures])
+        .where(*where).group_by(*columns)
+    )
+
+
+def rollup_sums(start: date, end: date, keys: Sequence[str],
+                park_ids: Sequence[int] | None = None,
+                measures: Sequence[str] = MEASURES) -> list[Any]:
+    """Rollup sums over [start, end) grouped by `keys` (columns of both rollup tables).
+
+    A group may come back twice (once from the months, once from loose days): callers add.
+    """
+    months, day_ranges = period_parts(start, end)
+    results: list[Any] = []
+    if months:
+        where: list[Any] = [rollup_monthly.c.month.in_(months)]
+        if park_ids is not None:
+            where.append(rollup_monthly.c.park_id.in_(park_ids))
+        results.extend(_sums(rollup_monthly, keys, measures, where))
+    for low, high in day_ranges:
+        where = [rollup_daily.c.day >= low, rollup_daily.c.day < high]
+        if park_ids is not None:
+            where.append(rollup_daily.c.park_id.in_(park_ids))
+        results.extend(_sums(rollup_daily, keys, measures, where))
+    return results
+
+
+def category_codes() -> dict[int, tuple[str, str, str]]:
+    """Category id -> (code, zh, en); units have their own categories, compared by code."""
+    rows = db.session.execute(select(Category.id, Category.code, Category.name_zh,
+                                     Category.name_en).order_by(Category.sort_order, Category.id))
+    return {category_id: (code, zh, en) for category_id, code, zh, en in rows}
+
+
+def park_visits(start: date, end: date, park_ids: Sequence[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        select(ParkVisits.park_id, func.sum(ParkVisits.visits))
+        .where(ParkVisits.day >= start, ParkVisits.day < end, ParkVisits.park_id.in_(park_ids))
+        .group_by(ParkVisits.park_id)
+    )
+    return {park_id: int(total) for park_id, total in rows}
+
+
+def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: int,
+                  sort: str = "within_limit_share") -> Comparison:
+    """The league table of `parks` over [start, end): parks under `min_cases` are not ranked."""
+    if sort not in SORT_KEYS:
+        sort = "within_limit_share"
+    park_ids = [park.id for park in parks]
+    codes = category_codes()
+    per_park: dict[int, Figures] = defaultdict(Figures)
+    per_category: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    city = Figures()
+    for row in rollup_sums(start, end, ("park_id",), park_ids):
+        per_park[row.park_id].add(row[1:])
+    for park_id, category_id, cases in rollup_sums(start, end, ("park_id", "category_id"),
+                                                   park_ids, measures=("cases",)):
+        per_category[park_id][codes.get(category_id, ("?",))[0]] += int(cases)
+    if per_park:
+        city.values = [sum(column) for column in zip(
+            *(figures.values for figures in per_park.values()), strict=True)]
+    visits = park_visits(start, end, park_ids)
+    rows = [ParkRow(park=park, figures=per_park[park.id], by_category=dict(per_category[park.id]),
+                    visits=visits.get(park.id)) for park in parks]
+    ranked = [row for row in rows if row.figures.cases >= min_cases and
+              row.value(sort) is not None]
+    ranked_ids = {row.park.id for row in ranked}
+    unranked = [row for row in rows if row.park.id not in ranked_ids]
+    sign = 1 if sort in ASCENDING else -1
+    ranked.sort(key=lambda row: (sign * (row.value(sort) or 0.0), row.park.id))
+    for position, row in enumerate(ranked, start=1):
+        row.rank = position
+    unranked.sort(key=lambda row: (-row.figures.cases, row.park.id))
+    seen: dict[str, tuple[str, str, str]] = {}
+    for code, zh, en in codes.values():
+        seen.setdefault(code, (code, zh, en))
+    used = {code for row in rows for code in row.by_category}
+    categories = [seen[code] for code in seen if code in used]
+    log.info("compared %d parks over %s..%s", len(rows), start, end)
+    return Comparison(start=start, end=end, min_cases=min_cases, sort=sort,
+                      rows=ranked + unranked, categories=categories, city=city)
+
+
+def monthly_trend(park_ids: Sequence[int], start: date, end: date
+                  ) -> tuple[list[date], dict[str, list[int]]]:
+    """Cases per month and category code over whole months from start to end."""
+    codes = category_codes()
+    months, _days = period_parts(start.replace(day=1), end)
+    series: dict[str, list[int]] = defaultdict(lambda: [0] * len(months))
+    index = {month: i for i, month in enumerate(months)}
+    if months:
+        rows = db.session.execute(
+            select(rollup_monthly.c.month, rollup_monthly.c.category_id,
+                   func.sum(rollup_monthly.c.cases))
+            .where(rollup_monthly.c.month.in_(months), rollup_monthly.c.park_id.in_(park_ids))
+            .group_by(rollup_monthly.c.month, rollup_monthly.c.category_id)
+        )
+        for month, category_id, cases in rows:
+            series[codes.get(category_id, ("?",))[0]][index[month]] += int(cases)
+    return months, dict(series)
+
+
+def weekly_trend(park_ids: Sequence[int], start: date, end: date
+                 ) -> tuple[list[date], dict[str, list[int]]]:
+    """Cases per ISO week (its Monday) and category code over [start, end)."""
+    codes = category_codes()
+    monday = start - timedelta(days=start.weekday())
+    weeks = []
+    while monday < end:
+        weeks.append(monday)
+        monday += timedelta(days=7)
+    index = {week: i for i, week in enumerate(weeks)}
+    series: dict[str, list[int]] = defaultdict(lambda: [0] * len(weeks))
+    rows = db.session.execute(
+        select(rollup_daily.c.day, rollup_daily.c.category_id, func.sum(rollup_daily.c.cases))
+        .where(rollup_daily.c.day >= start, rollup_daily.c.day < end,
+               rollup_daily.c.park_id.in_(park_ids))
+        .group_by(rollup_daily.c.day, rollup_daily.c.category_id)
+    )
+    for day, category_id, cases in rows:
+        week = day - timedelta(days=day.weekday())
+        series[codes.get(category_id, ("?",))[0]][index[week]] += int(cases)
+    return weeks, dict(series)
+
+
+@dataclass
+class HotSpot:
+    point: Point
+    cases: int
+    by_category: dict[str, int]
+
+
+def hot_spots(park_ids: Sequence[int], start: date, end: date, limit: int = 10) -> list[HotSpot]:
+    """The spots with the most cases over [start, end)."""
+    codes = category_codes()
+    rows = db.session.execute(
+        select(rollup_daily.c.point_id, rollup_daily.c.category_id,
+               func.sum(rollup_daily.c.cases))
+        .where(rollup_daily.c.day >= start, rollup_daily.c.day < end,
+               rollup_daily.c.park_id.in_(park_ids), rollup_daily.c.point_id != 0)
+        .group_by(rollup_daily.c.point_id, rollup_daily.c.category_id)
+    )
+    totals: dict[int, int] = defaultdict(int)
+    breakdown: dict[int, dict[str, int]] = defaultdict(dict)
+    for point_id, category_id, cases in rows:
+        totals[point_id] += int(cases)
+        code = codes.get(category_id, ("?",))[0]
+        breakdown[point_id][code] = breakdown[point_id].get(code, 0) + int(cases)
+    top = sorted(totals, key=lambda point_id: (-totals[point_id], point_id))[:limit]
+    points = {p.id: p for p in db.session.scalars(select(Point).where(Point.id.in_(top)))}
+    return [HotSpot(point=points[i], cases=totals[i], by_category=breakdown[i])
+            for i in top if i in points]
+
+
+def hour_of_week(park_ids: Sequence[int], start: date, end: date) -> list[list[int]]:
+    """Cases by weekday (0 = Monday) and local hour over [start, end)."""
+    hour_columns = [func.sum(rollup_daily.c[f"h_{h}"]) for h in range(24)]
+    rows = db.session.execute(
+        select(rollup_daily.c.day, *hour_columns)
+        .where(rollup_daily.c.day >= start, rollup_daily.c.day < end,
+               rollup_daily.c.park_id.in_(park_ids))
+        .group_by(rollup_daily.c.day)
+    )
+    grid = [[0] * 24 for _ in range(7)]
+    for day, *hours in rows:
+        for hour, cases in enumerate(hours):
+            grid[day.weekday()][hour] += int(cases or 0)
+    return grid

@@ -1,0 +1,115 @@
+"""Exports of cases for the bureau: CSV and XLSX, never with the visitor's contact."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Category, Feedback, Park, Point
+from app.services.bureau.rollups import REPORT_TZ
+
+log = logging.getLogger(__name__)
+
+# (column, header); the contact is deliberately absent, whoever exports
+EXPORT_COLUMNS = (
+    ("reference", _l("Reference")),
+    ("park", _l("Park")),
+    ("spot", _l("Spot")),
+    ("category", _l("Category")),
+    ("status", _l("Status")),
+    ("source", _l("Source")),
+    ("created_at", _l("Created")),
+    ("first_response_at", _l("First response")),
+    ("reply_due_at", _l("Reply due")),
+    ("within_limit", _l("Answered within the limit")),
+    ("resolved_at", _l("Resolved")),
+    ("closed_at", _l("Closed")),
+    ("satisfaction", _l("Satisfaction")),
+    ("reopen_count", _l("Reopened")),
+    ("me_too_count", _l("Me too")),
+    ("text", _l("Text")),
+)
+XLSX_MAX_ROWS = 200_000
+BATCH = 5_000
+
+
+def _local(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(REPORT_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    return (datetime(start.year, start.month, start.day, tzinfo=REPORT_TZ),
+            datetime(end.year, end.month, end.day, tzinfo=REPORT_TZ))
+
+
+def case_rows(parks: Sequence[Park], start: date, end: date) -> Iterator[list[Any]]:
+    """The cases of these parks created in [start, end) (city calendar), as export rows."""
+    low, high = period_bounds(start, end)
+    park_names = {park.id: park.name_zh for park in parks}
+    categories = {c.id: c.name_zh for c in db.session.scalars(select(Category))}
+    f = Feedback
+    query = (
+        select(f.reference, f.park_id, Point.name_zh, f.category_id, f.status, f.source,
+               f.created_at, f.first_response_at, f.reply_due_at, f.resolved_at, f.closed_at,
+               f.satisfaction, f.reopen_count, f.me_too_count, f.body)
+        .outerjoin(Point, Point.id == f.point_id)
+        .where(f.park_id.in_(list(park_names)), f.created_at >= low, f.created_at < high)
+        .order_by(f.created_at, f.id)
+        .execution_options(yield_per=BATCH)
+    )
+    for (reference, park_id, spot, category_id, status, source, created, responded, due,
+         resolved, closed, satisfaction, reopened, me_too, body) in db.session.execute(query):
+        within = "" if due is None else ("yes" if responded is not None and responded <= due
+                                         else "no")
+        yield [reference, park_names[park_id], spot or "", categories.get(category_id, ""),
+               status, source, _local(created), _local(responded), _local(due), within,
+               _local(resolved), _local(closed), satisfaction if satisfaction else "",
+               reopened, me_too, body]
+
+
+def headers() -> list[str]:
+    return [str(header) for _name, header in EXPORT_COLUMNS]
+
+
+def export_csv(parks: Sequence[Park], start: date, end: date) -> Iterator[str]:
+    """CSV text in pieces (UTF-8 with a BOM when encoded, so that Excel reads Chinese)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers())
+    count = 0
+    for row in case_rows(parks, start, end):
+        writer.writerow(row)
+        count += 1
+        if count % 1000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+    log.info("exported %d cases as CSV", count)
+
+
+def export_xlsx(parks: Sequence[Park], start: date, end: date) -> bytes:
+    """An XLSX workbook of the cases (at most XLSX_MAX_ROWS; a last row says if cut)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(f"{start.isoformat()}")
+    sheet.append(headers())
+    count = 0
+    for row in case_rows(parks, start, end):
+        if count == XLSX_MAX_ROWS:
+            sheet.append([str(_l("More cases than fit: export CSV for all of them."))])
+            break
+        sheet.append(row)
+        count += 1
+    output = io.BytesIO()
+    workbook.save(output)
+    log.info("exported %d cases as XLSX", count)
+    return output.getvalue()

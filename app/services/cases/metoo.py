@@ -1,0 +1,125 @@
+""""Me too": a second report of the same problem at the same spot joins the open case.
+
+The visitor who joins gets a tracking link of their own (a `CaseToken`) to the same thread;
+staff can split such a report off into a case of its own when it was a different problem.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.database import write_transaction
+from app.models import (
+    OPEN_STATUSES,
+    CaseToken,
+    Category,
+    Feedback,
+    Message,
+    MessageKind,
+    Point,
+    StaffUser,
+    Status,
+    Unit,
+)
+from app.models.types import utcnow
+from app.realtime.publish import record_event
+from app.services import DomainError, NotFound
+from app.services.cases.deadlines import set_deadlines
+from app.services.cases.operations import case_payload, locked_case, publish_change, snapshot
+from app.services.cases.references import next_reference
+from app.services.cases.routing import responsible_role
+from app.services.cases.summaries import excerpt
+
+log = logging.getLogger(__name__)
+
+
+def find_me_too_case(session: Session, unit: Unit, point: Point, category: Category,
+                     now: datetime) -> Feedback | None:
+    """The open case about the same spot and category opened within the unit's window."""
+    if unit.me_too_window_hours <= 0:
+        return None
+    since = now - timedelta(hours=unit.me_too_window_hours)
+    return session.scalar(
+        select(Feedback).where(
+            Feedback.point_id == point.id, Feedback.category_id == category.id,
+            Feedback.status.in_([s.value for s in OPEN_STATUSES]),
+            Feedback.created_at >= since,
+        ).order_by(Feedback.created_at.desc(), Feedback.id.desc()).limit(1)
+        .with_for_update()
+    )
+
+
+def join_me_too(session: Session, case: Feedback, *, token_hash: str, body: str,
+                contact: str | None, rating: int | None, language: str,
+                now: datetime) -> CaseToken:
+    """Add a visitor's report to an open case; staff are told once more after commit."""
+    before = snapshot(case)
+    # rows added by foreign key, not through case.extra_tokens / case.messages: appending to
+    # those would load every earlier report of a popular case on each new one
+    link = CaseToken(feedback_id=case.id, token_hash=token_hash, contact=contact,
+                     rating=rating, language=language, created_at=now)
+    session.add(link)
+    session.add(Message(feedback_id=case.id, kind=MessageKind.VISITOR.value, body=body,
+                        created_at=now, case_token=link))
+    case.me_too_count += 1
+    case.updated_at = now
+    # one flush, in publish_change, writes the link, the message and the count together
+    publish_change(session, case, "case.updated", "me_too", user_id=None, before=before,
+                   me_too_excerpt=excerpt(body))
+    log.info("report joined case %s as me-too #%d", case.reference, case.me_too_count)
+    return link
+
+
+def split_me_too(*, user: StaffUser, case_id: int, link_id: int) -> Feedback:
+    """Make a joined report a case of its own; its visitor's link follows it."""
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        link = session.get(CaseToken, link_id)
+        if link is None or link.feedback_id != case.id:
+            raise NotFound(_("No such report in this case."))
+        reports = [m for m in case.messages if m.case_token_id == link.id]
+        first = next((m for m in reports if m.kind == MessageKind.VISITOR), None)
+        if first is None:
+            raise DomainError(_("This report has no message to split off."))
+        before = snapshot(case)
+        now = utcnow()
+        unit = case.unit
+        new_case = Feedback(
+            reference=next_reference(session, unit, now),
+            token_hash=link.token_hash,
+            unit_id=case.unit_id, park_id=case.park_id, point_id=case.point_id,
+            category_id=case.category_id, body=first.body, rating=link.rating,
+            contact=link.contact, language=link.language, status=Status.NEW.value,
+            source=case.source,
+            responsible_role=responsible_role(case.category, case.park_id, case.point_id),
+            created_at=first.created_at, updated_at=now,
+        )
+        set_deadlines(new_case, unit, case.category, now)
+        session.add(new_case)
+        for message in reports:
+            message.case_token_id = None
+            message.feedback = new_case
+        new_case.messages.append(Message(kind=MessageKind.ACTION.value, action="split",
+                                         author_id=user.id, body=case.reference,
+                                         created_at=now))
+        case.messages.append(Message(kind=MessageKind.ACTION.value, action="split",
+                                     author_id=user.id, body=new_case.reference,
+                                     created_at=now))
+        case.me_too_count = max(0, case.me_too_count - 1)
+        case.updated_at = now
+        session.delete(link)
+        session.flush()
+        record_event("feedback.created", unit_id=new_case.unit_id, park_id=new_case.park_id,
+                     case_id=new_case.id,
+                     payload={**case_payload(new_case, "split", user.id),
+                              "split_from": case.id})
+        publish_change(session, case, "case.updated", "split", user_id=user.id,
+                       before=before, split_into=new_case.id)
+    log.info("report split off case %s into %s by user %s", case.reference,
+             new_case.reference, user.id)
+    return new_case

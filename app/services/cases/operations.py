@@ -1,0 +1,333 @@
+"""What staff do with a case: claim, assign, hand back, note, set the status, escalate, close.
+
+Every change is a thread `Message`, an `Event` for staff phones and an audit entry, all
+in one write transaction; the event is emitted after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import (
+    Feedback,
+    Membership,
+    Message,
+    MessageKind,
+    ReplyTemplate,
+    StaffUser,
+    Status,
+    Unit,
+)
+from app.models.types import utcnow
+from app.realtime.publish import record_event
+from app.services import DomainError, NotFound
+from app.services.accounts.audit import record_audit
+from app.services.cases.summaries import case_summary, validate_body
+from app.services.cases.workflow import apply_status, can_move
+from app.services.platform.jobs import periodic
+
+log = logging.getLogger(__name__)
+
+MAX_REFERRED_TO = 200
+# roles that may act on cases (a "viewer" only reads)
+ACTING_ROLES = frozenset({"director", "security", "cleaning", "maintenance", "service"})
+
+
+class Forbidden(DomainError):
+    """The user may see the case but not do this to it."""
+
+
+def case_payload(case: Feedback, change: str, by: int | None, **extra: Any) -> dict[str, Any]:
+    """The event payload: the case summary, who holds it, and what changed."""
+    return {
+        **case_summary(case),
+        "assignee_id": case.assignee_id,
+        "assignee_name": case.assignee.name if case.assignee else "",
+        "change": change,
+        "by": by,
+        **extra,
+    }
+
+
+def snapshot(case: Feedback) -> dict[str, Any]:
+    """The fields an audit entry records before and after a change."""
+    return {"status": case.status, "assignee_id": case.assignee_id,
+            "me_too_count": case.me_too_count, "reopen_count": case.reopen_count}
+
+
+def publish_change(session: Session, case: Feedback, kind: str, change: str, *,
+                   user_id: int | None, before: dict[str, Any], **extra: Any) -> None:
+    """Record the event and the audit entry of a change, in the current transaction."""
+    session.flush()
+    # the assignee may have changed by id: expired, it is loaded again by that id when the
+    # payload reads it (from the identity map when already here; no query when unassigned)
+    session.expire(case, ["assignee"])
+    record_audit(f"case.{change}", user_id=user_id, unit_id=case.unit_id, target_type="feedback",
+                 target_id=case.id, before=before, after={**snapshot(case), **extra})
+    # the event's flush writes the audit entry with it (one flush, not two)
+    record_event(kind, unit_id=case.unit_id, park_id=case.park_id, case_id=case.id,
+                 payload=case_payload(case, change, user_id, **extra))
+
+
+def locked_case(session: Session, user: StaffUser, case_id: int) -> Feedback:
+    """The case, locked for update, if the user may act on it (else NotFound/Forbidden)."""
+    case = session.get(Feedback, case_id, with_for_update=True)
+    if case is None or case.unit_id not in user.unit_ids:
+        raise NotFound(_("No such case."))
+    if not user.roles_in(case.unit_id) & ACTING_ROLES:
+        raise Forbidden(_("Your account may read cases but not change them."))
+    return case
+
+
+def can_act(user: StaffUser, case: Feedback) -> bool:
+    return bool(user.roles_in(case.unit_id) & ACTING_ROLES)
+
+
+def _action_message(case: Feedback, action: str, user_id: int | None, now: datetime,
+                    body: str = "") -> None:
+    case.messages.append(Message(kind=MessageKind.ACTION.value, action=action, body=body,
+                                 author_id=user_id, created_at=now))
+
+
+def _acknowledge(case: Feedback, user_id: int | None, now: datetime) -> None:
+    """Taking a new case on acknowledges it (a status step in the thread)."""
+    if case.status == Status.NEW:
+        case.messages.append(Message(kind=MessageKind.STATUS.value, author_id=user_id,
+                                     status_from=case.status,
+                                     status_to=Status.ACKNOWLEDGED.value, created_at=now))
+        apply_status(case, Status.ACKNOWLEDGED, now)
+
+
+def colleagues(unit_id: int) -> list[StaffUser]:
+    """Active staff of the unit who may take a case, by name."""
+    users = db.session.scalars(
+        select(StaffUser).join(Membership).where(
+            Membership.unit_id == unit_id, Membership.role.in_(ACTING_ROLES),
+            StaffUser.active.is_(True))
+        .order_by(StaffUser.name, StaffUser.id).distinct()
+    ).all()
+    return list(users)
+
+
+def claim_case(*, user: StaffUser, case_id: int) -> Feedback:
+    """Take the case on: the user becomes its assignee (a new case is acknowledged)."""
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        if not case.is_open:
+            raise DomainError(_("This case is closed."))
+        if case.assignee_id == user.id:
+            raise DomainError(_("You already have this case."))
+        before = snapshot(case)
+        now = case.updated_at = utcnow()
+        case.assignee_id = user.id
+        if case.claimed_at is None:
+            case.claimed_at = now
+        _action_message(case, "claimed", user.id, now)
+        _acknowledge(case, user.id, now)
+        publish_change(session, case, "case.claimed", "claimed", user_id=user.id, before=before)
+    log.info("case %s claimed by user %s", case_id, user.id)
+    return case
+
+
+def assign_case(*, user: StaffUser, case_id: int, assignee_id: int) -> Feedback:
+    """Give the case to a colleague of the same unit."""
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        if not case.is_open:
+            raise DomainError(_("This case is closed."))
+        assignee = session.get(StaffUser, assignee_id)
+        if assignee is None or not assignee.active or \
+                not assignee.roles_in(case.unit_id) & ACTING_ROLES:
+            raise DomainError(_("Choose a colleague of this park."))
+        if case.assignee_id == assignee.id:
+            raise DomainError(_("%(name)s already has this case.", name=assignee.name))
+        before = snapshot(case)
+        now = case.updated_at = utcnow()
+        case.assignee_id = assignee.id
+        if case.claimed_at is None:
+            case.claimed_at = now
+        _action_message(case, "assigned", user.id, now, body=assignee.name)
+        _acknowledge(case, user.id, now)
+        publish_change(session, case, "case.assigned", "assigned", user_id=user.id,
+                       before=before)
+    log.info("case %s assigned to user %s by user %s", case_id, assignee_id, user.id)
+    return case
+
+
+def hand_back_case(*, user: StaffUser, case_id: int) -> Feedback:
+    """Give the case back to the park's team (its holder or a director may)."""
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        if case.assignee_id is None:
+            raise DomainError(_("Nobody has this case."))
+        if case.assignee_id != user.id and "director" not in user.roles_in(case.unit_id):
+            raise Forbidden(_("Only the person who has the case, or a director, can hand it "
+                              "back."))
+        before = snapshot(case)
+        now = case.updated_at = utcnow()
+        case.assignee_id = None
+        _action_message(case, "handed_back", user.id, now)
+        publish_change(session, case, "case.handed_back", "handed_back", user_id=user.id,
+                       before=before)
+    log.info("case %s handed back by user %s", case_id, user.id)
+    return case
+
+
+def add_internal_note(*, user: StaffUser, case_id: int, body: str) -> Message:
+    """A note for colleagues; the visitor never sees it."""
+    body = validate_body(body)
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        before = snapshot(case)
+        now = case.updated_at = utcnow()
+        note = Message(kind=MessageKind.NOTE.value, body=body, author_id=user.id,
+                       created_at=now)
+        case.messages.append(note)
+        publish_change(session, case, "case.noted", "noted", user_id=user.id, before=before)
+    log.info("internal note on case %s by user %s", case_id, user.id)
+    return note
+
+
+def change_status(*, user: StaffUser, case_id: int, status: str,
+                  referred_to: str | None = None) -> Feedback:
+    """Move the case through the state machine; "referred" says to whom."""
+    try:
+        target = Status(status)
+    except ValueError as error:
+        raise DomainError(_("Unknown status.")) from error
+    referred_to = (referred_to or "").strip()
+    if target == Status.REFERRED and not referred_to:
+        raise DomainError(_("Say to whom the case was referred."))
+    if len(referred_to) > MAX_REFERRED_TO:
+        raise DomainError(_("Please keep it under %(max)d characters.", max=MAX_REFERRED_TO))
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        if not can_move(case.status, target):
+            raise DomainError(_("A case that is %(status)s cannot be moved there.",
+                                status=case.status))
+        before = snapshot(case)
+        now = utcnow()
+        case.messages.append(Message(
+            kind=MessageKind.STATUS.value, author_id=user.id, status_from=case.status,
+            status_to=target.value, created_at=now,
+            body=referred_to if target == Status.REFERRED else ""))
+        apply_status(case, target, now)
+        publish_change(session, case, "case.updated", "status", user_id=user.id, before=before)
+    log.info("case %s moved to %s by user %s", case_id, target.value, user.id)
+    return case
+
+
+# --- reply templates --------------------------------------------------------------------
+
+def reply_templates_for(case: Feedback) -> list[ReplyTemplate]:
+    """The unit's active templates for the case's category, and those for any category."""
+    return list(db.session.scalars(
+        select(ReplyTemplate).where(
+            ReplyTemplate.unit_id == case.unit_id, ReplyTemplate.active.is_(True),
+            (ReplyTemplate.category_id.is_(None)) | (ReplyTemplate.category_id == case.category_id))
+        .order_by(ReplyTemplate.category_id.is_(None), ReplyTemplate.title, ReplyTemplate.id)
+    ))
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"  # an unknown placeholder stays as written
+
+
+def fill_reply_template(template: ReplyTemplate, case: Feedback, locale: str) -> str:
+    """The template's text with {spot}, {park}, {reference} and {category} filled in."""
+    values = _Blank(
+        spot=case.point.name(locale) if case.point else "",
+        park=case.park.name(locale),
+        reference=case.reference,
+        category=case.category.name(locale),
+    )
+    try:
+        return template.body.format_map(values)
+    except (ValueError, IndexError):  # stray braces: the director's text as written
+        return template.body
+
+
+def find_reply_template(case: Feedback, template_id: int) -> ReplyTemplate:
+    for template in reply_templates_for(case):
+        if template.id == template_id:
+            return template
+    raise NotFound(_("No such reply template."))
+
+
+# --- done by the clock -------------------------------------------------------------------
+
+def _director_ids(unit_id: int) -> list[int]:
+    return sorted(set(db.session.scalars(
+        select(Membership.user_id).where(Membership.unit_id == unit_id,
+                                         Membership.role == "director"))))
+
+
+def escalate_case(case_id: int, reason: str, now: datetime) -> int:
+    """Tell the unit's directors that a case missed its claim or reply limit (once each)."""
+    with write_transaction() as session:
+        case = session.get(Feedback, case_id, with_for_update=True)
+        if case is None or not case.is_open:
+            return 0
+        if reason == "claim":
+            if case.claimed_at is not None or case.escalated_at is not None:
+                return 0
+            case.escalated_at = now
+        else:
+            if case.first_response_at is not None or case.reply_escalated_at is not None:
+                return 0
+            case.reply_escalated_at = now
+        before = snapshot(case)
+        _action_message(case, "escalated", None, now, body=reason)
+        due = case.claim_due_at if reason == "claim" else case.reply_due_at
+        publish_change(session, case, "case.escalated", "escalated", user_id=None,
+                       before=before, reason=reason,
+                       due_at=due.isoformat() if due else None,
+                       director_ids=_director_ids(case.unit_id))
+        reference = case.reference
+    log.info("case %s escalated to the directors: %s overdue", reference, reason)
+    return 1
+
+
+def close_resolved_cases(now: datetime) -> int:
+    """Close cases resolved longer ago than their unit's auto-close delay."""
+    candidates = db.session.execute(
+        select(Feedback.id, Feedback.resolved_at, Unit.autoclose_days)
+        .join(Unit, Unit.id == Feedback.unit_id)
+        .where(Feedback.status == Status.RESOLVED.value, Feedback.resolved_at.is_not(None))
+        .order_by(Feedback.id)
+    ).all()
+    db.session.commit()  # end the read before the writes
+    due = [case_id for case_id, resolved_at, days in candidates
+           if resolved_at and resolved_at + timedelta(days=days) <= now]
+    closed = 0
+    for case_id in due:
+        with write_transaction() as session:
+            case = session.get(Feedback, case_id, with_for_update=True)
+            if case is None or case.status != Status.RESOLVED:
+                continue
+            before = snapshot(case)
+            case.messages.append(Message(
+                kind=MessageKind.STATUS.value, status_from=case.status,
+                status_to=Status.CLOSED.value, created_at=now))
+            apply_status(case, Status.CLOSED, now)
+            publish_change(session, case, "case.updated", "autoclosed", user_id=None,
+                           before=before)
+            closed += 1
+    if closed:
+        log.info("auto-close: %d resolved cases closed", closed)
+    return closed
+
+
+@periodic("cases.autoclose", seconds=600)
+def autoclose_job(now: datetime) -> int:
+    """The periodic round of automatic closing."""
+    return close_resolved_cases(now)

@@ -1,0 +1,206 @@
+"""Case photos: checked, re-encoded without metadata, stored under random names.
+
+An upload is never stored as sent: Pillow reads the header first (refusing non-images and
+images too large to decode safely), then decodes, turns it upright by its EXIF orientation
+and writes a fresh JPEG with no metadata at all. Files live in PHOTO_DIR (under instance/,
+outside the static folder) and are served only through views that check access.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import secrets
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from app.database import write_transaction
+from app.models import Feedback, Photo, StaffUser
+from app.models.types import utcnow
+from app.realtime.publish import record_event
+from app.services import DomainError, NotFound
+from app.services.accounts.audit import record_audit
+
+log = logging.getLogger(__name__)
+
+MAX_PHOTOS = 3
+# what Pillow is allowed to try (no SVG, PDF, PSD, EPS... decoders ever run on uploads)
+OPENERS = ("JPEG", "PNG", "WEBP", "GIF")
+# MPO: the multi-picture JPEG of many phone cameras, opened by the JPEG plugin
+ACCEPTED_FORMATS = frozenset({*OPENERS, "MPO"})
+# a phone camera takes 12-50 megapixels; anything above is refused before decoding
+MAX_PIXELS = 60_000_000
+# stored photos are scaled down to this many pixels on the long side
+MAX_SIDE = 2560
+JPEG_QUALITY = 85
+STORED_CONTENT_TYPE = "image/jpeg"
+PENDING_FILES_KEY = "park_mailbox_pending_photo_files"
+
+
+class PhotoError(DomainError):
+    """An upload that is not a usable photo (the message says why, in the user's language)."""
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A re-encoded photo ready to be written: the bytes and what the row records."""
+
+    data: bytes
+    width: int
+    height: int
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def photo_dir() -> Path:
+    path = Path(current_app.config["PHOTO_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _open_checked(stream: IO[bytes]) -> Image.Image:
+    """Open (header only) and check format and size, before any pixel is decoded."""
+    not_a_photo = PhotoError(_("This file is not a photo. Please choose a JPEG, PNG or "
+                               "WebP picture."))
+    with warnings.catch_warnings():
+        # Pillow only warns between MAX_IMAGE_PIXELS and twice that: make it an error
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(stream, formats=OPENERS)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoError(_("This photo is too large. Please send a smaller picture."))\
+                from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise not_a_photo from None
+    width, height = image.size
+    if image.format not in ACCEPTED_FORMATS:
+        raise not_a_photo
+    if width < 1 or height < 1 or width * height > MAX_PIXELS:
+        raise PhotoError(_("This photo is too large. Please send a smaller picture."))
+    return image
+
+
+def prepare_photo(stream: IO[bytes]) -> PreparedPhoto:
+    """Check an upload and re-encode it as an upright JPEG without metadata."""
+    image = _open_checked(stream)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upright = ImageOps.exif_transpose(image)
+            if upright.mode not in ("RGB", "L"):
+                flat = Image.new("RGB", upright.size, "white")
+                rgba = upright.convert("RGBA")
+                flat.paste(rgba, mask=rgba.getchannel("A"))
+                upright = flat
+            upright.thumbnail((MAX_SIDE, MAX_SIDE))
+            output = io.BytesIO()
+            # no exif=, icc_profile= or comment: the new file carries no metadata at all
+            upright.save(output, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    except PhotoError:
+        raise
+    except Exception:  # any decoder failure: refuse the upload, never keep the original
+        log.info("photo refused: could not be re-encoded", exc_info=True)
+        raise PhotoError(_("This photo could not be read. Please try another picture."))\
+            from None
+    finally:
+        image.close()
+    return PreparedPhoto(data=output.getvalue(), width=upright.width, height=upright.height)
+
+
+def prepare_photos(streams: Sequence[IO[bytes]]) -> list[PreparedPhoto]:
+    """Check and re-encode up to MAX_PHOTOS uploads (before any database write)."""
+    if len(streams) > MAX_PHOTOS:
+        raise PhotoError(_("Please send at most %(max)d photos.", max=MAX_PHOTOS))
+    return [prepare_photo(stream) for stream in streams]
+
+
+def add_photos(session: Session, case: Feedback, photos: Sequence[PreparedPhoto],
+               uploaded_by_id: int | None = None) -> list[Photo]:
+    """Write the files and add their rows to the open write transaction.
+
+    The files are removed again if that transaction rolls back (or its commit fails), so
+    a stored photo always has its committed row.
+    """
+    if len(case.photos) + len(photos) > MAX_PHOTOS:
+        raise PhotoError(_("A case has at most %(max)d photos.", max=MAX_PHOTOS))
+    folder = photo_dir()
+    written: list[Path] = session.info.setdefault(PENDING_FILES_KEY, [])
+    rows: list[Photo] = []
+    for photo in photos:
+        name = secrets.token_hex(16) + ".jpg"
+        path = folder / name
+        with path.open("xb") as target:
+            target.write(photo.data)
+            target.flush()
+            os.fsync(target.fileno())
+        written.append(path)
+        row = Photo(storage_name=name, checksum=photo.checksum,
+                    content_type=STORED_CONTENT_TYPE, size=len(photo.data),
+                    width=photo.width, height=photo.height, uploaded_by_id=uploaded_by_id)
+        case.photos.append(row)
+        rows.append(row)
+    session.flush()
+    log.info("%d photo(s) added to case %s", len(rows), case.id)
+    return rows
+
+
+def _forget_files(session: Session) -> None:
+    session.info.pop(PENDING_FILES_KEY, None)
+
+
+def _remove_files(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        for path in session.info.pop(PENDING_FILES_KEY, []):
+            path.unlink(missing_ok=True)
+
+
+def install_photo_hooks() -> None:
+    """Keep files and rows together: files of a rolled-back transaction are deleted."""
+    if not sa_event.contains(Session, "after_commit", _forget_files):
+        sa_event.listen(Session, "after_commit", _forget_files)
+        sa_event.listen(Session, "after_soft_rollback", _remove_files)
+
+
+def photo_path(photo: Photo) -> Path:
+    """Where a stored photo's bytes are (the name is ours, never the uploader's)."""
+    return photo_dir() / Path(photo.storage_name).name
+
+
+def find_photo_of_case(case: Feedback, photo_id: int) -> Photo:
+    """One photo of a case the caller may already see; any other id is not found."""
+    for photo in case.photos:
+        if photo.id == photo_id:
+            return photo
+    raise NotFound(_("No such photo."))
+
+
+def add_staff_photos(*, user: StaffUser, case_id: int, photos: Sequence[PreparedPhoto]) -> None:
+    """Staff add photos to a case of their unit (audited; other staff are told)."""
+    unit_ids = user.unit_ids
+    with write_transaction() as session:
+        case = session.get(Feedback, case_id, with_for_update=True)
+        if case is None or case.unit_id not in unit_ids:
+            raise NotFound(_("No such case."))
+        rows = add_photos(session, case, photos, uploaded_by_id=user.id)
+        case.updated_at = utcnow()
+        record_audit("case.photos_added", user_id=user.id, unit_id=case.unit_id,
+                     target_type="feedback", target_id=case.id,
+                     after={"photo_ids": [row.id for row in rows]})
+        record_event("case.updated", unit_id=case.unit_id, park_id=case.park_id,
+                     case_id=case.id, payload={"change": "photos", "by": user.id,
+                                               "reference": case.reference,
+                                               "status": case.status})
+    log.info("user %s added %d photo(s) to case %s", user.id, len(photos), case_id)

@@ -1,0 +1,232 @@
+"""Submitting feedback, finding cases, replying to visitors and changing status."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import (
+    CaseToken,
+    Category,
+    Feedback,
+    Message,
+    MessageKind,
+    Park,
+    Point,
+    Source,
+    StaffUser,
+    Status,
+)
+from app.models.types import utcnow
+from app.realtime.publish import record_event
+from app.security import hash_token, new_tracking_token
+from app.services import DomainError, NotFound
+from app.services.accounts.audit import record_audit
+from app.services.cases.abuse import SubmissionRefused, is_blocked
+from app.services.cases.deadlines import set_deadlines
+from app.services.cases.metoo import find_me_too_case, join_me_too
+from app.services.cases.photos import MAX_PHOTOS, PreparedPhoto, add_photos
+from app.services.cases.references import next_reference
+from app.services.cases.routing import responsible_role
+from app.services.cases.summaries import MAX_BODY, case_summary, excerpt, validate_body
+from app.services.cases.workflow import apply_status, can_move
+
+log = logging.getLogger(__name__)
+
+__all__ = ["MAX_BODY", "Receipt", "case_summary", "excerpt", "submit_feedback",
+           "validate_body"]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a visitor gets back: the case and the one-time view of their private token."""
+
+    case: Feedback
+    token: str
+    joined: bool = False  # the report joined an open case about the same problem ("me too")
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """The case behind a tracking link, and which visitor's link it is."""
+
+    case: Feedback
+    link_id: int | None  # None: the first visitor; else the "me too" link (CaseToken)
+
+
+def submit_feedback(
+    *,
+    point_id: int,
+    category_code: str,
+    body: str,
+    contact: str | None = None,
+    rating: int | None = None,
+    language: str = "zh_CN",
+    photos: Sequence[PreparedPhoto] = (),
+    client_hash: str | None = None,
+    source: Source = Source.QR,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    media_url: str | None = None,
+    contact_note: str | None = None,
+) -> Receipt:
+    """Store a visitor's message (and photos) as a new case; tell the staff after commit."""
+    body = validate_body(body)
+    if rating is not None and not 1 <= rating <= 5:
+        raise DomainError(_("A rating is a number from 1 to 5."))
+    token = new_tracking_token()
+    with write_transaction() as session:
+        # the spot (with park and unit) and the chosen category, in one statement
+        row = session.execute(
+            select(Point, Category).join(Park, Park.id == Point.park_id)
+            .outerjoin(Category, and_(Category.unit_id == Park.unit_id,
+                                      Category.code == category_code, Category.active))
+            .where(Point.id == point_id)
+            .options(joinedload(Point.park).joinedload(Park.unit))
+        ).first()
+        if row is None or not row[0].active:
+            raise NotFound(_("This QR code is not in use."))
+        point, category = row
+        unit = point.park.unit
+        if category is None:
+            raise DomainError(_("Please choose what the message is about."))
+        now = utcnow()
+        if client_hash and is_blocked(session, unit.id, client_hash, now):
+            log.info("submission from blocked client %s at point %s refused",
+                     client_hash[:8], point_id)
+            raise SubmissionRefused("blocked")
+        # "me too" is for visitors at the spot; other sources keep one case per request
+        joined = (find_me_too_case(session, unit, point, category, now)
+                  if source == Source.QR else None)
+        # a report whose photos the open case has no room for stays a case of its own
+        if joined is not None and (not photos
+                                   or len(joined.photos) + len(photos) <= MAX_PHOTOS):
+            join_me_too(session, joined, token_hash=hash_token(token), body=body,
+                        contact=(contact or "").strip() or None, rating=rating,
+                        language=language, now=now)
+            if photos:
+                add_photos(session, joined, photos)
+            return Receipt(case=joined, token=token, joined=True)
+        case = Feedback(
+            reference=next_reference(session, unit, now),
+            token_hash=hash_token(token),
+            unit_id=unit.id,
+            park_id=point.park_id,
+            point_id=point.id,
+            category_id=category.id,
+            body=body,
+            rating=rating,
+            contact=(contact or "").strip() or None,
+            client_hash=client_hash,
+            language=language,
+            source=source.value,
+            latitude=latitude,
+            longitude=longitude,
+            media_url=media_url,
+            contact_note=contact_note,
+            status=Status.NEW.value,
+            responsible_role=responsible_role(category, point.park_id, point.id),
+            created_at=now,
+            updated_at=now,
+        )
+        set_deadlines(case, unit, category, now)
+        case.messages.append(Message(kind=MessageKind.VISITOR.value, body=body, created_at=now))
+        session.add(case)
+        session.flush()
+        if photos:
+            add_photos(session, case, photos)
+        record_event(
+            "feedback.created",
+            unit_id=unit.id,
+            park_id=case.park_id,
+            case_id=case.id,
+            payload=case_summary(case),
+        )
+        reference = case.reference
+    log.info("feedback %s submitted at point %s (%s)", reference, point_id, source.value)
+    return Receipt(case=case, token=token)
+
+
+def find_case_by_token(token: str) -> Feedback:
+    """The case behind a tracking link; a wrong token looks exactly like a missing one."""
+    return find_tracking(token).case
+
+
+def find_tracking(token: str) -> Tracking:
+    """The case behind a visitor's own link or a "me too" link to it."""
+    token_hash = hash_token(token)
+    case = db.session.scalar(
+        select(Feedback)
+        .where(Feedback.token_hash == token_hash)
+        .options(selectinload(Feedback.messages))
+    )
+    if case is not None:
+        return Tracking(case=case, link_id=None)
+    link = db.session.scalar(select(CaseToken).where(CaseToken.token_hash == token_hash))
+    if link is None:
+        raise NotFound(_("This tracking link does not exist."))
+    return Tracking(case=link.feedback, link_id=link.id)
+
+
+def get_case_for_staff(user: StaffUser, case_id: int) -> Feedback:
+    """A case the user may see; another unit's case is simply not found."""
+    case = db.session.get(Feedback, case_id)
+    if case is None or case.unit_id not in user.unit_ids:
+        raise NotFound(_("No such case."))
+    return case
+
+
+def reply_to_visitor(
+    *, user: StaffUser, case_id: int, body: str, new_status: str | None = None
+) -> Message:
+    """Add a public reply (and optionally move the status); staff are told after commit."""
+    body = validate_body(body)
+    # a form's Optional() lets whitespace through unchecked: it means "keep the status"
+    new_status = (new_status or "").strip() or None
+    if new_status is not None and new_status not in {status.value for status in Status}:
+        raise DomainError(_("Please choose a status from the list."))
+    unit_ids = user.unit_ids
+    with write_transaction() as session:
+        case = session.get(Feedback, case_id, with_for_update=True)
+        if case is None or case.unit_id not in unit_ids:
+            raise NotFound(_("No such case."))
+        if new_status and new_status != case.status and not can_move(case.status, new_status):
+            raise DomainError(_("A case that is %(status)s cannot be moved there.",
+                                status=case.status))
+        now = utcnow()
+        status_before = case.status
+        reply = Message(kind=MessageKind.REPLY.value, body=body, author_id=user.id,
+                        created_at=now)
+        case.messages.append(reply)
+        if case.first_response_at is None:
+            case.first_response_at = now
+        target = Status(new_status) if new_status else None
+        if target is None and case.status == Status.NEW:
+            target = Status.ACKNOWLEDGED  # answering a case acknowledges it
+        if target is not None and target != case.status:
+            case.messages.append(Message(
+                kind=MessageKind.STATUS.value, author_id=user.id, status_from=case.status,
+                status_to=target.value, created_at=now))
+            apply_status(case, target, now)
+        case.updated_at = now
+        session.flush()
+        record_event(
+            "case.updated",
+            unit_id=case.unit_id,
+            park_id=case.park_id,
+            case_id=case.id,
+            payload={**case_summary(case), "change": "reply", "by": user.id},
+        )
+        record_audit("case.replied", user_id=user.id, unit_id=case.unit_id,
+                     target_type="feedback", target_id=case.id,
+                     before={"status": status_before}, after={"status": case.status})
+        reference = case.reference
+    log.info("reply to %s by user %s", reference, user.id)
+    return reply

@@ -1,0 +1,5 @@
+"""Telling people what happened.
+
+- `visitors`: the visitor's e-mail and SMS outbox, written with the change and sent by a job.
+- `sms`: pluggable SMS senders; `privacy`: contacts erased when their time is up.
+"""

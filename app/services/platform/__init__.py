@@ -1,0 +1,1 @@
+"""Running the service: periodic jobs once across processes (`jobs`), backups (`backup`)."""

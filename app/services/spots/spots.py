@@ -1,0 +1,310 @@
+"""Spots of a unit's parks: create, edit, deactivate, replace codes, count scans."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, joinedload
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Feedback, Park, Point, RetiredCode, ScanCount, Unit
+from app.models.types import utcnow
+from app.security import new_point_code
+from app.services import DomainError, NotFound
+from app.services.accounts.audit import record_audit
+
+log = logging.getLogger(__name__)
+
+EDITABLE = ("name_zh", "name_en", "description", "latitude", "longitude")
+
+
+@dataclass
+class PointFields:
+    """What a director may set on a spot."""
+
+    name_zh: str
+    name_en: str = ""
+    description: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def validated(self) -> PointFields:
+        name_zh = self.name_zh.strip()
+        if not name_zh:
+            raise DomainError(_("Please give the spot a Chinese name."))
+        if (self.latitude is None) != (self.longitude is None):
+            raise DomainError(_("Give both latitude and longitude, or neither."))
+        if self.latitude is not None and not -90 <= self.latitude <= 90:
+            raise DomainError(_("Latitude is between -90 and 90."))
+        if self.longitude is not None and not -180 <= self.longitude <= 180:
+            raise DomainError(_("Longitude is between -180 and 180."))
+        return PointFields(name_zh=name_zh, name_en=self.name_en.strip(),
+                           description=self.description.strip(),
+                           latitude=self.latitude, longitude=self.longitude)
+
+
+def _snapshot(point: Point) -> dict[str, Any]:
+    return {"park_id": point.park_id, "code": point.code, "active": point.active,
+            **{name: getattr(point, name) for name in EDITABLE}}
+
+
+def find_unit_park(unit: Unit, park_id: int) -> Park:
+    """A park of the unit; NotFound for another unit's park (it must look absent)."""
+    park = db.session.get(Park, park_id)
+    if park is None or park.unit_id != unit.id:
+        raise NotFound(_("No such park."))
+    return park
+
+
+def find_unit_point(unit: Unit, point_id: int) -> Point:
+    """A spot of the unit's parks; NotFound for another unit's spot."""
+    point = db.session.scalar(
+        select(Point).join(Park).options(joinedload(Point.park))
+        .where(Point.id == point_id, Park.unit_id == unit.id)
+    )
+    if point is None:
+        raise NotFound(_("No such spot."))
+    return point
+
+
+def unit_points(unit: Unit, park_id: int | None = None,
+                active_only: bool = False) -> list[Point]:
+    """The unit's spots, park by park."""
+    query = (select(Point).join(Park).options(joinedload(Point.park))
+             .where(Park.unit_id == unit.id).order_by(Park.id, Point.id))
+    if park_id is not None:
+        query = query.where(Point.park_id == park_id)
+    if active_only:
+        query = query.where(Point.active.is_(True))
+    return list(db.session.scalars(query).unique())
+
+
+def _unused_code(session: Session) -> str:
+    # 31^8 codes: a collision is rare, but a code must never point at two spots, past or present
+    while True:
+        code = new_point_code()
+        taken = session.scalar(select(Point.id).where(Point.code == code)) or session.scalar(
+            select(RetiredCode.id).where(RetiredCode.code == code))
+        if not taken:
+            return code
+
+
+def create_point(unit: Unit, park_id: int, fields: PointFields, *, user_id: int) -> Point:
+    """Add a spot with a fresh code to one of the unit's parks."""
+    fields = fields.validated()
+    with write_transaction() as session:
+        park = find_unit_park(unit, park_id)
+        point = Point(park_id=park.id, code=_unused_code(session), name_zh=fields.name_zh,
+                      name_en=fields.name_en, description=fields.description,
+                      latitude=fields.latitude, longitude=fields.longitude)
+        session.add(point)
+        session.flush()
+        record_audit("point.create", user_id=user_id, unit_id=unit.id, target_type="point",
+                     target_id=point.id, after=_snapshot(point))
+    log.info("point %s created in park %s", point.id, park_id)
+    return point
+
+
+def update_point(unit: Unit, point_id: int, fields: PointFields, *, user_id: int) -> Point:
+    """Rename, describe or place a spot (its code stays)."""
+    fields = fields.validated()
+    with write_transaction():
+        point = find_unit_point(unit, point_id)
+        before = _snapshot(point)
+        for name in EDITABLE:
+            setattr(point, name, getattr(fields, name))
+        after = _snapshot(point)
+        if after != before:
+            record_audit("point.update", user_id=user_id, unit_id=unit.id, target_type="point",
+                         target_id=point.id, before=before, after=after)
+    log.info("point %s updated", point_id)
+    return point
+
+
+def set_point_active(unit: Unit, point_id: int, active: bool, *, user_id: int) -> Point:
+    """Deactivate a spot (its code then answers 410) or bring it back."""
+    with write_transaction():
+        point = find_unit_point(unit, point_id)
+        if point.active != active:
+            before = _snapshot(point)
+            point.active = active
+            record_audit("point.activate" if active else "point.deactivate", user_id=user_id,
+                         unit_id=unit.id, target_type="point", target_id=point.id,
+                         before=before, after=_snapshot(point))
+    log.info("point %s %s", point_id, "activated" if active else "deactivated")
+    return point
+
+
+def replace_point_code(unit: Unit, point_id: int, *, user_id: int) -> tuple[Point, str]:
+    """Give a spot a new code at once; the old one is kept as retired (410). Returns the old."""
+    with write_transaction() as session:
+        point = find_unit_point(unit, point_id)
+        before = _snapshot(point)
+        old_code = point.code
+        session.add(RetiredCode(code=old_code, point_id=point.id))
+        point.code = _unused_code(session)
+        record_audit("point.replace_code", user_id=user_id, unit_id=unit.id,
+                     target_type="point", target_id=point.id, before=before,
+                     after=_snapshot(point))
+    log.info("point %s code replaced", point_id)
+    return point, old_code
+
+
+def retired_codes(point: Point) -> list[RetiredCode]:
+    """The codes the spot answered to before, newest first."""
+    return list(db.session.scalars(
+        select(RetiredCode).where(RetiredCode.point_id == point.id)
+        .order_by(RetiredCode.retired_at.desc(), RetiredCode.id.desc())
+    ))
+
+
+def is_retired_code(code: str) -> bool:
+    """Whether the code belonged to a spot and was replaced."""
+    return db.session.scalar(select(RetiredCode.id).where(RetiredCode.code == code)) is not None
+
+
+def local_day(timezone: str, moment: datetime | None = None) -> date:
+    """The calendar day in the unit's time zone."""
+    return (moment or utcnow()).astimezone(ZoneInfo(timezone)).date()
+
+
+class ScanBuffer:
+    """Scans counted in memory, written as one upsert per spot and day every few seconds.
+
+    A scan is a page opened, not something a visitor sent: writing each one would cost a
+    synced commit per form opened, as much as the submission itself. The price is that a
+    process killed outright loses the counts of its last SCAN_FLUSH_SECONDS (the cases
+    are never at stake: they are written at once). One buffer per process.
+    """
+
+    def __init__(self, clock: Callable[[], float] = monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._counts: Counter[tuple[int, date]] = Counter()
+        self._oldest: float | None = None
+
+    def add(self, point_id: int, day: date) -> None:
+        with self._lock:
+            if not self._counts:
+                self._oldest = self._clock()
+            self._counts[point_id, day] += 1
+
+    def due(self, seconds: float) -> bool:
+        with self._lock:
+            return self._oldest is not None and self._clock() - self._oldest >= seconds
+
+    def take(self) -> Counter[tuple[int, date]]:
+        with self._lock:
+            counts, self._counts, self._oldest = self._counts, Counter(), None
+            return counts
+
+    def put_back(self, counts: Counter[tuple[int, date]]) -> None:
+        with self._lock:
+            if counts and not self._counts:
+                self._oldest = self._clock()
+            self._counts.update(counts)
+
+
+SCANS = ScanBuffer()
+
+
+def record_scan(point_id: int, timezone: str) -> None:
+    """Count one scan of the spot's code today in the unit's time zone (nothing about the
+    visitor is kept)."""
+    SCANS.add(point_id, local_day(timezone))
+    if SCANS.due(current_app.config["SCAN_FLUSH_SECONDS"]):
+        flush_scans()
+
+
+def flush_scans() -> int:
+    """Write this process's buffered scan counts; return how many scans were written."""
+    counts = SCANS.take()
+    if not counts:
+        return 0
+    try:
+        with write_transaction() as session:
+            dialect = session.get_bind().dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            for (point_id, day), count in sorted(counts.items()):
+                statement = insert(ScanCount).values(point_id=point_id, day=day, count=count)
+                session.execute(statement.on_conflict_do_update(
+                    index_elements=[ScanCount.point_id, ScanCount.day],
+                    set_={"count": ScanCount.count + count},
+                ))
+    except SQLAlchemyError:
+        # the database is busy or away: keep the counts for the next flush; a lost count
+        # must never keep a visitor from writing to the park
+        log.exception("%d scans not written yet", counts.total())
+        SCANS.put_back(counts)
+        return 0
+    return counts.total()
+
+
+@dataclass
+class SpotActivity:
+    """Scans and submissions of one spot over a span of days."""
+
+    scans: int = 0
+    submissions: int = 0
+    by_day: dict[date, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def conversion(self) -> float | None:
+        return self.submissions / self.scans if self.scans else None
+
+
+def spot_activity(unit: Unit, points: list[Point], days: int = 14) -> dict[int, SpotActivity]:
+    """Scans and submissions per spot per local day, for the last `days` days."""
+    zone = ZoneInfo(unit.timezone)
+    flush_scans()  # this process's latest scans; other processes' within seconds
+    today = local_day(unit.timezone)
+    first = today - timedelta(days=days - 1)
+    point_ids = [point.id for point in points]
+    scans: dict[int, dict[date, int]] = defaultdict(dict)
+    for point_id, day, count in db.session.execute(
+        select(ScanCount.point_id, ScanCount.day, ScanCount.count)
+        .where(ScanCount.point_id.in_(point_ids), ScanCount.day >= first)
+    ):
+        scans[point_id][day] = count
+    since = datetime.combine(first, time(), tzinfo=zone).astimezone(UTC)
+    submissions: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for case_point_id, created_at in db.session.execute(
+        select(Feedback.point_id, Feedback.created_at)
+        .where(Feedback.point_id.in_(point_ids), Feedback.created_at >= since)
+    ):
+        if case_point_id is not None:
+            submissions[case_point_id][created_at.astimezone(zone).date()] += 1
+    activity = {}
+    for point_id in point_ids:
+        spot = SpotActivity()
+        for offset in range(days):
+            day = today - timedelta(days=offset)
+            pair = (scans[point_id].get(day, 0), submissions[point_id].get(day, 0))
+            spot.by_day[day] = pair
+            spot.scans += pair[0]
+            spot.submissions += pair[1]
+        activity[point_id] = spot
+    return activity
+
+
+def total_scans(point_id: int) -> int:
+    """Every scan the spot ever had."""
+    flush_scans()
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(ScanCount.count), 0)).where(ScanCount.point_id == point_id)
+    ) or 0)
