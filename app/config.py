@@ -180,11 +180,11 @@ class Config:
     RUN_JOBS = os.environ.get("RUN_JOBS", "1") == "1"
     JOB_LOOP_SECONDS = float(os.environ.get("JOB_LOOP_SECONDS", "5"))
     # Scans of a spot's code are counted in memory and written at most this often per
-    # process (0: at once); see services.points.ScanBuffer.
+    # process (0: at once); see services.spots.spots.ScanBuffer.
     SCAN_FLUSH_SECONDS = float(os.environ.get("SCAN_FLUSH_SECONDS", "10"))
     # The visitor form reads a spot, its park and categories from memory for this long;
     # changes made in this process show at once, in other processes within this time
-    # (0: always from the database); see services.spot_cache.
+    # (0: always from the database); see services.spots.cache.
     SPOT_CACHE_SECONDS = float(os.environ.get("SPOT_CACHE_SECONDS", "5"))
 
     @classmethod

@@ -95,7 +95,7 @@ def post_worker_init(worker):
 
 
 def worker_exit(server, worker):
-    """Write the scan counts the worker still holds in memory (services.points.ScanBuffer)."""
+    """Write the scan counts the worker still holds in memory (services.spots.spots.ScanBuffer)."""
     app = worker.wsgi
     if app is None or not hasattr(app, "app_context"):
         return

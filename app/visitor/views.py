@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def _spot_or_404(code: str) -> FormSpot:
-    # the spot, its park, unit and categories, from the spot cache (services.spot_cache)
+    # the spot, its park, unit and categories, from the spot cache (services.spots.cache)
     spot = form_spot(code)
     if spot is None:
         if is_retired_code(code):

@@ -1,5 +1,5 @@
 """The visitor form's spot cache: fresh in this process at once, elsewhere within its time,
-and never the judge of what is stored (services.spot_cache)."""
+and never the judge of what is stored (services.spots.cache)."""
 
 from __future__ import annotations
 
