@@ -17,11 +17,11 @@ from app.cli_bureau import register_bureau
 from app.cli_notify import register_notify
 from app.cli_posters import register_posters
 from app.extensions import db
-from app.models import Park, Point
+from app.models import Park, Spot
 
 
-def qr_url(point: Point) -> str:
-    return f"{current_app.config['BASE_URL']}/q/{point.code}"
+def qr_url(spot: Spot) -> str:
+    return f"{current_app.config['BASE_URL']}/q/{spot.code}"
 
 
 def add_history(cases: int, *, parks: int, days: int, seed: int) -> None:
@@ -66,29 +66,29 @@ def register(app: Flask) -> None:
             add_history(cases, parks=parks, days=days, seed=seed)
 
     @app.cli.group("points")
-    def points() -> None:
+    def spots() -> None:
         """Spots and their QR codes."""
 
-    @points.command("list")
+    @spots.command("list")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-    def list_points(as_json: bool) -> None:
+    def list_spots(as_json: bool) -> None:
         """Print every spot with its park, name, code and full QR URL."""
         rows = db.session.scalars(
-            select(Point).options(joinedload(Point.park)).join(Park).order_by(Park.id, Point.id)
+            select(Spot).options(joinedload(Spot.park)).join(Park).order_by(Park.id, Spot.id)
         ).all()
         records = [
             {
-                "id": point.id,
-                "park_id": point.park_id,
-                "park": point.park.name_zh,
-                "park_en": point.park.name_en,
-                "name": point.name_zh,
-                "name_en": point.name_en,
-                "code": point.code,
-                "active": point.active,
-                "url": qr_url(point),
+                "id": spot.id,
+                "park_id": spot.park_id,
+                "park": spot.park.name_zh,
+                "park_en": spot.park.name_en,
+                "name": spot.name_zh,
+                "name_en": spot.name_en,
+                "code": spot.code,
+                "active": spot.active,
+                "url": qr_url(spot),
             }
-            for point in rows
+            for spot in rows
         ]
         if as_json:
             click.echo(json.dumps(records, ensure_ascii=False, indent=2))

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from app.extensions import db
 from app.models import Park
 from app.services.spots.posters import LAYOUTS, PosterError, render_posters
-from app.services.spots.spots import unit_points
+from app.services.spots.spots import unit_spots
 
 
 def register_posters(app: Flask) -> None:
@@ -28,7 +28,7 @@ def register_posters(app: Flask) -> None:
         park = db.session.get(Park, park_id)
         if park is None:
             raise click.ClickException(f"no park with id {park_id}")
-        spots = unit_points(park.unit, park_id=park.id, active_only=True)
+        spots = unit_spots(park.unit, park_id=park.id, active_only=True)
         if not spots:
             raise click.ClickException(f"park {park_id} has no active spots")
         with click.progressbar(length=len(spots), label=f"{len(spots)} spots ({layout})",

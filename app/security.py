@@ -18,7 +18,7 @@ from flask_login import current_user, logout_user
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
-def new_point_code(length: int = 8) -> str:
+def new_spot_code(length: int = 8) -> str:
     """A short, unguessable spot code (31^8, about 40 bits, never sequential)."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 

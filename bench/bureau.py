@@ -29,7 +29,7 @@ from sqlalchemy import case, func, select, text  # noqa: E402
 from app import create_app  # noqa: E402
 from app.config import TestingConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import Feedback, Park  # noqa: E402
+from app.models import Case, Park  # noqa: E402
 from app.services.bureau.analytics import compare_parks, next_month  # noqa: E402
 from app.services.bureau.rollups import REPORT_TZ  # noqa: E402
 from app.services.demo.synthetic import generate_history  # noqa: E402
@@ -48,7 +48,7 @@ def timed(function: Callable[[], Any], repeat: int) -> float:
 
 def naive_group_by(start: date, end: date) -> list[Any]:
     """Per park and category: cases, within the limit, satisfaction, reopened, from the cases."""
-    f = Feedback
+    f = Case
     low = datetime(start.year, start.month, start.day, tzinfo=REPORT_TZ)
     high = datetime(end.year, end.month, end.day, tzinfo=REPORT_TZ)
     return list(db.session.execute(

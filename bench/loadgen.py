@@ -61,11 +61,11 @@ def browser_form(fields: dict[str, str]) -> aiohttp.FormData:
     return form
 
 
-async def open_form(http: aiohttp.ClientSession, url: str, point: str
+async def open_form(http: aiohttp.ClientSession, url: str, spot: str
                     ) -> tuple[str, dict[str, str]] | None:
     """A visitor opens the form: its session cookie and hidden fields (CSRF token, the
     signed moment it was served); None if it did not come."""
-    async with http.get(f"{url}/q/{point}") as page:
+    async with http.get(f"{url}/q/{spot}") as page:
         html = await page.text()
         cookie = session_cookie(page)
     fields = hidden_fields(html)
@@ -74,27 +74,27 @@ async def open_form(http: aiohttp.ClientSession, url: str, point: str
     return cookie, fields
 
 
-async def send_form(http: aiohttp.ClientSession, url: str, point: str,
+async def send_form(http: aiohttp.ClientSession, url: str, spot: str,
                     opened: tuple[str, dict[str, str]], body: str) -> bool:
     """The visitor sends the form as a browser does; True on 303."""
     cookie, fields = opened
     form = browser_form({**fields, "category": "noise", "body": body, "contact": "",
                          "website": ""})
-    async with http.post(f"{url}/q/{point}", allow_redirects=False, headers={"Cookie": cookie},
+    async with http.post(f"{url}/q/{spot}", allow_redirects=False, headers={"Cookie": cookie},
                          data=form) as response:
         await response.read()
         return response.status == 303
 
 
-async def visitor_submission(http: aiohttp.ClientSession, url: str, point: str, body: str,
+async def visitor_submission(http: aiohttp.ClientSession, url: str, spot: str, body: str,
                              sent: dict[int, float] | None = None, number: int = 0) -> bool:
     """One visitor: GET the form, POST it; True on 303."""
-    opened = await open_form(http, url, point)
+    opened = await open_form(http, url, spot)
     if opened is None:
         return False
     if sent is not None:
         sent[number] = time.monotonic()
-    return await send_form(http, url, point, opened, body)
+    return await send_form(http, url, spot, opened, body)
 
 
 async def log_in(http: aiohttp.ClientSession, url: str, email: str, password: str) -> str:
@@ -122,7 +122,7 @@ def new_http(limit: int = 0) -> aiohttp.ClientSession:
 
 async def run_http(args: argparse.Namespace) -> dict[str, Any]:
     urls = args.urls.split(",")
-    points = args.points.split(",") if args.points else []
+    spots = args.spots.split(",") if args.spots else []
     done = 0
     errors = 0
     stop = 0.0  # set when the clock starts
@@ -134,7 +134,7 @@ async def run_http(args: argparse.Namespace) -> dict[str, Any]:
         count = 0
         while time.monotonic() < stop:
             count += 1
-            point = points[(number + count) % len(points)] if points else ""
+            spot = spots[(number + count) % len(spots)] if spots else ""
             body = f"bench {number} {count}"
             try:
                 if args.kind == "hello":
@@ -142,9 +142,9 @@ async def run_http(args: argparse.Namespace) -> dict[str, Any]:
                         await response.read()
                         ok = response.status == 200
                 elif opened is not None:  # "post": the form opened once, sent again and again
-                    ok = await send_form(http, url, point, opened, body)
+                    ok = await send_form(http, url, spot, opened, body)
                 else:
-                    ok = await visitor_submission(http, url, point, body)
+                    ok = await visitor_submission(http, url, spot, body)
             except (TimeoutError, aiohttp.ClientError):
                 ok = False
             if ok:
@@ -161,7 +161,7 @@ async def run_http(args: argparse.Namespace) -> dict[str, Any]:
         forms: list[tuple[str, dict[str, str]] | None] = [None] * args.concurrency
         if args.kind == "post":
             forms = list(await asyncio.gather(*(
-                open_form(http, urls[n % len(urls)], points[n % len(points)])
+                open_form(http, urls[n % len(urls)], spots[n % len(spots)])
                 for n in range(args.concurrency))))
             if any(form is None for form in forms):
                 raise SystemExit("the visitor form did not open")

@@ -69,11 +69,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         env = server_env(f"sqlite:///{folder}/bench.db", Path(folder) / "instance")
         prepare_database(env)
-        points = json.loads(subprocess.run(
+        spots = json.loads(subprocess.run(
             [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
             check=True, capture_output=True, timeout=60).stdout)
         with running_server(env, Path(folder) / "server.log") as server:
-            results = measure(server.url, f"/q/{points[0]['code']}", count)
+            results = measure(server.url, f"/q/{spots[0]['code']}", count)
     baseline = results["baseline /healthz"]
     print(f"{'page':32} {'HTML':>8} {'+assets':>8} {'median ms':>10} {'x baseline':>11}")
     for name, figures in results.items():

@@ -23,8 +23,8 @@ import weasyprint  # noqa: E402
 from app import create_app  # noqa: E402
 from app.config import TestingConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import Park, Point, Unit  # noqa: E402
-from app.security import new_point_code  # noqa: E402
+from app.models import Park, Spot, Unit  # noqa: E402
+from app.security import new_spot_code  # noqa: E402
 from app.services.spots.posters import STICKER_GRID, render_posters  # noqa: E402
 
 PLAIN_PAGE = ('<section style="break-after: page"><h1>日坛公园 第 {n} 页</h1>'
@@ -51,14 +51,14 @@ def main() -> None:
             db.create_all()
             unit = Unit(code="RT", name_zh="日坛公园管理处", name_en="Ritan Park Office")
             park = Park(name_zh="百子湾园", name_en="Baiziwan Park")
-            park.points.extend(Point(code=new_point_code(), name_zh=f"北门厕所 {n}",
+            park.spots.extend(Spot(code=new_spot_code(), name_zh=f"北门厕所 {n}",
                                      name_en=f"North gate toilet {n}")
                                for n in range(args.spots))
             unit.parks.append(park)
             db.session.add(unit)
             db.session.commit()
 
-            pages = args.spots if args.layout != "stickers" else \
+            pages = args.spots if args.layout != "stickers" else\
                 -(-args.spots // STICKER_GRID.per_sheet)
             plain_pages(2)  # warm up fonts and imports for both measurements
             start = time.perf_counter()
@@ -66,7 +66,7 @@ def main() -> None:
             plain_seconds = time.perf_counter() - start
 
             start = time.perf_counter()
-            pdf = render_posters(park.points, args.layout, base_url=app.config["BASE_URL"],
+            pdf = render_posters(park.spots, args.layout, base_url=app.config["BASE_URL"],
                                  title=park.name_zh)
             poster_seconds = time.perf_counter() - start
             db.session.remove()

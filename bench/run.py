@@ -189,7 +189,7 @@ def run_setup(name: str, env: dict[str, str], processes: int, args: argparse.Nam
                             check=True, capture_output=True, text=True, timeout=300).stdout
     logins = work / f"{name}-logins.json"
     logins.write_text(seeded)
-    points = ",".join(park["point"] for park in json.loads(seeded)["parks"])
+    spots = ",".join(park["point"] for park in json.loads(seeded)["parks"])
     result: dict[str, Any] = {"setup": name, "processes": processes}
     with ExitStack() as stack:
         servers = [stack.enter_context(server(env, work / f"{name}-server-{n}.log"))
@@ -201,13 +201,13 @@ def run_setup(name: str, env: dict[str, str], processes: int, args: argparse.Nam
                                   "--concurrency", str(args.concurrency))
         print(f"== {name}: submissions (POST) flat out ({args.seconds:.0f} s)", flush=True)
         result["post"] = loadgen("http", "--kind", "post", "--urls", urls,
-                                 "--points", points, "--seconds", str(args.seconds),
+                                 "--points", spots, "--seconds", str(args.seconds),
                                  "--concurrency", str(args.concurrency))
         result["post_to_hello"] = result["post"]["per_second"] / result["hello"]["per_second"]
         print(f"== {name}: whole visitor submissions (GET + POST) flat out "
               f"({args.seconds:.0f} s)", flush=True)
         result["submit"] = loadgen("http", "--kind", "submit", "--urls", urls,
-                                   "--points", points, "--seconds", str(args.seconds),
+                                   "--points", spots, "--seconds", str(args.seconds),
                                    "--concurrency", str(args.concurrency))
         result["submit_to_hello"] = (result["submit"]["per_second"]
                                      / result["hello"]["per_second"])

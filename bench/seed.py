@@ -10,8 +10,8 @@ import json
 
 from app import create_app
 from app.database import write_transaction
-from app.models import Category, Membership, Park, Point, StaffUser, Unit
-from app.security import new_point_code
+from app.models import Category, Membership, Park, Spot, StaffUser, Unit
+from app.security import new_spot_code
 from app.services.accounts.staff import hash_password
 
 PARKS = 30
@@ -29,8 +29,8 @@ def seed_parks(count: int = PARKS) -> list[dict[str, object]]:
             unit.categories.append(Category(code="noise", name_zh="噪音", name_en="Noise",
                                             icon="🔊", role="security", sort_order=0))
             park = Park(name_zh=f"测试公园 {number}", name_en=f"Bench park {number}")
-            point = Point(code=new_point_code(), name_zh="北门", name_en="North gate")
-            park.points.append(point)
+            spot = Spot(code=new_spot_code(), name_zh="北门", name_en="North gate")
+            park.spots.append(spot)
             unit.parks.append(park)
             session.add(unit)
             session.flush()
@@ -38,7 +38,7 @@ def seed_parks(count: int = PARKS) -> list[dict[str, object]]:
                              password_hash=password_hash)
             user.memberships.append(Membership(unit_id=unit.id, role="director"))
             session.add(user)
-            parks.append({"park": number, "point": point.code, "email": user.email})
+            parks.append({"park": number, "point": spot.code, "email": user.email})
     return parks
 
 

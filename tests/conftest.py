@@ -17,10 +17,10 @@ from sqlalchemy import event
 from app import create_app
 from app.config import TestingConfig
 from app.extensions import db as _db
-from app.models import Category, Membership, Park, Point, StaffUser, Unit
-from app.security import new_point_code
+from app.models import Category, Membership, Park, Spot, StaffUser, Unit
+from app.security import new_spot_code
 from app.services.accounts.staff import hash_password
-from app.services.cases.submission import Receipt, submit_feedback
+from app.services.cases.submission import Receipt, submit_case
 from tests import infra
 
 PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
@@ -138,7 +138,7 @@ def make_unit(code: str = "RT", **overrides: Any) -> Unit:
                  sort_order=1),
     ])
     park = Park(name_zh=f"{code}公园", name_en=f"{code} Park")
-    park.points.append(Point(code=new_point_code(), name_zh="北门厕所",
+    park.spots.append(Spot(code=new_spot_code(), name_zh="北门厕所",
                              name_en="North gate toilet"))
     unit.parks.append(park)
     _db.session.add(unit)
@@ -158,10 +158,10 @@ def make_staff(unit: Unit | None, email: str, roles: tuple[str, ...] = ("directo
     return user
 
 
-def make_feedback(point: Point, **overrides: Any) -> Receipt:
+def make_case(spot: Spot, **overrides: Any) -> Receipt:
     fields: dict[str, Any] = {"category_code": "toilets", "body": "厕所没有纸了"}
     fields.update(overrides)
-    return submit_feedback(point_id=point.id, **fields)
+    return submit_case(spot_id=spot.id, **fields)
 
 
 def log_in(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
@@ -181,8 +181,8 @@ def other_unit(app: Flask) -> Unit:
 
 
 @pytest.fixture
-def point(unit: Unit) -> Point:
-    return unit.parks[0].points[0]
+def spot(unit: Unit) -> Spot:
+    return unit.parks[0].spots[0]
 
 
 @pytest.fixture

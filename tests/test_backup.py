@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db as _db
-from app.models import Feedback, Message
-from app.services.cases.submission import submit_feedback
-from tests.conftest import make_feedback
+from app.models import Case, Message
+from app.services.cases.submission import submit_case
+from tests.conftest import make_case
 
 
 def sqlite_only(db):
@@ -25,10 +25,10 @@ def cases(path) -> tuple[int, int]:
                 connection.execute("SELECT count(*) FROM messages").fetchone()[0])
 
 
-def test_backup_while_submissions_continue_then_restore(app, db, point, tmp_path):
+def test_backup_while_submissions_continue_then_restore(app, db, spot, tmp_path):
     sqlite_only(db)
-    make_feedback(point, body="备份之前的留言")
-    point_id = point.id
+    make_case(spot, body="备份之前的留言")
+    spot_id = spot.id
     stop = threading.Event()
     written: list[int] = []
     errors: list[BaseException] = []
@@ -37,7 +37,7 @@ def test_backup_while_submissions_continue_then_restore(app, db, point, tmp_path
         with app.app_context():
             try:
                 while not stop.is_set():
-                    submit_feedback(point_id=point_id, category_code="toilets",
+                    submit_case(spot_id=spot_id, category_code="toilets",
                                     body=f"备份期间的留言 {len(written)}")
                     written.append(1)
             except BaseException as error:  # reported below
@@ -59,7 +59,7 @@ def test_backup_while_submissions_continue_then_restore(app, db, point, tmp_path
         thread.join()
     assert errors == []
     db.session.commit()
-    live_total = db.session.scalar(select(func.count()).select_from(Feedback))
+    live_total = db.session.scalar(select(func.count()).select_from(Case))
     backed_up, backed_up_messages = cases(backup)
     with sqlite3.connect(backup) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -69,9 +69,9 @@ def test_backup_while_submissions_continue_then_restore(app, db, point, tmp_path
     result = app.test_cli_runner().invoke(args=["restore", str(backup), "--yes"])
     assert result.exit_code == 0, result.output
     _db.session.remove()
-    assert _db.session.scalar(select(func.count()).select_from(Feedback)) == backed_up
+    assert _db.session.scalar(select(func.count()).select_from(Case)) == backed_up
     assert _db.session.scalar(select(func.count()).select_from(Message)) == backed_up
-    assert "备份之前的留言" in _db.session.scalars(select(Feedback.body)).all()
+    assert "备份之前的留言" in _db.session.scalars(select(Case.body)).all()
 
 
 def test_backup_refuses_to_overwrite(app, db, tmp_path):

@@ -35,9 +35,9 @@ def loadgen(*args: str) -> dict:
 
 
 def test_the_load_generators_visitors_submit_the_form_as_a_browser_does(bench_server):
-    server, _logins, points = bench_server
+    server, _logins, spots = bench_server
     result = loadgen("http", "--kind", "submit", "--urls", server.url,
-                     "--points", ",".join(points[:3]), "--seconds", "1", "--concurrency", "2")
+                     "--points", ",".join(spots[:3]), "--seconds", "1", "--concurrency", "2")
     # every submission answered 303 (a bot trap or a missing field would answer otherwise)
     assert result["completed"] > 0
     assert result["errors"] == 0
@@ -45,15 +45,15 @@ def test_the_load_generators_visitors_submit_the_form_as_a_browser_does(bench_se
 
 
 def test_the_submission_alone_reuses_one_opened_form_per_client(bench_server):
-    server, _logins, points = bench_server
+    server, _logins, spots = bench_server
     result = loadgen("http", "--kind", "post", "--urls", server.url,
-                     "--points", ",".join(points[:3]), "--seconds", "1", "--concurrency", "2")
+                     "--points", ",".join(spots[:3]), "--seconds", "1", "--concurrency", "2")
     assert result["completed"] > 2  # more sends than the two forms opened
     assert result["errors"] == 0
 
 
 def test_every_staff_socket_hears_of_every_submission_at_its_park(bench_server):
-    server, logins, _points = bench_server
+    server, logins, _spots = bench_server
     result = loadgen("latency", "--urls", server.url, "--logins", str(logins),
                      "--sockets", "60", "--rate", "10", "--seconds", "2", "--grace", "10")
     assert result["sockets"] == 60

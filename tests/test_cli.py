@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import func, select
 
-from app.models import Category, Park, Point, StaffUser
+from app.models import Category, Park, Spot, StaffUser
 
 
 def test_demo_loads_the_ritan_unit_once(app, db):
@@ -16,7 +16,7 @@ def test_demo_loads_the_ritan_unit_once(app, db):
     parks = db.session.scalars(select(Park.name_zh).order_by(Park.id)).all()
     assert parks == ["日坛公园", "百子湾园", "青鸟园", "五瑞园"]
     for park_id in db.session.scalars(select(Park.id)):
-        assert db.session.scalar(select(func.count()).where(Point.park_id == park_id)) >= 5
+        assert db.session.scalar(select(func.count()).where(Spot.park_id == park_id)) >= 5
     codes = set(db.session.scalars(select(Category.code)))
     assert {"toilets", "noise", "facilities", "safety", "nature", "service", "suggestion",
             "praise", "other"} <= codes
@@ -36,21 +36,21 @@ def test_production_never_seeds_demo_data(app, db):
     assert db.session.scalar(select(func.count()).select_from(StaffUser)) == 0
 
 
-def test_points_list_json_has_full_qr_urls(app, db, client):
+def test_spots_list_json_has_full_qr_urls(app, db, client):
     runner = app.test_cli_runner()
     runner.invoke(args=["demo"])
     result = runner.invoke(args=["points", "list", "--json"])
     assert result.exit_code == 0, result.output
-    points = json.loads(result.output)
-    assert len(points) >= 20
-    first = points[0]
+    spots = json.loads(result.output)
+    assert len(spots) >= 20
+    first = spots[0]
     assert first["park"] == "日坛公园"
     assert first["url"] == f"https://parks.example.org/q/{first['code']}"
     # the printed URL is the one that answers
     assert client.get(f"/q/{first['code']}").status_code == 200
 
 
-def test_points_list_table(app, db):
+def test_spots_list_table(app, db):
     runner = app.test_cli_runner()
     runner.invoke(args=["demo"])
     lines = runner.invoke(args=["points", "list"]).output.strip().splitlines()
@@ -60,13 +60,13 @@ def test_points_list_table(app, db):
 
 
 def test_demo_with_cases_adds_synthetic_history(app, db):
-    from app.models import Feedback, rollup_monthly
+    from app.models import Case, rollup_monthly
 
     result = app.test_cli_runner().invoke(args=["demo", "--cases", "500", "--parks", "6",
                                                 "--days", "60"])
     assert result.exit_code == 0, result.output
     assert "cases added" in result.output
     assert db.session.scalar(select(func.count()).select_from(Park)) == 6
-    cases = db.session.scalar(select(func.count()).select_from(Feedback))
+    cases = db.session.scalar(select(func.count()).select_from(Case))
     assert 480 <= cases <= 500
     assert db.session.scalar(select(func.sum(rollup_monthly.c.cases))) == cases

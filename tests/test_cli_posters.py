@@ -6,15 +6,15 @@ from app.extensions import db as _db
 from tests.posters_helpers import decode_pdf_qr_codes
 
 
-def test_posters_writes_every_active_spot(app, unit, point, tmp_path):
+def test_posters_writes_every_active_spot(app, unit, spot, tmp_path):
     park = unit.parks[0]
     output = tmp_path / "out.pdf"
     result = app.test_cli_runner().invoke(
         args=["posters", str(park.id), "--layout", "a6", "-o", str(output)])
     assert result.exit_code == 0, result.output
     assert "1 spots" in result.output
-    assert decode_pdf_qr_codes(output.read_bytes(), tmp_path) == \
-        [[f"https://parks.example.org/q/{point.code}"]]
+    assert decode_pdf_qr_codes(output.read_bytes(), tmp_path) ==\
+        [[f"https://parks.example.org/q/{spot.code}"]]
 
 
 def test_posters_refuses_a_local_base_url_unless_allowed(app, unit, tmp_path):
@@ -30,12 +30,12 @@ def test_posters_refuses_a_local_base_url_unless_allowed(app, unit, tmp_path):
     assert output.read_bytes().startswith(b"%PDF")
 
 
-def test_posters_of_an_unknown_park_or_one_without_spots(app, unit, point, tmp_path):
+def test_posters_of_an_unknown_park_or_one_without_spots(app, unit, spot, tmp_path):
     output = str(tmp_path / "out.pdf")
     unknown = app.test_cli_runner().invoke(args=["posters", "999", "-o", output])
     assert unknown.exit_code == 1
     assert "no park" in unknown.output
-    point.active = False
+    spot.active = False
     _db.session.commit()
     empty = app.test_cli_runner().invoke(args=["posters", str(unit.parks[0].id), "-o", output])
     assert empty.exit_code == 1

@@ -18,8 +18,8 @@ def fetch(client, url, encoding=None):
 
 
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
-def test_visitor_page_is_compressed(client, point, encoding):
-    response = fetch(client, f"/q/{point.code}", encoding)
+def test_visitor_page_is_compressed(client, spot, encoding):
+    response = fetch(client, f"/q/{spot.code}", encoding)
     assert response.status_code == 200
     assert response.headers.get("Content-Encoding") == encoding
 
@@ -31,8 +31,8 @@ def test_stylesheet_is_compressed(client, encoding):
     assert response.headers.get("Content-Encoding") == encoding
 
 
-def test_uncompressed_when_not_accepted(client, point):
-    response = fetch(client, f"/q/{point.code}")
+def test_uncompressed_when_not_accepted(client, spot):
+    response = fetch(client, f"/q/{spot.code}")
     assert "Content-Encoding" not in response.headers
     assert "北门厕所" in response.get_data(as_text=True)
 
@@ -52,9 +52,9 @@ def test_json_api_is_not_compressed(client):
 
 
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
-def test_the_form_with_its_problems_is_compressed_too(client, point, encoding):
-    token = csrf_token(client, f"/q/{point.code}")
-    response = client.post(f"/q/{point.code}", data={"csrf_token": token, "body": ""},
+def test_the_form_with_its_problems_is_compressed_too(client, spot, encoding):
+    token = csrf_token(client, f"/q/{spot.code}")
+    response = client.post(f"/q/{spot.code}", data={"csrf_token": token, "body": ""},
                            headers={"Accept-Encoding": encoding})
     assert response.status_code == 400
     assert response.headers.get("Content-Encoding") == encoding

@@ -19,7 +19,7 @@ from itsdangerous.encoding import base64_decode
 from sqlalchemy import func, select
 
 from app.csrf import mask_token, unmask_token
-from app.models import Feedback
+from app.models import Case
 from app.models.types import utcnow
 from tests.conftest import CSRF_INPUT, log_in
 
@@ -40,10 +40,10 @@ def raw_session_token(client) -> str:
         return str(session["csrf_token"])
 
 
-def test_two_compressed_pages_in_the_same_second_carry_unrelated_tokens(client, point):
+def test_two_compressed_pages_in_the_same_second_carry_unrelated_tokens(client, spot):
     with time_machine.travel(utcnow(), tick=False):  # same timestamp in both signatures
-        first = client.get(f"/q/{point.code}", headers={"Accept-Encoding": "gzip"})
-        second = client.get(f"/q/{point.code}", headers={"Accept-Encoding": "gzip"})
+        first = client.get(f"/q/{spot.code}", headers={"Accept-Encoding": "gzip"})
+        second = client.get(f"/q/{spot.code}", headers={"Accept-Encoding": "gzip"})
     assert first.headers["Content-Encoding"] == "gzip"
     one, two = page_token(first), page_token(second)
     assert one != two
@@ -59,8 +59,8 @@ def test_two_compressed_pages_in_the_same_second_carry_unrelated_tokens(client, 
     assert same < len(masked_one) // 4
 
 
-def test_no_page_carries_the_raw_token_or_a_fixed_encoding_of_it(client, point, staff):
-    pages = [client.get(f"/q/{point.code}").get_data(as_text=True) for _ in range(2)]
+def test_no_page_carries_the_raw_token_or_a_fixed_encoding_of_it(client, spot, staff):
+    pages = [client.get(f"/q/{spot.code}").get_data(as_text=True) for _ in range(2)]
     raw = raw_session_token(client)
     # what plain Flask-WTF would put in every page of this session: base64 of '"<raw>"'
     fixed = base64.urlsafe_b64encode(f'"{raw}"'.encode()).decode().rstrip("=")
@@ -72,17 +72,17 @@ def test_no_page_carries_the_raw_token_or_a_fixed_encoding_of_it(client, point, 
     assert raw_session_token(client) not in staff_page
 
 
-def test_a_token_from_an_earlier_page_still_posts_the_form(client, db, point):
-    earlier = page_token(client.get(f"/q/{point.code}"))
-    page_token(client.get(f"/q/{point.code}"))  # a newer page in the same session
-    response = client.post(f"/q/{point.code}", data={**FORM, "csrf_token": earlier})
+def test_a_token_from_an_earlier_page_still_posts_the_form(client, db, spot):
+    earlier = page_token(client.get(f"/q/{spot.code}"))
+    page_token(client.get(f"/q/{spot.code}"))  # a newer page in the same session
+    response = client.post(f"/q/{spot.code}", data={**FORM, "csrf_token": earlier})
     assert response.status_code == 303
-    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
 
 
 @pytest.mark.parametrize("forge", ["unmasked", "tampered", "other session"])
-def test_a_forged_token_is_refused_and_stores_nothing(app, client, db, point, forge):
-    token = page_token(client.get(f"/q/{point.code}"))
+def test_a_forged_token_is_refused_and_stores_nothing(app, client, db, spot, forge):
+    token = page_token(client.get(f"/q/{spot.code}"))
     if forge == "unmasked":  # plain Flask-WTF's token for the same session: not ours
         token = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(
             raw_session_token(client))
@@ -90,10 +90,10 @@ def test_a_forged_token_is_refused_and_stores_nothing(app, client, db, point, fo
         payload, rest = token.split(".", 1)
         token = payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB") + "." + rest
     else:
-        token = page_token(app.test_client().get(f"/q/{point.code}"))
-    response = client.post(f"/q/{point.code}", data={**FORM, "csrf_token": token})
+        token = page_token(app.test_client().get(f"/q/{spot.code}"))
+    response = client.post(f"/q/{spot.code}", data={**FORM, "csrf_token": token})
     assert response.status_code == 400
-    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
 
 
 def test_mask_round_trip_and_bad_masks():

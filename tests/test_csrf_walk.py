@@ -13,9 +13,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from app.extensions import db as _db
-from app.models import Feedback, StaffUser
+from app.models import Case, StaffUser
 from app.services.accounts.staff import make_invite_token
-from tests.conftest import csrf_token, log_in, make_feedback
+from tests.conftest import csrf_token, log_in, make_case
 from tests.images import png
 from tests.test_isolation import ARGUMENTS, World, _build_world, _row_counts, _rules
 
@@ -83,7 +83,7 @@ def _send(client: FlaskClient, url: str, method: str, token: str | None,
                          ids=[f"{m} {r}" for _e, r, m in STATE_CHANGING])
 def test_state_changing_route_refuses_a_forged_request(app, endpoint, rule, method, attack):
     world = _build_world(app)
-    visitor = make_feedback(world.unit.parks[0].points[0], body="visitor's own case")
+    visitor = make_case(world.unit.parks[0].spots[0], body="visitor's own case")
     invite = make_invite_token(_db.session.get(StaffUser, world.ids["user"]))
     url = _fill(world, rule, visitor.token, invite)
     client = _allowed_client(app, rule)
@@ -100,5 +100,5 @@ def test_state_changing_route_refuses_a_forged_request(app, endpoint, rule, meth
     after = _row_counts()
     assert {t: (before[t], after[t]) for t in before if before[t] != after[t]} == {}, where
     _db.session.expire_all()
-    case = _db.session.get(Feedback, world.ids["case"])
+    case = _db.session.get(Case, world.ids["case"])
     assert (case.status, case.updated_at) == case_before, where

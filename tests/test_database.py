@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db as _db
-from app.models import Feedback
-from tests.conftest import make_feedback
+from app.models import Case
+from tests.conftest import make_case
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -28,18 +28,18 @@ def test_sqlite_runs_in_wal_with_full_sync_and_a_busy_timeout(db):
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def test_concurrent_writers_all_succeed(app, db, point):
+def test_concurrent_writers_all_succeed(app, db, spot):
     """Eight threads x 25 submissions: no 'database is locked', nothing lost."""
     errors: list[BaseException] = []
-    point_id = point.id
+    spot_id = spot.id
 
     def writer(n: int) -> None:
         with app.app_context():
             try:
                 for i in range(25):
-                    from app.services.cases.submission import submit_feedback
+                    from app.services.cases.submission import submit_case
 
-                    submit_feedback(point_id=point_id, category_code="toilets",
+                    submit_case(spot_id=spot_id, category_code="toilets",
                                     body=f"writer {n} message {i}")
             except BaseException as error:  # collected and reported below
                 errors.append(error)
@@ -51,27 +51,27 @@ def test_concurrent_writers_all_succeed(app, db, point):
         thread.join()
     assert errors == []
     db.session.commit()
-    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 200
-    references = db.session.scalars(select(Feedback.reference)).all()
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 200
+    references = db.session.scalars(select(Case.reference)).all()
     assert len(set(references)) == 200
 
 
-def test_a_write_after_a_stale_read_does_not_fail(app, db, point):
+def test_a_write_after_a_stale_read_does_not_fail(app, db, spot):
     """The read-then-write pattern that gives SQLITE_BUSY_SNAPSHOT with a deferred BEGIN."""
-    db.session.execute(select(Feedback)).all()  # the test's session now holds a snapshot
+    db.session.execute(select(Case)).all()  # the test's session now holds a snapshot
     done = threading.Event()
 
     def other_writer() -> None:
         with app.app_context():
-            make_feedback(point, body="from another connection")
+            make_case(spot, body="from another connection")
             done.set()
 
     thread = threading.Thread(target=other_writer)
     thread.start()
     thread.join()
     assert done.is_set()
-    make_feedback(point, body="after the other writer committed")
-    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 2
+    make_case(spot, body="after the other writer committed")
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
 
 
 def test_health_check_reports_the_database(client):

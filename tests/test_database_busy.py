@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from app.models import Feedback
+from app.models import Case
 from tests.conftest import csrf_token
 
 
@@ -20,10 +20,10 @@ def locked(_code):
 
 
 def test_a_visitors_message_comes_back_to_send_again_when_the_database_is_busy(
-        client, db, point, monkeypatch):
-    token = csrf_token(client, f"/q/{point.code}")
+        client, db, spot, monkeypatch):
+    token = csrf_token(client, f"/q/{spot.code}")
     monkeypatch.setattr("app.visitor.views.submit_feedback", pool_exhausted)
-    answer = client.post(f"/q/{point.code}?lang=en", data={
+    answer = client.post(f"/q/{spot.code}?lang=en", data={
         "csrf_token": token, "category": "toilets", "body": "The tap by the north gate drips",
         "contact": "visitor@example.org"})
     assert answer.status_code == 503
@@ -32,13 +32,13 @@ def test_a_visitors_message_comes_back_to_send_again_when_the_database_is_busy(
     assert "has not been sent yet" in page
     assert "The tap by the north gate drips" in page
     assert "visitor@example.org" in page
-    assert db.session.query(Feedback).count() == 0
+    assert db.session.query(Case).count() == 0
 
 
-def test_the_busy_message_is_in_chinese_by_default(client, point, monkeypatch):
-    token = csrf_token(client, f"/q/{point.code}")
+def test_the_busy_message_is_in_chinese_by_default(client, spot, monkeypatch):
+    token = csrf_token(client, f"/q/{spot.code}")
     monkeypatch.setattr("app.visitor.views.submit_feedback", pool_exhausted)
-    answer = client.post(f"/q/{point.code}", data={
+    answer = client.post(f"/q/{spot.code}", data={
         "csrf_token": token, "category": "toilets", "body": "水龙头漏水"})
     assert answer.status_code == 503
     page = answer.get_data(as_text=True)
@@ -47,9 +47,9 @@ def test_the_busy_message_is_in_chinese_by_default(client, point, monkeypatch):
 
 
 def test_a_page_that_cannot_reach_the_database_is_a_503_with_retry_after(
-        client, point, monkeypatch):
+        client, spot, monkeypatch):
     monkeypatch.setattr("app.visitor.views.form_spot", locked)
-    answer = client.get(f"/q/{point.code}?lang=en")
+    answer = client.get(f"/q/{spot.code}?lang=en")
     assert answer.status_code == 503
     assert answer.headers["Retry-After"] == "5"
     assert "very busy" in answer.get_data(as_text=True)

@@ -22,7 +22,7 @@ from tests.servers import FLASK, ROOT, prepare_database, running_server, server_
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def points_of(env):
+def spots_of(env):
     return json.loads(subprocess.run(
         [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
         check=True, capture_output=True, timeout=60).stdout)
@@ -54,7 +54,7 @@ def live(tmp_path_factory):
     env = server_env(f"sqlite:///{folder / 'live.db'}", folder / "instance")
     prepare_database(env)
     with running_server(env, folder / "server.log") as server:
-        yield server, env, points_of(env)
+        yield server, env, spots_of(env)
 
 
 def form_session(server, code):
@@ -66,7 +66,7 @@ def form_session(server, code):
 def test_a_case_answered_with_303_survives_kill_9(tmp_path):
     env = server_env(f"sqlite:///{tmp_path / 'crash.db'}", tmp_path / "instance")
     prepare_database(env)
-    code = points_of(env)[0]["code"]
+    code = spots_of(env)[0]["code"]
     server = start_server(env, tmp_path / "server.log")
     try:
         session, token = form_session(server, code)
@@ -101,8 +101,8 @@ def set_me_too_window(env, hours: int) -> None:
 
 @pytest.mark.parametrize("me_too", [False, True], ids=["one case each", "me too joins"])
 def test_eight_concurrent_writers_lose_nothing(live, me_too):
-    server, env, points = live
-    code = points[0]["code"]
+    server, env, spots = live
+    code = spots[0]["code"]
     prefix = f"{'joined' if me_too else 'single'} writer"
     before = count_cases(env)
     statuses: list[int] = []
@@ -142,7 +142,7 @@ def test_eight_concurrent_writers_lose_nothing(live, me_too):
 
 
 def test_socket_handshake_from_a_foreign_origin_is_refused(live):
-    server, _env, _points = live
+    server, _env, _spots = live
     staff = requests.Session()
     token = CSRF.search(staff.get(f"{server.url}/staff/login", timeout=30).text).group(1)
     staff.post(f"{server.url}/staff/login", timeout=30, data={
@@ -168,8 +168,8 @@ def test_socket_handshake_from_a_foreign_origin_is_refused(live):
 
 
 def test_a_foreign_origin_post_is_refused_by_the_server(live):
-    server, env, points = live
-    code = points[0]["code"]
+    server, env, spots = live
+    code = spots[0]["code"]
     before = count_cases(env)
     session, token = form_session(server, code)
     response = session.post(f"{server.url}/q/{code}", allow_redirects=False, timeout=30,
@@ -180,8 +180,8 @@ def test_a_foreign_origin_post_is_refused_by_the_server(live):
 
 
 def test_an_oversized_upload_is_413_over_http(live):
-    server, env, points = live
-    code = points[0]["code"]
+    server, env, spots = live
+    code = spots[0]["code"]
     before = count_cases(env)
     session, token = form_session(server, code)
     photo_dir = os.path.join(env["INSTANCE_PATH"], "photos")

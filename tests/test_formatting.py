@@ -8,37 +8,37 @@ import pytest
 import time_machine
 
 from app.formatting import number, unit_time
-from tests.conftest import log_in, make_feedback, make_staff
+from tests.conftest import log_in, make_case, make_staff
 
 SENT = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # 07:30 on 2 March in Beijing
 
 
 @pytest.fixture
-def case_sent_late_at_night(db, point):
+def case_sent_late_at_night(db, spot):
     with time_machine.travel(SENT, tick=False):
-        return make_feedback(point)
+        return make_case(spot)
 
 
-def test_tracking_page_shows_beijing_time_in_chinese(client, point, case_sent_late_at_night):
+def test_tracking_page_shows_beijing_time_in_chinese(client, spot, case_sent_late_at_night):
     html = client.get(f"/t/{case_sent_late_at_night.token}").get_data(as_text=True)
     assert "2026/3/2 07:30" in html
     assert 'datetime="2026-03-02T07:30+08:00"' in html
 
 
-def test_tracking_page_shows_beijing_time_in_english(client, point, case_sent_late_at_night):
+def test_tracking_page_shows_beijing_time_in_english(client, spot, case_sent_late_at_night):
     html = client.get(f"/t/{case_sent_late_at_night.token}",
                       headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "3/2/26, 7:30\u202fAM" in html  # CLDR puts a narrow no-break space before AM
 
 
-def test_times_follow_the_units_time_zone(client, db, unit, point, case_sent_late_at_night):
+def test_times_follow_the_units_time_zone(client, db, unit, spot, case_sent_late_at_night):
     unit.timezone = "Europe/London"
     db.session.commit()
     html = client.get(f"/t/{case_sent_late_at_night.token}").get_data(as_text=True)
     assert "2026/3/1 23:30" in html
 
 
-def test_case_page_for_staff_shows_the_units_time(app, client, unit, point,
+def test_case_page_for_staff_shows_the_units_time(app, client, unit, spot,
                                                   case_sent_late_at_night):
     make_staff(unit, "lead@rt.test")
     log_in(client, "lead@rt.test")

@@ -17,7 +17,7 @@ from app.models import HotlineTicket
 from app.services import DomainError
 from app.services.bureau.hotline import parse_tickets
 from app.services.bureau.visits import parse_visits
-from tests.conftest import csrf_token, make_feedback
+from tests.conftest import csrf_token, make_case
 
 # text a browser can send in a form (no lone surrogates), including control characters
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
@@ -53,12 +53,12 @@ def assert_real_page(response, lang: str | None) -> None:
 @FUZZ
 @given(category=SHORT, body=TEXT, contact=SHORT, rating=SHORT, website=SHORT,
        started=SHORT, lang=LANGUAGES, extra=st.dictionaries(SHORT, SHORT, max_size=3))
-def test_visitor_form_never_fails(client, point, category, body, contact, rating, website,
+def test_visitor_form_never_fails(client, spot, category, body, contact, rating, website,
                                   started, lang, extra):
-    url = f"/q/{point.code}" + (f"?lang={lang}" if lang is not None else "")
+    url = f"/q/{spot.code}" + (f"?lang={lang}" if lang is not None else "")
     data = {**extra, "category": category, "body": body, "contact": contact,
             "rating": rating, "website": website, "started": started,
-            "csrf_token": csrf_token(client, f"/q/{point.code}")}
+            "csrf_token": csrf_token(client, f"/q/{spot.code}")}
     response = client.post(url, data=data)
     assert response.status_code in (200, 303, 400, 429), response.status_code
     assert_real_page(response, lang)
@@ -67,11 +67,11 @@ def test_visitor_form_never_fails(client, point, category, body, contact, rating
 @FUZZ
 @given(category=st.sampled_from(["toilets", "noise"]), body=TEXT, contact=SHORT,
        rating=st.sampled_from(["", "1", "5", "0", "6", "x"]))
-def test_plausible_submissions_are_stored_or_refused_with_a_message(client, point, category,
+def test_plausible_submissions_are_stored_or_refused_with_a_message(client, spot, category,
                                                                    body, contact, rating):
-    response = client.post(f"/q/{point.code}", data={
+    response = client.post(f"/q/{spot.code}", data={
         "category": category, "body": body, "contact": contact, "rating": rating,
-        "csrf_token": csrf_token(client, f"/q/{point.code}")})
+        "csrf_token": csrf_token(client, f"/q/{spot.code}")})
     assert response.status_code in (303, 400)
     if response.status_code == 400:
         page = response.get_data(as_text=True)
@@ -83,7 +83,7 @@ def test_plausible_submissions_are_stored_or_refused_with_a_message(client, poin
 
 @FUZZ
 @given(path=SHORT, lang=LANGUAGES)
-def test_any_code_or_token_is_a_friendly_page(client, point, path, lang):
+def test_any_code_or_token_is_a_friendly_page(client, spot, path, lang):
     query = f"?lang={lang}" if lang is not None else ""
     for prefix in ("/q/", "/t/", "/t/x/photos/"):
         response = client.get(prefix + path.replace("?", "%3F").replace("#", "%23") + query)
@@ -93,8 +93,8 @@ def test_any_code_or_token_is_a_friendly_page(client, point, path, lang):
 
 @FUZZ
 @given(body=TEXT, status=SHORT)
-def test_staff_reply_never_fails(app, staff_client, point, body, status):
-    receipt = make_feedback(point)
+def test_staff_reply_never_fails(app, staff_client, spot, body, status):
+    receipt = make_case(spot)
     token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
     response = staff_client.post(f"/staff/cases/{receipt.case.id}/reply",
                                  data={"body": body, "status": status, "csrf_token": token})
@@ -140,7 +140,7 @@ def _error_response(app, client, code, lang):
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
 @pytest.mark.parametrize("code", [400, 403, 404, 405, 410, 413, 429, 500])
-def test_every_error_page_is_a_real_page_in_the_visitors_language(app, db, point, unit, lang,
+def test_every_error_page_is_a_real_page_in_the_visitors_language(app, db, spot, unit, lang,
                                                                    code):
     from tests.conftest import log_in, make_staff
 
@@ -148,9 +148,9 @@ def test_every_error_page_is_a_real_page_in_the_visitors_language(app, db, point
     if code == 403:
         log_in(client, make_staff(unit, "guard@rt.test", roles=("security",)).email)
     if code == 410:
-        point.active = False
+        spot.active = False
         db.session.commit()
-        response = client.get(f"/q/{point.code}?lang={lang}")
+        response = client.get(f"/q/{spot.code}?lang={lang}")
     elif code in (429, 500):
         app.config["PROPAGATE_EXCEPTIONS"] = False
 

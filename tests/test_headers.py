@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_feedback
+from tests.conftest import make_case
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 INLINE = [
@@ -24,8 +24,8 @@ def csp(response) -> dict[str, str]:
     return {d.split(" ", 1)[0]: d.partition(" ")[2] for d in directives if d}
 
 
-def test_pages_carry_a_strict_csp(client, point):
-    for url in ("/", f"/q/{point.code}", "/staff/login"):
+def test_pages_carry_a_strict_csp(client, spot):
+    for url in ("/", f"/q/{spot.code}", "/staff/login"):
         policy = csp(client.get(url))
         assert "'unsafe-inline'" not in policy["script-src"]
         assert "'unsafe-eval'" not in policy["script-src"]
@@ -35,8 +35,8 @@ def test_pages_carry_a_strict_csp(client, point):
         assert policy["object-src"] == "'none'"
 
 
-def test_tracking_page_headers(client, point):
-    receipt = make_feedback(point)
+def test_tracking_page_headers(client, spot):
+    receipt = make_case(spot)
     response = client.get(f"/t/{receipt.token}")
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["Cache-Control"] == "no-store"

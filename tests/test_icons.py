@@ -24,7 +24,7 @@ def test_icon_is_decorative_svg():
     assert 'aria-hidden="true"' in markup
 
 
-def test_form_shows_svg_icons_not_emoji(client, point):
-    html = client.get(f"/q/{point.code}").get_data(as_text=True)
+def test_form_shows_svg_icons_not_emoji(client, spot):
+    html = client.get(f"/q/{spot.code}").get_data(as_text=True)
     assert html.count('<svg class="icon"') == 2  # the test unit's two categories
     assert "🚻" not in html

@@ -27,20 +27,20 @@ from app.extensions import db as _db
 from app.models import (
     ApiKey,
     AuditLog,
+    Case,
     ClientBlock,
-    Feedback,
     ReplyTemplate,
     RoutingRule,
     Unit,
 )
 from app.models.types import utcnow
 from app.services.cases.photos import add_photos, prepare_photo
-from tests.conftest import csrf_token, log_in, make_feedback, make_staff, make_unit
+from tests.conftest import csrf_token, log_in, make_case, make_staff, make_unit
 from tests.images import png
 
 # Routes for anyone (visitors, health checks); each checks its own secret (code, token).
 PUBLIC_ENDPOINTS = {
-    "static", "healthz", "visitor.index", "visitor.feedback_form", "visitor.track",
+    "static", "healthz", "visitor.index", "visitor.report_form", "visitor.track",
     "visitor.track_photo", "staff.login",
     # the visitor's actions on their tracking page: the token in the URL is the key
     "visitor.follow_up", "visitor.fixed", "visitor.not_fixed", "visitor.rate",
@@ -68,7 +68,7 @@ class World:
     """Unit A (the owner of everything requested) and the people who must not see it."""
 
     unit: Unit
-    case: Feedback
+    case: Case
     secrets: tuple[str, ...]
     ids: dict[str, Any]
 
@@ -116,14 +116,14 @@ def test_every_route_is_public_or_under_a_protected_prefix():
 
 def _build_world(app: Flask) -> World:
     unit = make_unit("RT")
-    point = unit.parks[0].points[0]
+    spot = unit.parks[0].spots[0]
     private_body = "甲园秘密留言 unit-A-secret-body"
     contact = "13900000001"
-    receipt = make_feedback(point, body=private_body, contact=contact,
+    receipt = make_case(spot, body=private_body, contact=contact,
                             client_hash="c" * 32)
     owner = make_staff(unit, "owner@rt.test")
     with write_transaction() as session:
-        case = session.get(Feedback, receipt.case.id)
+        case = session.get(Case, receipt.case.id)
         (photo,) = add_photos(session, case, [prepare_photo(io.BytesIO(png()))])
         block = ClientBlock(unit_id=unit.id, client_hash="d" * 32,
                             expires_at=utcnow() + timedelta(days=30), created_by_id=owner.id)
@@ -138,12 +138,12 @@ def _build_world(app: Flask) -> World:
         session.add_all([template, rule])
         session.flush()
         ids = {"case": case.id, "photo": photo.id, "block": block.id, "key": key.id,
-               "park": unit.parks[0].id, "point": point.id,
+               "park": unit.parks[0].id, "point": spot.id,
                "category": unit.categories[0].id, "user": owner.id, "unit": unit.id,
-               "message": case.messages[0].id, "point_code": point.code,
+               "message": case.messages[0].id, "point_code": spot.code,
                "template": template.id, "rule": rule.id}
         reference = case.reference
-    return World(unit=unit, case=case, secrets=(private_body, contact, reference, point.code,
+    return World(unit=unit, case=case, secrets=(private_body, contact, reference, spot.code,
                                                 "unit-A-secret-template"), ids=ids)
 
 
@@ -185,7 +185,7 @@ def _people(app: Flask, world: World, prefix: str, rule: str) -> dict[str, str |
     """Who walks the route: no one, a director of another unit, someone of the wrong role."""
     other = make_unit("XY")
     outsider = make_staff(other, "director@xy.test")
-    make_feedback(other.parks[0].points[0], body="乙园自己的留言")
+    make_case(other.parks[0].spots[0], body="乙园自己的留言")
     if prefix in ("/admin", "/bureau") or "/bureau" in rule:
         # park staff of unit A itself, but not a director
         wrong_role = make_staff(world.unit, "guard@rt.test", roles=("security",))
@@ -214,7 +214,7 @@ def test_route_refuses_the_wrong_people(app, endpoint, rule, method):
         if method == "GET":
             response = client.get(url)
         else:
-            token = csrf_token(client, "/staff/login") if email is None else \
+            token = csrf_token(client, "/staff/login") if email is None else\
                 _token_from_any_page(client)
             response = client.open(url, method=method, data={
                 "csrf_token": token, "body": "intrusion", "status": "spam", "days": "30",
@@ -227,7 +227,7 @@ def test_route_refuses_the_wrong_people(app, endpoint, rule, method):
         after = _row_counts()
         changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
         _db.session.expire_all()
-        case = _db.session.get(Feedback, world.ids["case"])
+        case = _db.session.get(Case, world.ids["case"])
         assert changed == {}, f"{where}: changed rows {changed}"
         assert world.unit.id not in _audited_units(last_audit), f"{where}: audited for unit A"
         assert (case.status, case.updated_at) == case_before, f"{where}: changed the case"
@@ -251,15 +251,15 @@ def _token_from_any_page(client: FlaskClient) -> str:
     return ""  # no page of theirs has a form: the request goes without a token
 
 
-def test_sockets_never_carry_another_units_events_live_or_in_catch_up(app, point, staff,
+def test_sockets_never_carry_another_units_events_live_or_in_catch_up(app, spot, staff,
                                                                       other_unit):
     from app.extensions import socketio
     from app.realtime import NAMESPACE
     from tests.conftest import isolated
 
-    theirs = other_unit.parks[0].points[0]
-    make_feedback(theirs, body="乙园：连接之前")
-    mine = make_feedback(point, body="甲园：连接之前")
+    theirs = other_unit.parks[0].spots[0]
+    make_case(theirs, body="乙园：连接之前")
+    mine = make_case(spot, body="甲园：连接之前")
     client = app.test_client()
     log_in(client, staff.email)
     socket = isolated(socketio.test_client, app, namespace=NAMESPACE, flask_test_client=client,
@@ -267,10 +267,10 @@ def test_sockets_never_carry_another_units_events_live_or_in_catch_up(app, point
     caught_up = [event for event in socket.get_received(NAMESPACE)
                  if event["name"] not in ("sync.done", "sync.reload")]
     assert [event["args"][0]["case_id"] for event in caught_up] == [mine.case.id]
-    make_feedback(theirs, body="乙园：连接之后")
-    live = make_feedback(point, body="甲园：连接之后")
+    make_case(theirs, body="乙园：连接之后")
+    live = make_case(spot, body="甲园：连接之后")
     received = socket.get_received(NAMESPACE)
     assert [event["args"][0]["case_id"] for event in received] == [live.case.id]
     for event in caught_up + received:
-        assert event["args"][0]["unit_id"] == point.park.unit_id
+        assert event["args"][0]["unit_id"] == spot.park.unit_id
         assert "乙园" not in str(event["args"][0])

@@ -37,7 +37,7 @@ WAIT = 10.0
 @dataclass
 class Deployment:
     env: dict[str, str]
-    points: list[dict[str, Any]]
+    spots: list[dict[str, Any]]
     tmp_path: Path
 
 
@@ -52,10 +52,10 @@ def deployment(tmp_path: Path, database_url: str, redis_url: str, **extra: str) 
         **extra,
     )
     prepare_database(env)
-    points = json.loads(subprocess.run(
+    spots = json.loads(subprocess.run(
         [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
         check=True, capture_output=True, timeout=60).stdout)
-    return Deployment(env=env, points=points, tmp_path=tmp_path)
+    return Deployment(env=env, spots=spots, tmp_path=tmp_path)
 
 
 def start_processes(stack: ExitStack, city: Deployment, count: int = 2,
@@ -74,10 +74,10 @@ def staff_cookie(server: Server) -> str:
     return f"session={session.cookies['session']}"
 
 
-def submit(server: Server, point_code: str, body: str) -> None:
+def submit(server: Server, spot_code: str, body: str) -> None:
     """A visitor's submission through the form of one server process."""
     visitor = requests.Session()
-    form_url = f"{server.url}/q/{point_code}"
+    form_url = f"{server.url}/q/{spot_code}"
     token = CSRF.search(visitor.get(form_url).text).group(1)
     response = visitor.post(form_url, allow_redirects=False, data={
         "category": "noise", "body": body, "csrf_token": token})
@@ -143,28 +143,28 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
 def test_a_case_submitted_on_one_process_reaches_staff_on_another(city, sockets):
     watcher = StaffSocket(city.a, staff_cookie(city.a))
     sockets.append(watcher)
-    point = city.deployment.points[0]
+    spot = city.deployment.spots[0]
 
-    submit(city.b, point["code"], "B 进程提交的")
+    submit(city.b, spot["code"], "B 进程提交的")
 
     name, payload = watcher.next()
     assert name == "feedback.created"
     assert payload["excerpt"] == "B 进程提交的"
-    assert payload["point_name"] == point["name"]
+    assert payload["point_name"] == spot["name"]
 
 
 def test_catch_up_works_on_another_process(city, sockets):
     cookie = staff_cookie(city.a)
     first = StaffSocket(city.a, cookie)
     sockets.append(first)
-    submit(city.a, city.deployment.points[0]["code"], "断线前")
+    submit(city.a, city.deployment.spots[0]["code"], "断线前")
     _, seen = first.next()
     first.close()
 
     missed = [f"断线期间 {n}" for n in range(3)]
     # a spot each: at one spot, later messages would join the first as "me too"
     for n, body in enumerate(missed):
-        submit(city.b, city.deployment.points[1 + n]["code"], body)
+        submit(city.b, city.deployment.spots[1 + n]["code"], body)
 
     # the same login, now on process B, asks for everything after the last id it saw
     again = StaffSocket(city.b, cookie, since=seen["event_id"])
@@ -199,7 +199,7 @@ def test_a_redis_outage_loses_nothing(tmp_path):
         watcher = StaffSocket(process_a, cookie)
         stack.callback(watcher.close)  # before the servers stop: no graceful wait for it
         # a spot per message: at one spot, later messages would join the first as "me too"
-        codes = iter(point["code"] for point in city.points)
+        codes = iter(spot["code"] for spot in city.spots)
         submit(process_b, next(codes), "停机前")
         _, before = watcher.next()
 

@@ -8,15 +8,15 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from app.extensions import db
-from app.models import Feedback
-from app.security import CODE_ALPHABET, hash_token, new_point_code, new_tracking_token
+from app.models import Case
+from app.security import CODE_ALPHABET, hash_token, new_spot_code, new_tracking_token
 from tests.conftest import csrf_token, log_in
 
 FORM = {"category": "toilets", "body": "北门厕所没有纸了"}
 
 
-def test_point_codes_are_random_over_a_safe_alphabet():
-    codes = [new_point_code() for _ in range(2000)]
+def test_spot_codes_are_random_over_a_safe_alphabet():
+    codes = [new_spot_code() for _ in range(2000)]
     assert len(set(codes)) == len(codes)
     assert all(len(code) == 8 and set(code) <= set(CODE_ALPHABET) for code in codes)
     # not sequential: consecutive codes share no common prefix pattern
@@ -43,17 +43,17 @@ def submit(client, code) -> str:
     return response.headers["Location"].rsplit("/t/", 1)[1]
 
 
-def test_the_database_holds_only_the_hash_of_a_tracking_token(client, point):
-    token = submit(client, point.code)
-    assert db.session.scalar(select(Feedback.token_hash)) == hash_token(token)
+def test_the_database_holds_only_the_hash_of_a_tracking_token(client, spot):
+    token = submit(client, spot.code)
+    assert db.session.scalar(select(Case.token_hash)) == hash_token(token)
     # no column of any table holds the token itself
     for table in inspect(db.engine).get_table_names():
         for row in db.session.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608 - names from the schema
             assert all(token not in str(value) for value in row), table
 
 
-def test_a_wrong_token_gets_the_same_404_as_one_never_issued(client, point):
-    token = submit(client, point.code)
+def test_a_wrong_token_gets_the_same_404_as_one_never_issued(client, spot):
+    token = submit(client, spot.code)
     near_miss = token[:-1] + ("A" if token[-1] != "A" else "B")
     never = new_tracking_token()
     answers = [client.get(f"/t/{candidate}") for candidate in (near_miss, never)]
@@ -66,15 +66,15 @@ def test_a_wrong_token_gets_the_same_404_as_one_never_issued(client, point):
     assert client.get(f"/t/{token}").status_code == 200
 
 
-def test_tracking_tokens_never_reach_the_application_log(client, point, staff, caplog):
+def test_tracking_tokens_never_reach_the_application_log(client, spot, staff, caplog):
     caplog.set_level(logging.DEBUG)
-    token = submit(client, point.code)
+    token = submit(client, spot.code)
     client.get(f"/t/{token}")
     client.post(f"/t/{token}/follow-up", data={"body": "还没有修好", "csrf_token": csrf_token(
         client, f"/t/{token}")})
     staff_client = client.application.test_client()
     log_in(staff_client, staff.email)
-    case_id = db.session.scalar(select(Feedback.id))
+    case_id = db.session.scalar(select(Case.id))
     staff_client.get(f"/staff/cases/{case_id}")
     assert caplog.records
     assert all(token not in record.getMessage() for record in caplog.records)
@@ -82,12 +82,12 @@ def test_tracking_tokens_never_reach_the_application_log(client, point, staff, c
 
 # --- NUL: never text from a person, and PostgreSQL text cannot hold it --------------------
 
-def test_nul_in_a_form_is_400_and_stores_nothing(client, point):
-    response = client.post(f"/q/{point.code}", data={
-        **FORM, "body": "厕所\x00没有纸", "csrf_token": csrf_token(client, f"/q/{point.code}")})
+def test_nul_in_a_form_is_400_and_stores_nothing(client, spot):
+    response = client.post(f"/q/{spot.code}", data={
+        **FORM, "body": "厕所\x00没有纸", "csrf_token": csrf_token(client, f"/q/{spot.code}")})
     assert response.status_code == 400
     assert "无法处理您的请求" in response.get_data(as_text=True)
-    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
 
 
 @pytest.mark.parametrize("path", ["/q/abc%00def", "/t/%00", "/staff/cases/1%00"])

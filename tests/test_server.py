@@ -19,7 +19,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 def test_served_app_delivers_a_new_case_to_a_real_socket_client(tmp_path):
     env = server_env(f"sqlite:///{tmp_path / 'live.db'}", tmp_path / "instance")
     prepare_database(env)
-    points = json.loads(subprocess.run(
+    spots = json.loads(subprocess.run(
         [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
         check=True, capture_output=True, timeout=60).stdout)
     with running_server(env, tmp_path / "server.log") as server:
@@ -32,7 +32,7 @@ def test_served_app_delivers_a_new_case_to_a_real_socket_client(tmp_path):
                        headers={"Cookie": f"session={staff.cookies['session']}"})
         try:
             visitor = requests.Session()
-            form_url = f"{server.url}/q/{points[0]['code']}"
+            form_url = f"{server.url}/q/{spots[0]['code']}"
             token = CSRF.search(visitor.get(form_url).text).group(1)
             response = visitor.post(form_url, allow_redirects=False, data={
                 "category": "noise", "body": "广场舞音响太响", "csrf_token": token})
@@ -40,7 +40,7 @@ def test_served_app_delivers_a_new_case_to_a_real_socket_client(tmp_path):
             name, payload = client.receive(timeout=5)
             assert name == "feedback.created"
             assert payload["excerpt"] == "广场舞音响太响"
-            assert payload["point_name"] == points[0]["name"]
+            assert payload["point_name"] == spots[0]["name"]
         finally:
             client.disconnect()
 

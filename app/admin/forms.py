@@ -95,7 +95,7 @@ class RoutingRuleForm(Form):
     category_id = SelectField(_l("Category"), coerce=int, choices=[])
     park_id = SelectField(_l("Only in this park"), coerce=optional_int, choices=[],
                           validators=[Optional()])
-    point_id = SelectField(_l("Only at this spot"), coerce=optional_int, choices=[],
+    spot_id = SelectField(_l("Only at this spot"), coerce=optional_int, choices=[],
                            validators=[Optional()])
     role = SelectField(_l("Answered by"), choices=role_choices(ANSWERING_ROLES))
 

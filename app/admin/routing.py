@@ -28,9 +28,9 @@ def _rule_form(unit: Unit) -> RoutingRuleForm:
                                 for c in unit.categories]
     form.park_id.choices = [SelectChoice("", _("Every park"))] + [
         SelectChoice(p.id, p.name(locale)) for p in unit.parks]
-    form.point_id.choices = [SelectChoice("", _("Every spot"))] + [
-        SelectChoice(point.id, f"{park.name(locale)} · {point.name(locale)}")
-        for park in unit.parks for point in park.points]
+    form.spot_id.choices = [SelectChoice("", _("Every spot"))] + [
+        SelectChoice(spot.id, f"{park.name(locale)} · {spot.name(locale)}")
+        for park in unit.parks for spot in park.spots]
     return form
 
 
@@ -54,7 +54,7 @@ def add_routing_rule(user: StaffUser, unit: Unit) -> ResponseReturnValue:
         try:
             create_routing_rule(user=user, unit_id=unit.id,
                                 category_id=form.category_id.data or 0,
-                                park_id=form.park_id.data, point_id=form.point_id.data,
+                                park_id=form.park_id.data, spot_id=form.spot_id.data,
                                 role=form.role.data or "")
         except NotFound:
             abort(404)

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from app.api.georeport_format import FORMATS, render, render_errors
 from app.extensions import csrf, limiter
 from app.i18n import current_language
-from app.models import OPEN_STATUSES, Feedback, Unit
+from app.models import OPEN_STATUSES, Case, Unit
 from app.security import client_key
 from app.services import DomainError, NotFound
 from app.services.accounts.api_keys import find_api_key
@@ -30,7 +30,7 @@ from app.services.cases.open311 import (
     KeyRefused,
     NewRequest,
     active_categories,
-    active_points,
+    active_spots,
     file_service_request,
     find_jurisdiction,
     find_service,
@@ -108,19 +108,19 @@ def _localized(zh: str, en: str, locale: str) -> str:
     return en if locale == "en" and en else zh
 
 
-def service_notice(case: Feedback, locale: str) -> str:
+def service_notice(case: Case, locale: str) -> str:
     if case.status in OPEN_STATUSES:
         return str(_("The staff of %(park)s have been told and will answer.",
                      park=case.park.name(locale)))
     return str(_("This request has been dealt with."))
 
 
-def request_row(case: Feedback, status_notes: str | None, locale: str) -> dict[str, Any]:
+def request_row(case: Case, status_notes: str | None, locale: str) -> dict[str, Any]:
     """One request as GET requests.{format} returns it (never the visitor's contact)."""
-    unit, point = case.unit, case.point
-    latitude = case.latitude if case.latitude is not None else (point and point.latitude)
-    longitude = case.longitude if case.longitude is not None else (point and point.longitude)
-    place = [point.name(locale)] if point else []
+    unit, spot = case.unit, case.spot
+    latitude = case.latitude if case.latitude is not None else (spot and spot.latitude)
+    longitude = case.longitude if case.longitude is not None else (spot and spot.longitude)
+    place = [spot.name(locale)] if spot else []
     place += [case.park.name(locale), _localized(unit.name_zh, unit.name_en, locale)]
     expected = case.resolve_due_at if case.status in OPEN_STATUSES else None
     return {
@@ -136,7 +136,7 @@ def request_row(case: Feedback, status_notes: str | None, locale: str) -> dict[s
         "updated_datetime": w3c(case.updated_at, unit),
         "expected_datetime": w3c(expected, unit),
         "address": ", ".join(place),
-        "address_id": point.code if point else None,
+        "address_id": spot.code if spot else None,
         "lat": latitude,
         "long": longitude,
         "media_url": case.media_url,
@@ -195,7 +195,7 @@ def service_definition(service_code: str, fmt: str) -> ResponseReturnValue:
     assert unit is not None  # noqa: S101 - required=True
     category = find_service(unit, service_code)
     locale = current_language()
-    points = active_points(unit)
+    spots = active_spots(unit)
     return render(fmt, "service_definition", {
         "service_code": category.code,
         "attributes": [
@@ -211,9 +211,9 @@ def service_definition(service_code: str, fmt: str) -> ResponseReturnValue:
                 "variable": True, "code": "spot", "datatype": "singlevaluelist",
                 "required": False, "datatype_description": None, "order": 2,
                 "description": _("The spot with the QR code (the same as address_id)."),
-                "values": [{"key": point.code,
-                            "name": f"{point.park.name(locale)} · {point.name(locale)}"}
-                           for point in points],
+                "values": [{"key": spot.code,
+                            "name": f"{spot.park.name(locale)} · {spot.name(locale)}"}
+                           for spot in spots],
             },
         ],
     })

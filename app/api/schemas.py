@@ -61,7 +61,7 @@ class CaseSchema(Schema):
     reference = fields.String(required=True)
     unit_id = fields.Integer(required=True)
     park = fields.Nested(ParkRefSchema, required=True)
-    spot = fields.Nested(SpotRefSchema, required=True, allow_none=True, attribute="point")
+    spot = fields.Nested(SpotRefSchema, required=True, allow_none=True, attribute="spot")
     category = fields.Nested(CategoryRefSchema, required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     source = fields.String(required=True)

@@ -39,7 +39,7 @@ from app.api.schemas import (
 )
 from app.bureau.decorators import scope_of
 from app.extensions import csrf, db, limiter
-from app.models import Category, Feedback, Message, MessageKind, Park, Point, StaffUser
+from app.models import Case, Category, Message, MessageKind, Park, Spot, StaffUser
 from app.services import DomainError, NotFound
 from app.services.bureau.analytics import Figures, compare_parks, next_month
 from app.services.bureau.rollups import REPORT_TZ
@@ -72,7 +72,7 @@ limiter.limit(_limit, key_func=rate_limit_key)(bp)
 class CaseView:
     """A case as this caller may see it: the visitor's contact for the unit's staff only."""
 
-    def __init__(self, case: Feedback, caller: Caller) -> None:
+    def __init__(self, case: Case, caller: Caller) -> None:
         self._case = case
         self.contact = case.contact if caller.is_unit_staff else None
 
@@ -83,11 +83,11 @@ class CaseView:
 def _visible(query: Any, caller: Caller) -> Any:
     if caller.unit_ids is None:
         return query
-    return query.where(Feedback.unit_id.in_(caller.unit_ids))
+    return query.where(Case.unit_id.in_(caller.unit_ids))
 
 
-def _case(caller: Caller, case_id: int) -> Feedback:
-    case = db.session.get(Feedback, case_id) if 0 < case_id < 2**63 else None
+def _case(caller: Caller, case_id: int) -> Case:
+    case = db.session.get(Case, case_id) if 0 < case_id < 2**63 else None
     if case is None or not caller.sees_unit(case.unit_id):
         abort(404, message="No such case.")
     assert case is not None  # noqa: S101 - abort raised otherwise
@@ -118,24 +118,24 @@ def list_cases(page: int, per_page: int, status: list[str] | None = None,
                source: str | None = None, assignee: str | None = None) -> dict[str, Any]:
     """Cases the caller may see, newest first, a page at a time."""
     caller = current_caller()
-    query = _visible(select(Feedback), caller)
+    query = _visible(select(Case), caller)
     if status:
-        query = query.where(Feedback.status.in_(status))
+        query = query.where(Case.status.in_(status))
     if park_id is not None:
-        query = query.where(Feedback.park_id == park_id)
+        query = query.where(Case.park_id == park_id)
     if category:
-        query = query.where(Feedback.category.has(Category.code == category))
+        query = query.where(Case.category.has(Category.code == category))
     if source:
-        query = query.where(Feedback.source == source)
+        query = query.where(Case.source == source)
     if assignee == "none":
-        query = query.where(Feedback.assignee_id.is_(None))
+        query = query.where(Case.assignee_id.is_(None))
     elif assignee == "me":
-        query = query.where(Feedback.assignee_id == (caller.user.id if caller.user else -1))
+        query = query.where(Case.assignee_id == (caller.user.id if caller.user else -1))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     cases = db.session.scalars(
-        query.options(joinedload(Feedback.park), joinedload(Feedback.point),
-                      joinedload(Feedback.category), joinedload(Feedback.assignee))
-        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        query.options(joinedload(Case.park), joinedload(Case.spot),
+                      joinedload(Case.category), joinedload(Case.assignee))
+        .order_by(Case.created_at.desc(), Case.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return dump_page([CaseView(case, caller) for case in cases], page, per_page, total)
@@ -179,7 +179,7 @@ def _act(caller: Caller, case_id: int, action: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def _case_action(case_id: int, action: Callable[[StaffUser], Feedback]) -> CaseView:
+def _case_action(case_id: int, action: Callable[[StaffUser], Case]) -> CaseView:
     """A workflow change by park staff in a session; the case as it is afterwards."""
     caller, user = acting_staff()
     return CaseView(_act(caller, case_id, lambda: action(user)), caller)
@@ -265,12 +265,12 @@ def list_parks() -> list[Park]:
 
 
 class SpotView:
-    def __init__(self, point: Point) -> None:
-        self._point = point
-        self.qr_url = f"{current_app.config['BASE_URL']}/q/{point.code}"
+    def __init__(self, spot: Spot) -> None:
+        self._spot = spot
+        self.qr_url = f"{current_app.config['BASE_URL']}/q/{spot.code}"
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._point, name)
+        return getattr(self._spot, name)
 
 
 @bp.route("/spots", methods=["GET"])
@@ -280,12 +280,12 @@ class SpotView:
 def list_spots(park_id: int | None = None) -> list[SpotView]:
     """The spots (QR points) of the caller's parks, revoked ones included."""
     caller = current_caller()
-    query = select(Point).join(Park).order_by(Point.id)
+    query = select(Spot).join(Park).order_by(Spot.id)
     if caller.unit_ids is not None:
         query = query.where(Park.unit_id.in_(caller.unit_ids))
     if park_id is not None:
-        query = query.where(Point.park_id == park_id)
-    return [SpotView(point) for point in db.session.scalars(query)]
+        query = query.where(Spot.park_id == park_id)
+    return [SpotView(spot) for spot in db.session.scalars(query)]
 
 
 @bp.route("/categories", methods=["GET"])

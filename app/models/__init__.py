@@ -10,8 +10,8 @@ from app.models.bureau import (
 )
 from app.models.cases import (
     OPEN_STATUSES,
+    Case,
     CaseToken,
-    Feedback,
     Message,
     MessageKind,
     ReferenceCounter,
@@ -22,7 +22,7 @@ from app.models.codes import RetiredCode, ScanCount
 from app.models.events import Event
 from app.models.notifications import Channel, DeliveryState, Notification, SmsMessage
 from app.models.ops import AuditLog, JobLease
-from app.models.org import Category, Park, Point, Unit
+from app.models.org import Category, Park, Spot, Unit
 from app.models.people import BUREAU_ROLES, ROLES, Membership, StaffUser
 from app.models.protection import ClientBlock, Photo
 from app.models.settings import ReplyTemplate, RoutingRule
@@ -32,6 +32,7 @@ __all__ = [
     "BUREAU_ROLES",
     "OPEN_STATUSES",
     "AuditLog",
+    "Case",
     "CaseToken",
     "ROLES",
     "Category",
@@ -40,8 +41,7 @@ __all__ = [
     "ClientBlock",
     "EarlyWarning",
     "Event",
-    "Feedback",
-    "HotlineTicket",
+        "HotlineTicket",
     "JobLease",
     "Membership",
     "Message",
@@ -50,14 +50,14 @@ __all__ = [
     "Park",
     "Photo",
     "ParkVisits",
-    "Point",
-    "ReferenceCounter",
+        "ReferenceCounter",
     "ReplyTemplate",
     "RetiredCode",
     "RoutingRule",
     "ScanCount",
     "SmsMessage",
     "Source",
+    "Spot",
     "StaffUser",
     "Status",
     "Unit",

@@ -61,7 +61,7 @@ rollup_daily = Table(
     "rollup_daily",
     Model.metadata,
     Column("park_id", Integer, primary_key=True),
-    Column("point_id", Integer, primary_key=True),
+    Column("point_id", Integer, key="spot_id", primary_key=True),
     Column("category_id", Integer, primary_key=True),
     Column("day", Date, primary_key=True),
     *_measure_columns(),
@@ -120,7 +120,7 @@ class EarlyWarning(Model):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     park_id: Mapped[int] = mapped_column(ForeignKey("parks.id"))
-    point_id: Mapped[int | None] = mapped_column(ForeignKey("points.id"))
+    spot_id: Mapped[int | None] = mapped_column("point_id", ForeignKey("points.id"))
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     window_start: Mapped[datetime] = mapped_column(UTCDateTime())
     window_end: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -132,5 +132,5 @@ class EarlyWarning(Model):
     park: Mapped[Park] = relationship()
 
     def __repr__(self) -> str:
-        return f"<EarlyWarning {self.id} park={self.park_id} point={self.point_id} " \
+        return f"<EarlyWarning {self.id} park={self.park_id} point={self.spot_id} "\
                f"{self.observed} vs {self.expected:.2f}>"

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.org import Category, Park, Point, Unit
+from app.models.org import Category, Park, Spot, Unit
 from app.models.people import StaffUser
 from app.models.protection import Photo
 from app.models.types import BigId, UTCDateTime, utcnow
@@ -55,7 +55,7 @@ class Source(StrEnum):
     API = "api"
 
 
-class Feedback(Model):
+class Case(Model):
     """A case: what a visitor reported at a spot, and everything done about it."""
 
     __tablename__ = "feedback"
@@ -72,7 +72,7 @@ class Feedback(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     park_id: Mapped[int] = mapped_column(ForeignKey("parks.id"), index=True)
-    point_id: Mapped[int | None] = mapped_column(ForeignKey("points.id"), index=True)
+    spot_id: Mapped[int | None] = mapped_column("point_id", ForeignKey("points.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
@@ -113,16 +113,16 @@ class Feedback(Model):
 
     unit: Mapped[Unit] = relationship()
     park: Mapped[Park] = relationship()
-    point: Mapped[Point | None] = relationship()
+    spot: Mapped[Spot | None] = relationship()
     category: Mapped[Category] = relationship()
     assignee: Mapped[StaffUser | None] = relationship()
     messages: Mapped[list[Message]] = relationship(
-        back_populates="feedback", order_by="Message.id", cascade="all, delete-orphan"
+        back_populates="case", order_by="Message.id", cascade="all, delete-orphan"
     )
     photos: Mapped[list[Photo]] = relationship(order_by="Photo.id",
                                                cascade="all, delete-orphan")
     extra_tokens: Mapped[list[CaseToken]] = relationship(
-        back_populates="feedback", order_by="CaseToken.id"
+        back_populates="case", order_by="CaseToken.id"
     )
 
     @property
@@ -139,7 +139,7 @@ class Message(Model):
     __tablename__ = "messages"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    case_id: Mapped[int] = mapped_column("feedback_id", ForeignKey("feedback.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     body: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
@@ -152,7 +152,7 @@ class Message(Model):
         ForeignKey("case_tokens.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    feedback: Mapped[Feedback] = relationship(back_populates="messages")
+    case: Mapped[Case] = relationship(back_populates="messages")
     author: Mapped[StaffUser | None] = relationship()
     # the "me too" report this message belongs to (set it, not only the id, to insert both
     # in one flush)
@@ -172,17 +172,17 @@ class CaseToken(Model):
     __tablename__ = "case_tokens"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    case_id: Mapped[int] = mapped_column("feedback_id", ForeignKey("feedback.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     contact: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    feedback: Mapped[Feedback] = relationship(back_populates="extra_tokens")
+    case: Mapped[Case] = relationship(back_populates="extra_tokens")
 
     def __repr__(self) -> str:
-        return f"<CaseToken {self.id} of case {self.feedback_id}>"
+        return f"<CaseToken {self.id} of case {self.case_id}>"
 
 
 class ReferenceCounter(Model):

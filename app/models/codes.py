@@ -8,7 +8,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.org import Point
+from app.models.org import Spot
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -19,13 +19,13 @@ class RetiredCode(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    point_id: Mapped[int] = mapped_column(ForeignKey("points.id"), index=True)
+    spot_id: Mapped[int] = mapped_column("point_id", ForeignKey("points.id"), index=True)
     retired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    point: Mapped[Point] = relationship()
+    spot: Mapped[Spot] = relationship()
 
     def __repr__(self) -> str:
-        return f"<RetiredCode {self.code} of point {self.point_id}>"
+        return f"<RetiredCode {self.code} of point {self.spot_id}>"
 
 
 class ScanCount(Model):
@@ -33,9 +33,9 @@ class ScanCount(Model):
 
     __tablename__ = "scan_counts"
 
-    point_id: Mapped[int] = mapped_column(ForeignKey("points.id"), primary_key=True)
+    spot_id: Mapped[int] = mapped_column("point_id", ForeignKey("points.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __repr__(self) -> str:
-        return f"<ScanCount point {self.point_id} {self.day}: {self.count}>"
+        return f"<ScanCount point {self.spot_id} {self.day}: {self.count}>"

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.cases import Feedback, Message
+from app.models.cases import Case, Message
 from app.models.types import BigId, UTCDateTime, utcnow
 
 
@@ -31,7 +31,7 @@ class Notification(Model):
     __table_args__ = (Index("ix_notifications_state_next", "state", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    case_id: Mapped[int] = mapped_column("feedback_id", ForeignKey("feedback.id"), index=True)
     # the public reply, or the status change when there is no reply
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
     # the status the case moved to with this message, if it moved
@@ -46,7 +46,7 @@ class Notification(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    feedback: Mapped[Feedback] = relationship()
+    case: Mapped[Case] = relationship()
     message: Mapped[Message] = relationship()
 
     def __repr__(self) -> str:

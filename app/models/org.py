@@ -64,7 +64,7 @@ class Park(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     unit: Mapped[Unit] = relationship(back_populates="parks")
-    points: Mapped[list[Point]] = relationship(back_populates="park", order_by="Point.id")
+    spots: Mapped[list[Spot]] = relationship(back_populates="park", order_by="Spot.id")
 
     def name(self, locale: str) -> str:
         return local_name(self.name_zh, self.name_en, locale)
@@ -73,7 +73,7 @@ class Park(Model):
         return f"<Park {self.id} {self.name_en or self.name_zh}>"
 
 
-class Point(Model):
+class Spot(Model):
     """A spot in a park with its own QR code."""
 
     __tablename__ = "points"
@@ -89,7 +89,7 @@ class Point(Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    park: Mapped[Park] = relationship(back_populates="points")
+    park: Mapped[Park] = relationship(back_populates="spots")
 
     def name(self, locale: str) -> str:
         return local_name(self.name_zh, self.name_en, locale)

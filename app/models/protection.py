@@ -17,7 +17,7 @@ class Photo(Model):
     __tablename__ = "photos"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    case_id: Mapped[int] = mapped_column("feedback_id", ForeignKey("feedback.id"), index=True)
     # random file name under PHOTO_DIR; never derived from what the uploader sent
     storage_name: Mapped[str] = mapped_column(String(64), unique=True)
     checksum: Mapped[str] = mapped_column(String(64))  # sha256 of the stored bytes
@@ -30,7 +30,7 @@ class Photo(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:
-        return f"<Photo {self.id} case={self.feedback_id} {self.width}x{self.height}>"
+        return f"<Photo {self.id} case={self.case_id} {self.width}x{self.height}>"
 
 
 class ClientBlock(Model):

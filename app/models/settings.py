@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.org import Category, Park, Point
+from app.models.org import Category, Park, Spot
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -25,16 +25,16 @@ class RoutingRule(Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     park_id: Mapped[int | None] = mapped_column(ForeignKey("parks.id"))
-    point_id: Mapped[int | None] = mapped_column(ForeignKey("points.id"))
+    spot_id: Mapped[int | None] = mapped_column("point_id", ForeignKey("points.id"))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     category: Mapped[Category] = relationship()
     park: Mapped[Park | None] = relationship()
-    point: Mapped[Point | None] = relationship()
+    spot: Mapped[Spot | None] = relationship()
 
     def __repr__(self) -> str:
-        return f"<RoutingRule {self.category_id} park={self.park_id} point={self.point_id} " \
+        return f"<RoutingRule {self.category_id} park={self.park_id} point={self.spot_id} "\
                f"-> {self.role}>"
 
 

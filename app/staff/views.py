@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.i18n import current_language
-from app.models import Feedback, MessageKind, StaffUser, Status
+from app.models import Case, MessageKind, StaffUser, Status
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.realtime.publish import latest_event_id
@@ -160,7 +160,7 @@ def _reply_form(status: str) -> ReplyForm:
     return form
 
 
-def render_case(user: StaffUser, case: Feedback, status: int = 200, *,
+def render_case(user: StaffUser, case: Case, status: int = 200, *,
                 form: ReplyForm | None = None,
                 photo_form: PhotoForm | None = None) -> ResponseReturnValue:
     """The case page with its thread and every action the user may take."""
@@ -181,7 +181,7 @@ def render_case(user: StaffUser, case: Feedback, status: int = 200, *,
         splittable=_first_me_too_messages(case), **live), status
 
 
-def _first_me_too_messages(case: Feedback) -> set[int]:
+def _first_me_too_messages(case: Case) -> set[int]:
     """The first message of each "me too" report: where staff may split it off."""
     firsts: dict[int, int] = {}
     for message in case.messages:

@@ -23,7 +23,7 @@ def _contact_is_phone_or_email(_form: Any, field: Any) -> None:
         raise ValidationError(_l("Enter a phone number or an e-mail address, or leave it empty."))
 
 
-class FeedbackForm(Form):
+class ReportForm(Form):
     category = RadioField(
         _l("What is it about?"),
         validators=[DataRequired(message=_l("Please choose what the message is about."))],

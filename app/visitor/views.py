@@ -24,10 +24,10 @@ from app.security import client_key, send_photo, uploaded_files
 from app.services import DomainError, NotFound
 from app.services.cases.abuse import SubmissionRefused, bot_trap_reason, form_started_token
 from app.services.cases.photos import PhotoError, find_photo_of_case, photo_path, prepare_photos
-from app.services.cases.submission import find_case_by_token, submit_feedback
+from app.services.cases.submission import find_case_by_token, submit_case
 from app.services.spots.cache import FormSpot, form_spot
 from app.services.spots.spots import is_retired_code, record_scan
-from app.visitor.forms import FeedbackForm
+from app.visitor.forms import ReportForm
 
 bp = Blueprint("visitor", __name__)
 log = logging.getLogger(__name__)
@@ -56,12 +56,12 @@ def _submission_limit() -> str:
 
 @bp.route("/q/<code>", methods=["GET", "POST"])
 @limiter.limit(_submission_limit, methods=["POST"])
-def feedback_form(code: str) -> ResponseReturnValue:
-    point = _spot_or_404(code)
+def report_form(code: str) -> ResponseReturnValue:
+    spot = _spot_or_404(code)
     if request.method == "GET":
-        record_scan(point.id, point.timezone)
-    categories = point.categories
-    form = FeedbackForm()
+        record_scan(spot.id, spot.timezone)
+    categories = spot.categories
+    form = ReportForm()
     locale = current_language()
     form.category.choices = [SelectChoice(c.code, c.name(locale)) for c in categories]
     status, busy = 200, False
@@ -72,11 +72,11 @@ def feedback_form(code: str) -> ResponseReturnValue:
             try:
                 trap = bot_trap_reason(form.website.data, form.started.data)
                 if trap:
-                    log.info("submission at point %s refused by bot trap: %s", point.id, trap)
+                    log.info("submission at point %s refused by bot trap: %s", spot.id, trap)
                     raise SubmissionRefused(trap)
                 photos = prepare_photos(uploaded_files("photos"))
-                receipt = submit_feedback(
-                    point_id=point.id,
+                receipt = submit_case(
+                    spot_id=spot.id,
                     category_code=form.category.data,
                     body=form.body.data or "",
                     contact=form.contact.data,
@@ -89,7 +89,7 @@ def feedback_form(code: str) -> ResponseReturnValue:
                 abort(410)
             except SubmissionRefused:
                 # looks like any accepted message: a bot learns nothing about why
-                return render_template("visitor/received.html", point=point, locale=locale)
+                return render_template("visitor/received.html", spot=spot, locale=locale)
             except PhotoError as error:
                 form.photos.errors = [*form.photos.errors, str(error)]
             except DomainError as error:
@@ -97,14 +97,14 @@ def feedback_form(code: str) -> ResponseReturnValue:
             except DATABASE_BUSY as error:
                 # the form comes back with what they wrote: nothing they typed is lost
                 log.warning("submission at point %s not stored, database busy: %s",
-                            point.id, type(error).__name__)
+                            spot.id, type(error).__name__)
                 db.session.rollback()
                 busy = True
             else:
                 return redirect(url_for("visitor.track", token=receipt.token), code=303)
         status = 503 if busy else 400
     response = make_response(render_template(
-        "visitor/form.html", point=point, categories=categories, form=form, locale=locale,
+        "visitor/form.html", spot=spot, categories=categories, form=form, locale=locale,
         busy=busy), status)
     if busy:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

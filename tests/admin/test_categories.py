@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.models import Category
 from tests.admin.helpers import audit_entries, submit
-from tests.conftest import make_feedback
+from tests.conftest import make_case
 
 NEW = {"code": "dogs", "name_zh": "遛狗不牵绳", "name_en": "Dogs off the lead", "icon": "🐕",
        "role": "security", "urgent": "y", "sort_order": "3", "active": "y",
@@ -31,9 +31,9 @@ def test_create_a_category(staff_client, db, unit, staff):
     assert entry.after["name_en"] == "Dogs off the lead"
 
 
-def test_new_category_is_offered_to_visitors(staff_client, client, unit, point):
+def test_new_category_is_offered_to_visitors(staff_client, client, unit, spot):
     submit(staff_client, "/admin/categories/new", NEW)
-    assert "遛狗不牵绳" in client.get(f"/q/{point.code}").get_data(as_text=True)
+    assert "遛狗不牵绳" in client.get(f"/q/{spot.code}").get_data(as_text=True)
 
 
 def test_a_code_is_unique_in_the_unit(staff_client, unit):
@@ -58,13 +58,13 @@ def test_edit_keeps_the_code_and_audits_before_and_after(staff_client, db, unit)
 
 
 def test_deactivated_category_is_no_longer_offered_but_old_cases_keep_it(
-        staff_client, client, db, unit, point):
-    receipt = make_feedback(point)
+        staff_client, client, db, unit, spot):
+    receipt = make_case(spot)
     category = unit.categories[0]
     fields = {**NEW, "name_zh": category.name_zh}
     fields.pop("active")
     submit(staff_client, f"/admin/categories/{category.id}", fields)
-    assert category.name_zh not in client.get(f"/q/{point.code}").get_data(as_text=True)
+    assert category.name_zh not in client.get(f"/q/{spot.code}").get_data(as_text=True)
     html = staff_client.get(f"/staff/cases/{receipt.case.id}").get_data(as_text=True)
     assert category.name_zh in html
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.models import ReplyTemplate
 from app.services.cases.operations import fill_reply_template
 from tests.admin.helpers import audit_entries, submit
-from tests.conftest import make_feedback
+from tests.conftest import make_case
 
 TEXT = "您在{park}{spot}反映的{category}问题（{reference}）已处理。"
 
@@ -46,10 +46,10 @@ def test_unknown_placeholders_are_refused(staff_client, db, unit):
     assert db.session.scalar(select(ReplyTemplate)) is None
 
 
-def test_placeholders_are_filled_for_a_case(db, unit, point):
-    case = make_feedback(point).case
+def test_placeholders_are_filled_for_a_case(db, unit, spot):
+    case = make_case(spot).case
     template = ReplyTemplate(unit_id=unit.id, title="t", body=TEXT)
-    assert fill_reply_template(template, case, "zh_CN") == \
+    assert fill_reply_template(template, case, "zh_CN") ==\
         f"您在RT公园北门厕所反映的厕所与保洁问题（{case.reference}）已处理。"
     template.body = "{spot} at {park}: {category}"
     assert fill_reply_template(template, case, "en") == "North gate toilet at RT Park: Toilets"

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.models import Point, RoutingRule
+from app.models import RoutingRule, Spot
 from tests.admin.helpers import audit_entries, submit
-from tests.conftest import make_feedback
+from tests.conftest import make_case
 
 
-def test_a_spot_rule_routes_new_cases_there(staff_client, db, unit, point):
+def test_a_spot_rule_routes_new_cases_there(staff_client, db, unit, spot):
     toilets = unit.categories[0]
     response = submit(staff_client, "/admin/routing",
-                      {"category_id": toilets.id, "park_id": "", "point_id": point.id,
+                      {"category_id": toilets.id, "park_id": "", "point_id": spot.id,
                        "role": "maintenance"})
     assert response.status_code == 303
     rule = db.session.scalar(select(RoutingRule))
-    assert (rule.point_id, rule.park_id, rule.role) == (point.id, point.park_id, "maintenance")
-    assert make_feedback(point).case.responsible_role == "maintenance"
+    assert (rule.spot_id, rule.park_id, rule.role) == (spot.id, spot.park_id, "maintenance")
+    assert make_case(spot).case.responsible_role == "maintenance"
     [entry] = audit_entries("routing_rule.created")
     assert entry.after["role"] == "maintenance"
 
@@ -50,12 +50,12 @@ def test_a_spot_outside_the_chosen_park_is_refused(staff_client, db, unit):
     from app.models import Park
 
     other_park = Park(unit_id=unit.id, name_zh="第二公园")
-    other_park.points.append(Point(code="zz2345zz", name_zh="南门"))
+    other_park.spots.append(Spot(code="zz2345zz", name_zh="南门"))
     db.session.add(other_park)
     db.session.commit()
     response = submit(staff_client, "/admin/routing",
                       {"category_id": unit.categories[0].id, "park_id": unit.parks[0].id,
-                       "point_id": other_park.points[0].id, "role": "service"})
+                       "point_id": other_park.spots[0].id, "role": "service"})
     assert response.status_code == 400
     assert db.session.scalar(select(RoutingRule)) is None
 
@@ -68,6 +68,6 @@ def test_another_units_category_or_spot_cannot_be_used(staff_client, db, unit, o
     assert response.status_code == 400  # not among the choices
     response = submit(staff_client, "/admin/routing",
                       {"category_id": unit.categories[0].id, "park_id": "",
-                       "point_id": other_unit.parks[0].points[0].id, "role": "service"})
+                       "point_id": other_unit.parks[0].spots[0].id, "role": "service"})
     assert response.status_code == 400
     assert db.session.scalar(select(RoutingRule)) is None

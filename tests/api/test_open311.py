@@ -9,10 +9,10 @@ from xml.etree import ElementTree
 import pytest
 
 from app.extensions import socketio
-from app.models import Feedback, Source
+from app.models import Case, Source
 from app.realtime import NAMESPACE
 from app.services.accounts.api_keys import issue_api_key, revoke_api_key
-from tests.conftest import isolated, make_feedback, make_staff
+from tests.conftest import isolated, make_case, make_staff
 
 REQUEST_FIELDS = {
     "service_request_id", "status", "status_notes", "service_name", "service_code",
@@ -121,7 +121,7 @@ def test_unknown_jurisdiction_is_404(client, unit, fmt):
     assert_spec_errors(response, 404, fmt)
 
 
-def test_service_definition_xml(client, unit, point):
+def test_service_definition_xml(client, unit, spot):
     root = xml(client.get("/open311/v2/services/toilets.xml"))
     assert root.tag == "service_definition"
     assert root.findtext("service_code") == "toilets"
@@ -131,16 +131,16 @@ def test_service_definition_xml(client, unit, point):
                                      "datatype_description", "order", "description", "values"}
     assert attributes[1].findtext("datatype") == "singlevaluelist"
     (value,) = attributes[1].find("values").findall("value")
-    assert value.findtext("key") == point.code
+    assert value.findtext("key") == spot.code
     assert fields(value) == {"key", "name"}
 
 
-def test_service_definition_json(client, unit, point):
+def test_service_definition_json(client, unit, spot):
     definition = as_json(client.get("/open311/v2/services/toilets.json"))
     assert definition["service_code"] == "toilets"
-    spot = definition["attributes"][1]
-    assert spot["values"] == [{"key": point.code, "name": "RT公园 · 北门厕所"}]
-    assert spot["required"] is False
+    attribute = definition["attributes"][1]
+    assert attribute["values"] == [{"key": spot.code, "name": "RT公园 · 北门厕所"}]
+    assert attribute["required"] is False
 
 
 @pytest.mark.parametrize("fmt", ["xml", "json"])
@@ -156,8 +156,8 @@ def test_unknown_format_and_url_are_404_in_the_spec_shape(client, unit):
 # --- POST requests ------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["xml", "json"])
-def test_post_request_by_spot_code(client, db, api_key, point, fmt):
-    response = post_request(client, fmt, api_key=api_key, address_id=point.code,
+def test_post_request_by_spot_code(client, db, api_key, spot, fmt):
+    response = post_request(client, fmt, api_key=api_key, address_id=spot.code,
                             email="caller@example.org", phone="13800000000",
                             first_name="三", last_name="张",
                             media_url="https://img.example.org/1.jpg")
@@ -171,57 +171,57 @@ def test_post_request_by_spot_code(client, db, api_key, point, fmt):
         (row,) = as_json(response)
         reference = row["service_request_id"]
         assert set(row) == {"service_request_id", "service_notice", "account_id"}
-    case = db.session.query(Feedback).filter_by(reference=reference).one()
+    case = db.session.query(Case).filter_by(reference=reference).one()
     assert case.source == Source.API.value
-    assert case.point_id == point.id
+    assert case.spot_id == spot.id
     assert case.media_url == "https://img.example.org/1.jpg"
     assert case.contact == "caller@example.org"  # answers go there
     assert case.contact_note == "三 张 · 13800000000"
 
 
-def test_post_request_by_nearest_spot(client, db, api_key, point):
-    point.latitude, point.longitude = 39.9149, 116.4436
+def test_post_request_by_nearest_spot(client, db, api_key, spot):
+    spot.latitude, spot.longitude = 39.9149, 116.4436
     db.session.commit()
     response = post_request(client, "json", api_key=api_key, lat="39.9151", long="116.4438")
     assert response.status_code == 200
     reference = as_json(response)[0]["service_request_id"]
-    case = db.session.query(Feedback).filter_by(reference=reference).one()
-    assert case.point_id == point.id
+    case = db.session.query(Case).filter_by(reference=reference).one()
+    assert case.spot_id == spot.id
     assert case.latitude == pytest.approx(39.9151)
 
 
-def test_post_request_far_from_every_spot_is_refused(client, db, api_key, point):
-    point.latitude, point.longitude = 39.9149, 116.4436
+def test_post_request_far_from_every_spot_is_refused(client, db, api_key, spot):
+    spot.latitude, spot.longitude = 39.9149, 116.4436
     db.session.commit()
     response = post_request(client, "json", api_key=api_key, lat="31.23", long="121.47")
     assert_spec_errors(response, 400, "json")
-    assert db.session.query(Feedback).count() == 0
+    assert db.session.query(Case).count() == 0
 
 
-def test_post_request_by_spot_name(client, db, api_key, point):
+def test_post_request_by_spot_name(client, db, api_key, spot):
     response = post_request(client, "json", api_key=api_key, address_string="North gate toilet")
     assert response.status_code == 200
-    assert db.session.query(Feedback).one().point_id == point.id
+    assert db.session.query(Case).one().spot_id == spot.id
 
 
 @pytest.mark.parametrize("fmt", ["xml", "json"])
-def test_post_without_or_with_a_bad_key_is_403(client, db, point, fmt):
-    assert_spec_errors(post_request(client, fmt, address_id=point.code), 403, fmt)
-    assert_spec_errors(post_request(client, fmt, address_id=point.code, api_key="pmk_nope"),
+def test_post_without_or_with_a_bad_key_is_403(client, db, spot, fmt):
+    assert_spec_errors(post_request(client, fmt, address_id=spot.code), 403, fmt)
+    assert_spec_errors(post_request(client, fmt, address_id=spot.code, api_key="pmk_nope"),
                        403, fmt)
-    assert db.session.query(Feedback).count() == 0
+    assert db.session.query(Case).count() == 0
 
 
-def test_revoked_key_is_403(client, db, staff, unit, point):
+def test_revoked_key_is_403(client, db, staff, unit, spot):
     issued = issue_api_key(user=staff, unit_id=unit.id, name="old")
     revoke_api_key(user=staff, key_id=issued.key.id)
-    response = post_request(client, "xml", api_key=issued.secret, address_id=point.code)
+    response = post_request(client, "xml", api_key=issued.secret, address_id=spot.code)
     assert_spec_errors(response, 403, "xml")
 
 
 def test_key_of_another_unit_cannot_file_there(client, db, api_key, other_unit):
     response = post_request(client, "xml", api_key=api_key, jurisdiction_id="xy",
-                            address_id=other_unit.parks[0].points[0].code)
+                            address_id=other_unit.parks[0].spots[0].code)
     assert_spec_errors(response, 403, "xml")
 
 
@@ -237,17 +237,17 @@ def test_key_of_another_unit_cannot_file_there(client, db, api_key, other_unit):
     ({"address_id": ""}, 400),
     ({"first_name": "nul\x00byte"}, 400),
 ])
-def test_bad_post_is_refused_and_stores_nothing(client, db, api_key, point, overrides, status):
+def test_bad_post_is_refused_and_stores_nothing(client, db, api_key, spot, overrides, status):
     response = post_request(client, "json", api_key=api_key,
-                            **{"address_id": point.code, **overrides})
+                            **{"address_id": spot.code, **overrides})
     assert_spec_errors(response, status, "json")
-    assert db.session.query(Feedback).count() == 0
+    assert db.session.query(Case).count() == 0
 
 
-def test_posted_request_reaches_staff_in_real_time(app, client, staff_client, api_key, point):
+def test_posted_request_reaches_staff_in_real_time(app, client, staff_client, api_key, spot):
     socket = isolated(socketio.test_client, app, namespace=NAMESPACE,
                       flask_test_client=staff_client)
-    response = post_request(client, "json", api_key=api_key, address_id=point.code,
+    response = post_request(client, "json", api_key=api_key, address_id=spot.code,
                             description="舞蹈队音响太吵", service_code="noise")
     reference = as_json(response)[0]["service_request_id"]
     (event,) = [e["args"][0] for e in socket.get_received(NAMESPACE)
@@ -259,8 +259,8 @@ def test_posted_request_reaches_staff_in_real_time(app, client, staff_client, ap
     assert reference in inbox or "舞蹈队音响太吵" in inbox
 
 
-def test_posted_request_is_listed_by_get_requests(client, api_key, point):
-    response = post_request(client, "json", api_key=api_key, address_id=point.code,
+def test_posted_request_is_listed_by_get_requests(client, api_key, spot):
+    response = post_request(client, "json", api_key=api_key, address_id=spot.code,
                             email="secret@example.org")
     reference = as_json(response)[0]["service_request_id"]
     listed = as_json(client.get("/open311/v2/requests.json"))
@@ -269,21 +269,21 @@ def test_posted_request_is_listed_by_get_requests(client, api_key, point):
 
 
 @pytest.mark.config(RATELIMIT_ENABLED=True)  # rate limits are off in the general suite
-def test_rate_limit_counts_per_key(app, client, api_key, point):
+def test_rate_limit_counts_per_key(app, client, api_key, spot):
     app.config["OPEN311_WRITE_LIMIT"] = "2 per minute"
     for _ in range(2):
-        assert post_request(client, "json", api_key=api_key, address_id=point.code
+        assert post_request(client, "json", api_key=api_key, address_id=spot.code
                             ).status_code == 200
-    response = post_request(client, "json", api_key=api_key, address_id=point.code)
+    response = post_request(client, "json", api_key=api_key, address_id=spot.code)
     assert_spec_errors(response, 429, "json")
 
 
 # --- GET requests, a request, tokens --------------------------------------------------
 
-def test_get_requests_xml(client, staff, point):
+def test_get_requests_xml(client, staff, spot):
     from app.services.cases.submission import reply_to_visitor
 
-    receipt = make_feedback(point, contact="13900000000")
+    receipt = make_case(spot, contact="13900000000")
     reply_to_visitor(user=staff, case_id=receipt.case.id, body="已经补上了纸")
     root = xml(client.get("/open311/v2/requests.xml"))
     assert root.tag == "service_requests"
@@ -291,26 +291,26 @@ def test_get_requests_xml(client, staff, point):
     assert fields(row) == REQUEST_FIELDS
     assert row.findtext("status") == "open"
     assert row.findtext("status_notes") == "已经补上了纸"
-    assert row.findtext("address_id") == point.code
+    assert row.findtext("address_id") == spot.code
     assert row.findtext("agency_responsible") == "RT管理处"
     requested = datetime.fromisoformat(row.findtext("requested_datetime"))
     assert requested.utcoffset() == timedelta(hours=8)
     assert b"13900000000" not in client.get("/open311/v2/requests.xml").get_data()
 
 
-def test_get_requests_json_has_the_same_fields(client, point):
-    make_feedback(point)
+def test_get_requests_json_has_the_same_fields(client, spot):
+    make_case(spot)
     (row,) = as_json(client.get("/open311/v2/requests.json"))
     assert set(row) == REQUEST_FIELDS
     assert row["status"] == "open"
     assert row["description"] == "厕所没有纸了"
 
 
-def test_get_requests_filters(client, staff, point):
+def test_get_requests_filters(client, staff, spot):
     from app.services.cases.submission import reply_to_visitor
 
-    first = make_feedback(point, category_code="noise").case.reference
-    second = make_feedback(point).case
+    first = make_case(spot, category_code="noise").case.reference
+    second = make_case(spot).case
     reply_to_visitor(user=staff, case_id=second.id, body="好了", new_status="resolved")
 
     def ids(query):
@@ -337,8 +337,8 @@ def test_bad_request_filters_are_400(client, unit, query, fmt):
     assert_spec_errors(client.get(f"/open311/v2/requests.{fmt}?{query}"), 400, fmt)
 
 
-def test_get_one_request_both_formats(client, point):
-    reference = make_feedback(point).case.reference
+def test_get_one_request_both_formats(client, spot):
+    reference = make_case(spot).case.reference
     (row,) = xml(client.get(f"/open311/v2/requests/{reference}.xml")).findall("request")
     assert fields(row) == REQUEST_FIELDS
     (document,) = as_json(client.get(f"/open311/v2/requests/{reference}.json"))
@@ -351,17 +351,17 @@ def test_unknown_request_is_404(client, unit, fmt):
     assert_spec_errors(client.get(f"/open311/v2/requests/RT-2026-999999.{fmt}"), 404, fmt)
 
 
-def test_spam_is_never_published(client, staff, point):
+def test_spam_is_never_published(client, staff, spot):
     from app.services.cases.submission import reply_to_visitor
 
-    case = make_feedback(point).case
+    case = make_case(spot).case
     reply_to_visitor(user=staff, case_id=case.id, body="广告", new_status="spam")
     assert as_json(client.get("/open311/v2/requests.json")) == []
     assert client.get(f"/open311/v2/requests/{case.reference}.json").status_code == 404
 
 
-def test_token_both_formats(client, point):
-    receipt = make_feedback(point)
+def test_token_both_formats(client, spot):
+    receipt = make_case(spot)
     (row,) = xml(client.get(f"/open311/v2/tokens/{receipt.token}.xml")).findall("request")
     assert row.findtext("service_request_id") == receipt.case.reference
     assert row.findtext("token") == receipt.token
@@ -374,21 +374,21 @@ def test_unknown_token_is_404(client, unit, fmt):
     assert_spec_errors(client.get(f"/open311/v2/tokens/nope.{fmt}"), 404, fmt)
 
 
-def test_bureau_wide_key_files_where_the_spot_is(client, db, point, other_unit):
+def test_bureau_wide_key_files_where_the_spot_is(client, db, spot, other_unit):
     admin = make_staff(None, "admin@bureau.test", roles=(), bureau_role="admin")
     secret = issue_api_key(user=admin, unit_id=None, name="12345").secret
-    response = post_request(client, "json", api_key=secret, address_id=point.code)
+    response = post_request(client, "json", api_key=secret, address_id=spot.code)
     assert response.status_code == 200
-    assert db.session.query(Feedback).one().unit_id == point.park.unit_id
+    assert db.session.query(Case).one().unit_id == spot.park.unit_id
 
 
-def test_reply_to_a_posted_request_is_sent_to_the_reporter(client, db, staff, api_key, point):
+def test_reply_to_a_posted_request_is_sent_to_the_reporter(client, db, staff, api_key, spot):
     from app.models.notifications import Notification
     from app.services.cases.submission import reply_to_visitor
 
-    response = post_request(client, "json", api_key=api_key, address_id=point.code,
+    response = post_request(client, "json", api_key=api_key, address_id=spot.code,
                             phone="13800000000")
-    case = db.session.query(Feedback).filter_by(
+    case = db.session.query(Case).filter_by(
         reference=as_json(response)[0]["service_request_id"]).one()
     reply_to_visitor(user=staff, case_id=case.id, body="已处理")
     (notification,) = db.session.query(Notification).all()

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app.extensions import db
 from app.services.accounts.api_keys import issue_api_key
-from tests.conftest import log_in, make_feedback
+from tests.conftest import log_in, make_case
 
 EXAMPLES_PER_OPERATION = 12
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -39,9 +39,9 @@ class IsolatedApp:
 
 
 @pytest.fixture
-def api_schema(app, staff, point):
-    make_feedback(point, contact="13800000000")
-    make_feedback(point, category_code="noise")
+def api_schema(app, staff, spot):
+    make_case(spot, contact="13800000000")
+    make_case(spot, category_code="noise")
     return schemathesis.openapi.from_wsgi("/api/openapi.json", IsolatedApp(app))
 
 

@@ -7,7 +7,7 @@ import pytest
 from app.models import Message
 from app.services.accounts.api_keys import issue_api_key
 from app.services.cases.submission import reply_to_visitor
-from tests.conftest import log_in, make_feedback, make_staff
+from tests.conftest import log_in, make_case, make_staff
 
 
 @pytest.fixture
@@ -32,40 +32,40 @@ def test_wrong_key_is_401(client, unit):
     assert response.status_code == 401
 
 
-def test_bearer_key_works_too(client, key_headers, point):
-    make_feedback(point)
+def test_bearer_key_works_too(client, key_headers, spot):
+    make_case(spot)
     secret = key_headers["X-API-Key"]
     response = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 200
     assert response.get_json()["total"] == 1
 
 
-def test_key_sees_its_unit_only_and_never_contacts(client, key_headers, point, other_unit):
-    mine = make_feedback(point, contact="13800000000").case
-    make_feedback(other_unit.parks[0].points[0])
+def test_key_sees_its_unit_only_and_never_contacts(client, key_headers, spot, other_unit):
+    mine = make_case(spot, contact="13800000000").case
+    make_case(other_unit.parks[0].spots[0])
     page = client.get("/api/v1/cases", headers=key_headers).get_json()
     assert [case["reference"] for case in page["items"]] == [mine.reference]
     assert page["items"][0]["contact"] is None
-    assert page["items"][0]["spot"]["code"] == point.code
+    assert page["items"][0]["spot"]["code"] == spot.code
 
 
-def test_staff_session_sees_contacts(staff_client, point):
-    case = make_feedback(point, contact="13800000000").case
+def test_staff_session_sees_contacts(staff_client, spot):
+    case = make_case(spot, contact="13800000000").case
     document = staff_client.get(f"/api/v1/cases/{case.id}").get_json()
     assert document["contact"] == "13800000000"
     assert document["category"]["code"] == "toilets"
 
 
 def test_another_units_case_is_404(client, key_headers, other_unit):
-    theirs = make_feedback(other_unit.parks[0].points[0]).case
+    theirs = make_case(other_unit.parks[0].spots[0]).case
     assert client.get(f"/api/v1/cases/{theirs.id}", headers=key_headers).status_code == 404
     response = client.get(f"/api/v1/cases/{theirs.id}/messages", headers=key_headers)
     assert response.status_code == 404
 
 
-def test_case_list_filters_and_pages(staff_client, staff, point):
-    first = make_feedback(point, category_code="noise").case
-    second = make_feedback(point).case
+def test_case_list_filters_and_pages(staff_client, staff, spot):
+    first = make_case(spot, category_code="noise").case
+    second = make_case(spot).case
     reply_to_visitor(user=staff, case_id=second.id, body="好", new_status="resolved")
 
     def refs(query):
@@ -87,25 +87,25 @@ def test_bad_filters_are_422(staff_client, unit):
         assert "errors" in response.get_json()
 
 
-def test_thread_hides_notes_from_keys(client, db, key_headers, staff, point):
-    case = make_feedback(point).case
-    db.session.add(Message(feedback_id=case.id, kind="note", body="内部备注"))
+def test_thread_hides_notes_from_keys(client, db, key_headers, staff, spot):
+    case = make_case(spot).case
+    db.session.add(Message(case_id=case.id, kind="note", body="内部备注"))
     db.session.commit()
     kinds = [m["kind"] for m in
              client.get(f"/api/v1/cases/{case.id}/messages", headers=key_headers).get_json()]
     assert kinds == ["visitor"]
 
 
-def test_thread_shows_notes_to_staff(staff_client, db, point):
-    case = make_feedback(point).case
-    db.session.add(Message(feedback_id=case.id, kind="note", body="内部备注"))
+def test_thread_shows_notes_to_staff(staff_client, db, spot):
+    case = make_case(spot).case
+    db.session.add(Message(case_id=case.id, kind="note", body="内部备注"))
     db.session.commit()
     thread = staff_client.get(f"/api/v1/cases/{case.id}/messages").get_json()
     assert [m["kind"] for m in thread] == ["visitor", "note"]
 
 
-def test_staff_reply_with_csrf(staff_client, point):
-    case = make_feedback(point).case
+def test_staff_reply_with_csrf(staff_client, spot):
+    case = make_case(spot).case
     token = session_token(staff_client)
     response = staff_client.post(f"/api/v1/cases/{case.id}/replies",
                                  json={"body": "马上去处理"}, headers={"X-CSRFToken": token})
@@ -114,15 +114,15 @@ def test_staff_reply_with_csrf(staff_client, point):
     assert staff_client.get(f"/api/v1/cases/{case.id}").get_json()["status"] == "acknowledged"
 
 
-def test_reply_without_csrf_is_400(staff_client, point):
-    case = make_feedback(point).case
+def test_reply_without_csrf_is_400(staff_client, spot):
+    case = make_case(spot).case
     response = staff_client.post(f"/api/v1/cases/{case.id}/replies", json={"body": "x"})
     assert response.status_code == 400
     assert response.get_json()["code"] == 400
 
 
-def test_reply_to_an_impossible_status_is_409(staff_client, staff, point):
-    case = make_feedback(point).case
+def test_reply_to_an_impossible_status_is_409(staff_client, staff, spot):
+    case = make_case(spot).case
     reply_to_visitor(user=staff, case_id=case.id, body="好", new_status="spam")
     response = staff_client.post(f"/api/v1/cases/{case.id}/replies",
                                  json={"body": "再看看", "status": "resolved"},
@@ -130,16 +130,16 @@ def test_reply_to_an_impossible_status_is_409(staff_client, staff, point):
     assert response.status_code == 409
 
 
-def test_keys_cannot_write(client, key_headers, point):
-    case = make_feedback(point).case
+def test_keys_cannot_write(client, key_headers, spot):
+    case = make_case(spot).case
     response = client.post(f"/api/v1/cases/{case.id}/replies", json={"body": "x"},
                            headers=key_headers)
     assert response.status_code == 403
 
 
-def test_bureau_viewer_reads_every_unit_without_contacts(app, point, other_unit):
-    make_feedback(point, contact="13800000000")
-    make_feedback(other_unit.parks[0].points[0])
+def test_bureau_viewer_reads_every_unit_without_contacts(app, spot, other_unit):
+    make_case(spot, contact="13800000000")
+    make_case(other_unit.parks[0].spots[0])
     viewer = make_staff(None, "viewer@bureau.test", roles=(), bureau_role="viewer")
     client = app.test_client()
     log_in(client, viewer.email)
@@ -148,12 +148,12 @@ def test_bureau_viewer_reads_every_unit_without_contacts(app, point, other_unit)
     assert {case["contact"] for case in page["items"]} == {None}
 
 
-def test_spots_parks_and_categories(client, key_headers, point, other_unit):
-    spots = client.get("/api/v1/spots", headers=key_headers).get_json()
-    assert [spot["code"] for spot in spots] == [point.code]
-    assert spots[0]["qr_url"] == f"https://parks.example.org/q/{point.code}"
+def test_spots_parks_and_categories(client, key_headers, spot, other_unit):
+    listed = client.get("/api/v1/listed", headers=key_headers).get_json()
+    assert [item["code"] for item in listed] == [spot.code]
+    assert listed[0]["qr_url"] == f"https://parks.example.org/q/{spot.code}"
     parks = client.get("/api/v1/parks", headers=key_headers).get_json()
-    assert [park["id"] for park in parks] == [point.park_id]
+    assert [park["id"] for park in parks] == [spot.park_id]
     categories = client.get("/api/v1/categories", headers=key_headers).get_json()
     assert [c["code"] for c in categories] == ["toilets", "noise"]
 
@@ -168,15 +168,15 @@ def test_openapi_document_and_docs_page(client):
     assert "<script>" not in page  # no inline script
 
 
-def test_directors_compare_their_parks(staff_client, point):
-    make_feedback(point)
+def test_directors_compare_their_parks(staff_client, spot):
+    make_case(spot)
     document = staff_client.get("/api/v1/bureau/comparison?min_cases=0").get_json()
-    assert [row["park"]["id"] for row in document["parks"]] == [point.park_id]
+    assert [row["park"]["id"] for row in document["parks"]] == [spot.park_id]
     assert document["parks"][0]["cases"] == 1
     assert document["city"]["cases"] == 1
 
 
-def test_bureau_viewer_compares_every_park(app, point, other_unit):
+def test_bureau_viewer_compares_every_park(app, spot, other_unit):
     viewer = make_staff(None, "viewer@bureau.test", roles=(), bureau_role="viewer")
     client = app.test_client()
     log_in(client, viewer.email)

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Event, Feedback, Message
+from app.models import Case, Event, Message
 from app.services.accounts.api_keys import issue_api_key
-from tests.conftest import log_in, make_feedback, make_staff
+from tests.conftest import log_in, make_case, make_staff
 
 
 def session_token(client):
@@ -25,8 +25,8 @@ def events(case_id):
         select(Event.kind).where(Event.case_id == case_id).order_by(Event.id)))
 
 
-def test_claim_takes_the_case_and_acknowledges_it(staff_client, staff, point):
-    case = make_feedback(point).case
+def test_claim_takes_the_case_and_acknowledges_it(staff_client, staff, spot):
+    case = make_case(spot).case
     response = post(staff_client, f"/api/v1/cases/{case.id}/claim")
     assert response.status_code == 200
     body = response.get_json()
@@ -36,8 +36,8 @@ def test_claim_takes_the_case_and_acknowledges_it(staff_client, staff, point):
     assert "case.claimed" in events(case.id)
 
 
-def test_claiming_twice_is_409_and_changes_nothing(staff_client, point):
-    case = make_feedback(point).case
+def test_claiming_twice_is_409_and_changes_nothing(staff_client, spot):
+    case = make_case(spot).case
     assert post(staff_client, f"/api/v1/cases/{case.id}/claim").status_code == 200
     before = events(case.id)
     response = post(staff_client, f"/api/v1/cases/{case.id}/claim")
@@ -46,9 +46,9 @@ def test_claiming_twice_is_409_and_changes_nothing(staff_client, point):
     assert events(case.id) == before
 
 
-def test_assign_to_a_colleague(staff_client, unit, point):
+def test_assign_to_a_colleague(staff_client, unit, spot):
     colleague = make_staff(unit, "cleaner@rt.test", roles=("cleaning",), name="王师傅")
-    case = make_feedback(point).case
+    case = make_case(spot).case
     listed = staff_client.get(f"/api/v1/cases/{case.id}/colleagues").get_json()
     assert colleague.id in [person["id"] for person in listed]
     response = post(staff_client, f"/api/v1/cases/{case.id}/assign",
@@ -58,23 +58,23 @@ def test_assign_to_a_colleague(staff_client, unit, point):
     assert "case.assigned" in events(case.id)
 
 
-def test_assign_to_someone_of_another_unit_is_409(staff_client, point, other_unit):
+def test_assign_to_someone_of_another_unit_is_409(staff_client, spot, other_unit):
     stranger = make_staff(other_unit, "stranger@xy.test", roles=("cleaning",))
-    case = make_feedback(point).case
+    case = make_case(spot).case
     response = post(staff_client, f"/api/v1/cases/{case.id}/assign",
                     {"assignee_id": stranger.id})
     assert response.status_code == 409
-    assert db.session.get(Feedback, case.id).assignee_id is None
+    assert db.session.get(Case, case.id).assignee_id is None
 
 
-def test_assign_needs_an_assignee(staff_client, point):
-    case = make_feedback(point).case
+def test_assign_needs_an_assignee(staff_client, spot):
+    case = make_case(spot).case
     response = post(staff_client, f"/api/v1/cases/{case.id}/assign", {"assignee_id": "x"})
     assert response.status_code == 422
 
 
-def test_hand_back(staff_client, point):
-    case = make_feedback(point).case
+def test_hand_back(staff_client, spot):
+    case = make_case(spot).case
     post(staff_client, f"/api/v1/cases/{case.id}/claim")
     response = post(staff_client, f"/api/v1/cases/{case.id}/hand-back")
     assert response.status_code == 200
@@ -82,31 +82,31 @@ def test_hand_back(staff_client, point):
     assert post(staff_client, f"/api/v1/cases/{case.id}/hand-back").status_code == 409
 
 
-def test_status_change_and_referral(staff_client, point):
-    case = make_feedback(point).case
+def test_status_change_and_referral(staff_client, spot):
+    case = make_case(spot).case
     response = post(staff_client, f"/api/v1/cases/{case.id}/status", {"status": "resolved"})
     assert response.status_code == 200
     assert response.get_json()["status"] == "resolved"
     assert response.get_json()["resolved_at"] is not None
-    other = make_feedback(point).case
+    other = make_case(spot).case
     refused = post(staff_client, f"/api/v1/cases/{other.id}/status", {"status": "referred"})
     assert refused.status_code == 409
-    assert db.session.get(Feedback, other.id).status == "new"
+    assert db.session.get(Case, other.id).status == "new"
     referred = post(staff_client, f"/api/v1/cases/{other.id}/status",
                     {"status": "referred", "referred_to": "城管"})
     assert referred.status_code == 200
 
 
 @pytest.mark.parametrize("status", ["", "lost", None])
-def test_unknown_status_is_422(staff_client, point, status):
-    case = make_feedback(point).case
+def test_unknown_status_is_422(staff_client, spot, status):
+    case = make_case(spot).case
     response = post(staff_client, f"/api/v1/cases/{case.id}/status", {"status": status})
     assert response.status_code == 422
-    assert db.session.get(Feedback, case.id).status == "new"
+    assert db.session.get(Case, case.id).status == "new"
 
 
-def test_note_is_internal(staff_client, point, client, staff, unit):
-    case = make_feedback(point).case
+def test_note_is_internal(staff_client, spot, client, staff, unit):
+    case = make_case(spot).case
     response = post(staff_client, f"/api/v1/cases/{case.id}/notes", {"body": "带梯子"})
     assert response.status_code == 201
     assert response.get_json()["kind"] == "note"
@@ -121,9 +121,9 @@ def test_note_is_internal(staff_client, point, client, staff, unit):
     ("claim", None), ("hand-back", None), ("status", {"status": "resolved"}),
     ("notes", {"body": "x"}), ("assign", {"assignee_id": 1}),
 ])
-def test_writes_need_csrf_and_staff(app, staff_client, point, unit, other_unit, staff,
+def test_writes_need_csrf_and_staff(app, staff_client, spot, unit, other_unit, staff,
                                     action, json):
-    case = make_feedback(point).case
+    case = make_case(spot).case
     path = f"/api/v1/cases/{case.id}/{action}"
     assert staff_client.post(path, json=json or {}).status_code == 400  # no CSRF token
 
@@ -141,8 +141,8 @@ def test_writes_need_csrf_and_staff(app, staff_client, point, unit, other_unit, 
     log_in(stranger_client, stranger.email)
     assert post(stranger_client, path, json).status_code == 404
 
-    fresh = db.session.get(Feedback, case.id)
+    fresh = db.session.get(Case, case.id)
     db.session.refresh(fresh)
     assert (fresh.status, fresh.assignee_id) == ("new", None)
     assert db.session.scalar(select(Message.id).where(
-        Message.feedback_id == case.id, Message.kind != "visitor")) is None
+        Message.case_id == case.id, Message.kind != "visitor")) is None

@@ -39,14 +39,14 @@ class Site:
     """The served app and what the tests need to know about its demo data."""
 
     server: Server
-    points: list[dict[str, Any]]
+    spots: list[dict[str, Any]]
 
     @property
     def url(self) -> str:
         return self.server.url
 
     def form_url(self, index: int = 0) -> str:
-        return f"{self.url}/q/{self.points[index]['code']}"
+        return f"{self.url}/q/{self.spots[index]['code']}"
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +54,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("site")
     env = server_env(f"sqlite:///{folder / 'browser.db'}", folder / "instance")
     prepare_database(env)
-    points = json.loads(subprocess.run(
+    spots = json.loads(subprocess.run(
         [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
         check=True, capture_output=True, timeout=60).stdout)
     with running_server(env, folder / "server.log") as server:
-        yield Site(server=server, points=points)
+        yield Site(server=server, spots=spots)
 
 
 @pytest.fixture(scope="session")

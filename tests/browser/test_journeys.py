@@ -30,7 +30,7 @@ def assert_photos_shown(page: Page, count: int) -> None:
         assert images.nth(index).evaluate("image => image.naturalWidth") > 0
 
 
-def submit_feedback_as_visitor(page: Page, site: Site, body: str, name: str,
+def submit_case_as_visitor(page: Page, site: Site, body: str, name: str,
                                photo: bytes | None = None) -> str:
     """Open a spot's form, pick a category, write, send; return the reference shown."""
     page.goto(site.form_url())
@@ -57,7 +57,7 @@ def test_visitor_writes_staff_claim_and_reply_visitor_reopens_staff_see_it_live(
     shot(staff, "journey-staff-1-inbox-before")
 
     visitor = new_context().new_page()
-    reference = submit_feedback_as_visitor(visitor, site, "北门厕所没有手纸了", "journey-visitor",
+    reference = submit_case_as_visitor(visitor, site, "北门厕所没有手纸了", "journey-visitor",
                                            photo=jpeg_with_gps_rotated(600, 400))
     expect(visitor.locator(".thread-list")).to_contain_text("北门厕所没有手纸了")
     assert_photos_shown(visitor, 1)
@@ -112,7 +112,7 @@ def test_visitor_writes_staff_claim_and_reply_visitor_reopens_staff_see_it_live(
 
 def test_visitor_journey_works_without_javascript(site, new_context):
     page = new_context(java_script_enabled=False).new_page()
-    submit_feedback_as_visitor(page, site, "长椅坏了，有钉子露出来", "nojs-visitor")
+    submit_case_as_visitor(page, site, "长椅坏了，有钉子露出来", "nojs-visitor")
     expect(page.locator(".thread-list")).to_contain_text("长椅坏了")
 
 

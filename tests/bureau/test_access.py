@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from tests.conftest import log_in, make_feedback, make_staff
+from tests.conftest import log_in, make_case, make_staff
 
 CONTACT = "13912345678"
 BUREAU_PAGES = ["/bureau/", "/bureau/?month=2026-03&sort=cases&min=0", "/bureau/hotline",
@@ -47,8 +47,8 @@ def test_director_sees_only_the_parks_of_their_unit(staff_client, unit, other_un
 
 @pytest.mark.parametrize("url", BUREAU_PAGES)
 def test_bureau_users_never_see_visitor_contacts(bureau_client, unit, other_unit, url):
-    make_feedback(unit.parks[0].points[0], contact=CONTACT, body="有人在厕所抽烟")
-    make_feedback(other_unit.parks[0].points[0], contact="visitor@example.org")
+    make_case(unit.parks[0].spots[0], contact=CONTACT, body="有人在厕所抽烟")
+    make_case(other_unit.parks[0].spots[0], contact="visitor@example.org")
     db.session.commit()
     response = bureau_client.get(url)
     assert response.status_code == 200
@@ -58,7 +58,7 @@ def test_bureau_users_never_see_visitor_contacts(bureau_client, unit, other_unit
 
 
 def test_bureau_users_cannot_open_staff_case_pages(bureau_client, unit):
-    receipt = make_feedback(unit.parks[0].points[0], contact=CONTACT)
+    receipt = make_case(unit.parks[0].spots[0], contact=CONTACT)
     response = bureau_client.get(f"/staff/cases/{receipt.case.id}")
     assert response.status_code in (403, 404)
     assert CONTACT not in response.get_data(as_text=True)
@@ -80,7 +80,7 @@ def test_another_units_park_is_404_for_a_director(staff_client, unit, other_unit
 
 
 def test_trends_page_draws_its_charts(bureau_client, unit):
-    make_feedback(unit.parks[0].points[0])
+    make_case(unit.parks[0].spots[0])
     page = bureau_client.get("/bureau/trends").get_data(as_text=True)
     assert page.count("data-chart=") == 3
     assert "<svg" in page

@@ -20,14 +20,14 @@ T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
 @pytest.fixture
 def cases(unit, other_unit):
-    point = unit.parks[0].points[0]
+    spot = unit.parks[0].spots[0]
     toilets, noise = unit.categories
-    add_case(point, toilets, T0, contact=CONTACT, body="厕所没有纸了",
+    add_case(spot, toilets, T0, contact=CONTACT, body="厕所没有纸了",
              first_response_at=T0 + timedelta(minutes=20), reply_due_at=T0 + timedelta(hours=4),
              satisfaction=5, reference="RT-2026-000001")
-    add_case(point, noise, T0 + timedelta(hours=1), contact="visitor@example.org",
+    add_case(spot, noise, T0 + timedelta(hours=1), contact="visitor@example.org",
              body="广场舞太吵", reference="RT-2026-000002")
-    add_case(other_unit.parks[0].points[0], other_unit.categories[0], T0, contact=CONTACT,
+    add_case(other_unit.parks[0].spots[0], other_unit.categories[0], T0, contact=CONTACT,
              reference="XY-2026-000001")
     db.session.commit()
 
@@ -97,9 +97,9 @@ def test_monthly_report_pdf_in_chinese_with_its_figures(bureau_client, unit, cas
 
 
 def test_monthly_report_names_the_monthly_topic(bureau_client, unit, cases, tmp_path):
-    point = unit.parks[0].points[0]
+    spot = unit.parks[0].spots[0]
     for _n in range(3):
-        add_case(point, unit.categories[1], T0, body="晚上音响声音太大")
+        add_case(spot, unit.categories[1], T0, body="晚上音响声音太大")
     db.session.commit()
     text = pdf_text(bureau_client.get("/bureau/report.pdf?month=2026-03").get_data(), tmp_path)
     assert "音响" in text

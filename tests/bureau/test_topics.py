@@ -16,10 +16,10 @@ CONTACT = "13912345678"
 @pytest.fixture
 def cases(unit, other_unit):
     for target in (unit, other_unit):
-        point = target.parks[0].points[0]
+        spot = target.parks[0].spots[0]
         for text in ("厕所没有纸了", "北门厕所没有纸", "厕所又没有纸了"):
-            add_case(point, target.categories[0], T0, body=text, contact=CONTACT)
-        add_case(point, target.categories[1], T0, body="晚上有人遛狗不牵绳")
+            add_case(spot, target.categories[0], T0, body=text, contact=CONTACT)
+        add_case(spot, target.categories[1], T0, body="晚上有人遛狗不牵绳")
 
 
 def test_bureau_sees_the_topic_across_parks(bureau_client, cases):

@@ -9,7 +9,7 @@ from app.extensions import socketio
 from app.realtime import NAMESPACE
 from app.services.bureau.warnings import raise_warnings
 from tests.cases import add_case
-from tests.conftest import isolated, log_in, make_feedback, make_staff
+from tests.conftest import isolated, log_in, make_case, make_staff
 
 # 2026-05-20 15:30 in Beijing
 NOW = datetime(2026, 5, 20, 7, 30, tzinfo=UTC)
@@ -31,9 +31,9 @@ def logged_in(app, email, **staff):
     return client
 
 
-def spike(point, category):
+def spike(spot, category):
     for minutes in (10, 20, 30):
-        add_case(point, category, NOW - timedelta(minutes=minutes), body="广场舞音响太吵")
+        add_case(spot, category, NOW - timedelta(minutes=minutes), body="广场舞音响太吵")
     (warning,) = raise_warnings(NOW)
     return warning
 
@@ -42,7 +42,7 @@ def test_bureau_users_hear_every_parks_warnings(app, unit, other_unit):
     viewer = connect(app, logged_in(app, "viewer@bureau.test", roles=(), bureau_role="viewer"))
     admin = connect(app, logged_in(app, "admin@bureau.test", roles=(), bureau_role="admin"))
     assert viewer.is_connected(NAMESPACE)
-    warning = spike(other_unit.parks[0].points[0], other_unit.categories[1])
+    warning = spike(other_unit.parks[0].spots[0], other_unit.categories[1])
     for socket in (viewer, admin):
         (event,) = events_named(socket, "warning.raised")
         assert event["warning_id"] == warning.id
@@ -54,29 +54,29 @@ def test_bureau_users_hear_every_parks_warnings(app, unit, other_unit):
 
 def test_the_unit_still_hears_its_own_warning_and_no_other(app, unit, other_unit, staff_client):
     mine = connect(app, staff_client)
-    spike(other_unit.parks[0].points[0], other_unit.categories[1])
+    spike(other_unit.parks[0].spots[0], other_unit.categories[1])
     assert events_named(mine, "warning.raised") == []
-    spike(unit.parks[0].points[0], unit.categories[1])
+    spike(unit.parks[0].spots[0], unit.categories[1])
     assert len(events_named(mine, "warning.raised")) == 1
 
 
 def test_a_bureau_user_with_a_unit_hears_a_warning_once(app, unit):
     both = connect(app, logged_in(app, "both@bureau.test", unit=unit, roles=("director",),
                                   bureau_role="viewer"))
-    spike(unit.parks[0].points[0], unit.categories[1])
+    spike(unit.parks[0].spots[0], unit.categories[1])
     assert len(events_named(both, "warning.raised")) == 1
 
 
-def test_bureau_users_hear_no_case_events(app, unit, point):
+def test_bureau_users_hear_no_case_events(app, unit, spot):
     viewer = connect(app, logged_in(app, "viewer@bureau.test", roles=(), bureau_role="viewer"))
-    make_feedback(point, contact="13912345678")
+    make_case(spot, contact="13912345678")
     assert viewer.get_received(NAMESPACE) == []
 
 
-def test_bureau_catch_up_replays_warnings_only(app, unit, point):
+def test_bureau_catch_up_replays_warnings_only(app, unit, spot):
     client = logged_in(app, "viewer@bureau.test", roles=(), bureau_role="viewer")
-    make_feedback(point, contact="13912345678")
-    warning = spike(point, unit.categories[1])
+    make_case(spot, contact="13912345678")
+    warning = spike(spot, unit.categories[1])
     socket = connect(app, client, auth={"since": 0})
     received = socket.get_received(NAMESPACE)
     assert [event["name"] for event in received] == ["warning.raised", "sync.done"]

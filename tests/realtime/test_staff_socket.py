@@ -7,7 +7,7 @@ import pytest
 from app.extensions import socketio
 from app.realtime import NAMESPACE
 from app.services import DomainError
-from tests.conftest import isolated, log_in, make_feedback, make_staff
+from tests.conftest import isolated, log_in, make_case, make_staff
 
 
 def connect(app, client, auth=None):
@@ -30,12 +30,12 @@ def test_logged_in_staff_is_accepted(app, staff_client):
     assert socket.is_connected(NAMESPACE)
 
 
-def test_new_case_reaches_staff_of_the_park_after_commit(app, staff_client, point):
+def test_new_case_reaches_staff_of_the_park_after_commit(app, staff_client, spot):
     socket = connect(app, staff_client)
-    receipt = make_feedback(point, body="舞蹈队音响太吵了，已经持续一个小时", category_code="noise")
+    receipt = make_case(spot, body="舞蹈队音响太吵了，已经持续一个小时", category_code="noise")
     (event,) = events_named(socket, "feedback.created")
     assert event["case_id"] == receipt.case.id
-    assert event["park_id"] == point.park_id
+    assert event["park_id"] == spot.park_id
     assert event["point_name"] == "北门厕所"
     assert event["category"] == "noise"
     assert event["excerpt"].startswith("舞蹈队音响太吵了")
@@ -43,28 +43,28 @@ def test_new_case_reaches_staff_of_the_park_after_commit(app, staff_client, poin
     assert "contact" not in event
 
 
-def test_other_units_staff_hear_nothing(app, staff_client, point, other_unit):
+def test_other_units_staff_hear_nothing(app, staff_client, spot, other_unit):
     outsider = make_staff(other_unit, "director@xy.test")
     outsider_client = app.test_client()
     log_in(outsider_client, outsider.email)
     theirs = connect(app, outsider_client)
     mine = connect(app, staff_client)
-    make_feedback(point)
+    make_case(spot)
     assert len(events_named(mine, "feedback.created")) == 1
     assert events_named(theirs, "feedback.created") == []
 
 
-def test_failed_submission_emits_nothing(app, staff_client, point):
+def test_failed_submission_emits_nothing(app, staff_client, spot):
     socket = connect(app, staff_client)
     with pytest.raises(DomainError):
-        make_feedback(point, category_code="no-such-category")
+        make_case(spot, category_code="no-such-category")
     assert socket.get_received(NAMESPACE) == []
 
 
-def test_reply_is_broadcast_as_case_updated(app, staff_client, staff, point):
+def test_reply_is_broadcast_as_case_updated(app, staff_client, staff, spot):
     from app.services.cases.submission import reply_to_visitor
 
-    receipt = make_feedback(point)
+    receipt = make_case(spot)
     socket = connect(app, staff_client)
     reply_to_visitor(user=staff, case_id=receipt.case.id, body="马上处理")
     (event,) = events_named(socket, "case.updated")
@@ -72,14 +72,14 @@ def test_reply_is_broadcast_as_case_updated(app, staff_client, staff, point):
     assert event["status"] == "acknowledged"
 
 
-def test_catch_up_replays_missed_events_in_order(app, staff_client, point, other_unit):
+def test_catch_up_replays_missed_events_in_order(app, staff_client, spot, other_unit):
     first = connect(app, staff_client)
-    make_feedback(point, body="第一条")
+    make_case(spot, body="第一条")
     (seen,) = events_named(first, "feedback.created")
     first.disconnect(NAMESPACE)
 
-    missed = [make_feedback(point, body=f"断线期间 {n}").case.id for n in range(3)]
-    make_feedback(other_unit.parks[0].points[0], body="别的单位")
+    missed = [make_case(spot, body=f"断线期间 {n}").case.id for n in range(3)]
+    make_case(other_unit.parks[0].spots[0], body="别的单位")
 
     again = connect(app, staff_client, auth={"since": seen["event_id"]})
     received = again.get_received(NAMESPACE)
@@ -92,53 +92,53 @@ def test_catch_up_replays_missed_events_in_order(app, staff_client, point, other
     assert received[3]["args"][0]["replayed"] == 3
 
 
-def test_catch_up_past_the_limit_asks_for_a_reload(app, staff_client, point):
+def test_catch_up_past_the_limit_asks_for_a_reload(app, staff_client, spot):
     app.config["CATCHUP_LIMIT"] = 2
     for n in range(3):
-        make_feedback(point, body=f"消息 {n}")
+        make_case(spot, body=f"消息 {n}")
     socket = connect(app, staff_client, auth={"since": 0})
     received = socket.get_received(NAMESPACE)
     assert [event["name"] for event in received] == ["sync.reload"]
     assert received[0]["args"][0]["missed"] == 3
 
 
-def test_garbage_since_is_ignored(app, staff_client, point):
-    make_feedback(point)
+def test_garbage_since_is_ignored(app, staff_client, spot):
+    make_case(spot)
     socket = connect(app, staff_client, auth={"since": "drop table"})
     assert socket.is_connected(NAMESPACE)
     assert events_named(socket, "feedback.created") == []
 
 
-def test_a_failed_emit_never_loses_the_case(app, client, db, point, monkeypatch):
+def test_a_failed_emit_never_loses_the_case(app, client, db, spot, monkeypatch):
     from sqlalchemy import func, select
 
-    from app.models import Event, Feedback
+    from app.models import Case, Event
     from tests.visitor.test_form import submit
 
     def broken_emit(*args, **kwargs):
         raise ConnectionError("message queue down")
 
     monkeypatch.setattr(socketio, "emit", broken_emit)
-    response = submit(client, point.code)
+    response = submit(client, spot.code)
     assert response.status_code == 303
-    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
     # the event is in the log, so clients catch up when they reconnect
     assert db.session.scalar(select(func.count()).select_from(Event)) == 1
 
 
-def test_catch_up_after_disconnect_gets_exactly_the_three_new_cases(app, staff_client, point,
+def test_catch_up_after_disconnect_gets_exactly_the_three_new_cases(app, staff_client, spot,
                                                                      other_unit):
     outsider = make_staff(other_unit, "director@xy.test")
     outsider_client = app.test_client()
     log_in(outsider_client, outsider.email)
     mine = connect(app, staff_client)
     theirs = connect(app, outsider_client)
-    make_feedback(point, body="断线之前")
+    make_case(spot, body="断线之前")
     (last_seen,) = events_named(mine, "feedback.created")
     mine.disconnect(NAMESPACE)
     theirs.disconnect(NAMESPACE)
 
-    arrived = [make_feedback(point, body=f"断线期间 {n}", category_code=code).case.id
+    arrived = [make_case(spot, body=f"断线期间 {n}", category_code=code).case.id
                for n, code in enumerate(["toilets", "noise", "toilets"])]
 
     again = connect(app, staff_client, auth={"since": last_seen["event_id"]})
@@ -150,11 +150,11 @@ def test_catch_up_after_disconnect_gets_exactly_the_three_new_cases(app, staff_c
     assert [event["name"] for event in outsider_again.get_received(NAMESPACE)] == ["sync.done"]
 
 
-def test_catch_up_replays_staff_actions_too(app, staff_client, staff, point):
+def test_catch_up_replays_staff_actions_too(app, staff_client, staff, spot):
     from app.services.cases.operations import add_internal_note, claim_case
 
     first = connect(app, staff_client)
-    case_id = make_feedback(point).case.id
+    case_id = make_case(spot).case.id
     (seen,) = events_named(first, "feedback.created")
     first.disconnect(NAMESPACE)
     claim_case(user=staff, case_id=case_id)

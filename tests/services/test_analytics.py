@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.extensions import db
-from app.models import Park, ParkVisits, Point
+from app.models import Park, ParkVisits, Spot
 from app.services.bureau.analytics import (
     compare_parks,
     hot_spots,
@@ -36,12 +36,12 @@ def city(app):
     xy = make_unit("XY")
     park_a = rt.parks[0]
     park_c = Park(name_zh="C公园", name_en="C Park")
-    park_c.points.append(Point(code="c-point-1", name_zh="南门", name_en="South gate"))
+    park_c.spots.append(Spot(code="c-point-1", name_zh="南门", name_en="South gate"))
     rt.parks.append(park_c)
     db.session.commit()
     toilets = rt.categories[0]
     noise = rt.categories[1]
-    a = park_a.points[0]
+    a = park_a.spots[0]
     due = minutes(240)
     add_case(a, toilets, T0, first_response_at=minutes(3), reply_due_at=due,
              resolved_at=minutes(50), satisfaction=5, status="resolved")
@@ -53,15 +53,15 @@ def city(app):
              status="in_progress")
     add_case(a, noise, T0, reply_due_at=due)
     # just inside March in Beijing (still February in UTC), and just outside (April 1st)
-    add_case(park_c.points[0], toilets, datetime(2026, 2, 28, 16, 10, tzinfo=UTC),
+    add_case(park_c.spots[0], toilets, datetime(2026, 2, 28, 16, 10, tzinfo=UTC),
              first_response_at=datetime(2026, 2, 28, 16, 20, tzinfo=UTC),
              reply_due_at=datetime(2026, 2, 28, 20, 0, tzinfo=UTC))
     for _ in range(2):
-        add_case(park_c.points[0], toilets, T0, first_response_at=minutes(20),
+        add_case(park_c.spots[0], toilets, T0, first_response_at=minutes(20),
                  reply_due_at=due)
-    add_case(park_c.points[0], toilets, datetime(2026, 3, 31, 16, 30, tzinfo=UTC))
+    add_case(park_c.spots[0], toilets, datetime(2026, 3, 31, 16, 30, tzinfo=UTC))
     for _ in range(2):
-        add_case(xy.parks[0].points[0], xy.categories[0], T0, contact="13800000000")
+        add_case(xy.parks[0].spots[0], xy.categories[0], T0, contact="13800000000")
     db.session.add_all([ParkVisits(park_id=park_a.id, day=date(2026, 3, 1), visits=10_000),
                         ParkVisits(park_id=park_a.id, day=date(2026, 3, 31), visits=15_000),
                         ParkVisits(park_id=park_a.id, day=date(2026, 4, 1), visits=99_999)])
@@ -157,7 +157,7 @@ def test_trends_hot_spots_and_heat_map(city):
     assert weeks == [date(2026, 2, 23), date(2026, 3, 2), date(2026, 3, 9)]
     assert weekly == {"toilets": [1, 0, 4], "noise": [0, 0, 3]}
     spots = hot_spots(ids, *MARCH)
-    assert [(spot.point.park_id, spot.cases) for spot in spots] == [
+    assert [(spot.spot.park_id, spot.cases) for spot in spots] == [
         (city["a"].id, 5), (city["c"].id, 3)]
     grid = hour_of_week(ids, *MARCH)
     assert grid[1][10] == 7  # Tuesday 10:00 in Beijing

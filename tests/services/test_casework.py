@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from app.models import AuditLog, Event, Feedback, Message
+from app.models import AuditLog, Case, Event, Message
 from app.models.types import utcnow
 from app.services import DomainError, NotFound
 from app.services.cases.operations import (
@@ -23,7 +23,7 @@ from app.services.cases.operations import (
 )
 from app.services.cases.submission import reply_to_visitor
 from app.services.platform.jobs import run_due_jobs
-from tests.conftest import make_feedback, make_staff
+from tests.conftest import make_case, make_staff
 
 
 @pytest.fixture
@@ -32,8 +32,8 @@ def guard(unit):
 
 
 @pytest.fixture
-def case_id(point):
-    return make_feedback(point).case.id
+def case_id(spot):
+    return make_case(spot).case.id
 
 
 def last_event(db):
@@ -47,7 +47,7 @@ def audit_actions(db, case_id):
 
 def test_claim_makes_the_user_assignee_and_acknowledges(db, staff, case_id):
     claim_case(user=staff, case_id=case_id)
-    case = db.session.get(Feedback, case_id)
+    case = db.session.get(Case, case_id)
     assert case.assignee_id == staff.id
     assert case.claimed_at is not None
     assert case.status == "acknowledged"
@@ -67,7 +67,7 @@ def test_claiming_twice_is_refused(db, staff, case_id):
 
 def test_assign_to_a_colleague(db, staff, guard, case_id):
     assign_case(user=staff, case_id=case_id, assignee_id=guard.id)
-    case = db.session.get(Feedback, case_id)
+    case = db.session.get(Case, case_id)
     assert case.assignee_id == guard.id
     assert case.messages[1].body == "Guard Li"
     assert last_event(db).kind == "case.assigned"
@@ -78,13 +78,13 @@ def test_assign_to_someone_of_another_unit_is_refused(db, staff, case_id, other_
     stranger = make_staff(other_unit, "someone@xy.test", roles=("security",))
     with pytest.raises(DomainError):
         assign_case(user=staff, case_id=case_id, assignee_id=stranger.id)
-    assert db.session.get(Feedback, case_id).assignee_id is None
+    assert db.session.get(Case, case_id).assignee_id is None
 
 
 def test_hand_back_by_the_holder(db, guard, case_id):
     claim_case(user=guard, case_id=case_id)
     hand_back_case(user=guard, case_id=case_id)
-    case = db.session.get(Feedback, case_id)
+    case = db.session.get(Case, case_id)
     assert case.assignee_id is None
     assert last_event(db).kind == "case.handed_back"
 
@@ -95,11 +95,11 @@ def test_hand_back_by_a_third_person_is_forbidden(db, unit, staff, guard, case_i
     with pytest.raises(Forbidden):
         hand_back_case(user=cleaner, case_id=case_id)
     hand_back_case(user=staff, case_id=case_id)  # a director may
-    assert db.session.get(Feedback, case_id).assignee_id is None
+    assert db.session.get(Case, case_id).assignee_id is None
 
 
-def test_internal_note_is_never_public(app, db, staff, point):
-    receipt = make_feedback(point)
+def test_internal_note_is_never_public(app, db, staff, spot):
+    receipt = make_case(spot)
     add_internal_note(user=staff, case_id=receipt.case.id, body="钥匙在保安室")
     note = db.session.scalars(select(Message).where(Message.kind == "note")).one()
     assert not note.is_public
@@ -112,7 +112,7 @@ def test_referred_needs_to_whom(db, staff, case_id):
     with pytest.raises(DomainError):
         change_status(user=staff, case_id=case_id, status="referred")
     change_status(user=staff, case_id=case_id, status="referred", referred_to="区城管委")
-    case = db.session.get(Feedback, case_id)
+    case = db.session.get(Case, case_id)
     assert case.status == "referred"
     assert case.closed_at is not None
     assert case.messages[-1].body == "区城管委"
@@ -128,11 +128,11 @@ def test_referred_needs_to_whom(db, staff, case_id):
     ("resolved", "spam"), ("closed", "in_progress"), ("spam", "new"), ("duplicate", "resolved"),
 ])
 def test_illegal_transitions_are_refused(db, staff, case_id, start, target):
-    db.session.get(Feedback, case_id).status = start
+    db.session.get(Case, case_id).status = start
     db.session.commit()
     with pytest.raises(DomainError):
         change_status(user=staff, case_id=case_id, status=target)
-    assert db.session.get(Feedback, case_id).status == start
+    assert db.session.get(Case, case_id).status == start
 
 
 def test_unknown_status_is_refused(staff, case_id):
@@ -147,7 +147,7 @@ def test_another_units_staff_cannot_act(db, other_unit, case_id):
                    lambda: change_status(user=outsider, case_id=case_id, status="spam")):
         with pytest.raises(NotFound):
             action()
-    assert db.session.get(Feedback, case_id).status == "new"
+    assert db.session.get(Case, case_id).status == "new"
 
 
 def test_a_viewer_may_not_act(unit, case_id):
@@ -161,13 +161,13 @@ def test_reply_is_audited(db, staff, case_id):
     assert audit_actions(db, case_id) == ["case.replied"]
 
 
-def test_reply_template_placeholders(db, unit, point):
+def test_reply_template_placeholders(db, unit, spot):
     from app.models import ReplyTemplate
 
-    case = db.session.get(Feedback, make_feedback(point).case.id)
+    case = db.session.get(Case, make_case(spot).case.id)
     template = ReplyTemplate(unit_id=unit.id, title="t",
                              body="{park}{spot}的{category}问题（{reference}）已处理。{unknown}")
-    assert fill_reply_template(template, case, "zh_CN") == \
+    assert fill_reply_template(template, case, "zh_CN") ==\
         f"RT公园北门厕所的厕所与保洁问题（{case.reference}）已处理。{{unknown}}"
     template.body = "stray { brace"
     assert fill_reply_template(template, case, "zh_CN") == "stray { brace"
@@ -177,10 +177,10 @@ def test_resolved_case_closes_after_the_units_delay(db, unit, staff, case_id):
     unit.autoclose_days = 7
     db.session.commit()
     change_status(user=staff, case_id=case_id, status="resolved")
-    resolved_at = db.session.get(Feedback, case_id).resolved_at
+    resolved_at = db.session.get(Case, case_id).resolved_at
     assert close_resolved_cases(resolved_at + timedelta(days=6)) == 0
     assert close_resolved_cases(resolved_at + timedelta(days=7, seconds=1)) == 1
-    case = db.session.get(Feedback, case_id)
+    case = db.session.get(Case, case_id)
     assert case.status == "closed"
     assert case.messages[-1].status_to == "closed"
     assert last_event(db).payload["change"] == "autoclosed"
@@ -190,11 +190,11 @@ def test_a_reopened_case_does_not_autoclose(db, staff, case_id):
     change_status(user=staff, case_id=case_id, status="resolved")
     change_status(user=staff, case_id=case_id, status="in_progress")
     assert close_resolved_cases(utcnow() + timedelta(days=30)) == 0
-    assert db.session.get(Feedback, case_id).status == "in_progress"
+    assert db.session.get(Case, case_id).status == "in_progress"
 
 
 def test_autoclose_runs_as_a_periodic_job(db, staff, case_id):
     change_status(user=staff, case_id=case_id, status="resolved")
     with time_machine.travel(utcnow() + timedelta(days=8), tick=False):
         assert "cases.autoclose" in run_due_jobs()
-    assert db.session.get(Feedback, case_id).status == "closed"
+    assert db.session.get(Case, case_id).status == "closed"

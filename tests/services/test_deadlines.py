@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from app.models import Feedback
+from app.models import Case
 from app.services.cases.deadlines import add_working_time, deadline_state
-from tests.conftest import make_feedback
+from tests.conftest import make_case
 
 # Asia/Shanghai is UTC+8; working hours 08:00-18:00 local = 00:00-10:00 UTC
 MONDAY_9_LOCAL = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
@@ -42,36 +42,36 @@ def test_days_off_are_skipped(db, unit):
 def test_no_working_hours_means_around_the_clock(db, unit):
     unit.work_days = ""
     db.session.commit()
-    assert add_working_time(unit, MONDAY_9_LOCAL, timedelta(hours=30)) == \
+    assert add_working_time(unit, MONDAY_9_LOCAL, timedelta(hours=30)) ==\
         MONDAY_9_LOCAL + timedelta(hours=30)
 
 
-def test_submission_sets_the_categorys_deadlines(db, point):
+def test_submission_sets_the_categorys_deadlines(db, spot):
     night = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)
     with time_machine.travel(night, tick=False):
-        case_id = make_feedback(point).case.id
-    case = db.session.get(Feedback, case_id)
+        case_id = make_case(spot).case.id
+    case = db.session.get(Case, case_id)
     assert case.claim_due_at == datetime(2026, 6, 2, 0, 30, tzinfo=UTC)
     assert case.reply_due_at == datetime(2026, 6, 2, 4, 0, tzinfo=UTC)
     # 3 working days of 10 hours from 08:00 Tuesday: end of Thursday
     assert case.resolve_due_at == datetime(2026, 6, 4, 10, 0, tzinfo=UTC)
 
 
-def test_urgent_category_counts_around_the_clock(db, unit, point):
+def test_urgent_category_counts_around_the_clock(db, unit, spot):
     unit.categories[1].urgent = True  # noise
     db.session.commit()
     night = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)
     with time_machine.travel(night, tick=False):
-        case_id = make_feedback(point, category_code="noise").case.id
-    case = db.session.get(Feedback, case_id)
+        case_id = make_case(spot, category_code="noise").case.id
+    case = db.session.get(Case, case_id)
     assert case.claim_due_at == night + timedelta(minutes=30)
     assert case.reply_due_at == night + timedelta(hours=4)
     assert case.resolve_due_at == night + timedelta(days=3)
 
 
-def test_deadline_state_reports_time_left_then_overdue(db, point):
+def test_deadline_state_reports_time_left_then_overdue(db, spot):
     with time_machine.travel(MONDAY_9_LOCAL, tick=False):
-        case_id = make_feedback(point).case.id
-    case = db.session.get(Feedback, case_id)
+        case_id = make_case(spot).case.id
+    case = db.session.get(Case, case_id)
     assert deadline_state(case, MONDAY_9_LOCAL + timedelta(minutes=10)) == ("claim", 20, False)
     assert deadline_state(case, MONDAY_9_LOCAL + timedelta(minutes=45)) == ("claim", 15, True)

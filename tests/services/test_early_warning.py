@@ -17,11 +17,11 @@ from tests.cases import add_case
 NOW = datetime(2026, 5, 20, 7, 30, tzinfo=UTC)
 
 
-def steady_traffic(point, category, per_day=2):
+def steady_traffic(spot, category, per_day=2):
     """`per_day` cases a day at this spot for the 28 days before today, spread over the day."""
     for days_back in range(1, 29):
         for index in range(per_day):
-            add_case(point, category, NOW - timedelta(days=days_back, hours=3 + 7 * index))
+            add_case(spot, category, NOW - timedelta(days=days_back, hours=3 + 7 * index))
 
 
 def test_poisson_tail_matches_hand_computed_values():
@@ -39,16 +39,16 @@ def test_window_is_the_last_six_local_hours():
     assert pairs[-1] == (pairs[-1][0], 0)
 
 
-def test_a_planted_spike_raises_one_warning_for_the_unit(app, unit, point):
+def test_a_planted_spike_raises_one_warning_for_the_unit(app, unit, spot):
     toilets, noise = unit.categories
-    steady_traffic(point, toilets)
-    steady_traffic(point, noise)
+    steady_traffic(spot, toilets)
+    steady_traffic(spot, noise)
     for minutes in (10, 40, 70, 100, 130, 160, 200):
-        add_case(point, noise, NOW - timedelta(minutes=minutes), body="广场舞音响太吵")
-    add_case(point, toilets, NOW - timedelta(minutes=30))
+        add_case(spot, noise, NOW - timedelta(minutes=minutes), body="广场舞音响太吵")
+    add_case(spot, toilets, NOW - timedelta(minutes=30))
     raised = raise_warnings(NOW)
-    assert [(w.point_id, w.category_id, w.observed) for w in raised] == [
-        (point.id, noise.id, 7)]
+    assert [(w.spot_id, w.category_id, w.observed) for w in raised] == [
+        (spot.id, noise.id, 7)]
     assert raised[0].expected == pytest.approx(2 * 28 / (28 * 24) * 6)
     event = db.session.scalar(select(Event).where(Event.kind == "warning.raised"))
     assert event.unit_id == unit.id
@@ -57,38 +57,38 @@ def test_a_planted_spike_raises_one_warning_for_the_unit(app, unit, point):
     assert event.payload["observed"] == 7
 
 
-def test_the_same_spike_is_not_raised_twice(app, unit, point):
+def test_the_same_spike_is_not_raised_twice(app, unit, spot):
     noise = unit.categories[1]
     for minutes in (10, 20, 30, 40):
-        add_case(point, noise, NOW - timedelta(minutes=minutes))
+        add_case(spot, noise, NOW - timedelta(minutes=minutes))
     assert len(raise_warnings(NOW)) == 1
     assert raise_warnings(NOW + timedelta(minutes=5)) == []
     assert db.session.scalar(select(db.func.count()).select_from(EarlyWarning)) == 1
 
 
-def test_steady_traffic_stays_quiet(app, unit, point):
+def test_steady_traffic_stays_quiet(app, unit, spot):
     toilets, noise = unit.categories
-    steady_traffic(point, toilets, per_day=12)
-    steady_traffic(point, noise, per_day=12)
+    steady_traffic(spot, toilets, per_day=12)
+    steady_traffic(spot, noise, per_day=12)
     # today: the usual rate (12 a day is 3 in six hours), a little more for one of them
     for minutes in (20, 100, 250):
-        add_case(point, toilets, NOW - timedelta(minutes=minutes))
+        add_case(spot, toilets, NOW - timedelta(minutes=minutes))
     for minutes in (15, 80, 150, 220, 300):
-        add_case(point, noise, NOW - timedelta(minutes=minutes))
+        add_case(spot, noise, NOW - timedelta(minutes=minutes))
     assert raise_warnings(NOW) == []
     assert db.session.scalar(select(Event.id).where(Event.kind == "warning.raised")) is None
 
 
-def test_the_periodic_job_runs_detection(app, unit, point):
+def test_the_periodic_job_runs_detection(app, unit, spot):
     assert "warnings.detect" in JOBS
     for minutes in (10, 20, 30):
-        add_case(point, unit.categories[0], NOW - timedelta(minutes=minutes))
+        add_case(spot, unit.categories[0], NOW - timedelta(minutes=minutes))
     assert run_job_now("warnings.detect", NOW) == 1
 
 
-def test_the_dashboard_shows_the_warning(app, unit, point, staff_client):
+def test_the_dashboard_shows_the_warning(app, unit, spot, staff_client):
     for minutes in (10, 20, 30):
-        add_case(point, unit.categories[1], NOW - timedelta(minutes=minutes))
+        add_case(spot, unit.categories[1], NOW - timedelta(minutes=minutes))
     warning = raise_warnings(NOW)[0]
     warning.created_at = datetime.now(UTC)
     db.session.commit()

@@ -9,13 +9,13 @@ import time_machine
 from sqlalchemy import func, select
 
 from app.extensions import socketio
-from app.models import CaseToken, Event, Feedback
+from app.models import Case, CaseToken, Event
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.services.cases.metoo import split_me_too
 from app.services.cases.operations import change_status
 from app.services.cases.submission import find_tracking
-from tests.conftest import isolated, make_feedback, sql_statements
+from tests.conftest import isolated, make_case, sql_statements
 
 
 @pytest.fixture
@@ -26,16 +26,16 @@ def window(db, unit):
 
 
 def count_cases(db):
-    return db.session.scalar(select(func.count()).select_from(Feedback))
+    return db.session.scalar(select(func.count()).select_from(Case))
 
 
-def test_second_report_joins_the_open_case(db, window, point):
-    first = make_feedback(point, body="厕所没有纸")
-    second = make_feedback(point, body="我也发现没有纸", contact="13800138000")
+def test_second_report_joins_the_open_case(db, window, spot):
+    first = make_case(spot, body="厕所没有纸")
+    second = make_case(spot, body="我也发现没有纸", contact="13800138000")
     assert second.joined
     assert second.case.id == first.case.id
     assert count_cases(db) == 1
-    case = db.session.get(Feedback, first.case.id)
+    case = db.session.get(Case, first.case.id)
     assert case.me_too_count == 1
     assert case.messages[-1].body == "我也发现没有纸"
     assert case.messages[-1].case_token_id is not None
@@ -44,9 +44,9 @@ def test_second_report_joins_the_open_case(db, window, point):
     assert case.contact is None  # the first visitor's contact is untouched
 
 
-def test_each_visitor_has_their_own_link_to_the_same_thread(db, window, point):
-    first = make_feedback(point)
-    second = make_feedback(point, body="我也是")
+def test_each_visitor_has_their_own_link_to_the_same_thread(db, window, spot):
+    first = make_case(spot)
+    second = make_case(spot, body="我也是")
     assert first.token != second.token
     assert find_tracking(first.token).link_id is None
     tracking = find_tracking(second.token)
@@ -54,53 +54,53 @@ def test_each_visitor_has_their_own_link_to_the_same_thread(db, window, point):
     assert tracking.link_id is not None
 
 
-def test_staff_are_told_once_more(app, db, window, staff_client, point):
-    make_feedback(point)
+def test_staff_are_told_once_more(app, db, window, staff_client, spot):
+    make_case(spot)
     socket = isolated(socketio.test_client, app, namespace=NAMESPACE,
                       flask_test_client=staff_client)
-    make_feedback(point, body="我也是")
+    make_case(spot, body="我也是")
     received = socket.get_received(NAMESPACE)
     assert [e["name"] for e in received] == ["case.updated"]
     assert received[0]["args"][0]["change"] == "me_too"
     assert received[0]["args"][0]["me_too_count"] == 1
 
 
-def test_another_category_or_spot_opens_a_new_case(db, window, point):
-    make_feedback(point)
-    make_feedback(point, category_code="noise")
+def test_another_category_or_spot_opens_a_new_case(db, window, spot):
+    make_case(spot)
+    make_case(spot, category_code="noise")
     assert count_cases(db) == 2
 
 
-def test_a_closed_case_is_not_joined(db, window, staff, point):
-    first = make_feedback(point)
+def test_a_closed_case_is_not_joined(db, window, staff, spot):
+    first = make_case(spot)
     change_status(user=staff, case_id=first.case.id, status="resolved")
-    assert not make_feedback(point).joined
+    assert not make_case(spot).joined
     assert count_cases(db) == 2
 
 
-def test_outside_the_window_a_new_case_opens(db, window, point):
-    make_feedback(point)
+def test_outside_the_window_a_new_case_opens(db, window, spot):
+    make_case(spot)
     with time_machine.travel(utcnow() + timedelta(hours=25), tick=False):
-        assert not make_feedback(point).joined
+        assert not make_case(spot).joined
     assert count_cases(db) == 2
 
 
-def test_window_zero_turns_joining_off(db, unit, point):
-    make_feedback(point)
-    assert not make_feedback(point).joined
+def test_window_zero_turns_joining_off(db, unit, spot):
+    make_case(spot)
+    assert not make_case(spot).joined
 
 
-def test_split_makes_a_case_of_its_own(app, db, window, staff, point):
-    first = make_feedback(point, body="厕所没有纸")
-    second = make_feedback(point, body="其实是水龙头坏了", contact="me@example.org")
+def test_split_makes_a_case_of_its_own(app, db, window, staff, spot):
+    first = make_case(spot, body="厕所没有纸")
+    second = make_case(spot, body="其实是水龙头坏了", contact="me@example.org")
     link = db.session.scalars(select(CaseToken)).one()
     new_case = split_me_too(user=staff, case_id=first.case.id, link_id=link.id)
     assert new_case.id != first.case.id
     assert count_cases(db) == 2
-    original = db.session.get(Feedback, first.case.id)
+    original = db.session.get(Case, first.case.id)
     assert original.me_too_count == 0
     assert "其实是水龙头坏了" not in [m.body for m in original.messages]
-    split = db.session.get(Feedback, new_case.id)
+    split = db.session.get(Case, new_case.id)
     assert split.body == "其实是水龙头坏了"
     assert split.contact == "me@example.org"
     assert split.status == "new"
@@ -113,29 +113,29 @@ def test_split_makes_a_case_of_its_own(app, db, window, staff, point):
     assert kinds == ["feedback.created", "case.updated"]
 
 
-def test_split_of_a_link_of_another_case_is_not_found(db, window, staff, point):
+def test_split_of_a_link_of_another_case_is_not_found(db, window, staff, spot):
     from app.services import NotFound
 
-    first = make_feedback(point)
-    make_feedback(point, body="我也是")
-    other = make_feedback(point, category_code="noise")
+    first = make_case(spot)
+    make_case(spot, body="我也是")
+    other = make_case(spot, category_code="noise")
     link = db.session.scalars(select(CaseToken)).one()
-    assert link.feedback_id == first.case.id
+    assert link.case_id == first.case.id
     with pytest.raises(NotFound):
         split_me_too(user=staff, case_id=other.case.id, link_id=link.id)
 
 
-def test_joining_does_not_read_the_earlier_reports(db, window, point):
+def test_joining_does_not_read_the_earlier_reports(db, window, spot):
     """A popular case takes each new report in the same few statements, however many it has."""
-    first = make_feedback(point, body="广场舞太吵")
+    first = make_case(spot, body="广场舞太吵")
     for number in range(30):
-        make_feedback(point, body=f"也很吵 {number}")
+        make_case(spot, body=f"也很吵 {number}")
     with sql_statements(db.engine) as statements:
-        receipt = make_feedback(point, body="还是很吵")
+        receipt = make_case(spot, body="还是很吵")
     assert receipt.joined
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert not [s for s in reads if "FROM messages" in s or "FROM case_tokens" in s], reads
-    case = db.session.get(Feedback, first.case.id)
+    case = db.session.get(Case, first.case.id)
     assert case.me_too_count == 31
     assert case.messages[-1].body == "还是很吵"
     assert len(case.extra_tokens) == 31

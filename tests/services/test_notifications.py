@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.database import write_transaction
 from app.models import (
+    Case,
     DeliveryState,
-    Feedback,
     Message,
     MessageKind,
     Notification,
@@ -28,7 +28,7 @@ from app.services.notify.visitors import (
     send_due_notifications,
 )
 from app.services.platform import jobs
-from tests.conftest import make_feedback
+from tests.conftest import make_case
 from tests.servers import free_port
 from tests.smtp import smtp_server
 
@@ -49,8 +49,8 @@ def reply(staff, receipt, body="已经补充了厕纸", status=None):
     return reply_to_visitor(user=staff, case_id=receipt.case.id, body=body, new_status=status)
 
 
-def test_a_reply_queues_one_notification_with_the_reply(db, point, staff):
-    receipt = make_feedback(point, contact="visitor@example.org")
+def test_a_reply_queues_one_notification_with_the_reply(db, spot, staff):
+    receipt = make_case(spot, contact="visitor@example.org")
     message = reply(staff, receipt)
     [notification] = notifications(db)
     assert notification.message_id == message.id
@@ -61,13 +61,13 @@ def test_a_reply_queues_one_notification_with_the_reply(db, point, staff):
     assert notification.state == DeliveryState.PENDING.value
 
 
-def test_the_notification_commits_or_rolls_back_with_the_reply(db, point, staff):
-    receipt = make_feedback(point, contact="visitor@example.org")
+def test_the_notification_commits_or_rolls_back_with_the_reply(db, spot, staff):
+    receipt = make_case(spot, contact="visitor@example.org")
     seen_inside = []
 
     def failing_reply():
         with write_transaction() as session:
-            case = session.get(Feedback, receipt.case.id)
+            case = session.get(Case, receipt.case.id)
             case.messages.append(Message(kind=MessageKind.REPLY.value, body="draft",
                                          author_id=staff.id))
             session.flush()
@@ -81,19 +81,19 @@ def test_the_notification_commits_or_rolls_back_with_the_reply(db, point, staff)
 
 
 @pytest.mark.parametrize("contact", [None, "", "no contact please"])
-def test_no_usable_contact_no_notification(db, point, staff, contact):
-    reply(staff, make_feedback(point, contact=contact))
+def test_no_usable_contact_no_notification(db, spot, staff, contact):
+    reply(staff, make_case(spot, contact=contact))
     assert notifications(db) == []
 
 
-def test_internal_notes_and_visitor_messages_notify_nobody(db, point, staff):
-    receipt = make_feedback(point, contact="visitor@example.org")
+def test_internal_notes_and_visitor_messages_notify_nobody(db, spot, staff):
+    receipt = make_case(spot, contact="visitor@example.org")
     with write_transaction() as session:
-        case = session.get(Feedback, receipt.case.id)
+        case = session.get(Case, receipt.case.id)
         case.messages.append(Message(kind=MessageKind.NOTE.value, body="internal",
                                      author_id=staff.id))
     with write_transaction() as session:
-        case = session.get(Feedback, receipt.case.id)
+        case = session.get(Case, receipt.case.id)
         # the visitor's own "not fixed": a follow-up and a status change in one go
         case.messages.append(Message(kind=MessageKind.VISITOR.value, body="still dirty"))
         case.messages.append(Message(kind=MessageKind.STATUS.value, status_from="resolved",
@@ -101,10 +101,10 @@ def test_internal_notes_and_visitor_messages_notify_nobody(db, point, staff):
     assert notifications(db) == []
 
 
-def test_a_status_change_alone_is_notified(db, point, staff, mail):
-    receipt = make_feedback(point, contact="visitor@example.org", language="en")
+def test_a_status_change_alone_is_notified(db, spot, staff, mail):
+    receipt = make_case(spot, contact="visitor@example.org", language="en")
     with write_transaction() as session:
-        case = session.get(Feedback, receipt.case.id)
+        case = session.get(Case, receipt.case.id)
         case.messages.append(Message(kind=MessageKind.STATUS.value, author_id=staff.id,
                                      status_from="new", status_to="resolved"))
     assert send_due_notifications().sent == 1
@@ -113,8 +113,8 @@ def test_a_status_change_alone_is_notified(db, point, staff, mail):
     assert "Status of your message: Resolved" in email.get_content()
 
 
-def test_email_is_delivered_over_smtp_in_chinese(db, point, staff, mail):
-    receipt = make_feedback(point, contact="visitor@example.org")
+def test_email_is_delivered_over_smtp_in_chinese(db, spot, staff, mail):
+    receipt = make_case(spot, contact="visitor@example.org")
     reply(staff, receipt, body="已经补充了厕纸，谢谢您的反馈")
     report = send_due_notifications()
     assert (report.sent, report.retrying, report.failed) == (1, 0, 0)
@@ -132,8 +132,8 @@ def test_email_is_delivered_over_smtp_in_chinese(db, point, staff, mail):
     assert notification.sent_at is not None
 
 
-def test_email_is_in_english_for_an_english_case(db, point, staff, mail):
-    receipt = make_feedback(point, contact="visitor@example.org", language="en")
+def test_email_is_in_english_for_an_english_case(db, spot, staff, mail):
+    receipt = make_case(spot, contact="visitor@example.org", language="en")
     reply(staff, receipt, body="We refilled the paper.", status="resolved")
     send_due_notifications()
     [email] = mail.messages
@@ -144,8 +144,8 @@ def test_email_is_in_english_for_an_english_case(db, point, staff, mail):
     assert "North gate toilet" in body
 
 
-def test_a_refusing_server_is_retried_with_backoff_until_it_accepts(db, point, staff, mail):
-    receipt = make_feedback(point, contact="visitor@example.org")
+def test_a_refusing_server_is_retried_with_backoff_until_it_accepts(db, spot, staff, mail):
+    receipt = make_case(spot, contact="visitor@example.org")
     reply(staff, receipt)
     mail.refuse = 2
     start = utcnow()
@@ -164,13 +164,13 @@ def test_a_refusing_server_is_retried_with_backoff_until_it_accepts(db, point, s
     assert send_due_notifications(second + retry_delay(2)).sent == 1
     assert len(mail.messages) == 1
     # the case and the reply were never in question
-    case = db.session.get(Feedback, receipt.case.id)
+    case = db.session.get(Case, receipt.case.id)
     assert [m.kind for m in case.messages] == ["visitor", "reply", "status"]
 
 
-def test_a_server_that_is_down_is_retried(app, db, point, staff):
+def test_a_server_that_is_down_is_retried(app, db, spot, staff):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_STARTTLS=False)
-    reply(staff, make_feedback(point, contact="visitor@example.org"))
+    reply(staff, make_case(spot, contact="visitor@example.org"))
     start = utcnow()
     assert send_due_notifications(start).retrying == 1
     [notification] = notifications(db)
@@ -181,10 +181,10 @@ def test_a_server_that_is_down_is_retried(app, db, point, staff):
     assert len(handler.messages) == 1
 
 
-def test_after_the_last_attempt_it_is_kept_as_failed_and_can_be_retried(app, db, point, staff,
+def test_after_the_last_attempt_it_is_kept_as_failed_and_can_be_retried(app, db, spot, staff,
                                                                          mail):
     app.config["NOTIFY_MAX_ATTEMPTS"] = 2
-    reply(staff, make_feedback(point, contact="visitor@example.org"))
+    reply(staff, make_case(spot, contact="visitor@example.org"))
     mail.refuse = 2
     now = utcnow()
     send_due_notifications(now)
@@ -199,8 +199,8 @@ def test_after_the_last_attempt_it_is_kept_as_failed_and_can_be_retried(app, db,
     assert len(mail.messages) == 1
 
 
-def test_a_phone_number_goes_to_the_sms_outbox(db, point, staff, caplog):
-    receipt = make_feedback(point, contact="+86 138-0013-8000")
+def test_a_phone_number_goes_to_the_sms_outbox(db, spot, staff, caplog):
+    receipt = make_case(spot, contact="+86 138-0013-8000")
     reply(staff, receipt, body="已处理")
     with caplog.at_level("INFO", logger="app.services.notify.sms"):
         assert send_due_notifications().sent == 1
@@ -217,25 +217,25 @@ class RefusingSmsSender:
         raise ConnectionError("gateway down")
 
 
-def test_the_sms_sender_is_pluggable(app, db, point, staff):
+def test_the_sms_sender_is_pluggable(app, db, spot, staff):
     app.config["SMS_SENDER"] = f"{__name__}:RefusingSmsSender"
-    reply(staff, make_feedback(point, contact="13800138000"))
+    reply(staff, make_case(spot, contact="13800138000"))
     assert send_due_notifications().retrying == 1
     assert "gateway down" in notifications(db)[0].last_error
 
 
-def test_the_periodic_job_and_the_cli_deliver(app, db, point, staff, mail):
-    reply(staff, make_feedback(point, contact="a@example.org"))
+def test_the_periodic_job_and_the_cli_deliver(app, db, spot, staff, mail):
+    reply(staff, make_case(spot, contact="a@example.org"))
     assert "notify.send" in jobs.run_due_jobs(utcnow())
-    reply(staff, make_feedback(point, contact="b@example.org"))
+    reply(staff, make_case(spot, contact="b@example.org"))
     result = app.test_cli_runner().invoke(args=["notify", "send"])
     assert result.exit_code == 0, result.output
     assert "sent 1, to retry 0, failed 0" in result.output
     assert sorted(m["To"] for m in mail.messages) == ["a@example.org", "b@example.org"]
 
 
-def test_a_notification_is_sent_once_when_two_senders_race(db, point, staff, mail):
-    reply(staff, make_feedback(point, contact="visitor@example.org"))
+def test_a_notification_is_sent_once_when_two_senders_race(db, spot, staff, mail):
+    reply(staff, make_case(spot, contact="visitor@example.org"))
     [notification] = notifications(db)
     now = utcnow()
     assert deliver_notification(notification.id, now) == DeliveryState.SENT.value
@@ -266,20 +266,20 @@ def recipients(db):
     return sorted((n.recipient, n.language, n.status_to) for n in notifications(db))
 
 
-def test_me_too_visitors_hear_of_replies_too_once_each(db, me_too, point, staff):
-    first = make_feedback(point, contact="first@example.org")
-    second = make_feedback(point, contact="second@example.org", language="en")
-    again = make_feedback(point, contact="second@example.org")  # the same person, twice
-    silent = make_feedback(point)  # left no contact
+def test_me_too_visitors_hear_of_replies_too_once_each(db, me_too, spot, staff):
+    first = make_case(spot, contact="first@example.org")
+    second = make_case(spot, contact="second@example.org", language="en")
+    again = make_case(spot, contact="second@example.org")  # the same person, twice
+    silent = make_case(spot)  # left no contact
     assert [second.joined, again.joined, silent.joined] == [True, True, True]
     reply(staff, first)
     assert recipients(db) == [("first@example.org", "zh_CN", "acknowledged"),
                               ("second@example.org", "en", "acknowledged")]
 
 
-def test_a_visitors_own_click_is_not_news_to_them(db, me_too, point, staff):
-    first = make_feedback(point, contact="first@example.org")
-    second = make_feedback(point, contact="13800138000")
+def test_a_visitors_own_click_is_not_news_to_them(db, me_too, spot, staff):
+    first = make_case(spot, contact="first@example.org")
+    second = make_case(spot, contact="13800138000")
     reply(staff, first, status="resolved")
     db.session.execute(Notification.__table__.delete())
     db.session.commit()
@@ -294,14 +294,14 @@ def test_a_visitors_own_click_is_not_news_to_them(db, me_too, point, staff):
     assert recipients(db) == [("13800138000", "zh_CN", "closed")]
 
 
-def test_a_case_closed_by_the_system_tells_everyone(db, me_too, point, staff):
-    first = make_feedback(point, contact="first@example.org")
-    make_feedback(point, contact="second@example.org")
+def test_a_case_closed_by_the_system_tells_everyone(db, me_too, spot, staff):
+    first = make_case(spot, contact="first@example.org")
+    make_case(spot, contact="second@example.org")
     reply(staff, first, status="resolved")
     db.session.execute(Notification.__table__.delete())
     db.session.commit()
     with write_transaction() as session:
-        case = session.get(Feedback, first.case.id)
+        case = session.get(Case, first.case.id)
         case.messages.append(Message(kind=MessageKind.STATUS.value, status_from=case.status,
                                      status_to=Status.CLOSED.value, created_at=utcnow()))
     assert [r for r, _, _ in recipients(db)] == ["first@example.org", "second@example.org"]

@@ -9,8 +9,8 @@ import zxingcpp
 from PIL import Image, ImageFile
 
 from app.extensions import db
-from app.models import Point
-from app.security import new_point_code
+from app.models import Spot
+from app.security import new_spot_code
 from app.services.spots.posters import (
     STICKER_GRID,
     MissingCjkFont,
@@ -18,7 +18,7 @@ from app.services.spots.posters import (
     check_cjk_font,
     render_posters,
 )
-from app.services.spots.qr import point_url
+from app.services.spots.qr import spot_url
 from tests.posters_helpers import decode_pdf_qr_codes, embedded_fonts, pdf_pages, pdf_text
 
 BASE = "https://parks.example.org"
@@ -28,8 +28,8 @@ BASE = "https://parks.example.org"
 def park(unit):
     park = unit.parks[0]
     park.name_zh, park.name_en = "百子湾园", "Baiziwan Park"
-    park.points.append(Point(code=new_point_code(), name_zh="东门广场", name_en="East gate square"))
-    park.points.append(Point(code=new_point_code(), name_zh="儿童游乐区", name_en="Playground"))
+    park.spots.append(Spot(code=new_spot_code(), name_zh="东门广场", name_en="East gate square"))
+    park.spots.append(Spot(code=new_spot_code(), name_zh="儿童游乐区", name_en="Playground"))
     db.session.commit()
     return park
 
@@ -37,11 +37,11 @@ def park(unit):
 @pytest.mark.parametrize("layout", ["a4", "a6", "stickers"])
 def test_every_layout_prints_names_in_chinese_with_an_embedded_cjk_font(
         park, layout, tmp_path):
-    pdf = render_posters(park.points, layout, base_url=BASE, title=park.name_zh)
+    pdf = render_posters(park.spots, layout, base_url=BASE, title=park.name_zh)
     text = pdf_text(pdf, tmp_path)
     assert "百子湾园" in text
-    for point in park.points:
-        assert point.name_zh in text
+    for spot in park.spots:
+        assert spot.name_zh in text
     if layout != "stickers":
         assert "园长信箱 · 扫码反映问题 · 件件有回应" in text
         assert "Baiziwan Park" in text
@@ -52,9 +52,9 @@ def test_every_layout_prints_names_in_chinese_with_an_embedded_cjk_font(
 
 @pytest.mark.parametrize("layout", ["a4", "a6", "stickers"])
 def test_every_decoded_code_is_its_spots_url_and_answers(park, layout, client, tmp_path):
-    pdf = render_posters(park.points, layout, base_url=BASE, title=park.name_zh)
+    pdf = render_posters(park.spots, layout, base_url=BASE, title=park.name_zh)
     pages = decode_pdf_qr_codes(pdf, tmp_path)
-    expected = [point_url(BASE, point) for point in park.points]
+    expected = [spot_url(BASE, spot) for spot in park.spots]
     if layout == "stickers":
         assert pages == [sorted(expected)]  # three stickers on one sheet
     else:
@@ -64,7 +64,7 @@ def test_every_decoded_code_is_its_spots_url_and_answers(park, layout, client, t
 
 
 def test_a4_poster_code_is_at_least_8_cm_wide(park, tmp_path):
-    pdf = render_posters(park.points[:1], "a4", base_url=BASE, title="t")
+    pdf = render_posters(park.spots[:1], "a4", base_url=BASE, title="t")
     path = tmp_path / "size.pdf"
     path.write_bytes(pdf)
     subprocess.run(["pdftoppm", "-r", "100", "-gray", "-png", str(path), str(tmp_path / "p")],
@@ -77,36 +77,36 @@ def test_a4_poster_code_is_at_least_8_cm_wide(park, tmp_path):
 
 
 def test_one_spot_fills_a_sticker_sheet(park, tmp_path):
-    pdf = render_posters(park.points[:1], "stickers", base_url=BASE, title="t")
+    pdf = render_posters(park.spots[:1], "stickers", base_url=BASE, title="t")
     (page,) = decode_pdf_qr_codes(pdf, tmp_path, dpi=200)
-    assert page == [point_url(BASE, park.points[0])] * STICKER_GRID.per_sheet
+    assert page == [spot_url(BASE, park.spots[0])] * STICKER_GRID.per_sheet
 
 
 def test_a_park_fills_several_sticker_sheets(park, tmp_path):
     for number in range(STICKER_GRID.per_sheet):
-        park.points.append(Point(code=new_point_code(), name_zh=f"座椅{number}"))
+        park.spots.append(Spot(code=new_spot_code(), name_zh=f"座椅{number}"))
     db.session.commit()
-    pdf = render_posters(park.points, "stickers", base_url=BASE, title="t")
+    pdf = render_posters(park.spots, "stickers", base_url=BASE, title="t")
     assert pdf_pages(pdf, tmp_path) == 2
 
 
 def test_local_base_url_is_refused_unless_allowed(park, tmp_path):
     with pytest.raises(PosterError, match="only work on this machine"):
-        render_posters(park.points, "a6", base_url="http://127.0.0.1:5000", title="t")
-    pdf = render_posters(park.points[:1], "a6", base_url="http://127.0.0.1:5000", title="t",
+        render_posters(park.spots, "a6", base_url="http://127.0.0.1:5000", title="t")
+    pdf = render_posters(park.spots[:1], "a6", base_url="http://127.0.0.1:5000", title="t",
                          allow_local=True)
-    assert decode_pdf_qr_codes(pdf, tmp_path) == [[f"http://127.0.0.1:5000/q/{park.points[0].code}"]]
+    assert decode_pdf_qr_codes(pdf, tmp_path) == [[f"http://127.0.0.1:5000/q/{park.spots[0].code}"]]
 
 
 def test_unknown_layout_is_refused(park):
     with pytest.raises(PosterError, match="unknown layout"):
-        render_posters(park.points, "a3", base_url=BASE, title="t")
+        render_posters(park.spots, "a3", base_url=BASE, title="t")
 
 
 def test_progress_is_reported_per_batch(park):
     seen: list[int] = []
-    render_posters(park.points, "a6", base_url=BASE, title="t", progress=seen.append)
-    assert sum(seen) == len(park.points)
+    render_posters(park.spots, "a6", base_url=BASE, title="t", progress=seen.append)
+    assert sum(seen) == len(park.spots)
 
 
 def test_a_chinese_font_is_installed():
@@ -119,9 +119,9 @@ def test_without_a_cjk_font_rendering_fails_naming_the_package(park, tmp_path, m
                      f"<fontconfig><cachedir>{tmp_path}/cache</cachedir></fontconfig>")
     monkeypatch.setenv("FONTCONFIG_FILE", str(empty))
     with pytest.raises(MissingCjkFont, match="fonts-noto-cjk"):
-        render_posters(park.points, "a4", base_url=BASE, title="t")
+        render_posters(park.spots, "a4", base_url=BASE, title="t")
 
 
 def test_rendering_leaves_pillow_refusing_truncated_images(park):
-    render_posters(park.points[:1], "a6", base_url=BASE, title="t")
+    render_posters(park.spots[:1], "a6", base_url=BASE, title="t")
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False  # photo uploads depend on it

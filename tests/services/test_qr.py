@@ -13,16 +13,16 @@ from app.services.spots.qr import (
     LocalBaseUrl,
     check_base_url,
     is_local_url,
-    point_url,
     render_qr_png,
     render_qr_svg,
     short_url,
+    spot_url,
 )
 
 
-def test_point_url_is_base_url_q_code(point):
-    assert point_url("https://parks.example.org/", point) == \
-        f"https://parks.example.org/q/{point.code}"
+def test_spot_url_is_base_url_q_code(spot):
+    assert spot_url("https://parks.example.org/", spot) ==\
+        f"https://parks.example.org/q/{spot.code}"
 
 
 def test_short_url_drops_the_scheme():

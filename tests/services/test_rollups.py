@@ -10,10 +10,10 @@ from sqlalchemy import delete, select
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Feedback, rollup_daily, rollup_monthly
+from app.models import Case, rollup_daily, rollup_monthly
 from app.services.bureau.rollups import recompute_rollups
 from tests.cases import add_case
-from tests.conftest import make_feedback, make_unit
+from tests.conftest import make_case, make_unit
 
 START = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 
@@ -52,22 +52,22 @@ def later(moment, minutes):
     return None if minutes is None else moment + timedelta(minutes=minutes)
 
 
-def apply(op, points, categories):
+def apply(op, spots, categories):
     if op["op"] == "insert":
         created = op["created"]
-        add_case(points[op["point"]], categories[op["category"]], created,
+        add_case(spots[op["point"]], categories[op["category"]], created,
                  first_response_at=later(created, op["response"]),
                  reply_due_at=later(created, op["due"]),
                  resolved_at=later(created, op["resolved"]),
                  satisfaction=op["satisfaction"], status=op["status"])
         return
-    ids = db.session.scalars(select(Feedback.id).order_by(Feedback.id)).all()
+    ids = db.session.scalars(select(Case.id).order_by(Case.id)).all()
     if not ids:
         return
     case_id = ids[op["which"] % len(ids)]
     value = op["value"]
     with write_transaction() as session:
-        case = session.get(Feedback, case_id)
+        case = session.get(Case, case_id)
         field = op["field"]
         if field == "delete":
             session.delete(case)
@@ -89,8 +89,8 @@ def apply(op, points, categories):
         elif field == "category":
             case.category_id = categories[value % 2].id
         elif field == "point":
-            point = points[value % 3]
-            case.point_id, case.park_id, case.unit_id = point.id, point.park_id, point.park.unit_id
+            spot = spots[value % 3]
+            case.spot_id, case.park_id, case.unit_id = spot.id, spot.park_id, spot.park.unit_id
         elif field == "created":
             case.created_at = START + timedelta(minutes=value * 3)
         elif field == "twice":  # two flushes in one transaction
@@ -105,14 +105,14 @@ def apply(op, points, categories):
 @given(st.lists(st.one_of(new_case, change), min_size=1, max_size=25))
 def test_rollups_equal_a_full_recomputation(app, operations):
     units = _units()
-    points = [units[0].parks[0].points[0], units[0].parks[0].points[1], units[1].parks[0].points[0]]
+    spots = [units[0].parks[0].spots[0], units[0].parks[0].spots[1], units[1].parks[0].spots[0]]
     categories = units[0].categories
     with write_transaction() as session:
-        session.execute(delete(Feedback))
+        session.execute(delete(Case))
         session.execute(delete(rollup_daily))
         session.execute(delete(rollup_monthly))
     for op in operations:
-        apply(op, points, categories)
+        apply(op, spots, categories)
     incremental = (table_rows(rollup_daily), table_rows(rollup_monthly))
     with write_transaction():
         recompute_rollups()  # in SQL: an implementation independent of the hooks' Python
@@ -120,31 +120,31 @@ def test_rollups_equal_a_full_recomputation(app, operations):
 
 
 def _units():
-    from app.models import Point, Unit
+    from app.models import Spot, Unit
 
     units = list(db.session.scalars(select(Unit).order_by(Unit.id)))
     if units:
         return units
     first = make_unit("RT")
-    first.parks[0].points.append(Point(code="second-spot", name_zh="南门", name_en="South gate"))
+    first.parks[0].spots.append(Spot(code="second-spot", name_zh="南门", name_en="South gate"))
     db.session.commit()
     return [first, make_unit("XY")]
 
 
-def test_a_submitted_case_is_counted_at_once(app, point):
-    make_feedback(point)
-    make_feedback(point, category_code="noise")
+def test_a_submitted_case_is_counted_at_once(app, spot):
+    make_case(spot)
+    make_case(spot, category_code="noise")
     rows = db.session.execute(select(rollup_monthly.c.category_id, rollup_monthly.c.cases)
                               .order_by(rollup_monthly.c.category_id)).all()
     assert [cases for _category, cases in rows] == [1, 1]
 
 
-def test_a_rolled_back_change_leaves_the_rollups_alone(app, point):
-    make_feedback(point)
+def test_a_rolled_back_change_leaves_the_rollups_alone(app, spot):
+    make_case(spot)
     before = table_rows(rollup_daily)
     try:
         with write_transaction() as session:
-            case = session.scalar(select(Feedback))
+            case = session.scalar(select(Case))
             case.satisfaction = 5
             session.flush()
             raise RuntimeError("changed my mind")

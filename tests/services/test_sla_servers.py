@@ -11,9 +11,9 @@ from sqlalchemy import select
 from app import create_app
 from app.config import TestingConfig
 from app.extensions import db
-from app.models import Event, JobLease, Point
+from app.models import Event, JobLease, Spot
 from app.models.types import utcnow
-from app.services.cases.submission import submit_feedback
+from app.services.cases.submission import submit_case
 from tests.servers import prepare_database, running_server, server_env
 
 
@@ -31,12 +31,12 @@ def test_two_processes_escalate_a_late_case_exactly_once_per_limit(tmp_path):
     prepare_database(env)
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
-        point_id = db.session.scalars(select(Point.id)).first()
+        spot_id = db.session.scalars(select(Spot.id)).first()
         with time_machine.travel(utcnow() - timedelta(days=3), tick=False):
-            submit_feedback(point_id=point_id, category_code="toilets", body="三天没人管了")
+            submit_case(spot_id=spot_id, category_code="toilets", body="三天没人管了")
         db.session.remove()
 
-    with running_server(env, tmp_path / "one.log") as one, \
+    with running_server(env, tmp_path / "one.log") as one,\
             running_server(env, tmp_path / "two.log") as two:
         deadline = time.monotonic() + 30
         while len(escalation_reasons(app)) < 2 and time.monotonic() < deadline:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from app.extensions import db
-from app.models import Feedback
+from app.models import Case
 from app.services.bureau.rollups import REPORT_TZ
 from app.services.bureau.topics import case_keywords, group_cases, month_topics, words_of
-from tests.conftest import make_feedback, make_unit
+from tests.conftest import make_case, make_unit
 
 PAPER = ["厕所没有纸了", "北门厕所里没有纸", "厕所又没有纸了，请补充", "女厕所没有纸",
          "厕所没有纸，很不方便", "今天厕所还是没有纸"]
@@ -21,17 +21,17 @@ def this_month() -> date:
 
 
 def at(case_id: int, when: datetime) -> None:
-    db.session.get(Feedback, case_id).created_at = when
+    db.session.get(Case, case_id).created_at = when
     db.session.commit()
 
 
 def plant(app):
     units = [make_unit("AA"), make_unit("BB"), make_unit("CC")]
-    points = [unit.parks[0].points[0] for unit in units]
+    spots = [unit.parks[0].spots[0] for unit in units]
     for i, text in enumerate(PAPER):
-        make_feedback(points[i % 3], body=text, contact="13912345678")
+        make_case(spots[i % 3], body=text, contact="13912345678")
     for i, text in enumerate(NOISE):
-        make_feedback(points[i % 3], category_code="noise", body=text)
+        make_case(spots[i % 3], category_code="noise", body=text)
     return units
 
 
@@ -59,9 +59,9 @@ def test_other_months_and_other_parks_are_left_out(app):
 
 def test_a_case_of_the_month_in_china_counts_in_that_month(app):
     unit = make_unit("AA")
-    point = unit.parks[0].points[0]
+    spot = unit.parks[0].spots[0]
     for _n in range(3):
-        receipt = make_feedback(point, body="厕所没有纸")
+        receipt = make_case(spot, body="厕所没有纸")
         # 1 April 00:30 in Beijing is still 31 March in UTC
         at(receipt.case.id, datetime(2026, 3, 31, 16, 30, tzinfo=UTC))
     assert month_topics(unit.parks, date(2026, 4, 1)).topics[0].count == 3
@@ -70,9 +70,9 @@ def test_a_case_of_the_month_in_china_counts_in_that_month(app):
 
 def test_examples_show_no_contacts(app):
     unit = make_unit("AA")
-    point = unit.parks[0].points[0]
+    spot = unit.parks[0].spots[0]
     for text in ["厕所没有纸 电话13912345678", "厕所没有纸 mail me@example.org", "厕所没有纸"]:
-        make_feedback(point, body=text)
+        make_case(spot, body=text)
     (topic,) = month_topics(unit.parks, this_month()).topics
     texts = " ".join(example.text for example in topic.examples)
     assert "13912345678" not in texts

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.models import CaseToken, Feedback, Message, ReplyTemplate, Status
+from app.models import Case, CaseToken, Message, ReplyTemplate, Status
 from app.services.cases.workflow import TRANSITIONS
-from tests.conftest import csrf_token, log_in, make_feedback, make_staff
+from tests.conftest import csrf_token, log_in, make_case, make_staff
 
 ACTIONS = ["claim", "assign", "hand-back", "note", "status", "split", "reply"]
 
 
 @pytest.fixture
-def case_id(point):
-    return make_feedback(point).case.id
+def case_id(spot):
+    return make_case(spot).case.id
 
 
 def post(client, case_id, action, **data):
@@ -29,7 +29,7 @@ def messages(db):
 def test_claim_from_the_case_page(db, staff_client, staff, case_id):
     response = post(staff_client, case_id, "claim")
     assert response.status_code == 303
-    assert db.session.get(Feedback, case_id).assignee_id == staff.id
+    assert db.session.get(Case, case_id).assignee_id == staff.id
     html = staff_client.get(f"/staff/cases/{case_id}").get_data(as_text=True)
     assert f"/staff/cases/{case_id}/hand-back" in html
     assert f"/staff/cases/{case_id}/claim" not in html
@@ -38,13 +38,13 @@ def test_claim_from_the_case_page(db, staff_client, staff, case_id):
 def test_assign_and_hand_back(db, unit, staff_client, case_id):
     guard = make_staff(unit, "guard@rt.test", roles=("security",), name="Guard Li")
     assert post(staff_client, case_id, "assign", assignee_id=guard.id).status_code == 303
-    assert db.session.get(Feedback, case_id).assignee_id == guard.id
+    assert db.session.get(Case, case_id).assignee_id == guard.id
     assert post(staff_client, case_id, "hand-back").status_code == 303  # director may
-    assert db.session.get(Feedback, case_id).assignee_id is None
+    assert db.session.get(Case, case_id).assignee_id is None
 
 
-def test_note_is_shown_to_staff_only(app, db, staff_client, point):
-    receipt = make_feedback(point)
+def test_note_is_shown_to_staff_only(app, db, staff_client, spot):
+    receipt = make_case(spot)
     assert post(staff_client, receipt.case.id, "note", body="需要带梯子").status_code == 303
     assert "需要带梯子" in staff_client.get(f"/staff/cases/{receipt.case.id}").get_data(
         as_text=True)
@@ -52,25 +52,25 @@ def test_note_is_shown_to_staff_only(app, db, staff_client, point):
         as_text=True)
 
 
-def test_referred_with_to_whom(app, db, staff_client, point):
-    receipt = make_feedback(point)
+def test_referred_with_to_whom(app, db, staff_client, spot):
+    receipt = make_case(spot)
     response = post(staff_client, receipt.case.id, "status", status="referred",
                     referred_to="朝阳区城管")
     assert response.status_code == 303
-    assert db.session.get(Feedback, receipt.case.id).status == "referred"
+    assert db.session.get(Case, receipt.case.id).status == "referred"
     assert "朝阳区城管" in app.test_client().get(f"/t/{receipt.token}").get_data(as_text=True)
 
 
 def test_referred_without_to_whom_is_400(db, staff_client, case_id):
     response = post(staff_client, case_id, "status", status="referred")
     assert response.status_code == 400
-    assert db.session.get(Feedback, case_id).status == "new"
+    assert db.session.get(Case, case_id).status == "new"
 
 
 @pytest.mark.parametrize("start", list(Status))
 @pytest.mark.parametrize("route", ["status", "reply"])
 def test_no_illegal_transition_through_any_route(db, staff_client, case_id, route, start):
-    db.session.get(Feedback, case_id).status = start.value
+    db.session.get(Case, case_id).status = start.value
     db.session.commit()
     token = csrf_token(staff_client, "/staff/")
     before = messages(db)
@@ -78,21 +78,21 @@ def test_no_illegal_transition_through_any_route(db, staff_client, case_id, rout
         response = post(staff_client, case_id, route, status=target.value, body="x",
                         csrf_token=token)
         assert response.status_code == 400, target
-        assert db.session.get(Feedback, case_id).status == start.value
+        assert db.session.get(Case, case_id).status == start.value
         assert messages(db) == before
 
 
 @pytest.mark.parametrize("start", [s for s in Status if s != Status.RESOLVED])
 @pytest.mark.parametrize("route", ["fixed", "not-fixed"])
-def test_visitor_cannot_close_or_reopen_unless_resolved(app, db, point, start, route):
-    receipt = make_feedback(point)
-    db.session.get(Feedback, receipt.case.id).status = start.value
+def test_visitor_cannot_close_or_reopen_unless_resolved(app, db, spot, start, route):
+    receipt = make_case(spot)
+    db.session.get(Case, receipt.case.id).status = start.value
     db.session.commit()
     visitor = app.test_client()
-    token = csrf_token(visitor, f"/q/{point.code}")  # one token per session
+    token = csrf_token(visitor, f"/q/{spot.code}")  # one token per session
     response = visitor.post(f"/t/{receipt.token}/{route}", data={"csrf_token": token})
     assert response.status_code == 400
-    assert db.session.get(Feedback, receipt.case.id).status == start.value
+    assert db.session.get(Case, receipt.case.id).status == start.value
 
 
 @pytest.mark.parametrize("action", ACTIONS)
@@ -114,7 +114,7 @@ def test_every_action_needs_csrf(db, staff_client, case_id, action):
     response = staff_client.post(f"/staff/cases/{case_id}/{action}",
                                  data={"body": "x", "status": "spam"})
     assert response.status_code == 400
-    assert db.session.get(Feedback, case_id).status == "new"
+    assert db.session.get(Case, case_id).status == "new"
 
 
 @pytest.mark.parametrize("action", ACTIONS)
@@ -131,7 +131,7 @@ def test_a_viewer_gets_403(app, db, unit, case_id):
     token = csrf_token(client, "/staff/")
     response = client.post(f"/staff/cases/{case_id}/claim", data={"csrf_token": token})
     assert response.status_code == 403
-    assert db.session.get(Feedback, case_id).assignee_id is None
+    assert db.session.get(Case, case_id).assignee_id is None
 
 
 def test_reply_template_fills_the_reply(db, unit, staff_client, case_id):
@@ -139,7 +139,7 @@ def test_reply_template_fills_the_reply(db, unit, staff_client, case_id):
                              body="您在{spot}反映的问题（{reference}）已处理。")
     db.session.add(template)
     db.session.commit()
-    reference = db.session.get(Feedback, case_id).reference
+    reference = db.session.get(Case, case_id).reference
     html = staff_client.get(f"/staff/cases/{case_id}?template={template.id}").get_data(
         as_text=True)
     assert f"您在北门厕所反映的问题（{reference}）已处理。" in html
@@ -154,17 +154,17 @@ def test_another_units_template_is_not_offered(db, other_unit, staff_client, cas
     assert "别人的模板" not in html
 
 
-def test_split_from_the_case_page(db, unit, staff_client, point):
+def test_split_from_the_case_page(db, unit, staff_client, spot):
     unit.me_too_window_hours = 24
     db.session.commit()
-    first = make_feedback(point)
-    make_feedback(point, body="另一个问题")
+    first = make_case(spot)
+    make_case(spot, body="另一个问题")
     link = db.session.scalars(select(CaseToken)).one()
     html = staff_client.get(f"/staff/cases/{first.case.id}").get_data(as_text=True)
     assert f'name="link_id" value="{link.id}"' in html
     response = post(staff_client, first.case.id, "split", link_id=link.id)
     assert response.status_code == 303
-    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
 
 
 def test_manifest_for_the_home_screen(client):

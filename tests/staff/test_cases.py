@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.models import Feedback, Message
-from tests.conftest import csrf_token, log_in, make_feedback, make_staff
+from app.models import Case, Message
+from tests.conftest import csrf_token, log_in, make_case, make_staff
 
 
-def test_inbox_lists_own_cases_only(staff_client, point, other_unit):
-    mine = make_feedback(point, body="我们园的厕所没有纸")
-    theirs = make_feedback(other_unit.parks[0].points[0], body="别的园的问题")
+def test_inbox_lists_own_cases_only(staff_client, spot, other_unit):
+    mine = make_case(spot, body="我们园的厕所没有纸")
+    theirs = make_case(other_unit.parks[0].spots[0], body="别的园的问题")
     html = staff_client.get("/staff/").get_data(as_text=True)
     assert mine.case.reference in html
     assert "我们园的厕所没有纸" in html
@@ -22,14 +22,14 @@ def test_staff_pages_are_not_cached(staff_client):
     assert staff_client.get("/staff/").headers["Cache-Control"] == "no-store"
 
 
-def test_case_page_shows_contact_to_own_staff(staff_client, point):
-    receipt = make_feedback(point, contact="13800138000")
+def test_case_page_shows_contact_to_own_staff(staff_client, spot):
+    receipt = make_case(spot, contact="13800138000")
     html = staff_client.get(f"/staff/cases/{receipt.case.id}").get_data(as_text=True)
     assert "13800138000" in html
 
 
-def test_other_units_case_is_404(app, other_unit, point):
-    receipt = make_feedback(point)
+def test_other_units_case_is_404(app, other_unit, spot):
+    receipt = make_case(spot)
     outsider = make_staff(other_unit, "director@xy.test")
     client = app.test_client()
     log_in(client, outsider.email)
@@ -40,8 +40,8 @@ def test_other_units_case_is_404(app, other_unit, point):
     assert response.status_code == 404
 
 
-def test_reply_reaches_the_tracking_page(app, db, staff_client, point):
-    receipt = make_feedback(point)
+def test_reply_reaches_the_tracking_page(app, db, staff_client, spot):
+    receipt = make_case(spot)
     case_id = receipt.case.id
     token = csrf_token(staff_client, f"/staff/cases/{case_id}")
     response = staff_client.post(f"/staff/cases/{case_id}/reply", data={
@@ -51,25 +51,25 @@ def test_reply_reaches_the_tracking_page(app, db, staff_client, point):
     html = visitor.get(f"/t/{receipt.token}").get_data(as_text=True)
     assert "已补充厕纸，谢谢提醒" in html
     assert "已解决" in html
-    case = db.session.get(Feedback, case_id)
+    case = db.session.get(Case, case_id)
     assert case.status == "resolved"
     assert case.first_response_at is not None
     assert case.resolved_at is not None
 
 
-def test_first_reply_acknowledges_a_new_case(db, staff_client, point):
-    receipt = make_feedback(point)
+def test_first_reply_acknowledges_a_new_case(db, staff_client, spot):
+    receipt = make_case(spot)
     token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
     staff_client.post(f"/staff/cases/{receipt.case.id}/reply",
                       data={"body": "收到，马上处理", "csrf_token": token})
-    case = db.session.get(Feedback, receipt.case.id)
+    case = db.session.get(Case, receipt.case.id)
     assert case.status == "acknowledged"
     kinds = [m.kind for m in case.messages]
     assert kinds == ["visitor", "reply", "status"]
 
 
-def test_empty_reply_is_refused_and_stores_nothing(db, staff_client, point):
-    receipt = make_feedback(point)
+def test_empty_reply_is_refused_and_stores_nothing(db, staff_client, spot):
+    receipt = make_case(spot)
     token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
     response = staff_client.post(f"/staff/cases/{receipt.case.id}/reply",
                                  data={"body": "  ", "csrf_token": token})
@@ -77,34 +77,34 @@ def test_empty_reply_is_refused_and_stores_nothing(db, staff_client, point):
     assert len(db.session.scalars(select(Message)).all()) == 1
 
 
-def test_illegal_status_is_refused(db, staff_client, point):
-    receipt = make_feedback(point)
+def test_illegal_status_is_refused(db, staff_client, spot):
+    receipt = make_case(spot)
     token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
     response = staff_client.post(f"/staff/cases/{receipt.case.id}/reply",
                                  data={"body": "x", "status": "closed", "csrf_token": token})
     assert response.status_code == 400
-    assert db.session.get(Feedback, receipt.case.id).status == "new"
+    assert db.session.get(Case, receipt.case.id).status == "new"
 
 
-def test_reply_without_csrf_is_400_and_stores_nothing(db, staff_client, point):
-    receipt = make_feedback(point)
+def test_reply_without_csrf_is_400_and_stores_nothing(db, staff_client, spot):
+    receipt = make_case(spot)
     response = staff_client.post(f"/staff/cases/{receipt.case.id}/reply", data={"body": "hi"})
     assert response.status_code == 400
     assert len(db.session.scalars(select(Message)).all()) == 1
 
 
-def test_a_blank_status_keeps_the_status(db, staff_client, point):
+def test_a_blank_status_keeps_the_status(db, staff_client, spot):
     """A status of spaces passed Optional() and was a 500 (found by fuzzing)."""
-    receipt = make_feedback(point)
+    receipt = make_case(spot)
     token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
     response = staff_client.post(f"/staff/cases/{receipt.case.id}/reply",
                                  data={"body": "收到", "status": " ", "csrf_token": token})
     assert response.status_code == 303
-    assert db.session.get(Feedback, receipt.case.id).status == "acknowledged"
+    assert db.session.get(Case, receipt.case.id).status == "acknowledged"
 
 
-def test_case_page_names_the_responsible_role_in_the_users_language(staff_client, db, point):
-    case = make_feedback(point).case
+def test_case_page_names_the_responsible_role_in_the_users_language(staff_client, db, spot):
+    case = make_case(spot).case
     case.responsible_role = "cleaning"
     db.session.commit()
     html = staff_client.get(f"/staff/cases/{case.id}").get_data(as_text=True)

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from app.models import Park, Point
-from app.security import new_point_code
+from app.models import Park, Spot
+from app.security import new_spot_code
 from app.services.cases.inbox import InboxFilter, inbox_query
 from app.services.cases.operations import claim_case
-from tests.conftest import log_in, make_feedback, make_staff
+from tests.conftest import log_in, make_case, make_staff
 
 MONDAY_9_LOCAL = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
 
@@ -26,20 +26,20 @@ def references(db, user, **selected):
     return [case.reference for case in db.session.scalars(query)]
 
 
-def test_the_responsible_roles_cases_come_first(db, cleaner, point):
-    toilets = make_feedback(point, category_code="toilets").case.reference
-    noise = make_feedback(point, category_code="noise").case.reference
+def test_the_responsible_roles_cases_come_first(db, cleaner, spot):
+    toilets = make_case(spot, category_code="toilets").case.reference
+    noise = make_case(spot, category_code="noise").case.reference
     assert references(db, cleaner) == [toilets, noise]
-    guard = make_staff(point.park.unit, "guard@rt.test", roles=("security",))
+    guard = make_staff(spot.park.unit, "guard@rt.test", roles=("security",))
     assert references(db, guard) == [noise, toilets]
 
 
-def test_mine_new_and_overdue_filters(db, staff, cleaner, point):
+def test_mine_new_and_overdue_filters(db, staff, cleaner, spot):
     with time_machine.travel(MONDAY_9_LOCAL, tick=False):
-        late = make_feedback(point, category_code="noise")
-    fresh = make_feedback(point, category_code="noise")
+        late = make_case(spot, category_code="noise")
+    fresh = make_case(spot, category_code="noise")
     claim_case(user=cleaner, case_id=fresh.case.id)
-    toilets = make_feedback(point, category_code="toilets")
+    toilets = make_case(spot, category_code="toilets")
     assert references(db, cleaner, show="mine") == [toilets.case.reference,
                                                      fresh.case.reference]
     assert references(db, cleaner, show="new") == [toilets.case.reference,
@@ -48,22 +48,22 @@ def test_mine_new_and_overdue_filters(db, staff, cleaner, point):
     assert fresh.case.reference not in references(db, cleaner, show="overdue")
 
 
-def test_park_and_category_filters(db, unit, staff, point):
+def test_park_and_category_filters(db, unit, staff, spot):
     park = Park(unit_id=unit.id, name_zh="第二公园")
-    park.points.append(Point(code=new_point_code(), name_zh="南门"))
+    park.spots.append(Spot(code=new_spot_code(), name_zh="南门"))
     db.session.add(park)
     db.session.commit()
-    here = make_feedback(point).case.reference
-    there = make_feedback(park.points[0]).case.reference
-    noise = make_feedback(point, category_code="noise").case.reference
+    here = make_case(spot).case.reference
+    there = make_case(park.spots[0]).case.reference
+    noise = make_case(spot, category_code="noise").case.reference
     assert set(references(db, staff, park_id=park.id)) == {there}
     assert set(references(db, staff, category_id=unit.categories[1].id)) == {noise}
     assert set(references(db, staff)) == {here, there, noise}
 
 
-def test_inbox_page_shows_time_left_and_overdue(app, db, point, cleaner):
+def test_inbox_page_shows_time_left_and_overdue(app, db, spot, cleaner):
     with time_machine.travel(MONDAY_9_LOCAL, tick=False):
-        make_feedback(point)
+        make_case(spot)
         client = app.test_client()
         log_in(client, cleaner.email)
     with time_machine.travel(MONDAY_9_LOCAL + timedelta(minutes=10), tick=False):
@@ -76,15 +76,15 @@ def test_inbox_page_shows_time_left_and_overdue(app, db, point, cleaner):
     assert "is-overdue" in html
 
 
-def test_inbox_title_counts_open_cases(staff_client, point):
-    make_feedback(point)
-    make_feedback(point, category_code="noise")
+def test_inbox_title_counts_open_cases(staff_client, spot):
+    make_case(spot)
+    make_case(spot, category_code="noise")
     html = staff_client.get("/staff/").get_data(as_text=True)
     assert "<title>(2) " in html
 
 
-def test_filters_never_show_another_units_cases(app, db, staff_client, point, other_unit):
-    theirs = make_feedback(other_unit.parks[0].points[0])
+def test_filters_never_show_another_units_cases(app, db, staff_client, spot, other_unit):
+    theirs = make_case(other_unit.parks[0].spots[0])
     for query in ("", "?show=new", "?show=overdue",
                   f"?park={other_unit.parks[0].id}",
                   f"?category={other_unit.categories[0].id}"):
@@ -92,7 +92,7 @@ def test_filters_never_show_another_units_cases(app, db, staff_client, point, ot
         assert theirs.case.reference not in html
 
 
-def test_garbage_filters_are_ignored(staff_client, point):
-    make_feedback(point)
+def test_garbage_filters_are_ignored(staff_client, spot):
+    make_case(spot)
     response = staff_client.get("/staff/?show=everything&park=x&category=")
     assert response.status_code == 200

@@ -34,7 +34,7 @@ def newcomer(app, staff_client, unit):
     return client, password
 
 
-def test_a_temporary_password_must_be_changed_before_anything_else(newcomer, point):
+def test_a_temporary_password_must_be_changed_before_anything_else(newcomer, spot):
     client, _password = newcomer
     assert account("wang@rt.test").password_change_required
     for path in ("/staff/", "/admin/", "/bureau/"):
@@ -83,7 +83,7 @@ def test_a_refused_change_changes_nothing(newcomer, current, new, confirm):
     before = account("wang@rt.test").password_hash
     response = change(client, current or password, new or password, confirm or new or password)
     assert response.status_code == 400
-    assert 'class="field-errors"' in response.get_data(as_text=True) or \
+    assert 'class="field-errors"' in response.get_data(as_text=True) or\
         "form-problem" in response.get_data(as_text=True)
     user = account("wang@rt.test")
     assert (user.password_hash, user.password_change_required) == (before, True)

@@ -11,7 +11,7 @@ from argon2 import Type, extract_parameters
 from sqlalchemy import func, select
 
 from app.extensions import socketio
-from app.models import Feedback, StaffUser
+from app.models import Case, StaffUser
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.security import make_socket_origin_check
@@ -176,45 +176,45 @@ def test_logout_invalidates_the_session_server_side(app, db, staff, staff_client
 # --- CSRF and origins ------------------------------------------------------------------
 
 def count_cases(db) -> int:
-    return db.session.scalar(select(func.count()).select_from(Feedback))
+    return db.session.scalar(select(func.count()).select_from(Case))
 
 
-def test_post_from_a_foreign_origin_is_403_and_stores_nothing(client, db, point):
-    token = csrf_token(client, f"/q/{point.code}")
-    response = client.post(f"/q/{point.code}", headers={"Origin": "https://evil.example"},
+def test_post_from_a_foreign_origin_is_403_and_stores_nothing(client, db, spot):
+    token = csrf_token(client, f"/q/{spot.code}")
+    response = client.post(f"/q/{spot.code}", headers={"Origin": "https://evil.example"},
                            data={"category": "toilets", "body": "csrf", "csrf_token": token})
     assert response.status_code == 403
     assert count_cases(db) == 0
 
 
 @pytest.mark.parametrize("origin", ["https://parks.example.org", "http://localhost", "null"])
-def test_post_from_our_own_origin_is_accepted(client, db, point, origin):
-    token = csrf_token(client, f"/q/{point.code}")
-    response = client.post(f"/q/{point.code}", headers={"Origin": origin},
+def test_post_from_our_own_origin_is_accepted(client, db, spot, origin):
+    token = csrf_token(client, f"/q/{spot.code}")
+    response = client.post(f"/q/{spot.code}", headers={"Origin": origin},
                            data={"category": "toilets", "body": "ok", "csrf_token": token})
     assert response.status_code == 303
     assert count_cases(db) == 1
 
 
 @pytest.mark.config(ALLOWED_ORIGINS=("https://intranet.parks.example",))
-def test_extra_allowed_origins(client, db, point):
-    token = csrf_token(client, f"/q/{point.code}")
-    response = client.post(f"/q/{point.code}",
+def test_extra_allowed_origins(client, db, spot):
+    token = csrf_token(client, f"/q/{spot.code}")
+    response = client.post(f"/q/{spot.code}",
                            headers={"Origin": "https://intranet.parks.example"},
                            data={"category": "toilets", "body": "ok", "csrf_token": token})
     assert response.status_code == 303
 
 
-def test_staff_post_from_a_foreign_origin_is_refused(db, staff_client, point):
-    from tests.conftest import make_feedback
+def test_staff_post_from_a_foreign_origin_is_refused(db, staff_client, spot):
+    from tests.conftest import make_case
 
-    receipt = make_feedback(point)
+    receipt = make_case(spot)
     token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
     response = staff_client.post(f"/staff/cases/{receipt.case.id}/reply",
                                  headers={"Origin": "https://evil.example"},
                                  data={"body": "forged", "csrf_token": token})
     assert response.status_code == 403
-    assert len(db.session.get(Feedback, receipt.case.id).messages) == 1
+    assert len(db.session.get(Case, receipt.case.id).messages) == 1
 
 
 def test_socket_origin_check():

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.config import TestingConfig
-from app.models import AuditLog, ClientBlock, Feedback
+from app.models import AuditLog, Case, ClientBlock
 from app.services.cases.abuse import form_started_token
-from tests.conftest import csrf_token, log_in, make_feedback, make_staff, redis_url
+from tests.conftest import csrf_token, log_in, make_case, make_staff, redis_url
 
 FORM_FIELDS = {"category": "toilets", "body": "北门厕所没有纸了"}
 
@@ -28,59 +28,59 @@ def post_form(client, code, headers=None, address="127.0.0.1", **fields):
 
 
 @pytest.mark.config(RATELIMIT_ENABLED=True, SUBMISSION_RATE_LIMIT="3 per minute")
-def test_past_the_limit_a_client_gets_429_with_retry_after(client, db, point):
+def test_past_the_limit_a_client_gets_429_with_retry_after(client, db, spot):
     for _ in range(3):
-        assert post_form(client, point.code).status_code == 303
-    response = post_form(client, point.code)
+        assert post_form(client, spot.code).status_code == 303
+    response = post_form(client, spot.code)
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
     html = response.get_data(as_text=True)
     assert "请稍等" in html
     assert "<html" in html
-    assert count(db, Feedback) == 3
+    assert count(db, Case) == 3
     # reading the form is never limited
-    assert client.get(f"/q/{point.code}").status_code == 200
+    assert client.get(f"/q/{spot.code}").status_code == 200
 
 
 @pytest.mark.config(RATELIMIT_ENABLED=True, SUBMISSION_RATE_LIMIT="2 per minute")
-def test_the_429_page_is_in_the_visitors_language(client, point):
-    client.get(f"/q/{point.code}?lang=en")
+def test_the_429_page_is_in_the_visitors_language(client, spot):
+    client.get(f"/q/{spot.code}?lang=en")
     for _ in range(2):
-        post_form(client, point.code)
-    assert "Too many messages" in post_form(client, point.code).get_data(as_text=True)
+        post_form(client, spot.code)
+    assert "Too many messages" in post_form(client, spot.code).get_data(as_text=True)
 
 
 @pytest.mark.config(RATELIMIT_ENABLED=True, SUBMISSION_RATE_LIMIT="2 per minute")
-def test_without_proxies_a_forged_forwarded_for_does_not_escape_the_limit(client, point):
+def test_without_proxies_a_forged_forwarded_for_does_not_escape_the_limit(client, spot):
     for n in range(2):
-        post_form(client, point.code, headers={"X-Forwarded-For": f"10.0.0.{n}"})
-    response = post_form(client, point.code, headers={"X-Forwarded-For": "10.0.0.99"})
+        post_form(client, spot.code, headers={"X-Forwarded-For": f"10.0.0.{n}"})
+    response = post_form(client, spot.code, headers={"X-Forwarded-For": "10.0.0.99"})
     assert response.status_code == 429
 
 
 @pytest.mark.config(RATELIMIT_ENABLED=True, SUBMISSION_RATE_LIMIT="2 per minute", PROXY_COUNT=1)
-def test_behind_one_proxy_each_visitor_has_their_own_limit(app, db, point):
+def test_behind_one_proxy_each_visitor_has_their_own_limit(app, db, spot):
     first = app.test_client()
     second = app.test_client()
     for _ in range(2):
-        post_form(first, point.code, headers={"X-Forwarded-For": "198.51.100.7"})
-    assert post_form(first, point.code,
+        post_form(first, spot.code, headers={"X-Forwarded-For": "198.51.100.7"})
+    assert post_form(first, spot.code,
                      headers={"X-Forwarded-For": "198.51.100.7"}).status_code == 429
-    assert post_form(second, point.code,
+    assert post_form(second, spot.code,
                      headers={"X-Forwarded-For": "198.51.100.8"}).status_code == 303
-    hashes = set(db.session.scalars(select(Feedback.client_hash)))
+    hashes = set(db.session.scalars(select(Case.client_hash)))
     assert len(hashes) == 2
     for value in hashes:
         assert "198.51" not in value
         assert len(value) == 32
 
 
-def test_the_client_is_stored_as_a_keyed_hash_never_the_address(client, db, point):
-    post_form(client, point.code)
-    case = db.session.scalars(select(Feedback)).one()
+def test_the_client_is_stored_as_a_keyed_hash_never_the_address(client, db, spot):
+    post_form(client, spot.code)
+    case = db.session.scalars(select(Case)).one()
     assert case.client_hash
     assert "127.0.0.1" not in case.client_hash
-    row = {column.name: getattr(case, column.key) for column in Feedback.__table__.columns}
+    row = {column.name: getattr(case, column.key) for column in Case.__table__.columns}
     assert not any("127.0.0.1" in str(value) for value in row.values())
 
 
@@ -99,7 +99,7 @@ def test_limits_hold_across_processes_with_redis(tmp_path):
 
     with apps[0].app_context():
         _db.create_all()
-        code = make_unit("RD").parks[0].points[0].code
+        code = make_unit("RD").parks[0].spots[0].code
     statuses = []
     for n in range(3):
         app = apps[n % 2]
@@ -115,57 +115,57 @@ def test_limits_hold_across_processes_with_redis(tmp_path):
 # --- bot traps -------------------------------------------------------------------------
 
 @pytest.mark.config(FORM_MIN_SECONDS=3)
-def test_a_filled_honeypot_is_not_stored_and_looks_accepted(client, db, point):
+def test_a_filled_honeypot_is_not_stored_and_looks_accepted(client, db, spot):
     started = form_started_token(time.time() - 60)
-    response = post_form(client, point.code, website="http://spam.example", started=started)
+    response = post_form(client, spot.code, website="http://spam.example", started=started)
     assert response.status_code == 200
     assert "谢谢" in response.get_data(as_text=True)
     assert "honeypot" not in response.get_data(as_text=True)
-    assert count(db, Feedback) == 0
+    assert count(db, Case) == 0
 
 
 @pytest.mark.config(FORM_MIN_SECONDS=3)
-def test_a_form_sent_too_fast_is_not_stored(client, db, point):
-    response = post_form(client, point.code, started=form_started_token(time.time()))
+def test_a_form_sent_too_fast_is_not_stored(client, db, spot):
+    response = post_form(client, spot.code, started=form_started_token(time.time()))
     assert response.status_code == 200
-    assert count(db, Feedback) == 0
+    assert count(db, Case) == 0
 
 
 @pytest.mark.config(FORM_MIN_SECONDS=3)
 @pytest.mark.parametrize("started", ["", "1700000000", "forged.signature"])
-def test_a_missing_or_forged_start_is_not_stored(client, db, point, started):
-    response = post_form(client, point.code, started=started)
+def test_a_missing_or_forged_start_is_not_stored(client, db, spot, started):
+    response = post_form(client, spot.code, started=started)
     assert response.status_code == 200
-    assert count(db, Feedback) == 0
+    assert count(db, Case) == 0
 
 
 @pytest.mark.config(FORM_MIN_SECONDS=3)
-def test_a_person_who_took_their_time_is_stored(client, db, point):
-    page = client.get(f"/q/{point.code}").get_data(as_text=True)
+def test_a_person_who_took_their_time_is_stored(client, db, spot):
+    page = client.get(f"/q/{spot.code}").get_data(as_text=True)
     assert 'name="started"' in page
     assert 'name="website"' in page
-    response = post_form(client, point.code, started=form_started_token(time.time() - 20))
+    response = post_form(client, spot.code, started=form_started_token(time.time() - 20))
     assert response.status_code == 303
-    assert count(db, Feedback) == 1
+    assert count(db, Case) == 1
 
 
 # --- spam and blocks -------------------------------------------------------------------
 
-def test_staff_mark_a_case_as_spam(db, staff_client, point):
-    receipt = make_feedback(point)
+def test_staff_mark_a_case_as_spam(db, staff_client, spot):
+    receipt = make_case(spot)
     token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
     response = staff_client.post(f"/staff/cases/{receipt.case.id}/spam",
                                  data={"csrf_token": token})
     assert response.status_code == 303
-    case = db.session.get(Feedback, receipt.case.id)
+    case = db.session.get(Case, receipt.case.id)
     assert case.status == "spam"
     assert case.closed_at is not None
     assert case.messages[-1].status_to == "spam"
     assert db.session.scalars(select(AuditLog.action)).all() == ["case.status"]
 
 
-def test_a_read_only_account_cannot_mark_spam(app, db, point, unit):
-    receipt = make_feedback(point)
+def test_a_read_only_account_cannot_mark_spam(app, db, spot, unit):
+    receipt = make_case(spot)
     viewer = app.test_client()
     log_in(viewer, make_staff(unit, "viewer@rt.test", roles=("viewer",)).email)
     page = viewer.get(f"/staff/cases/{receipt.case.id}").get_data(as_text=True)
@@ -173,49 +173,49 @@ def test_a_read_only_account_cannot_mark_spam(app, db, point, unit):
     response = viewer.post(f"/staff/cases/{receipt.case.id}/spam",
                            data={"csrf_token": csrf_token(viewer, "/staff/")})
     assert response.status_code == 403
-    assert db.session.get(Feedback, receipt.case.id).status == "new"
+    assert db.session.get(Case, receipt.case.id).status == "new"
 
 
-def test_other_units_staff_cannot_mark_spam(app, db, point, other_unit):
-    receipt = make_feedback(point)
+def test_other_units_staff_cannot_mark_spam(app, db, spot, other_unit):
+    receipt = make_case(spot)
     outsider = app.test_client()
     log_in(outsider, make_staff(other_unit, "director@xy.test").email)
     response = outsider.post(f"/staff/cases/{receipt.case.id}/spam",
                              data={"csrf_token": csrf_token(outsider, "/staff/")})
     assert response.status_code == 404
-    assert db.session.get(Feedback, receipt.case.id).status == "new"
+    assert db.session.get(Case, receipt.case.id).status == "new"
 
 
-def test_a_blocked_sender_is_not_stored_until_the_block_ends(app, client, db, point,
+def test_a_blocked_sender_is_not_stored_until_the_block_ends(app, client, db, spot,
                                                             staff_client):
-    assert post_form(client, point.code).status_code == 303
-    case = db.session.scalars(select(Feedback)).one()
+    assert post_form(client, spot.code).status_code == 303
+    case = db.session.scalars(select(Case)).one()
     token = csrf_token(staff_client, f"/staff/cases/{case.id}")
     response = staff_client.post(f"/admin/cases/{case.id}/block",
                                  data={"days": "7", "csrf_token": token})
     assert response.status_code == 303
     assert count(db, ClientBlock) == 1
     # the same client again: looks accepted, is not stored
-    response = post_form(client, point.code, body="再来一条垃圾")
+    response = post_form(client, spot.code, body="再来一条垃圾")
     assert response.status_code == 200
-    assert count(db, Feedback) == 1
+    assert count(db, Case) == 1
     # another client is not affected
     other = app.test_client()
-    assert post_form(other, point.code, address="203.0.113.5").status_code == 303
-    assert count(db, Feedback) == 2
+    assert post_form(other, spot.code, address="203.0.113.5").status_code == 303
+    assert count(db, Case) == 2
     # lifting the block lets the client in again
     block = db.session.scalars(select(ClientBlock)).one()
     token = csrf_token(staff_client, "/admin/blocks")
     assert staff_client.post(f"/admin/blocks/{block.id}/lift",
                              data={"csrf_token": token}).status_code == 303
-    assert post_form(client, point.code, body="现在可以了").status_code == 303
-    assert count(db, Feedback) == 3
+    assert post_form(client, spot.code, body="现在可以了").status_code == 303
+    assert count(db, Case) == 3
     actions = db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
     assert actions == ["client.blocked", "client.unblocked"]
 
 
-def test_only_directors_block_senders(app, db, point, unit):
-    receipt = make_feedback(point, client_hash="a" * 32)
+def test_only_directors_block_senders(app, db, spot, unit):
+    receipt = make_case(spot, client_hash="a" * 32)
     guard = make_staff(unit, "guard@rt.test", roles=("security",))
     client = app.test_client()
     log_in(client, guard.email)
@@ -226,8 +226,8 @@ def test_only_directors_block_senders(app, db, point, unit):
     assert count(db, ClientBlock) == 0
 
 
-def test_a_director_cannot_block_for_another_unit(app, db, point, other_unit):
-    receipt = make_feedback(point, client_hash="b" * 32)
+def test_a_director_cannot_block_for_another_unit(app, db, spot, other_unit):
+    receipt = make_case(spot, client_hash="b" * 32)
     outsider = app.test_client()
     log_in(outsider, make_staff(other_unit, "director@xy.test").email)
     response = outsider.post(f"/admin/cases/{receipt.case.id}/block",
@@ -236,16 +236,16 @@ def test_a_director_cannot_block_for_another_unit(app, db, point, other_unit):
     assert count(db, ClientBlock) == 0
 
 
-def test_a_blocked_sender_cannot_join_an_open_case_as_me_too(app, client, db, unit, point,
+def test_a_blocked_sender_cannot_join_an_open_case_as_me_too(app, client, db, unit, spot,
                                                             staff_client):
     unit.me_too_window_hours = 24
     db.session.commit()
-    assert post_form(client, point.code).status_code == 303  # an open case at this spot
-    case = db.session.scalars(select(Feedback)).one()
+    assert post_form(client, spot.code).status_code == 303  # an open case at this spot
+    case = db.session.scalars(select(Case)).one()
     staff_client.post(f"/admin/cases/{case.id}/block", data={
         "days": "7", "csrf_token": csrf_token(staff_client, f"/staff/cases/{case.id}")})
-    response = post_form(client, point.code, body="我也遇到了")
+    response = post_form(client, spot.code, body="我也遇到了")
     assert response.status_code == 200  # looks accepted
     db.session.expire_all()
-    assert db.session.get(Feedback, case.id).me_too_count == 0
-    assert count(db, Feedback) == 1
+    assert db.session.get(Case, case.id).me_too_count == 0
+    assert count(db, Case) == 1

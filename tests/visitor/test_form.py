@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app.models import Feedback, Message
+from app.models import Case, Message
 from tests.conftest import csrf_token
 
 TRACK = re.compile(r"/t/([A-Za-z0-9_\-]+)$")
@@ -24,8 +24,8 @@ def submit(client, code, **fields):
     return client.post(f"/q/{code}", data=data)
 
 
-def test_form_names_park_and_spot_in_chinese_by_default(client, point):
-    page = client.get(f"/q/{point.code}")
+def test_form_names_park_and_spot_in_chinese_by_default(client, spot):
+    page = client.get(f"/q/{spot.code}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "RT公园" in html
@@ -35,41 +35,41 @@ def test_form_names_park_and_spot_in_chinese_by_default(client, point):
     assert 'value="noise"' in html
 
 
-def test_form_in_english_by_accept_language(client, point):
-    html = client.get(f"/q/{point.code}", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(
+def test_form_in_english_by_accept_language(client, spot):
+    html = client.get(f"/q/{spot.code}", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(
         as_text=True)
     assert "North gate toilet" in html
     assert 'lang="en"' in html
 
 
-def test_language_link_is_remembered(client, point):
-    client.get(f"/q/{point.code}?lang=en")
-    html = client.get(f"/q/{point.code}").get_data(as_text=True)
+def test_language_link_is_remembered(client, spot):
+    client.get(f"/q/{spot.code}?lang=en")
+    html = client.get(f"/q/{spot.code}").get_data(as_text=True)
     assert 'lang="en"' in html
 
 
-def test_submission_redirects_to_tracking_page(client, db, point):
-    response = submit(client, point.code, contact="13800138000", rating="4")
+def test_submission_redirects_to_tracking_page(client, db, spot):
+    response = submit(client, spot.code, contact="13800138000", rating="4")
     assert response.status_code == 303
     match = TRACK.search(response.headers["Location"])
     assert match
-    case = db.session.scalars(select(Feedback)).one()
+    case = db.session.scalars(select(Case)).one()
     assert re.fullmatch(r"RT-\d{4}-000001", case.reference)
     assert case.body == "北门厕所没有纸了"
     assert case.contact == "13800138000"
     assert case.rating == 4
     assert case.status == "new"
-    assert case.point_id == point.id
+    assert case.spot_id == spot.id
     # the token itself is never stored, only its hash
     assert match.group(1) not in case.token_hash
     assert len(match.group(1)) >= 22  # >= 128 bits in URL-safe base64
 
 
-def test_tracking_page_shows_reference_status_and_thread(client, db, point):
-    response = submit(client, point.code)
+def test_tracking_page_shows_reference_status_and_thread(client, db, spot):
+    response = submit(client, spot.code)
     page = client.get(response.headers["Location"])
     html = page.get_data(as_text=True)
-    case = db.session.scalars(select(Feedback)).one()
+    case = db.session.scalars(select(Case)).one()
     assert page.status_code == 200
     assert case.reference in html
     assert "北门厕所没有纸了" in html
@@ -77,10 +77,10 @@ def test_tracking_page_shows_reference_status_and_thread(client, db, point):
     assert page.headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_second_submission_gets_next_reference(client, db, point):
-    submit(client, point.code)
-    submit(client, point.code, body="又没有纸了")
-    references = sorted(db.session.scalars(select(Feedback.reference)))
+def test_second_submission_gets_next_reference(client, db, spot):
+    submit(client, spot.code)
+    submit(client, spot.code, body="又没有纸了")
+    references = sorted(db.session.scalars(select(Case.reference)))
     assert [r[-6:] for r in references] == ["000001", "000002"]
 
 
@@ -90,13 +90,13 @@ def test_unknown_code_is_a_friendly_404(client, db):
     assert "二维码" in page.get_data(as_text=True)
     response = client.post("/q/doesnotexist", data={"category": "toilets", "body": "x"})
     assert response.status_code in (400, 404)
-    assert count(db, Feedback) == 0
+    assert count(db, Case) == 0
 
 
-def test_inactive_code_is_410(client, db, point):
-    point.active = False
+def test_inactive_code_is_410(client, db, spot):
+    spot.active = False
     db.session.commit()
-    assert client.get(f"/q/{point.code}").status_code == 410
+    assert client.get(f"/q/{spot.code}").status_code == 410
 
 
 @pytest.mark.parametrize(
@@ -111,30 +111,30 @@ def test_inactive_code_is_410(client, db, point):
         ({"rating": "9"}, ""),
     ],
 )
-def test_bad_input_shows_the_form_again_and_stores_nothing(client, db, point, fields, message):
-    response = submit(client, point.code, **fields)
+def test_bad_input_shows_the_form_again_and_stores_nothing(client, db, spot, fields, message):
+    response = submit(client, spot.code, **fields)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert message in html
     assert 'name="body"' in html
-    assert count(db, Feedback) == 0
+    assert count(db, Case) == 0
     assert count(db, Message) == 0
 
 
-def test_typed_text_is_kept_when_the_form_comes_back(client, point):
-    response = submit(client, point.code, category="", body="长椅坏了")
+def test_typed_text_is_kept_when_the_form_comes_back(client, spot):
+    response = submit(client, spot.code, category="", body="长椅坏了")
     assert "长椅坏了" in response.get_data(as_text=True)
 
 
-def test_missing_csrf_token_is_400_and_stores_nothing(client, db, point):
-    client.get(f"/q/{point.code}")
-    response = client.post(f"/q/{point.code}", data={"category": "toilets", "body": "hi"})
+def test_missing_csrf_token_is_400_and_stores_nothing(client, db, spot):
+    client.get(f"/q/{spot.code}")
+    response = client.post(f"/q/{spot.code}", data={"category": "toilets", "body": "hi"})
     assert response.status_code == 400
-    assert count(db, Feedback) == 0
+    assert count(db, Case) == 0
 
 
-def test_wrong_token_is_404(client, point):
-    submit(client, point.code)
+def test_wrong_token_is_404(client, spot):
+    submit(client, spot.code)
     assert client.get("/t/not-a-real-token-at-all-123456").status_code == 404
 
 

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from app.models import Feedback, Photo
-from tests.conftest import csrf_token, log_in, make_feedback, make_staff
+from app.models import Case, Photo
+from tests.conftest import csrf_token, log_in, make_case, make_staff
 from tests.images import NOT_IMAGES, jpeg_with_gps_rotated, png, png_header_only
 
 IMG = re.compile(r'<img src="([^"]+)"')
@@ -49,18 +49,18 @@ def submit(client, code, photos, **fields):
     return client.post(f"/q/{code}", data=data, content_type="multipart/form-data")
 
 
-def test_form_accepts_photos(client, point):
-    html = client.get(f"/q/{point.code}").get_data(as_text=True)
+def test_form_accepts_photos(client, spot):
+    html = client.get(f"/q/{spot.code}").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in html
     assert 'name="photos"' in html
     assert "multiple" in html
 
 
-def test_case_and_photos_are_stored_together(app, client, db, point):
-    response = submit(client, point.code, [("a.jpg", jpeg_with_gps_rotated()),
+def test_case_and_photos_are_stored_together(app, client, db, spot):
+    response = submit(client, spot.code, [("a.jpg", jpeg_with_gps_rotated()),
                                            ("b.png", png())])
     assert response.status_code == 303
-    case = db.session.scalars(select(Feedback)).one()
+    case = db.session.scalars(select(Case)).one()
     assert len(case.photos) == 2
     files = stored_files(app)
     assert sorted(p.storage_name for p in case.photos) == files
@@ -75,61 +75,61 @@ def test_case_and_photos_are_stored_together(app, client, db, point):
     assert not Path(app.config["PHOTO_DIR"]).is_relative_to(Path(app.static_folder))
 
 
-def test_no_photo_chosen_is_fine(client, db, point):
-    response = submit(client, point.code, [("", b"")])
+def test_no_photo_chosen_is_fine(client, db, spot):
+    response = submit(client, spot.code, [("", b"")])
     assert response.status_code == 303
     assert count(db, Photo) == 0
 
 
 @pytest.mark.parametrize("kind", sorted(NOT_IMAGES))
-def test_disguised_files_are_refused_with_a_message(app, client, db, point, kind):
-    response = submit(client, point.code, [("photo.jpg", NOT_IMAGES[kind])])
+def test_disguised_files_are_refused_with_a_message(app, client, db, spot, kind):
+    response = submit(client, spot.code, [("photo.jpg", NOT_IMAGES[kind])])
     assert response.status_code == 400
     assert "不是照片" in response.get_data(as_text=True)
-    assert count(db, Feedback) == 0
+    assert count(db, Case) == 0
     assert count(db, Photo) == 0
     assert stored_files(app) == []
 
 
-def test_message_in_english_for_an_english_visitor(client, point):
-    client.get(f"/q/{point.code}?lang=en")
-    response = submit(client, point.code, [("photo.jpg", NOT_IMAGES["html"])])
+def test_message_in_english_for_an_english_visitor(client, spot):
+    client.get(f"/q/{spot.code}?lang=en")
+    response = submit(client, spot.code, [("photo.jpg", NOT_IMAGES["html"])])
     assert response.status_code == 400
     assert "This file is not a photo" in response.get_data(as_text=True)
 
 
-def test_decompression_bomb_is_refused(app, client, db, point):
-    response = submit(client, point.code, [("big.png", png_header_only(20000, 20000))])
+def test_decompression_bomb_is_refused(app, client, db, spot):
+    response = submit(client, spot.code, [("big.png", png_header_only(20000, 20000))])
     assert response.status_code == 400
-    assert count(db, Feedback) == 0
+    assert count(db, Case) == 0
     assert stored_files(app) == []
 
 
-def test_when_re_encoding_fails_the_upload_is_refused_never_stored_raw(app, client, db, point,
+def test_when_re_encoding_fails_the_upload_is_refused_never_stored_raw(app, client, db, spot,
                                                                        monkeypatch):
     def broken_encoder(self, *args, **kwargs):
         raise OSError("encoder error -2")
 
     photo = jpeg_with_gps_rotated()  # made before the encoder breaks
     monkeypatch.setattr(Image.Image, "save", broken_encoder)
-    response = submit(client, point.code, [("a.jpg", photo)])
+    response = submit(client, spot.code, [("a.jpg", photo)])
     assert response.status_code == 400
     assert "无法读取这张照片" in response.get_data(as_text=True)
-    assert count(db, Feedback) == 0
+    assert count(db, Case) == 0
     assert count(db, Photo) == 0
     assert stored_files(app) == []
 
 
-def test_four_photos_are_refused(app, client, db, point):
-    response = submit(client, point.code, [(f"{n}.png", png()) for n in range(4)])
+def test_four_photos_are_refused(app, client, db, spot):
+    response = submit(client, spot.code, [(f"{n}.png", png()) for n in range(4)])
     assert response.status_code == 400
-    assert count(db, Feedback) == 0
+    assert count(db, Case) == 0
     assert stored_files(app) == []
 
 
-def test_oversized_upload_is_413_and_leaves_nothing(app, client, db, point, private_tmp):
+def test_oversized_upload_is_413_and_leaves_nothing(app, client, db, spot, private_tmp):
     before = temp_files()
-    token = csrf_token(client, f"/q/{point.code}")
+    token = csrf_token(client, f"/q/{spot.code}")
     boundary = "----park-mailbox-test"
     head = "".join(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
@@ -137,31 +137,31 @@ def test_oversized_upload_is_413_and_leaves_nothing(app, client, db, point, priv
     body = (head + f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; '
             'filename="big.jpg"\r\nContent-Type: image/jpeg\r\n\r\n').encode()
     body += b"\xff\xd8\xff\xe0" + os.urandom(20 * 1024 * 1024) + f"\r\n--{boundary}--\r\n".encode()
-    response = client.post(f"/q/{point.code}", data=body,
+    response = client.post(f"/q/{spot.code}", data=body,
                            content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 413
     assert "太大" in response.get_data(as_text=True)
-    assert count(db, Feedback) == 0
+    assert count(db, Case) == 0
     assert count(db, Photo) == 0
     assert stored_files(app) == []
     assert temp_files() - before == set()
 
 
-def test_a_failed_commit_removes_the_files(app, client, db, point, monkeypatch):
-    from app.services.cases import submission as feedback_service
+def test_a_failed_commit_removes_the_files(app, client, db, spot, monkeypatch):
+    from app.services.cases import submission as case_service
 
     def broken(*args, **kwargs):
         raise RuntimeError("database gone after the photos were written")
 
-    monkeypatch.setattr(feedback_service, "record_event", broken)
+    monkeypatch.setattr(case_service, "record_event", broken)
     with pytest.raises(RuntimeError):
-        submit(client, point.code, [("a.png", png())])
-    assert count(db, Feedback) == 0
+        submit(client, spot.code, [("a.png", png())])
+    assert count(db, Case) == 0
     assert stored_files(app) == []
 
 
-def test_visitor_sees_photos_through_the_tracking_link_only(app, client, db, point):
-    response = submit(client, point.code, [("a.png", png())])
+def test_visitor_sees_photos_through_the_tracking_link_only(app, client, db, spot):
+    response = submit(client, spot.code, [("a.png", png())])
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     (url,) = IMG.findall(page)
     photo = client.get(url)
@@ -172,14 +172,14 @@ def test_visitor_sees_photos_through_the_tracking_link_only(app, client, db, poi
     Image.open(io.BytesIO(photo.data)).verify()
     # another token, or a photo of another case, is not found
     photo_id = url.rsplit("/", 1)[1]
-    other = make_feedback(point)
+    other = make_case(spot)
     assert client.get(f"/t/{other.token}/photos/{photo_id}").status_code == 404
     assert client.get(f"/t/not-a-token-at-all-1234567/photos/{photo_id}").status_code == 404
 
 
-def test_staff_of_the_unit_see_photos_others_do_not(app, client, db, point, other_unit, staff):
-    submit(client, point.code, [("a.png", png())])
-    case = db.session.scalars(select(Feedback)).one()
+def test_staff_of_the_unit_see_photos_others_do_not(app, client, db, spot, other_unit, staff):
+    submit(client, spot.code, [("a.png", png())])
+    case = db.session.scalars(select(Case)).one()
     url = f"/staff/cases/{case.id}/photos/{case.photos[0].id}"
     mine = app.test_client()
     log_in(mine, staff.email)
@@ -194,8 +194,8 @@ def test_staff_of_the_unit_see_photos_others_do_not(app, client, db, point, othe
     assert app.test_client().get(url).status_code == 302
 
 
-def test_staff_add_a_photo_to_a_case(app, db, staff_client, point):
-    receipt = make_feedback(point)
+def test_staff_add_a_photo_to_a_case(app, db, staff_client, spot):
+    receipt = make_case(spot)
     case_id = receipt.case.id
     token = csrf_token(staff_client, f"/staff/cases/{case_id}")
     response = staff_client.post(f"/staff/cases/{case_id}/photos", data={
@@ -207,8 +207,8 @@ def test_staff_add_a_photo_to_a_case(app, db, staff_client, point):
     assert stored_files(app) == [photo.storage_name]
 
 
-def test_staff_photo_that_is_not_an_image_is_refused(app, db, staff_client, point):
-    receipt = make_feedback(point)
+def test_staff_photo_that_is_not_an_image_is_refused(app, db, staff_client, spot):
+    receipt = make_case(spot)
     token = csrf_token(staff_client, f"/staff/cases/{receipt.case.id}")
     response = staff_client.post(f"/staff/cases/{receipt.case.id}/photos", data={
         "csrf_token": token, "photos": [(io.BytesIO(NOT_IMAGES["svg"]), "x.jpg")]},
@@ -218,8 +218,8 @@ def test_staff_photo_that_is_not_an_image_is_refused(app, db, staff_client, poin
     assert count(db, Photo) == 0
 
 
-def test_staff_cannot_add_to_another_units_case(app, db, point, other_unit):
-    receipt = make_feedback(point)
+def test_staff_cannot_add_to_another_units_case(app, db, spot, other_unit):
+    receipt = make_case(spot)
     outsider = app.test_client()
     log_in(outsider, make_staff(other_unit, "director@xy.test").email)
     token = csrf_token(outsider, "/staff/")

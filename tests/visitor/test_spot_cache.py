@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 import app.services.spots.cache as module
-from app.models import Feedback
+from app.models import Case
 from app.services.spots.cache import MAX_SPOTS, SpotCache, spot_cache
 from tests.conftest import csrf_token, sql_statements
 
@@ -30,44 +30,44 @@ def another_process(db, statement: str, **params) -> None:
     db.session.commit()  # this process's next request starts afresh (a new session)
 
 
-def test_a_fresh_spot_is_served_from_memory(db, point):
+def test_a_fresh_spot_is_served_from_memory(db, spot):
     cache = SpotCache(clock=Clock())
-    first = cache.get(point.code, 5)
+    first = cache.get(spot.code, 5)
     with sql_statements(db.engine) as seen:
-        again = cache.get(point.code, 5)
+        again = cache.get(spot.code, 5)
     assert again == first
     assert again is not None
     assert (again.id, again.park.name("en"), [c.code for c in again.categories]) == (
-        point.id, "RT Park", ["toilets", "noise"])
+        spot.id, "RT Park", ["toilets", "noise"])
     assert seen == []
 
 
-def test_a_change_elsewhere_shows_once_the_entry_is_older_than_its_time(db, point):
+def test_a_change_elsewhere_shows_once_the_entry_is_older_than_its_time(db, spot):
     clock = Clock()
     cache = SpotCache(clock=clock)
-    assert cache.get(point.code, 5).name("en") == "North gate toilet"
-    another_process(db, "UPDATE points SET name_en = 'South gate' WHERE id = :id", id=point.id)
+    assert cache.get(spot.code, 5).name("en") == "North gate toilet"
+    another_process(db, "UPDATE points SET name_en = 'South gate' WHERE id = :id", id=spot.id)
     clock.now += 4.9
-    assert cache.get(point.code, 5).name("en") == "North gate toilet"
+    assert cache.get(spot.code, 5).name("en") == "North gate toilet"
     clock.now += 0.2
-    assert cache.get(point.code, 5).name("en") == "South gate"
+    assert cache.get(spot.code, 5).name("en") == "South gate"
 
 
-def test_a_change_in_this_process_shows_at_once(client, db, point, unit):
-    assert "Noise" in client.get(f"/q/{point.code}?lang=en").get_data(as_text=True)
+def test_a_change_in_this_process_shows_at_once(client, db, spot, unit):
+    assert "Noise" in client.get(f"/q/{spot.code}?lang=en").get_data(as_text=True)
     unit.categories[1].name_en = "Loud music"
     db.session.commit()
-    page = client.get(f"/q/{point.code}?lang=en").get_data(as_text=True)
+    page = client.get(f"/q/{spot.code}?lang=en").get_data(as_text=True)
     assert "Loud music" in page
     unit.categories[1].active = False
     db.session.commit()
-    assert "Loud music" not in client.get(f"/q/{point.code}?lang=en").get_data(as_text=True)
+    assert "Loud music" not in client.get(f"/q/{spot.code}?lang=en").get_data(as_text=True)
 
 
-def test_a_rolled_back_change_keeps_the_cache(db, point):
-    cache, code = spot_cache(), point.code
+def test_a_rolled_back_change_keeps_the_cache(db, spot):
+    cache, code = spot_cache(), spot.code
     cache.get(code, 5)
-    point.name_en = "never saved"
+    spot.name_en = "never saved"
     db.session.flush()
     db.session.rollback()
     with sql_statements(db.engine) as seen:
@@ -75,62 +75,62 @@ def test_a_rolled_back_change_keeps_the_cache(db, point):
     assert seen == []
 
 
-def test_a_spot_read_while_a_change_commits_is_not_kept(db, point):
+def test_a_spot_read_while_a_change_commits_is_not_kept(db, spot):
     cache = SpotCache(clock=Clock())
     real_load = module._load
 
     def load_then_change(code):
-        spot = real_load(code)
+        loaded = real_load(code)
         cache.clear()  # what a commit in this process does meanwhile
-        return spot
+        return loaded
 
     module._load = load_then_change
     try:
-        cache.get(point.code, 5)
+        cache.get(spot.code, 5)
     finally:
         module._load = real_load
     with sql_statements(db.engine) as seen:
-        cache.get(point.code, 5)
+        cache.get(spot.code, 5)
     assert seen, "the spot read before the change must be read again"
 
 
-def test_unknown_codes_are_not_kept_and_the_cache_is_bounded(db, point):
+def test_unknown_codes_are_not_kept_and_the_cache_is_bounded(db, spot):
     cache = SpotCache(clock=Clock())
     assert cache.get("NOSUCHCODE", 5) is None
     with sql_statements(db.engine) as seen:
         assert cache.get("NOSUCHCODE", 5) is None
     assert seen, "a miss goes to the database every time"
-    spot = cache.get(point.code, 5)
+    cached = cache.get(spot.code, 5)
     # as many other spots as it may hold, then one more
-    cache._spots = {f"other{number}": (0.0, 0, spot) for number in range(MAX_SPOTS)}
-    cache.get(point.code, 5)
+    cache._spots = {f"other{number}": (0.0, 0, cached) for number in range(MAX_SPOTS)}
+    cache.get(spot.code, 5)
     assert len(cache._spots) <= MAX_SPOTS
-    assert point.code in cache._spots
+    assert spot.code in cache._spots
 
 
-def test_zero_seconds_always_reads_the_database(db, point):
+def test_zero_seconds_always_reads_the_database(db, spot):
     cache = SpotCache(clock=Clock())
-    cache.get(point.code, 0)
+    cache.get(spot.code, 0)
     with sql_statements(db.engine) as seen:
-        cache.get(point.code, 0)
+        cache.get(spot.code, 0)
     assert seen
 
 
 def test_a_spot_retired_by_another_process_gets_no_case_while_its_form_is_cached(
-        client, db, point):
-    token = csrf_token(client, f"/q/{point.code}")  # the form, now cached
+        client, db, spot):
+    token = csrf_token(client, f"/q/{spot.code}")  # the form, now cached
     another_process(db, "UPDATE points SET active = :off WHERE id = :id", off=False,
-                    id=point.id)
-    assert client.get(f"/q/{point.code}").status_code == 200  # still shown for a moment
-    answer = client.post(f"/q/{point.code}", data={
+                    id=spot.id)
+    assert client.get(f"/q/{spot.code}").status_code == 200  # still shown for a moment
+    answer = client.post(f"/q/{spot.code}", data={
         "csrf_token": token, "category": "toilets", "body": "厕所没有纸了"})
     assert answer.status_code == 410
-    assert db.session.query(Feedback).count() == 0
+    assert db.session.query(Case).count() == 0
 
 
 @pytest.mark.config(SPOT_CACHE_SECONDS=0)
-def test_with_the_cache_off_a_retired_spot_is_410_at_once(client, db, point):
-    client.get(f"/q/{point.code}")
+def test_with_the_cache_off_a_retired_spot_is_410_at_once(client, db, spot):
+    client.get(f"/q/{spot.code}")
     another_process(db, "UPDATE points SET active = :off WHERE id = :id", off=False,
-                    id=point.id)
-    assert client.get(f"/q/{point.code}").status_code == 410
+                    id=spot.id)
+    assert client.get(f"/q/{spot.code}").status_code == 410

@@ -6,16 +6,16 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import socketio
-from app.models import AuditLog, Feedback
+from app.models import AuditLog, Case
 from app.realtime import NAMESPACE
 from app.services.cases.operations import change_status
 from app.services.cases.submission import reply_to_visitor
-from tests.conftest import csrf_token, isolated, make_feedback
+from tests.conftest import csrf_token, isolated, make_case
 
 
 @pytest.fixture
-def receipt(point):
-    return make_feedback(point)
+def receipt(spot):
+    return make_case(spot)
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def visitor(app):
 
 
 def act(visitor, receipt, action, **data):
-    data.setdefault("csrf_token", csrf_token(visitor, f"/q/{receipt.case.point.code}"))
+    data.setdefault("csrf_token", csrf_token(visitor, f"/q/{receipt.case.spot.code}"))
     return visitor.post(f"/t/{receipt.token}/{action}", data=data)
 
 
@@ -47,13 +47,13 @@ def test_follow_up_joins_the_thread_and_reaches_staff(app, db, visitor, receipt,
 
 def test_empty_follow_up_is_400(db, visitor, receipt):
     assert act(visitor, receipt, "follow-up", body=" ").status_code == 400
-    assert len(db.session.get(Feedback, receipt.case.id).messages) == 1
+    assert len(db.session.get(Case, receipt.case.id).messages) == 1
 
 
 def test_fixed_closes_a_resolved_case(db, staff, visitor, receipt):
     resolve(staff, receipt)
     assert act(visitor, receipt, "fixed").status_code == 303
-    case = db.session.get(Feedback, receipt.case.id)
+    case = db.session.get(Case, receipt.case.id)
     assert case.status == "closed"
     assert case.confirmed_fixed_at is not None
 
@@ -64,7 +64,7 @@ def test_not_fixed_reopens_and_counts(app, db, staff, staff_client, visitor, rec
                       flask_test_client=staff_client)
     response = act(visitor, receipt, "not-fixed", body="还是坏的")
     assert response.status_code == 303
-    case = db.session.get(Feedback, receipt.case.id)
+    case = db.session.get(Case, receipt.case.id)
     assert case.status == "in_progress"
     assert case.reopen_count == 1
     assert case.resolved_at is None
@@ -81,16 +81,16 @@ def test_rating_the_answer(db, staff, visitor, receipt):
     reply_to_visitor(user=staff, case_id=receipt.case.id, body="收到")
     assert 'name="score"' in visitor.get(f"/t/{receipt.token}").get_data(as_text=True)
     assert act(visitor, receipt, "rate", score="4").status_code == 303
-    assert db.session.get(Feedback, receipt.case.id).satisfaction == 4
+    assert db.session.get(Case, receipt.case.id).satisfaction == 4
     assert act(visitor, receipt, "rate", score="5").status_code == 303
-    assert db.session.get(Feedback, receipt.case.id).satisfaction == 5
+    assert db.session.get(Case, receipt.case.id).satisfaction == 5
 
 
 @pytest.mark.parametrize("score", ["0", "6", "x", ""])
 def test_bad_rating_is_400(db, staff, visitor, receipt, score):
     reply_to_visitor(user=staff, case_id=receipt.case.id, body="收到")
     assert act(visitor, receipt, "rate", score=score).status_code == 400
-    assert db.session.get(Feedback, receipt.case.id).satisfaction is None
+    assert db.session.get(Case, receipt.case.id).satisfaction is None
 
 
 def test_rating_before_any_reply_is_400(db, visitor, receipt):
@@ -104,7 +104,7 @@ def test_follow_up_on_a_closed_case_is_400(db, staff, visitor, receipt):
 
 @pytest.mark.parametrize("action", ["follow-up", "fixed", "not-fixed", "rate"])
 def test_unknown_token_is_404(visitor, receipt, action):
-    token = csrf_token(visitor, f"/q/{receipt.case.point.code}")
+    token = csrf_token(visitor, f"/q/{receipt.case.spot.code}")
     response = visitor.post(f"/t/not-a-real-token/{action}",
                             data={"csrf_token": token, "body": "x", "score": "3"})
     assert response.status_code == 404
@@ -114,7 +114,7 @@ def test_unknown_token_is_404(visitor, receipt, action):
 def test_visitor_actions_need_csrf(db, visitor, receipt, action):
     response = visitor.post(f"/t/{receipt.token}/{action}", data={"body": "x", "score": "3"})
     assert response.status_code == 400
-    assert len(db.session.get(Feedback, receipt.case.id).messages) == 1
+    assert len(db.session.get(Case, receipt.case.id).messages) == 1
 
 
 def test_internal_entries_never_reach_the_tracking_page(db, staff, visitor, receipt):
@@ -127,11 +127,11 @@ def test_internal_entries_never_reach_the_tracking_page(db, staff, visitor, rece
     assert staff.name not in html
 
 
-def test_me_too_visitor_sees_the_shared_thread(db, unit, point, visitor):
+def test_me_too_visitor_sees_the_shared_thread(db, unit, spot, visitor):
     unit.me_too_window_hours = 24
     db.session.commit()
-    make_feedback(point, body="第一位游客")
-    second = make_feedback(point, body="第二位游客")
+    make_case(spot, body="第一位游客")
+    second = make_case(spot, body="第二位游客")
     html = visitor.get(f"/t/{second.token}").get_data(as_text=True)
     assert "第一位游客" in html
     assert "第二位游客" in html

@@ -21,9 +21,9 @@ from app.models import (
     ROLES,
     Category,
     Park,
-    Point,
     ReplyTemplate,
     RoutingRule,
+    Spot,
     StaffUser,
     Unit,
 )
@@ -173,24 +173,24 @@ def save_category(*, user: StaffUser, unit_id: int, category_id: int | None,
 def unit_routing_rules(unit_id: int) -> list[RoutingRule]:
     return list(db.session.scalars(
         select(RoutingRule).where(RoutingRule.unit_id == unit_id)
-        .order_by(RoutingRule.category_id, RoutingRule.park_id, RoutingRule.point_id)
+        .order_by(RoutingRule.category_id, RoutingRule.park_id, RoutingRule.spot_id)
     ))
 
 
 def create_routing_rule(*, user: StaffUser, unit_id: int, category_id: int,
-                        park_id: int | None, point_id: int | None, role: str) -> RoutingRule:
+                        park_id: int | None, spot_id: int | None, role: str) -> RoutingRule:
     """Send a category (optionally only at a park or a spot) to a role."""
     if role not in ANSWERING_ROLES:
         raise DomainError(_("Choose the role that answers it."))
     with write_transaction() as session:
         get_category(unit_id, category_id)
-        if point_id is not None:
-            point = session.get(Point, point_id)
-            if point is None or point.park.unit_id != unit_id:
+        if spot_id is not None:
+            spot = session.get(Spot, spot_id)
+            if spot is None or spot.park.unit_id != unit_id:
                 raise NotFound(_("No such spot."))
-            if park_id is not None and park_id != point.park_id:
+            if park_id is not None and park_id != spot.park_id:
                 raise DomainError(_("This spot is not in that park."))
-            park_id = point.park_id
+            park_id = spot.park_id
         elif park_id is not None:
             park = session.get(Park, park_id)
             if park is None or park.unit_id != unit_id:
@@ -198,13 +198,13 @@ def create_routing_rule(*, user: StaffUser, unit_id: int, category_id: int,
         same_scope = session.scalar(select(RoutingRule.id).where(
             RoutingRule.unit_id == unit_id, RoutingRule.category_id == category_id,
             RoutingRule.park_id.is_(None) if park_id is None else RoutingRule.park_id == park_id,
-            RoutingRule.point_id.is_(None) if point_id is None
-            else RoutingRule.point_id == point_id,
+            RoutingRule.spot_id.is_(None) if spot_id is None
+            else RoutingRule.spot_id == spot_id,
         ))
         if same_scope is not None:
             raise DomainError(_("There is already a rule for this; delete it first."))
         rule = RoutingRule(unit_id=unit_id, category_id=category_id, park_id=park_id,
-                           point_id=point_id, role=role)
+                           spot_id=spot_id, role=role)
         session.add(rule)
         session.flush()
         record_audit("routing_rule.created", user_id=user.id, unit_id=unit_id,

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Table, func, select
 
 from app.extensions import db
-from app.models import Category, Park, ParkVisits, Point, rollup_daily, rollup_monthly
+from app.models import Category, Park, ParkVisits, Spot, rollup_daily, rollup_monthly
 from app.models.bureau import MEASURES, RESOLVE_EDGES, RESPONSE_EDGES
 from app.services.bureau.rollups import MEASURE_INDEX
 
@@ -297,7 +297,7 @@ def weekly_trend(park_ids: Sequence[int], start: date, end: date
 
 @dataclass
 class HotSpot:
-    point: Point
+    spot: Spot
     cases: int
     by_category: dict[str, int]
 
@@ -306,22 +306,22 @@ def hot_spots(park_ids: Sequence[int], start: date, end: date, limit: int = 10) 
     """The spots with the most cases over [start, end)."""
     codes = category_codes()
     rows = db.session.execute(
-        select(rollup_daily.c.point_id, rollup_daily.c.category_id,
+        select(rollup_daily.c.spot_id, rollup_daily.c.category_id,
                func.sum(rollup_daily.c.cases))
         .where(rollup_daily.c.day >= start, rollup_daily.c.day < end,
-               rollup_daily.c.park_id.in_(park_ids), rollup_daily.c.point_id != 0)
-        .group_by(rollup_daily.c.point_id, rollup_daily.c.category_id)
+               rollup_daily.c.park_id.in_(park_ids), rollup_daily.c.spot_id != 0)
+        .group_by(rollup_daily.c.spot_id, rollup_daily.c.category_id)
     )
     totals: dict[int, int] = defaultdict(int)
     breakdown: dict[int, dict[str, int]] = defaultdict(dict)
-    for point_id, category_id, cases in rows:
-        totals[point_id] += int(cases)
+    for spot_id, category_id, cases in rows:
+        totals[spot_id] += int(cases)
         code = codes.get(category_id, ("?",))[0]
-        breakdown[point_id][code] = breakdown[point_id].get(code, 0) + int(cases)
-    top = sorted(totals, key=lambda point_id: (-totals[point_id], point_id))[:limit]
-    points = {p.id: p for p in db.session.scalars(select(Point).where(Point.id.in_(top)))}
-    return [HotSpot(point=points[i], cases=totals[i], by_category=breakdown[i])
-            for i in top if i in points]
+        breakdown[spot_id][code] = breakdown[spot_id].get(code, 0) + int(cases)
+    top = sorted(totals, key=lambda spot_id: (-totals[spot_id], spot_id))[:limit]
+    spots = {p.id: p for p in db.session.scalars(select(Spot).where(Spot.id.in_(top)))}
+    return [HotSpot(spot=spots[i], cases=totals[i], by_category=breakdown[i])
+            for i in top if i in spots]
 
 
 def hour_of_week(park_ids: Sequence[int], start: date, end: date) -> list[list[int]]:

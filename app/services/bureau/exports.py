@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Category, Feedback, Park, Point
+from app.models import Case, Category, Park, Spot
 from app.services.bureau.rollups import REPORT_TZ
 
 log = logging.getLogger(__name__)
@@ -56,12 +56,12 @@ def case_rows(parks: Sequence[Park], start: date, end: date) -> Iterator[list[An
     low, high = period_bounds(start, end)
     park_names = {park.id: park.name_zh for park in parks}
     categories = {c.id: c.name_zh for c in db.session.scalars(select(Category))}
-    f = Feedback
+    f = Case
     query = (
-        select(f.reference, f.park_id, Point.name_zh, f.category_id, f.status, f.source,
+        select(f.reference, f.park_id, Spot.name_zh, f.category_id, f.status, f.source,
                f.created_at, f.first_response_at, f.reply_due_at, f.resolved_at, f.closed_at,
                f.satisfaction, f.reopen_count, f.me_too_count, f.body)
-        .outerjoin(Point, Point.id == f.point_id)
+        .outerjoin(Spot, Spot.id == f.spot_id)
         .where(f.park_id.in_(list(park_names)), f.created_at >= low, f.created_at < high)
         .order_by(f.created_at, f.id)
         .execution_options(yield_per=BATCH)

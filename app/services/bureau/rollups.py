@@ -37,7 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.extensions import db
-from app.models import OPEN_STATUSES, Feedback, rollup_daily, rollup_monthly
+from app.models import OPEN_STATUSES, Case, rollup_daily, rollup_monthly
 from app.models.bureau import MEASURES, RESOLVE_EDGES, RESPONSE_EDGES
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class CaseFacts:
     """The fields of a case that the rollups depend on."""
 
     park_id: int
-    point_id: int | None
+    spot_id: int | None
     category_id: int
     created_at: datetime
     status: str
@@ -76,7 +76,7 @@ class CaseFacts:
             return values[name] if isinstance(values, Mapping) else getattr(values, name)
 
         return cls(
-            park_id=get("park_id"), point_id=get("point_id"), category_id=get("category_id"),
+            park_id=get("park_id"), spot_id=get("point_id"), category_id=get("category_id"),
             created_at=get("created_at"), status=str(get("status") or "new"),
             first_response_at=get("first_response_at"), reply_due_at=get("reply_due_at"),
             resolved_at=get("resolved_at"), satisfaction=get("satisfaction"),
@@ -113,7 +113,7 @@ RESOLVE_INDEX = tuple(_I[f"res_{b}"] for b in range(len(RESOLVE_EDGES) + 1))
 Contribution = list[tuple[int, int]]  # (index in MEASURES, value)
 
 
-def contribution_of(park_id: int, point_id: int | None, category_id: int,
+def contribution_of(park_id: int, spot_id: int | None, category_id: int,
                     created_at: datetime, status: str, first_response_at: datetime | None,
                     reply_due_at: datetime | None, resolved_at: datetime | None,
                     satisfaction: int | None, reopen_count: int, me_too_count: int,
@@ -144,14 +144,14 @@ def contribution_of(park_id: int, point_id: int | None, category_id: int,
     if satisfaction is not None:
         values.append((_I["sat_count"], 1))
         values.append((_I["sat_sum"], satisfaction))
-    daily_key = (park_id, point_id or 0, category_id, day)
+    daily_key = (park_id, spot_id or 0, category_id, day)
     monthly_key = (park_id, category_id, day.replace(day=1))
     return daily_key, monthly_key, values
 
 
 def contribution(case: CaseFacts) -> tuple[DailyKey, MonthlyKey, Contribution]:
     return contribution_of(
-        case.park_id, case.point_id, case.category_id, case.created_at, case.status,
+        case.park_id, case.spot_id, case.category_id, case.created_at, case.status,
         case.first_response_at, case.reply_due_at, case.resolved_at, case.satisfaction,
         case.reopen_count, case.me_too_count)
 
@@ -218,12 +218,12 @@ def apply_delta(session: Session, delta: RollupDelta) -> None:
 
 # --- session hooks --------------------------------------------------------------------
 
-def _changed(case: Feedback) -> bool:
+def _changed(case: Case) -> bool:
     state = inspect(case)
     return any(state.attrs[name].history.has_changes() for name in TRACKED)
 
 
-def _loaded_facts(case: Feedback) -> CaseFacts | None:
+def _loaded_facts(case: Case) -> CaseFacts | None:
     """The case's tracked values as the session last loaded or flushed them; None when one
     of them is not known here (never loaded, expired, or set without having been loaded)."""
     state = inspect(case)
@@ -248,18 +248,18 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -
     old = session.info.setdefault(OLD_SNAPSHOTS_KEY, {})
     ids = []
     for case in session.dirty:
-        if isinstance(case, Feedback) and case.id is not None and _changed(case):
+        if isinstance(case, Case) and case.id is not None and _changed(case):
             facts = _loaded_facts(case)
             if facts is None:
                 ids.append(case.id)
             else:
                 old[case.id] = facts
-    ids += [case.id for case in session.deleted if isinstance(case, Feedback)]
+    ids += [case.id for case in session.deleted if isinstance(case, Case)]
     if not ids:
         return
-    columns = [Feedback.__table__.c[name] for name in TRACKED]
+    columns = [Case.__table__.c[name] for name in TRACKED]
     rows = session.connection().execute(
-        select(Feedback.__table__.c.id, *columns).where(Feedback.__table__.c.id.in_(ids))
+        select(Case.__table__.c.id, *columns).where(Case.__table__.c.id.in_(ids))
     ).mappings()
     for row in rows:
         old[row["id"]] = CaseFacts.of(row)
@@ -270,16 +270,16 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     delta = RollupDelta()
     touched = False
     for case in session.new:
-        if isinstance(case, Feedback):
+        if isinstance(case, Case):
             delta.add(CaseFacts.of(case))
             touched = True
     for case in session.dirty:
-        if isinstance(case, Feedback) and case.id in old:
+        if isinstance(case, Case) and case.id in old:
             delta.add(old.pop(case.id), -1)
             delta.add(CaseFacts.of(case))
             touched = True
     for case in session.deleted:
-        if isinstance(case, Feedback) and case.id in old:
+        if isinstance(case, Case) and case.id in old:
             delta.add(old.pop(case.id), -1)
             touched = True
     if touched:
@@ -301,7 +301,7 @@ def install_rollup_hooks() -> None:
 # saving time since 1991, so SQLite may use a fixed +8 hours.
 
 def _sql_parts(dialect: str) -> dict[str, Any]:
-    f = Feedback.__table__.c
+    f = Case.__table__.c
     if dialect == "postgresql":
         local = func.timezone(REPORT_TZ.key, f.created_at)
 
@@ -326,11 +326,11 @@ def _bucket(seconds: Any, edges: tuple[int, ...]) -> Any:
 
 
 def _per_case_query(dialect: str, where: list[Any]) -> Any:
-    f = Feedback.__table__.c
+    f = Case.__table__.c
     parts = _sql_parts(dialect)
     seconds = parts["seconds"]
     return select(
-        f.park_id, func.coalesce(f.point_id, 0).label("point_id"), f.category_id,
+        f.park_id, func.coalesce(f.spot_id, 0).label("point_id"), f.category_id,
         parts["day"].label("day"), parts["month"].label("month"), parts["hour"].label("hour"),
         f.status, f.me_too_count, f.satisfaction, f.reopen_count,
         f.first_response_at.is_not(None).label("has_response"),

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Feedback, Park
+from app.models import Case, Park
 from app.services.bureau.rollups import REPORT_TZ
 
 log = logging.getLogger(__name__)
@@ -161,15 +161,15 @@ def month_topics(parks: Sequence[Park], month: date, min_cases: int = MIN_CASES,
     start = datetime(month.year, month.month, 1, tzinfo=REPORT_TZ)
     end = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=REPORT_TZ)
     by_id = {park.id: park for park in parks}
-    where = [Feedback.park_id.in_(list(by_id)), Feedback.created_at >= start,
-             Feedback.created_at < end, Feedback.status.not_in(NOT_TEXT)]
-    total = db.session.scalar(select(func.count()).select_from(Feedback).where(*where)) or 0
+    where = [Case.park_id.in_(list(by_id)), Case.created_at >= start,
+             Case.created_at < end, Case.status.not_in(NOT_TEXT)]
+    total = db.session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
     step = max(1, math.ceil(total / MAX_CASES))
     if step > 1:
-        where.append(Feedback.id % step == 0)
+        where.append(Case.id % step == 0)
     rows = db.session.execute(
-        select(Feedback.reference, Feedback.park_id, Feedback.created_at, Feedback.body)
-        .where(*where).order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        select(Case.reference, Case.park_id, Case.created_at, Case.body)
+        .where(*where).order_by(Case.created_at.desc(), Case.id.desc())
         .limit(MAX_CASES)).all()
     keywords = case_keywords([row.body for row in rows])
     topics = []

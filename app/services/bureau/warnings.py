@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Category, EarlyWarning, Park, Point, rollup_daily
+from app.models import Category, EarlyWarning, Park, Spot, rollup_daily
 from app.realtime.publish import record_event
 from app.services.bureau.rollups import REPORT_TZ
 from app.services.platform.jobs import periodic
@@ -72,13 +72,13 @@ def recent_counts(now: datetime, hours: int = WINDOW_HOURS) -> dict[Key, int]:
     r = rollup_daily.c
     counts: dict[Key, int] = defaultdict(int)
     rows = db.session.execute(
-        select(r.park_id, r.point_id, r.category_id, r.day, *[r[f"h_{h}"] for h in range(24)])
+        select(r.park_id, r.spot_id, r.category_id, r.day, *[r[f"h_{h}"] for h in range(24)])
         .where(r.day.in_(list(wanted)))
     )
-    for park_id, point_id, category_id, day, *by_hour in rows:
+    for park_id, spot_id, category_id, day, *by_hour in rows:
         total = sum(by_hour[hour] or 0 for hour in wanted[day])
         if total:
-            counts[(park_id, point_id, category_id)] += total
+            counts[(park_id, spot_id, category_id)] += total
     return dict(counts)
 
 
@@ -86,13 +86,13 @@ def baseline_counts(first_day: date, keys: list[Key]) -> dict[Key, int]:
     r = rollup_daily.c
     park_ids = sorted({key[0] for key in keys})
     rows = db.session.execute(
-        select(r.park_id, r.point_id, r.category_id, func.sum(r.cases))
+        select(r.park_id, r.spot_id, r.category_id, func.sum(r.cases))
         .where(r.day >= first_day - timedelta(days=BASELINE_DAYS), r.day < first_day,
                r.park_id.in_(park_ids))
-        .group_by(r.park_id, r.point_id, r.category_id)
+        .group_by(r.park_id, r.spot_id, r.category_id)
     )
-    return {(park_id, point_id, category_id): int(total)
-            for park_id, point_id, category_id, total in rows}
+    return {(park_id, spot_id, category_id): int(total)
+            for park_id, spot_id, category_id, total in rows}
 
 
 def find_spikes(now: datetime, hours: int = WINDOW_HOURS, alpha: float = ALPHA) -> list[Spike]:
@@ -121,13 +121,13 @@ def raise_warnings(now: datetime, hours: int = WINDOW_HOURS) -> list[EarlyWarnin
     window_start = now - timedelta(hours=hours)
     with write_transaction() as session:
         for spike in spikes:
-            park_id, point_id, category_id = spike.key
-            point_or_none = point_id or None
+            park_id, spot_id, category_id = spike.key
+            spot_or_none = spot_id or None
             recent = session.scalar(
                 select(EarlyWarning.id).where(
                     EarlyWarning.park_id == park_id,
-                    EarlyWarning.point_id.is_(None) if point_or_none is None
-                    else EarlyWarning.point_id == point_or_none,
+                    EarlyWarning.spot_id.is_(None) if spot_or_none is None
+                    else EarlyWarning.spot_id == spot_or_none,
                     EarlyWarning.category_id == category_id,
                     EarlyWarning.window_end > window_start))
             if recent is not None:
@@ -136,9 +136,9 @@ def raise_warnings(now: datetime, hours: int = WINDOW_HOURS) -> list[EarlyWarnin
             category = session.get(Category, category_id)
             if park is None or category is None:
                 continue
-            point = session.get(Point, point_id) if point_id else None
+            spot = session.get(Spot, spot_id) if spot_id else None
             warning = EarlyWarning(
-                unit_id=park.unit_id, park_id=park_id, point_id=point_or_none,
+                unit_id=park.unit_id, park_id=park_id, spot_id=spot_or_none,
                 category_id=category_id, window_start=window_start, window_end=now,
                 observed=spike.observed, expected=spike.expected, p_value=spike.p_value,
                 created_at=now)
@@ -147,8 +147,8 @@ def raise_warnings(now: datetime, hours: int = WINDOW_HOURS) -> list[EarlyWarnin
             record_event("warning.raised", unit_id=park.unit_id, park_id=None, payload={
                 "warning_id": warning.id, "warning_park_id": park_id,
                 "park_name": park.name_zh, "park_name_en": park.name_en,
-                "point_name": point.name_zh if point else "",
-                "point_name_en": point.name_en if point else "",
+                "point_name": spot.name_zh if spot else "",
+                "point_name_en": spot.name_en if spot else "",
                 "category": category.code, "category_name": category.name_zh,
                 "category_name_en": category.name_en,
                 "observed": spike.observed, "expected": round(spike.expected, 3),
@@ -156,7 +156,7 @@ def raise_warnings(now: datetime, hours: int = WINDOW_HOURS) -> list[EarlyWarnin
             })
             raised.append(warning)
             log.warning("early warning: park %s point %s category %s: %d cases in %d h "
-                        "(expected %.2f, p=%.2g)", park_id, point_id, category_id,
+                        "(expected %.2f, p=%.2g)", park_id, spot_id, category_id,
                         spike.observed, hours, spike.expected, spike.p_value)
     return raised
 
@@ -184,6 +184,6 @@ def names_for_warnings(warnings: list[EarlyWarning]) -> dict[str, dict[int, Any]
 
     return {
         "parks": load(Park, {w.park_id for w in warnings}),
-        "points": load(Point, {w.point_id for w in warnings if w.point_id}),
+        "points": load(Spot, {w.spot_id for w in warnings if w.spot_id}),
         "categories": load(Category, {w.category_id for w in warnings}),
     }

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import ClientBlock, Feedback, StaffUser, Unit
+from app.models import Case, ClientBlock, StaffUser, Unit
 from app.models.types import utcnow
 from app.services import DomainError, NotFound
 from app.services.accounts.audit import record_audit
@@ -81,7 +81,7 @@ def block_case_sender(*, user: StaffUser, unit: Unit, case_id: int, days: int) -
     if not 1 <= days <= MAX_BLOCK_DAYS:
         raise DomainError(_("A block lasts from 1 to %(max)d days.", max=MAX_BLOCK_DAYS))
     with write_transaction() as session:
-        case = session.get(Feedback, case_id)
+        case = session.get(Case, case_id)
         if case is None or case.unit_id != unit.id:
             raise NotFound(_("No such case."))
         if not case.client_hash:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, or_
 
-from app.models import OPEN_STATUSES, Category, Feedback, Unit
+from app.models import OPEN_STATUSES, Case, Category, Unit
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def workday_length(unit: Unit) -> timedelta:
     return datetime.combine(date.min, close_at) - datetime.combine(date.min, open_at)
 
 
-def set_deadlines(case: Feedback, unit: Unit, category: Category, now: datetime) -> None:
+def set_deadlines(case: Case, unit: Unit, category: Category, now: datetime) -> None:
     """Fill in the case's claim, first-reply and resolve deadlines from its category."""
     if category.urgent:  # urgent categories count around the clock
         def due(duration: timedelta) -> datetime:
@@ -83,7 +83,7 @@ def set_deadlines(case: Feedback, unit: Unit, category: Category, now: datetime)
     case.resolve_due_at = due(day * category.resolve_days)
 
 
-def next_deadline(case: Feedback) -> tuple[str, datetime] | None:
+def next_deadline(case: Case) -> tuple[str, datetime] | None:
     """The next limit the case must meet ("claim", "reply", "resolve"), or None if closed."""
     if not case.is_open:
         return None
@@ -99,16 +99,16 @@ def next_deadline(case: Feedback) -> tuple[str, datetime] | None:
 def overdue_condition(now: datetime) -> ColumnElement[bool]:
     """SQL condition: an open case past any limit it has not met yet."""
     return and_(
-        Feedback.status.in_([s.value for s in OPEN_STATUSES]),
+        Case.status.in_([s.value for s in OPEN_STATUSES]),
         or_(
-            and_(Feedback.claimed_at.is_(None), Feedback.claim_due_at <= now),
-            and_(Feedback.first_response_at.is_(None), Feedback.reply_due_at <= now),
-            Feedback.resolve_due_at <= now,
+            and_(Case.claimed_at.is_(None), Case.claim_due_at <= now),
+            and_(Case.first_response_at.is_(None), Case.reply_due_at <= now),
+            Case.resolve_due_at <= now,
         ),
     )
 
 
-def deadline_state(case: Feedback, now: datetime) -> tuple[str, int, bool] | None:
+def deadline_state(case: Case, now: datetime) -> tuple[str, int, bool] | None:
     """(which limit, minutes left or past, overdue?) of the case's next limit, for display."""
     upcoming = next_deadline(case)
     if upcoming is None:

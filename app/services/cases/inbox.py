@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 
 from app.extensions import db
-from app.models import OPEN_STATUSES, Category, Feedback, Park, StaffUser, Status
+from app.models import OPEN_STATUSES, Case, Category, Park, StaffUser, Status
 from app.services.cases.deadlines import overdue_condition
 
 FILTERS = ("all", "mine", "new", "overdue")
@@ -32,41 +32,41 @@ class InboxFilter:
 def yours_condition(user: StaffUser) -> ColumnElement[bool]:
     """Cases the user holds, or whose responsible role is one of the user's in that unit."""
     by_role = [
-        and_(Feedback.unit_id == unit_id, Feedback.responsible_role.in_(user.roles_in(unit_id)))
+        and_(Case.unit_id == unit_id, Case.responsible_role.in_(user.roles_in(unit_id)))
         for unit_id in sorted(user.unit_ids)
     ]
-    return or_(Feedback.assignee_id == user.id, *by_role) if by_role else false()
+    return or_(Case.assignee_id == user.id, *by_role) if by_role else false()
 
 
 def inbox_query(user: StaffUser, selected: InboxFilter, now: datetime) -> Any:
     """Open cases that are the user's first (oldest deadline first), then everything newest."""
-    yours_and_open = and_(yours_condition(user), Feedback.status.in_(OPEN_VALUES))
-    query = select(Feedback).where(Feedback.unit_id.in_(user.unit_ids))
+    yours_and_open = and_(yours_condition(user), Case.status.in_(OPEN_VALUES))
+    query = select(Case).where(Case.unit_id.in_(user.unit_ids))
     if selected.show == "mine":
         query = query.where(yours_and_open)
     elif selected.show == "new":
-        query = query.where(Feedback.status == Status.NEW.value)
+        query = query.where(Case.status == Status.NEW.value)
     elif selected.show == "overdue":
         query = query.where(overdue_condition(now))
     if selected.park_id is not None:
-        query = query.where(Feedback.park_id == selected.park_id)
+        query = query.where(Case.park_id == selected.park_id)
     if selected.category_id is not None:
-        query = query.where(Feedback.category_id == selected.category_id)
+        query = query.where(Case.category_id == selected.category_id)
     return query.order_by(
         case((yours_and_open, 0), else_=1),
-        Feedback.created_at.desc(),
-        Feedback.id.desc(),
+        Case.created_at.desc(),
+        Case.id.desc(),
     )
 
 
 def count_open(user: StaffUser) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(Feedback).where(
-            Feedback.unit_id.in_(user.unit_ids), Feedback.status.in_(OPEN_VALUES))
+        select(func.count()).select_from(Case).where(
+            Case.unit_id.in_(user.unit_ids), Case.status.in_(OPEN_VALUES))
     ) or 0
 
 
-def is_yours(user: StaffUser, case_: Feedback) -> bool:
+def is_yours(user: StaffUser, case_: Case) -> bool:
     return case_.assignee_id == user.id or (
         case_.is_open and (case_.responsible_role or "") in user.roles_in(case_.unit_id))
 

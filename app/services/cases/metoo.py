@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 from app.database import write_transaction
 from app.models import (
     OPEN_STATUSES,
+    Case,
     CaseToken,
     Category,
-    Feedback,
     Message,
     MessageKind,
-    Point,
+    Spot,
     StaffUser,
     Status,
     Unit,
@@ -38,33 +38,33 @@ from app.services.cases.summaries import excerpt
 log = logging.getLogger(__name__)
 
 
-def find_me_too_case(session: Session, unit: Unit, point: Point, category: Category,
-                     now: datetime) -> Feedback | None:
+def find_me_too_case(session: Session, unit: Unit, spot: Spot, category: Category,
+                     now: datetime) -> Case | None:
     """The open case about the same spot and category opened within the unit's window."""
     if unit.me_too_window_hours <= 0:
         return None
     since = now - timedelta(hours=unit.me_too_window_hours)
     return session.scalar(
-        select(Feedback).where(
-            Feedback.point_id == point.id, Feedback.category_id == category.id,
-            Feedback.status.in_([s.value for s in OPEN_STATUSES]),
-            Feedback.created_at >= since,
-        ).order_by(Feedback.created_at.desc(), Feedback.id.desc()).limit(1)
+        select(Case).where(
+            Case.spot_id == spot.id, Case.category_id == category.id,
+            Case.status.in_([s.value for s in OPEN_STATUSES]),
+            Case.created_at >= since,
+        ).order_by(Case.created_at.desc(), Case.id.desc()).limit(1)
         .with_for_update()
     )
 
 
-def join_me_too(session: Session, case: Feedback, *, token_hash: str, body: str,
+def join_me_too(session: Session, case: Case, *, token_hash: str, body: str,
                 contact: str | None, rating: int | None, language: str,
                 now: datetime) -> CaseToken:
     """Add a visitor's report to an open case; staff are told once more after commit."""
     before = snapshot(case)
     # rows added by foreign key, not through case.extra_tokens / case.messages: appending to
     # those would load every earlier report of a popular case on each new one
-    link = CaseToken(feedback_id=case.id, token_hash=token_hash, contact=contact,
+    link = CaseToken(case_id=case.id, token_hash=token_hash, contact=contact,
                      rating=rating, language=language, created_at=now)
     session.add(link)
-    session.add(Message(feedback_id=case.id, kind=MessageKind.VISITOR.value, body=body,
+    session.add(Message(case_id=case.id, kind=MessageKind.VISITOR.value, body=body,
                         created_at=now, case_token=link))
     case.me_too_count += 1
     case.updated_at = now
@@ -75,12 +75,12 @@ def join_me_too(session: Session, case: Feedback, *, token_hash: str, body: str,
     return link
 
 
-def split_me_too(*, user: StaffUser, case_id: int, link_id: int) -> Feedback:
+def split_me_too(*, user: StaffUser, case_id: int, link_id: int) -> Case:
     """Make a joined report a case of its own; its visitor's link follows it."""
     with write_transaction() as session:
         case = locked_case(session, user, case_id)
         link = session.get(CaseToken, link_id)
-        if link is None or link.feedback_id != case.id:
+        if link is None or link.case_id != case.id:
             raise NotFound(_("No such report in this case."))
         reports = [m for m in case.messages if m.case_token_id == link.id]
         first = next((m for m in reports if m.kind == MessageKind.VISITOR), None)
@@ -89,21 +89,21 @@ def split_me_too(*, user: StaffUser, case_id: int, link_id: int) -> Feedback:
         before = snapshot(case)
         now = utcnow()
         unit = case.unit
-        new_case = Feedback(
+        new_case = Case(
             reference=next_reference(session, unit, now),
             token_hash=link.token_hash,
-            unit_id=case.unit_id, park_id=case.park_id, point_id=case.point_id,
+            unit_id=case.unit_id, park_id=case.park_id, spot_id=case.spot_id,
             category_id=case.category_id, body=first.body, rating=link.rating,
             contact=link.contact, language=link.language, status=Status.NEW.value,
             source=case.source,
-            responsible_role=responsible_role(case.category, case.park_id, case.point_id),
+            responsible_role=responsible_role(case.category, case.park_id, case.spot_id),
             created_at=first.created_at, updated_at=now,
         )
         set_deadlines(new_case, unit, case.category, now)
         session.add(new_case)
         for message in reports:
             message.case_token_id = None
-            message.feedback = new_case
+            message.case = new_case
         new_case.messages.append(Message(kind=MessageKind.ACTION.value, action="split",
                                          author_id=user.id, body=case.reference,
                                          created_at=now))

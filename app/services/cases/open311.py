@@ -18,19 +18,19 @@ from app.extensions import db
 from app.models import (
     OPEN_STATUSES,
     ApiKey,
+    Case,
     Category,
-    Feedback,
     Message,
     MessageKind,
     Park,
-    Point,
     Source,
+    Spot,
     Status,
     Unit,
 )
 from app.models.types import utcnow
 from app.services import DomainError, NotFound
-from app.services.cases.submission import MAX_BODY, Receipt, submit_feedback
+from app.services.cases.submission import MAX_BODY, Receipt, submit_case
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +104,9 @@ def find_service(unit: Unit, service_code: str) -> Category:
     raise NotFound(_("service_code %(code)s was not found.", code=code))
 
 
-def active_points(unit: Unit, park_id: int | None = None) -> list[Point]:
-    query = (select(Point).join(Park).where(Park.unit_id == unit.id, Point.active)
-             .order_by(Point.id))
+def active_spots(unit: Unit, park_id: int | None = None) -> list[Spot]:
+    query = (select(Spot).join(Park).where(Park.unit_id == unit.id, Spot.active)
+             .order_by(Spot.id))
     if park_id is not None:
         query = query.where(Park.id == park_id)
     return list(db.session.scalars(query))
@@ -140,17 +140,17 @@ def _park_filter(unit: Unit, park: str) -> int | None:
     raise DomainError(_("attribute[park] is not a park of this jurisdiction."))
 
 
-def locate_point(unit: Unit, request: NewRequest,
-                 coordinates: tuple[float, float] | None) -> Point:
+def locate_spot(unit: Unit, request: NewRequest,
+                 coordinates: tuple[float, float] | None) -> Spot:
     """The spot a request is about: its code, the nearest spot, or a spot named so."""
     code = (request.address_id or request.spot).strip()
     if code:
-        point = db.session.scalar(select(Point).where(Point.code == code))
-        if point is None or not point.active or point.park.unit_id != unit.id:
+        spot = db.session.scalar(select(Spot).where(Spot.code == code))
+        if spot is None or not spot.active or spot.park.unit_id != unit.id:
             raise DomainError(_("address_id %(code)s is not a spot in use here.", code=code))
-        return point
+        return spot
     park_id = _park_filter(unit, request.park.strip())
-    candidates = active_points(unit, park_id)
+    candidates = active_spots(unit, park_id)
     if coordinates is not None:
         placed = [p for p in candidates if p.latitude is not None and p.longitude is not None]
         if placed:
@@ -226,9 +226,9 @@ def request_unit(key: ApiKey, jurisdiction: str | None, address_id: str) -> Unit
     if named is not None:
         return named
     if address_id.strip():
-        point = db.session.scalar(select(Point).where(Point.code == address_id.strip()))
-        if point is not None:
-            return point.park.unit
+        spot = db.session.scalar(select(Spot).where(Spot.code == address_id.strip()))
+        if spot is not None:
+            return spot.park.unit
     unit = find_jurisdiction(None, required=True)
     assert unit is not None  # noqa: S101 - required=True never returns None
     return unit
@@ -241,11 +241,11 @@ def file_service_request(*, key: ApiKey, unit: Unit, request: NewRequest,
     description = _clean_description(request.description)
     media_url = _clean_media_url(request.media_url)
     coordinates = parse_coordinates(request.lat.strip(), request.long.strip())
-    point = locate_point(unit, request, coordinates)
+    spot = locate_spot(unit, request, coordinates)
     latitude, longitude = coordinates if coordinates else (None, None)
     contact, contact_note = _contacts(request)
-    receipt = submit_feedback(
-        point_id=point.id, category_code=category.code, body=description,
+    receipt = submit_case(
+        spot_id=spot.id, category_code=category.code, body=description,
         contact=contact, contact_note=contact_note, language=language, source=Source.API,
         latitude=latitude, longitude=longitude, media_url=media_url,
     )
@@ -286,28 +286,28 @@ def find_service_requests(
     start_date: str | None = None,
     end_date: str | None = None,
     status: str | None = None,
-) -> list[Feedback]:
+) -> list[Case]:
     """Requests as GET requests.{format} defines it: newest first, 90 days or 1000 at most."""
-    query = (select(Feedback)
-             .where(Feedback.status.not_in(HIDDEN_STATUSES))
-             .options(joinedload(Feedback.category), joinedload(Feedback.park),
-                      joinedload(Feedback.point), joinedload(Feedback.unit))
-             .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+    query = (select(Case)
+             .where(Case.status.not_in(HIDDEN_STATUSES))
+             .options(joinedload(Case.category), joinedload(Case.park),
+                      joinedload(Case.spot), joinedload(Case.unit))
+             .order_by(Case.created_at.desc(), Case.id.desc())
              .limit(MAX_REQUESTS))
     if unit is not None:
-        query = query.where(Feedback.unit_id == unit.id)
+        query = query.where(Case.unit_id == unit.id)
     references = _list(service_request_id)
     if references:  # "this overrides all other arguments"
-        return list(db.session.scalars(query.where(Feedback.reference.in_(references[:100]))))
+        return list(db.session.scalars(query.where(Case.reference.in_(references[:100]))))
     codes = _list(service_code)
     if codes:
-        query = query.where(Feedback.category.has(Category.code.in_(codes)))
+        query = query.where(Case.category.has(Category.code.in_(codes)))
     statuses = parse_statuses(status)
     open_values = [s.value for s in OPEN_STATUSES]
     if statuses == {"open"}:
-        query = query.where(Feedback.status.in_(open_values))
+        query = query.where(Case.status.in_(open_values))
     elif statuses == {"closed"}:
-        query = query.where(Feedback.status.not_in(open_values))
+        query = query.where(Case.status.not_in(open_values))
     start, end = parse_datetime("start_date", start_date), parse_datetime("end_date", end_date)
     if start and end and end - start > MAX_RANGE:
         raise DomainError(_("start_date and end_date may not be more than 90 days apart."))
@@ -319,25 +319,25 @@ def find_service_requests(
         start = (end or utcnow()) - MAX_RANGE
     if end is None:
         end = start + MAX_RANGE
-    query = query.where(Feedback.created_at >= start, Feedback.created_at <= end)
+    query = query.where(Case.created_at >= start, Case.created_at <= end)
     return list(db.session.scalars(query))
 
 
-def find_service_request(unit: Unit | None, reference: str) -> Feedback:
+def find_service_request(unit: Unit | None, reference: str) -> Case:
     cases = find_service_requests(unit=unit, service_request_id=reference)
     if not cases or "," in reference:
         raise NotFound(_("service_request_id %(value)s was not found.", value=reference))
     return cases[0]
 
 
-def latest_public_replies(cases: Sequence[Feedback]) -> dict[int, str]:
+def latest_public_replies(cases: Sequence[Case]) -> dict[int, str]:
     """The newest public reply of each case (its status_notes), in one query."""
     ids = [case.id for case in cases]
     if not ids:
         return {}
     newest = (select(func.max(Message.id))
-              .where(Message.feedback_id.in_(ids), Message.kind == MessageKind.REPLY.value)
-              .group_by(Message.feedback_id))
-    rows = db.session.execute(select(Message.feedback_id, Message.body)
+              .where(Message.case_id.in_(ids), Message.kind == MessageKind.REPLY.value)
+              .group_by(Message.case_id))
+    rows = db.session.execute(select(Message.case_id, Message.body)
                               .where(Message.id.in_(newest)))
-    return {feedback_id: body for feedback_id, body in rows}
+    return {case_id: body for case_id, body in rows}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.database import write_transaction
 from app.extensions import db
 from app.models import (
-    Feedback,
+    Case,
     Membership,
     Message,
     MessageKind,
@@ -45,7 +45,7 @@ class Forbidden(DomainError):
     """The user may see the case but not do this to it."""
 
 
-def case_payload(case: Feedback, change: str, by: int | None, **extra: Any) -> dict[str, Any]:
+def case_payload(case: Case, change: str, by: int | None, **extra: Any) -> dict[str, Any]:
     """The event payload: the case summary, who holds it, and what changed."""
     return {
         **case_summary(case),
@@ -57,13 +57,13 @@ def case_payload(case: Feedback, change: str, by: int | None, **extra: Any) -> d
     }
 
 
-def snapshot(case: Feedback) -> dict[str, Any]:
+def snapshot(case: Case) -> dict[str, Any]:
     """The fields an audit entry records before and after a change."""
     return {"status": case.status, "assignee_id": case.assignee_id,
             "me_too_count": case.me_too_count, "reopen_count": case.reopen_count}
 
 
-def publish_change(session: Session, case: Feedback, kind: str, change: str, *,
+def publish_change(session: Session, case: Case, kind: str, change: str, *,
                    user_id: int | None, before: dict[str, Any], **extra: Any) -> None:
     """Record the event and the audit entry of a change, in the current transaction."""
     session.flush()
@@ -77,9 +77,9 @@ def publish_change(session: Session, case: Feedback, kind: str, change: str, *,
                  payload=case_payload(case, change, user_id, **extra))
 
 
-def locked_case(session: Session, user: StaffUser, case_id: int) -> Feedback:
+def locked_case(session: Session, user: StaffUser, case_id: int) -> Case:
     """The case, locked for update, if the user may act on it (else NotFound/Forbidden)."""
-    case = session.get(Feedback, case_id, with_for_update=True)
+    case = session.get(Case, case_id, with_for_update=True)
     if case is None or case.unit_id not in user.unit_ids:
         raise NotFound(_("No such case."))
     if not user.roles_in(case.unit_id) & ACTING_ROLES:
@@ -87,17 +87,17 @@ def locked_case(session: Session, user: StaffUser, case_id: int) -> Feedback:
     return case
 
 
-def can_act(user: StaffUser, case: Feedback) -> bool:
+def can_act(user: StaffUser, case: Case) -> bool:
     return bool(user.roles_in(case.unit_id) & ACTING_ROLES)
 
 
-def _action_message(case: Feedback, action: str, user_id: int | None, now: datetime,
+def _action_message(case: Case, action: str, user_id: int | None, now: datetime,
                     body: str = "") -> None:
     case.messages.append(Message(kind=MessageKind.ACTION.value, action=action, body=body,
                                  author_id=user_id, created_at=now))
 
 
-def _acknowledge(case: Feedback, user_id: int | None, now: datetime) -> None:
+def _acknowledge(case: Case, user_id: int | None, now: datetime) -> None:
     """Taking a new case on acknowledges it (a status step in the thread)."""
     if case.status == Status.NEW:
         case.messages.append(Message(kind=MessageKind.STATUS.value, author_id=user_id,
@@ -117,7 +117,7 @@ def colleagues(unit_id: int) -> list[StaffUser]:
     return list(users)
 
 
-def claim_case(*, user: StaffUser, case_id: int) -> Feedback:
+def claim_case(*, user: StaffUser, case_id: int) -> Case:
     """Take the case on: the user becomes its assignee (a new case is acknowledged)."""
     with write_transaction() as session:
         case = locked_case(session, user, case_id)
@@ -137,14 +137,14 @@ def claim_case(*, user: StaffUser, case_id: int) -> Feedback:
     return case
 
 
-def assign_case(*, user: StaffUser, case_id: int, assignee_id: int) -> Feedback:
+def assign_case(*, user: StaffUser, case_id: int, assignee_id: int) -> Case:
     """Give the case to a colleague of the same unit."""
     with write_transaction() as session:
         case = locked_case(session, user, case_id)
         if not case.is_open:
             raise DomainError(_("This case is closed."))
         assignee = session.get(StaffUser, assignee_id)
-        if assignee is None or not assignee.active or \
+        if assignee is None or not assignee.active or\
                 not assignee.roles_in(case.unit_id) & ACTING_ROLES:
             raise DomainError(_("Choose a colleague of this park."))
         if case.assignee_id == assignee.id:
@@ -162,7 +162,7 @@ def assign_case(*, user: StaffUser, case_id: int, assignee_id: int) -> Feedback:
     return case
 
 
-def hand_back_case(*, user: StaffUser, case_id: int) -> Feedback:
+def hand_back_case(*, user: StaffUser, case_id: int) -> Case:
     """Give the case back to the park's team (its holder or a director may)."""
     with write_transaction() as session:
         case = locked_case(session, user, case_id)
@@ -197,7 +197,7 @@ def add_internal_note(*, user: StaffUser, case_id: int, body: str) -> Message:
 
 
 def change_status(*, user: StaffUser, case_id: int, status: str,
-                  referred_to: str | None = None) -> Feedback:
+                  referred_to: str | None = None) -> Case:
     """Move the case through the state machine; "referred" says to whom."""
     try:
         target = Status(status)
@@ -227,7 +227,7 @@ def change_status(*, user: StaffUser, case_id: int, status: str,
 
 # --- reply templates --------------------------------------------------------------------
 
-def reply_templates_for(case: Feedback) -> list[ReplyTemplate]:
+def reply_templates_for(case: Case) -> list[ReplyTemplate]:
     """The unit's active templates for the case's category, and those for any category."""
     return list(db.session.scalars(
         select(ReplyTemplate).where(
@@ -242,10 +242,10 @@ class _Blank(dict[str, str]):
         return "{" + key + "}"  # an unknown placeholder stays as written
 
 
-def fill_reply_template(template: ReplyTemplate, case: Feedback, locale: str) -> str:
+def fill_reply_template(template: ReplyTemplate, case: Case, locale: str) -> str:
     """The template's text with {spot}, {park}, {reference} and {category} filled in."""
     values = _Blank(
-        spot=case.point.name(locale) if case.point else "",
+        spot=case.spot.name(locale) if case.spot else "",
         park=case.park.name(locale),
         reference=case.reference,
         category=case.category.name(locale),
@@ -256,7 +256,7 @@ def fill_reply_template(template: ReplyTemplate, case: Feedback, locale: str) ->
         return template.body
 
 
-def find_reply_template(case: Feedback, template_id: int) -> ReplyTemplate:
+def find_reply_template(case: Case, template_id: int) -> ReplyTemplate:
     for template in reply_templates_for(case):
         if template.id == template_id:
             return template
@@ -274,7 +274,7 @@ def _director_ids(unit_id: int) -> list[int]:
 def escalate_case(case_id: int, reason: str, now: datetime) -> int:
     """Tell the unit's directors that a case missed its claim or reply limit (once each)."""
     with write_transaction() as session:
-        case = session.get(Feedback, case_id, with_for_update=True)
+        case = session.get(Case, case_id, with_for_update=True)
         if case is None or not case.is_open:
             return 0
         if reason == "claim":
@@ -300,10 +300,10 @@ def escalate_case(case_id: int, reason: str, now: datetime) -> int:
 def close_resolved_cases(now: datetime) -> int:
     """Close cases resolved longer ago than their unit's auto-close delay."""
     candidates = db.session.execute(
-        select(Feedback.id, Feedback.resolved_at, Unit.autoclose_days)
-        .join(Unit, Unit.id == Feedback.unit_id)
-        .where(Feedback.status == Status.RESOLVED.value, Feedback.resolved_at.is_not(None))
-        .order_by(Feedback.id)
+        select(Case.id, Case.resolved_at, Unit.autoclose_days)
+        .join(Unit, Unit.id == Case.unit_id)
+        .where(Case.status == Status.RESOLVED.value, Case.resolved_at.is_not(None))
+        .order_by(Case.id)
     ).all()
     db.session.commit()  # end the read before the writes
     due = [case_id for case_id, resolved_at, days in candidates
@@ -311,7 +311,7 @@ def close_resolved_cases(now: datetime) -> int:
     closed = 0
     for case_id in due:
         with write_transaction() as session:
-            case = session.get(Feedback, case_id, with_for_update=True)
+            case = session.get(Case, case_id, with_for_update=True)
             if case is None or case.status != Status.RESOLVED:
                 continue
             before = snapshot(case)

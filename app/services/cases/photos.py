@@ -26,7 +26,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from app.database import write_transaction
-from app.models import Feedback, Photo, StaffUser
+from app.models import Case, Photo, StaffUser
 from app.models.types import utcnow
 from app.realtime.publish import record_event
 from app.services import DomainError, NotFound
@@ -127,7 +127,7 @@ def prepare_photos(streams: Sequence[IO[bytes]]) -> list[PreparedPhoto]:
     return [prepare_photo(stream) for stream in streams]
 
 
-def add_photos(session: Session, case: Feedback, photos: Sequence[PreparedPhoto],
+def add_photos(session: Session, case: Case, photos: Sequence[PreparedPhoto],
                uploaded_by_id: int | None = None) -> list[Photo]:
     """Write the files and add their rows to the open write transaction.
 
@@ -179,7 +179,7 @@ def photo_path(photo: Photo) -> Path:
     return photo_dir() / Path(photo.storage_name).name
 
 
-def find_photo_of_case(case: Feedback, photo_id: int) -> Photo:
+def find_photo_of_case(case: Case, photo_id: int) -> Photo:
     """One photo of a case the caller may already see; any other id is not found."""
     for photo in case.photos:
         if photo.id == photo_id:
@@ -191,7 +191,7 @@ def add_staff_photos(*, user: StaffUser, case_id: int, photos: Sequence[Prepared
     """Staff add photos to a case of their unit (audited; other staff are told)."""
     unit_ids = user.unit_ids
     with write_transaction() as session:
-        case = session.get(Feedback, case_id, with_for_update=True)
+        case = session.get(Case, case_id, with_for_update=True)
         if case is None or case.unit_id not in unit_ids:
             raise NotFound(_("No such case."))
         rows = add_photos(session, case, photos, uploaded_by_id=user.id)

@@ -8,15 +8,15 @@ from app.extensions import db
 from app.models import Category, RoutingRule
 
 
-def responsible_role(category: Category, park_id: int, point_id: int | None) -> str:
+def responsible_role(category: Category, park_id: int, spot_id: int | None) -> str:
     """Spot rule, then park rule, then unit-wide rule for the category, then category.role."""
     rules = db.session.scalars(
         select(RoutingRule).where(RoutingRule.category_id == category.id)
     ).all()
 
     def specificity(rule: RoutingRule) -> int:
-        if rule.point_id is not None:
-            return 2 if rule.point_id == point_id else -1
+        if rule.spot_id is not None:
+            return 2 if rule.spot_id == spot_id else -1
         if rule.park_id is not None:
             return 1 if rule.park_id == park_id else -1
         return 0

@@ -13,14 +13,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import (
+    Case,
     CaseToken,
     Category,
-    Feedback,
     Message,
     MessageKind,
     Park,
-    Point,
     Source,
+    Spot,
     StaffUser,
     Status,
 )
@@ -40,7 +40,7 @@ from app.services.cases.workflow import apply_status, can_move
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MAX_BODY", "Receipt", "case_summary", "excerpt", "submit_feedback",
+__all__ = ["MAX_BODY", "Receipt", "case_summary", "excerpt", "submit_case",
            "validate_body"]
 
 
@@ -48,7 +48,7 @@ __all__ = ["MAX_BODY", "Receipt", "case_summary", "excerpt", "submit_feedback",
 class Receipt:
     """What a visitor gets back: the case and the one-time view of their private token."""
 
-    case: Feedback
+    case: Case
     token: str
     joined: bool = False  # the report joined an open case about the same problem ("me too")
 
@@ -57,13 +57,13 @@ class Receipt:
 class Tracking:
     """The case behind a tracking link, and which visitor's link it is."""
 
-    case: Feedback
+    case: Case
     link_id: int | None  # None: the first visitor; else the "me too" link (CaseToken)
 
 
-def submit_feedback(
+def submit_case(
     *,
-    point_id: int,
+    spot_id: int,
     category_code: str,
     body: str,
     contact: str | None = None,
@@ -85,25 +85,25 @@ def submit_feedback(
     with write_transaction() as session:
         # the spot (with park and unit) and the chosen category, in one statement
         row = session.execute(
-            select(Point, Category).join(Park, Park.id == Point.park_id)
+            select(Spot, Category).join(Park, Park.id == Spot.park_id)
             .outerjoin(Category, and_(Category.unit_id == Park.unit_id,
                                       Category.code == category_code, Category.active))
-            .where(Point.id == point_id)
-            .options(joinedload(Point.park).joinedload(Park.unit))
+            .where(Spot.id == spot_id)
+            .options(joinedload(Spot.park).joinedload(Park.unit))
         ).first()
         if row is None or not row[0].active:
             raise NotFound(_("This QR code is not in use."))
-        point, category = row
-        unit = point.park.unit
+        spot, category = row
+        unit = spot.park.unit
         if category is None:
             raise DomainError(_("Please choose what the message is about."))
         now = utcnow()
         if client_hash and is_blocked(session, unit.id, client_hash, now):
             log.info("submission from blocked client %s at point %s refused",
-                     client_hash[:8], point_id)
+                     client_hash[:8], spot_id)
             raise SubmissionRefused("blocked")
         # "me too" is for visitors at the spot; other sources keep one case per request
-        joined = (find_me_too_case(session, unit, point, category, now)
+        joined = (find_me_too_case(session, unit, spot, category, now)
                   if source == Source.QR else None)
         # a report whose photos the open case has no room for stays a case of its own
         if joined is not None and (not photos
@@ -114,12 +114,12 @@ def submit_feedback(
             if photos:
                 add_photos(session, joined, photos)
             return Receipt(case=joined, token=token, joined=True)
-        case = Feedback(
+        case = Case(
             reference=next_reference(session, unit, now),
             token_hash=hash_token(token),
             unit_id=unit.id,
-            park_id=point.park_id,
-            point_id=point.id,
+            park_id=spot.park_id,
+            spot_id=spot.id,
             category_id=category.id,
             body=body,
             rating=rating,
@@ -132,7 +132,7 @@ def submit_feedback(
             media_url=media_url,
             contact_note=contact_note,
             status=Status.NEW.value,
-            responsible_role=responsible_role(category, point.park_id, point.id),
+            responsible_role=responsible_role(category, spot.park_id, spot.id),
             created_at=now,
             updated_at=now,
         )
@@ -150,11 +150,11 @@ def submit_feedback(
             payload=case_summary(case),
         )
         reference = case.reference
-    log.info("feedback %s submitted at point %s (%s)", reference, point_id, source.value)
+    log.info("feedback %s submitted at point %s (%s)", reference, spot_id, source.value)
     return Receipt(case=case, token=token)
 
 
-def find_case_by_token(token: str) -> Feedback:
+def find_case_by_token(token: str) -> Case:
     """The case behind a tracking link; a wrong token looks exactly like a missing one."""
     return find_tracking(token).case
 
@@ -163,21 +163,21 @@ def find_tracking(token: str) -> Tracking:
     """The case behind a visitor's own link or a "me too" link to it."""
     token_hash = hash_token(token)
     case = db.session.scalar(
-        select(Feedback)
-        .where(Feedback.token_hash == token_hash)
-        .options(selectinload(Feedback.messages))
+        select(Case)
+        .where(Case.token_hash == token_hash)
+        .options(selectinload(Case.messages))
     )
     if case is not None:
         return Tracking(case=case, link_id=None)
     link = db.session.scalar(select(CaseToken).where(CaseToken.token_hash == token_hash))
     if link is None:
         raise NotFound(_("This tracking link does not exist."))
-    return Tracking(case=link.feedback, link_id=link.id)
+    return Tracking(case=link.case, link_id=link.id)
 
 
-def get_case_for_staff(user: StaffUser, case_id: int) -> Feedback:
+def get_case_for_staff(user: StaffUser, case_id: int) -> Case:
     """A case the user may see; another unit's case is simply not found."""
-    case = db.session.get(Feedback, case_id)
+    case = db.session.get(Case, case_id)
     if case is None or case.unit_id not in user.unit_ids:
         raise NotFound(_("No such case."))
     return case
@@ -194,7 +194,7 @@ def reply_to_visitor(
         raise DomainError(_("Please choose a status from the list."))
     unit_ids = user.unit_ids
     with write_transaction() as session:
-        case = session.get(Feedback, case_id, with_for_update=True)
+        case = session.get(Case, case_id, with_for_update=True)
         if case is None or case.unit_id not in unit_ids:
             raise NotFound(_("No such case."))
         if new_status and new_status != case.status and not can_move(case.status, new_status):

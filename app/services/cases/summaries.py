@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from app.models import Feedback
+from app.models import Case
 from app.services import DomainError
 
 MAX_BODY = 4000
@@ -18,16 +18,16 @@ def excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
 
 
-def case_summary(case: Feedback) -> dict[str, Any]:
+def case_summary(case: Case) -> dict[str, Any]:
     """The small payload staff phones get about a case (never the visitor's contact)."""
-    point = case.point
+    spot = case.spot
     return {
         "reference": case.reference,
         "status": case.status,
         "park_name": case.park.name_zh,
         "park_name_en": case.park.name_en,
-        "point_name": point.name_zh if point else "",
-        "point_name_en": point.name_en if point else "",
+        "point_name": spot.name_zh if spot else "",
+        "point_name_en": spot.name_en if spot else "",
         "category": case.category.code,
         "category_name": case.category.name_zh,
         "category_name_en": case.category.name_en,

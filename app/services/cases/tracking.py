@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.database import write_transaction
-from app.models import Feedback, Message, MessageKind, Status
+from app.models import Case, Message, MessageKind, Status
 from app.models.types import utcnow
 from app.services import DomainError, NotFound
 from app.services.cases.operations import publish_change, snapshot
@@ -20,9 +20,9 @@ from app.services.notify.visitors import mark_visitor_action
 log = logging.getLogger(__name__)
 
 
-def _locked(session: Session, token: str) -> tuple[Feedback, int | None]:
+def _locked(session: Session, token: str) -> tuple[Case, int | None]:
     tracking: Tracking = find_tracking(token)
-    case = session.get(Feedback, tracking.case.id, with_for_update=True)
+    case = session.get(Case, tracking.case.id, with_for_update=True)
     if case is None:
         raise NotFound(_("This tracking link does not exist."))
     return case, tracking.link_id
@@ -48,7 +48,7 @@ def add_follow_up(*, token: str, body: str) -> Message:
     return message
 
 
-def confirm_fixed(*, token: str) -> Feedback:
+def confirm_fixed(*, token: str) -> Case:
     """The visitor confirms that a resolved problem is fixed: the case closes."""
     with write_transaction() as session:
         case, link_id = _locked(session, token)
@@ -67,7 +67,7 @@ def confirm_fixed(*, token: str) -> Feedback:
     return case
 
 
-def report_not_fixed(*, token: str, body: str = "") -> Feedback:
+def report_not_fixed(*, token: str, body: str = "") -> Case:
     """The visitor says a resolved problem is still there: the case reopens."""
     body = (body or "").strip()
     if body:
@@ -90,7 +90,7 @@ def report_not_fixed(*, token: str, body: str = "") -> Feedback:
     return case
 
 
-def rate_answer(*, token: str, score: int) -> Feedback:
+def rate_answer(*, token: str, score: int) -> Case:
     """The visitor's 1-5 rating of how the case was answered (may be changed)."""
     if not 1 <= score <= 5:
         raise DomainError(_("A rating is a number from 1 to 5."))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import Feedback, Status
+from app.models import Case, Status
 
 CLOSING = (Status.CLOSED, Status.DUPLICATE, Status.REFERRED, Status.NO_ACTION, Status.SPAM)
 _HONEST_CLOSES = {Status.DUPLICATE, Status.REFERRED, Status.NO_ACTION, Status.SPAM}
@@ -53,7 +53,7 @@ def can_move(current: str, target: str) -> bool:
     return Status(target) in TRANSITIONS[Status(current)]
 
 
-def apply_status(case: Feedback, target: Status, now: datetime) -> None:
+def apply_status(case: Case, target: Status, now: datetime) -> None:
     """Set the status and the timestamp of the step it marks (the first time only)."""
     if case.status == Status.RESOLVED and target == Status.IN_PROGRESS:
         case.reopen_count += 1

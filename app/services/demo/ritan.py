@@ -7,8 +7,8 @@ import logging
 from sqlalchemy import select
 
 from app.database import write_transaction
-from app.models import Membership, Park, Point, ReplyTemplate, StaffUser, Unit
-from app.security import new_point_code
+from app.models import Membership, Park, ReplyTemplate, Spot, StaffUser, Unit
+from app.security import new_spot_code
 from app.services.accounts.onboarding import standard_categories
 from app.services.accounts.staff import hash_password
 
@@ -88,7 +88,7 @@ def create_demo_data() -> Unit:
             park = Park(name_zh=park_zh, name_en=park_en)
             unit.parks.append(park)
             for spot_zh, spot_en in spots:
-                park.points.append(Point(code=new_point_code(), name_zh=spot_zh, name_en=spot_en))
+                park.spots.append(Spot(code=new_spot_code(), name_zh=spot_zh, name_en=spot_en))
         session.flush()
         categories = {category.code: category for category in unit.categories}
         for title, body, category_code in REPLY_TEMPLATES:

@@ -22,9 +22,9 @@ from sqlalchemy import select
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Category, Park, Point, ReferenceCounter, Source, Unit
+from app.models import Category, Park, ReferenceCounter, Source, Spot, Unit
 from app.models.types import utcnow
-from app.security import new_point_code
+from app.security import new_spot_code
 from app.services.accounts.onboarding import CATEGORIES, standard_categories
 from app.services.bureau.rollups import REPORT_TZ, RollupDelta, apply_delta, contribution_of
 
@@ -72,8 +72,8 @@ class SpotPlan:
     unit_id: int
     unit_code: str
     park_id: int
-    point_id: int
-    point_name: str
+    spot_id: int
+    spot_name: str
     weight: float
     # the park's typical minutes to first response (medians differ between parks)
     response_median: float
@@ -99,7 +99,7 @@ def ensure_parks(total: int) -> None:
                 park = Park(name_zh=f"{name}公园{suffix}", name_en=f"{name} Park {suffix}".strip())
                 unit.parks.append(park)
                 for spot in SPOTS[:5]:
-                    park.points.append(Point(code=new_point_code(), name_zh=spot))
+                    park.spots.append(Spot(code=new_spot_code(), name_zh=spot))
                 have += 1
 
 
@@ -110,9 +110,9 @@ def _plans(rng: random.Random) -> tuple[list[SpotPlan], dict[tuple[int, str], in
     for park in parks:
         park_weight = rng.lognormvariate(0, 0.6)
         response_median = rng.choice([12, 20, 35, 60, 120, 240])
-        for point in park.points:
+        for spot in park.spots:
             plans.append(SpotPlan(unit_id=park.unit_id, unit_code=park.unit.code,
-                                  park_id=park.id, point_id=point.id, point_name=point.name_zh,
+                                  park_id=park.id, spot_id=spot.id, spot_name=spot.name_zh,
                                   weight=park_weight * rng.lognormvariate(0, 0.5),
                                   response_median=response_median))
     return plans, categories
@@ -207,13 +207,13 @@ class Generator:
         due = created + timedelta(hours=4)
         category_id = self.categories.get((plan.unit_id, code)) or self.fallback[plan.unit_id]
         self.delta.add_contribution(*contribution_of(
-            plan.park_id, plan.point_id, category_id, created, status, first_response, due,
+            plan.park_id, plan.spot_id, category_id, created, status, first_response, due,
             resolved_at, satisfaction, reopen, me_too))
         text = rng.choice(TEXTS[code])
         return (
             self.reference(plan, year), f"{rng.getrandbits(256):064x}", plan.unit_id,
-            plan.park_id, plan.point_id, category_id,
-            text.format(spot=plan.point_name) if "{" in text else text, None, "zh_CN", status,
+            plan.park_id, plan.spot_id, category_id,
+            text.format(spot=plan.spot_name) if "{" in text else text, None, "zh_CN", status,
             Source.QR.value, self.roles[code], me_too, reopen,
             satisfaction, stamp(created), stamp(closed or resolved_at or created),
             stamp(acknowledged), stamp(acknowledged), stamp(first_response), stamp(resolved_at),

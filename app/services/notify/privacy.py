@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from app.database import write_transaction
-from app.models import CaseToken, DeliveryState, Feedback, Notification, SmsMessage
+from app.models import Case, CaseToken, DeliveryState, Notification, SmsMessage
 from app.models.types import utcnow
 from app.services.platform.jobs import periodic
 
@@ -32,29 +32,29 @@ def erase_expired_contacts(now: datetime | None = None) -> int:
     while True:
         with write_transaction() as session:
             case_ids = list(session.scalars(
-                select(Feedback.id)
-                .where(Feedback.closed_at.is_not(None), Feedback.closed_at <= cutoff,
-                       or_(Feedback.contact.is_not(None), Feedback.contact_note.is_not(None),
-                           Feedback.extra_tokens.any(CaseToken.contact.is_not(None))))
-                .order_by(Feedback.id).limit(BATCH)))
+                select(Case.id)
+                .where(Case.closed_at.is_not(None), Case.closed_at <= cutoff,
+                       or_(Case.contact.is_not(None), Case.contact_note.is_not(None),
+                           Case.extra_tokens.any(CaseToken.contact.is_not(None))))
+                .order_by(Case.id).limit(BATCH)))
             if not case_ids:
                 break
-            session.execute(update(Feedback).where(Feedback.id.in_(case_ids))
+            session.execute(update(Case).where(Case.id.in_(case_ids))
                             .values(contact=None, contact_note=None))
-            session.execute(update(CaseToken).where(CaseToken.feedback_id.in_(case_ids))
+            session.execute(update(CaseToken).where(CaseToken.case_id.in_(case_ids))
                             .values(contact=None))
             notification_ids = select(Notification.id).where(
-                Notification.feedback_id.in_(case_ids))
+                Notification.case_id.in_(case_ids))
             session.execute(update(SmsMessage)
                             .where(SmsMessage.notification_id.in_(notification_ids))
                             .values(phone=""))
             session.execute(update(Notification)
-                            .where(Notification.feedback_id.in_(case_ids),
+                            .where(Notification.case_id.in_(case_ids),
                                    Notification.state == DeliveryState.PENDING.value)
                             .values(state=DeliveryState.FAILED.value,
                                     last_error="contact erased (retention)"))
             session.execute(update(Notification)
-                            .where(Notification.feedback_id.in_(case_ids))
+                            .where(Notification.case_id.in_(case_ids))
                             .values(recipient=""))
             erased += len(case_ids)
     if erased:

@@ -42,10 +42,10 @@ from sqlalchemy.orm import Session
 from app.database import write_transaction
 from app.extensions import db
 from app.models import (
+    Case,
     CaseToken,
     Channel,
     DeliveryState,
-    Feedback,
     Message,
     MessageKind,
     Notification,
@@ -94,11 +94,11 @@ def retry_delay(attempts: int) -> timedelta:
 
 # --- the session hook: an outbox row with every new reply or status message -------------
 
-def _case_of(session: Session, message: Message) -> Feedback | None:
-    if message.feedback is not None:
-        return message.feedback
+def _case_of(session: Session, message: Message) -> Case | None:
+    if message.case is not None:
+        return message.case
     with session.no_autoflush:
-        return session.get(Feedback, message.feedback_id)
+        return session.get(Case, message.case_id)
 
 
 # session.info key: which visitor's own click caused this transaction's status change
@@ -115,7 +115,7 @@ def mark_visitor_action(session: Session, link_id: int | None) -> None:
     session.info[VISITOR_ACTION] = FIRST_VISITOR if link_id is None else link_id
 
 
-def _recipients(session: Session, case: Feedback,
+def _recipients(session: Session, case: Case,
                 acting: set[int]) -> list[tuple[Channel, str, str]]:
     """Everyone who left a contact on the case, once each: the first visitor and the "me
     too" visitors, less those whose own action this is."""
@@ -125,7 +125,7 @@ def _recipients(session: Session, case: Feedback,
     if case.id is not None:
         links = session.execute(
             select(CaseToken.id, CaseToken.contact, CaseToken.language)
-            .where(CaseToken.feedback_id == case.id, CaseToken.contact.is_not(None))
+            .where(CaseToken.case_id == case.id, CaseToken.contact.is_not(None))
             .order_by(CaseToken.id))
         people += [(contact, language or "zh_CN") for link_id, contact, language in links
                    if link_id not in acting]
@@ -140,7 +140,7 @@ def _recipients(session: Session, case: Feedback,
 def _queue_notifications(session: Session, _flush_context: Any, _instances: Any) -> None:
     """Before a flush: one notification per visitor of each case with new reply/status
     messages."""
-    new_messages: dict[int, tuple[Feedback, list[Message]]] = {}
+    new_messages: dict[int, tuple[Case, list[Message]]] = {}
     for instance in list(session.new):
         if isinstance(instance, Message):
             case = _case_of(session, instance)
@@ -163,7 +163,7 @@ def _queue_notifications(session: Session, _flush_context: Any, _instances: Any)
             recipients = _recipients(session, case, acting)
         for channel, recipient, language in recipients:
             session.add(Notification(
-                feedback=case,
+                case=case,
                 message=replies[0] if replies else changes[-1],
                 status_to=changes[-1].status_to if changes else None,
                 channel=channel.value,
@@ -198,12 +198,12 @@ class Rendered:
 
 def _render(notification: Notification) -> Rendered:
     """The e-mail or SMS text, in the case's language."""
-    case = notification.feedback
+    case = notification.case
     message = notification.message
     reply = message if message.kind == MessageKind.REPLY.value else None
     language = "en" if notification.language == "en" else "zh_CN"
     with force_locale(language):
-        status = str(STATUS_LABELS[Status(notification.status_to)]) \
+        status = str(STATUS_LABELS[Status(notification.status_to)])\
             if notification.status_to else None
         if reply is not None:
             subject = _("[%(reference)s] The park answered your message",

@@ -28,12 +28,12 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
-from app.models import Category, Park, Point, Unit
+from app.models import Category, Park, Spot, Unit
 from app.models.org import local_name
 
 MAX_SPOTS = 10_000
 CHANGED_KEY = "park_mailbox_spots_changed"
-_WATCHED = (Point, Park, Unit, Category)
+_WATCHED = (Spot, Park, Unit, Category)
 
 
 @dataclass(frozen=True)
@@ -73,15 +73,15 @@ class FormSpot(Named):
 
 
 def _load(code: str) -> FormSpot | None:
-    point = db.session.scalar(
-        select(Point).where(Point.code == code)
-        .options(joinedload(Point.park).joinedload(Park.unit).selectinload(Unit.categories)))
-    if point is None:
+    spot = db.session.scalar(
+        select(Spot).where(Spot.code == code)
+        .options(joinedload(Spot.park).joinedload(Park.unit).selectinload(Unit.categories)))
+    if spot is None:
         return None
-    park, unit = point.park, point.park.unit
+    park, unit = spot.park, spot.park.unit
     return FormSpot(
-        id=point.id, code=point.code, active=point.active, name_zh=point.name_zh,
-        name_en=point.name_en,
+        id=spot.id, code=spot.code, active=spot.active, name_zh=spot.name_zh,
+        name_en=spot.name_en,
         park=FormPark(id=park.id, name_zh=park.name_zh, name_en=park.name_en),
         unit_id=unit.id, timezone=unit.timezone,
         categories=tuple(
@@ -105,7 +105,7 @@ class SpotCache:
             with self._lock:
                 entry = self._spots.get(code)
                 generation = self._generation
-            if entry is not None and entry[1] == generation and \
+            if entry is not None and entry[1] == generation and\
                     self._clock() - entry[0] < seconds:
                 return entry[2]
         read_at = self._clock()
@@ -144,7 +144,7 @@ def _note_changes(session: Session, _context: Any) -> None:
 
 def _after_commit(session: Session) -> None:
     # a session of no app (a script's own) has no cache to clear
-    if session.info.pop(CHANGED_KEY, False) and has_app_context() and \
+    if session.info.pop(CHANGED_KEY, False) and has_app_context() and\
             "park_mailbox_spots" in current_app.extensions:
         spot_cache().clear()
 

@@ -14,9 +14,9 @@ from typing import Any, TypeVar, cast
 from flask import current_app
 from markupsafe import Markup
 
-from app.models import Point
+from app.models import Spot
 from app.services import DomainError
-from app.services.spots.qr import check_base_url, point_url, render_qr_svg, short_url
+from app.services.spots.qr import check_base_url, render_qr_svg, short_url, spot_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -118,12 +118,12 @@ def check_cjk_font() -> list[str]:
     return families
 
 
-def describe_spot(point: Point, base_url: str) -> PosterSpot:
+def describe_spot(spot: Spot, base_url: str) -> PosterSpot:
     """Collect what a poster prints about a spot, with its QR code as inline SVG."""
-    url = point_url(base_url, point)
-    park, unit = point.park, point.park.unit
+    url = spot_url(base_url, spot)
+    park, unit = spot.park, spot.park.unit
     return PosterSpot(
-        code=point.code, name_zh=point.name_zh, name_en=point.name_en,
+        code=spot.code, name_zh=spot.name_zh, name_en=spot.name_en,
         park_zh=park.name_zh, park_en=park.name_en, unit_zh=unit.name_zh, unit_en=unit.name_en,
         url=url, short_url=short_url(url), svg=Markup(render_qr_svg(url)),  # noqa: S704 - our SVG
     )
@@ -187,7 +187,7 @@ def _lay_out(weasyprint: Any, html: str) -> Any:
 
 
 def render_posters(
-    points: Sequence[Point],
+    spots: Sequence[Spot],
     layout: str,
     *,
     base_url: str,
@@ -201,7 +201,7 @@ def render_posters(
     """
     if layout not in LAYOUTS:
         raise PosterError(f"unknown layout {layout!r}: use one of {', '.join(LAYOUTS)}")
-    if not points:
+    if not spots:
         raise PosterError("no spots to print")
     try:
         check_base_url(base_url, allow_local=allow_local)
@@ -209,20 +209,20 @@ def render_posters(
         raise PosterError(str(error)) from error
     check_cjk_font()
     weasyprint = _import_weasyprint()  # after the font check: it warns when no font exists
-    log.info("rendering posters: %d spots, layout %s", len(points), layout)
+    log.info("rendering posters: %d spots, layout %s", len(spots), layout)
 
     # Batches bound the memory of layout; the stickers of a batch fill whole sheets.
     batch = STICKER_GRID.per_sheet * 2 if layout == "stickers" else BATCH_SIZE
     documents: list[Any] = []
-    for start in range(0, len(points), batch):
-        chunk = points[start:start + batch]
-        spots = [describe_spot(point, base_url) for point in chunk]
-        html = render_posters_html(spots, layout, title, fill_sheet=len(points) == 1)
+    for start in range(0, len(spots), batch):
+        chunk = spots[start:start + batch]
+        poster_spots = [describe_spot(spot, base_url) for spot in chunk]
+        html = render_posters_html(poster_spots, layout, title, fill_sheet=len(spots) == 1)
         documents.append(off_the_event_loop(partial(_lay_out, weasyprint, html)))
         if progress is not None:
             progress(len(chunk))
     pages = [page for document in documents for page in document.pages]
     pdf: bytes = off_the_event_loop(documents[0].copy(pages).write_pdf)
     log.info("posters rendered: %d spots, layout %s, %d pages, %d bytes",
-             len(points), layout, len(pages), len(pdf))
+             len(spots), layout, len(pages), len(pdf))
     return pdf

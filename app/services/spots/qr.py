@@ -11,7 +11,7 @@ import qrcode
 import qrcode.constants
 from PIL import Image
 
-from app.models import Point
+from app.models import Spot
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,9 @@ class LocalBaseUrl(ValueError):
     """Printing a code that points at this machine would be a costly mistake."""
 
 
-def point_url(base_url: str, point: Point) -> str:
+def spot_url(base_url: str, spot: Spot) -> str:
     """The URL a spot's QR code carries: BASE_URL/q/<code>."""
-    return f"{base_url.rstrip('/')}/q/{point.code}"
+    return f"{base_url.rstrip('/')}/q/{spot.code}"
 
 
 def short_url(url: str) -> str:

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Feedback, Park, Point, RetiredCode, ScanCount, Unit
+from app.models import Case, Park, RetiredCode, ScanCount, Spot, Unit
 from app.models.types import utcnow
-from app.security import new_point_code
+from app.security import new_spot_code
 from app.services import DomainError, NotFound
 from app.services.accounts.audit import record_audit
 
@@ -34,7 +34,7 @@ EDITABLE = ("name_zh", "name_en", "description", "latitude", "longitude")
 
 
 @dataclass
-class PointFields:
+class SpotFields:
     """What a director may set on a spot."""
 
     name_zh: str
@@ -43,7 +43,7 @@ class PointFields:
     latitude: float | None = None
     longitude: float | None = None
 
-    def validated(self) -> PointFields:
+    def validated(self) -> SpotFields:
         name_zh = self.name_zh.strip()
         if not name_zh:
             raise DomainError(_("Please give the spot a Chinese name."))
@@ -53,14 +53,14 @@ class PointFields:
             raise DomainError(_("Latitude is between -90 and 90."))
         if self.longitude is not None and not -180 <= self.longitude <= 180:
             raise DomainError(_("Longitude is between -180 and 180."))
-        return PointFields(name_zh=name_zh, name_en=self.name_en.strip(),
+        return SpotFields(name_zh=name_zh, name_en=self.name_en.strip(),
                            description=self.description.strip(),
                            latitude=self.latitude, longitude=self.longitude)
 
 
-def _snapshot(point: Point) -> dict[str, Any]:
-    return {"park_id": point.park_id, "code": point.code, "active": point.active,
-            **{name: getattr(point, name) for name in EDITABLE}}
+def _snapshot(spot: Spot) -> dict[str, Any]:
+    return {"park_id": spot.park_id, "code": spot.code, "active": spot.active,
+            **{name: getattr(spot, name) for name in EDITABLE}}
 
 
 def find_unit_park(unit: Unit, park_id: int) -> Park:
@@ -71,104 +71,104 @@ def find_unit_park(unit: Unit, park_id: int) -> Park:
     return park
 
 
-def find_unit_point(unit: Unit, point_id: int) -> Point:
+def find_unit_spot(unit: Unit, spot_id: int) -> Spot:
     """A spot of the unit's parks; NotFound for another unit's spot."""
-    point = db.session.scalar(
-        select(Point).join(Park).options(joinedload(Point.park))
-        .where(Point.id == point_id, Park.unit_id == unit.id)
+    spot = db.session.scalar(
+        select(Spot).join(Park).options(joinedload(Spot.park))
+        .where(Spot.id == spot_id, Park.unit_id == unit.id)
     )
-    if point is None:
+    if spot is None:
         raise NotFound(_("No such spot."))
-    return point
+    return spot
 
 
-def unit_points(unit: Unit, park_id: int | None = None,
-                active_only: bool = False) -> list[Point]:
+def unit_spots(unit: Unit, park_id: int | None = None,
+                active_only: bool = False) -> list[Spot]:
     """The unit's spots, park by park."""
-    query = (select(Point).join(Park).options(joinedload(Point.park))
-             .where(Park.unit_id == unit.id).order_by(Park.id, Point.id))
+    query = (select(Spot).join(Park).options(joinedload(Spot.park))
+             .where(Park.unit_id == unit.id).order_by(Park.id, Spot.id))
     if park_id is not None:
-        query = query.where(Point.park_id == park_id)
+        query = query.where(Spot.park_id == park_id)
     if active_only:
-        query = query.where(Point.active.is_(True))
+        query = query.where(Spot.active.is_(True))
     return list(db.session.scalars(query).unique())
 
 
 def _unused_code(session: Session) -> str:
     # 31^8 codes: a collision is rare, but a code must never point at two spots, past or present
     while True:
-        code = new_point_code()
-        taken = session.scalar(select(Point.id).where(Point.code == code)) or session.scalar(
+        code = new_spot_code()
+        taken = session.scalar(select(Spot.id).where(Spot.code == code)) or session.scalar(
             select(RetiredCode.id).where(RetiredCode.code == code))
         if not taken:
             return code
 
 
-def create_point(unit: Unit, park_id: int, fields: PointFields, *, user_id: int) -> Point:
+def create_spot(unit: Unit, park_id: int, fields: SpotFields, *, user_id: int) -> Spot:
     """Add a spot with a fresh code to one of the unit's parks."""
     fields = fields.validated()
     with write_transaction() as session:
         park = find_unit_park(unit, park_id)
-        point = Point(park_id=park.id, code=_unused_code(session), name_zh=fields.name_zh,
+        spot = Spot(park_id=park.id, code=_unused_code(session), name_zh=fields.name_zh,
                       name_en=fields.name_en, description=fields.description,
                       latitude=fields.latitude, longitude=fields.longitude)
-        session.add(point)
+        session.add(spot)
         session.flush()
         record_audit("point.create", user_id=user_id, unit_id=unit.id, target_type="point",
-                     target_id=point.id, after=_snapshot(point))
-    log.info("point %s created in park %s", point.id, park_id)
-    return point
+                     target_id=spot.id, after=_snapshot(spot))
+    log.info("point %s created in park %s", spot.id, park_id)
+    return spot
 
 
-def update_point(unit: Unit, point_id: int, fields: PointFields, *, user_id: int) -> Point:
+def update_spot(unit: Unit, spot_id: int, fields: SpotFields, *, user_id: int) -> Spot:
     """Rename, describe or place a spot (its code stays)."""
     fields = fields.validated()
     with write_transaction():
-        point = find_unit_point(unit, point_id)
-        before = _snapshot(point)
+        spot = find_unit_spot(unit, spot_id)
+        before = _snapshot(spot)
         for name in EDITABLE:
-            setattr(point, name, getattr(fields, name))
-        after = _snapshot(point)
+            setattr(spot, name, getattr(fields, name))
+        after = _snapshot(spot)
         if after != before:
             record_audit("point.update", user_id=user_id, unit_id=unit.id, target_type="point",
-                         target_id=point.id, before=before, after=after)
-    log.info("point %s updated", point_id)
-    return point
+                         target_id=spot.id, before=before, after=after)
+    log.info("point %s updated", spot_id)
+    return spot
 
 
-def set_point_active(unit: Unit, point_id: int, active: bool, *, user_id: int) -> Point:
+def set_spot_active(unit: Unit, spot_id: int, active: bool, *, user_id: int) -> Spot:
     """Deactivate a spot (its code then answers 410) or bring it back."""
     with write_transaction():
-        point = find_unit_point(unit, point_id)
-        if point.active != active:
-            before = _snapshot(point)
-            point.active = active
+        spot = find_unit_spot(unit, spot_id)
+        if spot.active != active:
+            before = _snapshot(spot)
+            spot.active = active
             record_audit("point.activate" if active else "point.deactivate", user_id=user_id,
-                         unit_id=unit.id, target_type="point", target_id=point.id,
-                         before=before, after=_snapshot(point))
-    log.info("point %s %s", point_id, "activated" if active else "deactivated")
-    return point
+                         unit_id=unit.id, target_type="point", target_id=spot.id,
+                         before=before, after=_snapshot(spot))
+    log.info("point %s %s", spot_id, "activated" if active else "deactivated")
+    return spot
 
 
-def replace_point_code(unit: Unit, point_id: int, *, user_id: int) -> tuple[Point, str]:
+def replace_spot_code(unit: Unit, spot_id: int, *, user_id: int) -> tuple[Spot, str]:
     """Give a spot a new code at once; the old one is kept as retired (410). Returns the old."""
     with write_transaction() as session:
-        point = find_unit_point(unit, point_id)
-        before = _snapshot(point)
-        old_code = point.code
-        session.add(RetiredCode(code=old_code, point_id=point.id))
-        point.code = _unused_code(session)
+        spot = find_unit_spot(unit, spot_id)
+        before = _snapshot(spot)
+        old_code = spot.code
+        session.add(RetiredCode(code=old_code, spot_id=spot.id))
+        spot.code = _unused_code(session)
         record_audit("point.replace_code", user_id=user_id, unit_id=unit.id,
-                     target_type="point", target_id=point.id, before=before,
-                     after=_snapshot(point))
-    log.info("point %s code replaced", point_id)
-    return point, old_code
+                     target_type="point", target_id=spot.id, before=before,
+                     after=_snapshot(spot))
+    log.info("point %s code replaced", spot_id)
+    return spot, old_code
 
 
-def retired_codes(point: Point) -> list[RetiredCode]:
+def retired_codes(spot: Spot) -> list[RetiredCode]:
     """The codes the spot answered to before, newest first."""
     return list(db.session.scalars(
-        select(RetiredCode).where(RetiredCode.point_id == point.id)
+        select(RetiredCode).where(RetiredCode.spot_id == spot.id)
         .order_by(RetiredCode.retired_at.desc(), RetiredCode.id.desc())
     ))
 
@@ -198,11 +198,11 @@ class ScanBuffer:
         self._counts: Counter[tuple[int, date]] = Counter()
         self._oldest: float | None = None
 
-    def add(self, point_id: int, day: date) -> None:
+    def add(self, spot_id: int, day: date) -> None:
         with self._lock:
             if not self._counts:
                 self._oldest = self._clock()
-            self._counts[point_id, day] += 1
+            self._counts[spot_id, day] += 1
 
     def due(self, seconds: float) -> bool:
         with self._lock:
@@ -223,10 +223,10 @@ class ScanBuffer:
 SCANS = ScanBuffer()
 
 
-def record_scan(point_id: int, timezone: str) -> None:
+def record_scan(spot_id: int, timezone: str) -> None:
     """Count one scan of the spot's code today in the unit's time zone (nothing about the
     visitor is kept)."""
-    SCANS.add(point_id, local_day(timezone))
+    SCANS.add(spot_id, local_day(timezone))
     if SCANS.due(current_app.config["SCAN_FLUSH_SECONDS"]):
         flush_scans()
 
@@ -240,10 +240,10 @@ def flush_scans() -> int:
         with write_transaction() as session:
             dialect = session.get_bind().dialect.name
             insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            for (point_id, day), count in sorted(counts.items()):
-                statement = insert(ScanCount).values(point_id=point_id, day=day, count=count)
+            for (spot_id, day), count in sorted(counts.items()):
+                statement = insert(ScanCount).values(spot_id=spot_id, day=day, count=count)
                 session.execute(statement.on_conflict_do_update(
-                    index_elements=[ScanCount.point_id, ScanCount.day],
+                    index_elements=[ScanCount.spot_id, ScanCount.day],
                     set_={"count": ScanCount.count + count},
                 ))
     except SQLAlchemyError:
@@ -268,43 +268,43 @@ class SpotActivity:
         return self.submissions / self.scans if self.scans else None
 
 
-def spot_activity(unit: Unit, points: list[Point], days: int = 14) -> dict[int, SpotActivity]:
+def spot_activity(unit: Unit, spots: list[Spot], days: int = 14) -> dict[int, SpotActivity]:
     """Scans and submissions per spot per local day, for the last `days` days."""
     zone = ZoneInfo(unit.timezone)
     flush_scans()  # this process's latest scans; other processes' within seconds
     today = local_day(unit.timezone)
     first = today - timedelta(days=days - 1)
-    point_ids = [point.id for point in points]
+    spot_ids = [spot.id for spot in spots]
     scans: dict[int, dict[date, int]] = defaultdict(dict)
-    for point_id, day, count in db.session.execute(
-        select(ScanCount.point_id, ScanCount.day, ScanCount.count)
-        .where(ScanCount.point_id.in_(point_ids), ScanCount.day >= first)
+    for spot_id, day, count in db.session.execute(
+        select(ScanCount.spot_id, ScanCount.day, ScanCount.count)
+        .where(ScanCount.spot_id.in_(spot_ids), ScanCount.day >= first)
     ):
-        scans[point_id][day] = count
+        scans[spot_id][day] = count
     since = datetime.combine(first, time(), tzinfo=zone).astimezone(UTC)
     submissions: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for case_point_id, created_at in db.session.execute(
-        select(Feedback.point_id, Feedback.created_at)
-        .where(Feedback.point_id.in_(point_ids), Feedback.created_at >= since)
+    for case_spot_id, created_at in db.session.execute(
+        select(Case.spot_id, Case.created_at)
+        .where(Case.spot_id.in_(spot_ids), Case.created_at >= since)
     ):
-        if case_point_id is not None:
-            submissions[case_point_id][created_at.astimezone(zone).date()] += 1
+        if case_spot_id is not None:
+            submissions[case_spot_id][created_at.astimezone(zone).date()] += 1
     activity = {}
-    for point_id in point_ids:
-        spot = SpotActivity()
+    for spot_id in spot_ids:
+        row = SpotActivity()
         for offset in range(days):
             day = today - timedelta(days=offset)
-            pair = (scans[point_id].get(day, 0), submissions[point_id].get(day, 0))
-            spot.by_day[day] = pair
-            spot.scans += pair[0]
-            spot.submissions += pair[1]
-        activity[point_id] = spot
+            pair = (scans[spot_id].get(day, 0), submissions[spot_id].get(day, 0))
+            row.by_day[day] = pair
+            row.scans += pair[0]
+            row.submissions += pair[1]
+        activity[spot_id] = row
     return activity
 
 
-def total_scans(point_id: int) -> int:
+def total_scans(spot_id: int) -> int:
     """Every scan the spot ever had."""
     flush_scans()
     return int(db.session.scalar(
-        select(func.coalesce(func.sum(ScanCount.count), 0)).where(ScanCount.point_id == point_id)
+        select(func.coalesce(func.sum(ScanCount.count), 0)).where(ScanCount.spot_id == spot_id)
     ) or 0)

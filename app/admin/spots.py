@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.admin.decorators import director_required
 from app.admin.views import bp
 from app.forms import Form
-from app.models import Point, StaffUser, Unit
+from app.models import Spot, StaffUser, Unit
 from app.services import DomainError, NotFound
 from app.services.spots.posters import (
     CJK_PACKAGE,
@@ -38,23 +38,23 @@ from app.services.spots.qr import (
     LocalBaseUrl,
     check_base_url,
     is_local_url,
-    point_url,
     render_qr_png,
     render_qr_svg,
     short_url,
+    spot_url,
 )
 from app.services.spots.spots import (
-    PointFields,
-    create_point,
+    SpotFields,
+    create_spot,
     find_unit_park,
-    find_unit_point,
-    replace_point_code,
+    find_unit_spot,
+    replace_spot_code,
     retired_codes,
-    set_point_active,
+    set_spot_active,
     spot_activity,
     total_scans,
-    unit_points,
-    update_point,
+    unit_spots,
+    update_spot,
 )
 
 ACTIVITY_DAYS = 14
@@ -62,7 +62,7 @@ ACTIVITY_DAYS = 14
 log = logging.getLogger(__name__)
 
 
-class PointForm(Form):
+class SpotForm(Form):
     name_zh = StringField(_l("Name (Chinese)"), validators=[
         DataRequired(message=_l("Please give the spot a Chinese name.")), Length(max=120)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=120)])
@@ -71,13 +71,13 @@ class PointForm(Form):
     latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
 
-    def fields(self) -> PointFields:
-        return PointFields(name_zh=self.name_zh.data or "", name_en=self.name_en.data or "",
+    def fields(self) -> SpotFields:
+        return SpotFields(name_zh=self.name_zh.data or "", name_en=self.name_en.data or "",
                            description=self.description.data or "",
                            latitude=self.latitude.data, longitude=self.longitude.data)
 
 
-class NewPointForm(PointForm):
+class NewSpotForm(SpotForm):
     park_id = SelectField(_l("Park"), coerce=int, choices=[], validate_choice=True)
 
 
@@ -85,9 +85,9 @@ class ConfirmForm(Form):
     """A POST button with nothing but its CSRF token."""
 
 
-def _point_or_404(unit: Unit, point_id: int) -> Point:
+def _spot_or_404(unit: Unit, spot_id: int) -> Spot:
     try:
-        return find_unit_point(unit, point_id)
+        return find_unit_spot(unit, spot_id)
     except NotFound:
         abort(404)
 
@@ -110,135 +110,135 @@ def _refused(message: str, status: int = 400) -> ResponseReturnValue:
     """A download that must not be printed as asked: say why, offer a test print."""
     arguments: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(),
                                  "allow_local": "1"}
-    test_print = url_for(request.endpoint or "admin.points", **arguments)
-    return render_template("admin/points_refused.html", message=message,
+    test_print = url_for(request.endpoint or "admin.spots", **arguments)
+    return render_template("admin/spots_refused.html", message=message,
                            test_print=test_print if is_local_url(_base_url()) else None), status
 
 
 @bp.get("/points")
 @director_required
-def points(user: StaffUser, unit: Unit) -> ResponseReturnValue:
-    spots = unit_points(unit)
+def spots(user: StaffUser, unit: Unit) -> ResponseReturnValue:
+    spots = unit_spots(unit)
     activity = spot_activity(unit, spots, days=ACTIVITY_DAYS)
     by_park = {park.id: [p for p in spots if p.park_id == park.id] for park in unit.parks}
-    return render_template("admin/points.html", unit=unit, by_park=by_park, activity=activity,
+    return render_template("admin/spots.html", unit=unit, by_park=by_park, activity=activity,
                            days=ACTIVITY_DAYS, layouts=LAYOUTS,
                            local_base_url=is_local_url(_base_url()))
 
 
 @bp.route("/points/new", methods=["GET", "POST"])
 @director_required
-def point_new(user: StaffUser, unit: Unit) -> ResponseReturnValue:
-    form = NewPointForm()
+def spot_new(user: StaffUser, unit: Unit) -> ResponseReturnValue:
+    form = NewSpotForm()
     form.park_id.choices = [(park.id, park.name_zh) for park in unit.parks]
     if request.method == "GET" and request.args.get("park_id", "").isdigit():
         form.park_id.data = int(request.args["park_id"])
     if form.validate_on_submit():
         try:
-            point = create_point(unit, form.park_id.data, form.fields(), user_id=user.id)
+            spot = create_spot(unit, form.park_id.data, form.fields(), user_id=user.id)
         except DomainError as error:
             form.name_zh.errors = [*form.name_zh.errors, str(error)]
         else:
-            flash(_("Spot created with code %(code)s.", code=point.code), "success")
-            return redirect(url_for("admin.point_detail", point_id=point.id), code=303)
+            flash(_("Spot created with code %(code)s.", code=spot.code), "success")
+            return redirect(url_for("admin.spot_detail", spot_id=spot.id), code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("admin/points_form.html", form=form, point=None), status
+    return render_template("admin/spots_form.html", form=form, spot=None), status
 
 
-@bp.route("/points/<int:point_id>", methods=["GET", "POST"])
+@bp.route("/points/<int:spot_id>", methods=["GET", "POST"])
 @director_required
-def point_detail(user: StaffUser, unit: Unit, point_id: int) -> ResponseReturnValue:
-    point = _point_or_404(unit, point_id)
-    form = PointForm(obj=point)
+def spot_detail(user: StaffUser, unit: Unit, spot_id: int) -> ResponseReturnValue:
+    spot = _spot_or_404(unit, spot_id)
+    form = SpotForm(obj=spot)
     if form.validate_on_submit():
         try:
-            update_point(unit, point.id, form.fields(), user_id=user.id)
+            update_spot(unit, spot.id, form.fields(), user_id=user.id)
         except DomainError as error:
             form.name_zh.errors = [*form.name_zh.errors, str(error)]
         else:
             flash(_("Spot saved."), "success")
-            return redirect(url_for("admin.point_detail", point_id=point.id), code=303)
+            return redirect(url_for("admin.spot_detail", spot_id=spot.id), code=303)
     status = 400 if form.is_submitted() else 200
-    activity = spot_activity(unit, [point], days=ACTIVITY_DAYS)[point.id]
-    url = point_url(_base_url(), point)
+    activity = spot_activity(unit, [spot], days=ACTIVITY_DAYS)[spot.id]
+    url = spot_url(_base_url(), spot)
     return render_template(
-        "admin/points_detail.html", point=point, form=form, confirm=ConfirmForm(), url=url,
+        "admin/spots_detail.html", spot=spot, form=form, confirm=ConfirmForm(), url=url,
         short_url=short_url(url),
         qr_svg=Markup(render_qr_svg(url)),  # noqa: S704 - our own SVG, no user markup
-        activity=activity, total_scans=total_scans(point.id), retired=retired_codes(point),
+        activity=activity, total_scans=total_scans(spot.id), retired=retired_codes(spot),
         layouts=LAYOUTS, local_base_url=is_local_url(_base_url()),
         replaced=request.args.get("replaced"),
     ), status
 
 
-@bp.post("/points/<int:point_id>/deactivate")
+@bp.post("/points/<int:spot_id>/deactivate")
 @director_required
-def point_deactivate(user: StaffUser, unit: Unit, point_id: int) -> ResponseReturnValue:
-    return _set_active(user, unit, point_id, active=False)
+def spot_deactivate(user: StaffUser, unit: Unit, spot_id: int) -> ResponseReturnValue:
+    return _set_active(user, unit, spot_id, active=False)
 
 
-@bp.post("/points/<int:point_id>/activate")
+@bp.post("/points/<int:spot_id>/activate")
 @director_required
-def point_activate(user: StaffUser, unit: Unit, point_id: int) -> ResponseReturnValue:
-    return _set_active(user, unit, point_id, active=True)
+def spot_activate(user: StaffUser, unit: Unit, spot_id: int) -> ResponseReturnValue:
+    return _set_active(user, unit, spot_id, active=True)
 
 
-def _set_active(user: StaffUser, unit: Unit, point_id: int,
+def _set_active(user: StaffUser, unit: Unit, spot_id: int,
                 *, active: bool) -> ResponseReturnValue:
-    point = _point_or_404(unit, point_id)
+    spot = _spot_or_404(unit, spot_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    set_point_active(unit, point.id, active, user_id=user.id)
+    set_spot_active(unit, spot.id, active, user_id=user.id)
     flash(_("Spot is active again: its code works.") if active else
           _("Spot deactivated: its code now tells visitors it is no longer in use."), "success")
-    return redirect(url_for("admin.point_detail", point_id=point_id), code=303)
+    return redirect(url_for("admin.spot_detail", spot_id=spot_id), code=303)
 
 
-@bp.post("/points/<int:point_id>/replace-code")
+@bp.post("/points/<int:spot_id>/replace-code")
 @director_required
-def point_replace_code(user: StaffUser, unit: Unit, point_id: int) -> ResponseReturnValue:
-    point = _point_or_404(unit, point_id)
+def spot_replace_code(user: StaffUser, unit: Unit, spot_id: int) -> ResponseReturnValue:
+    spot = _spot_or_404(unit, spot_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    point, old_code = replace_point_code(unit, point.id, user_id=user.id)
+    spot, old_code = replace_spot_code(unit, spot.id, user_id=user.id)
     flash(_("New code %(new)s works now. Code %(old)s is retired: reprint this spot's "
             "posters, table signs and stickers, and replace every copy that shows the old code.",
-            new=point.code, old=old_code), "success")
-    return redirect(url_for("admin.point_detail", point_id=point.id, replaced=old_code), code=303)
+            new=spot.code, old=old_code), "success")
+    return redirect(url_for("admin.spot_detail", spot_id=spot.id, replaced=old_code), code=303)
 
 
-@bp.get("/points/<int:point_id>/qr.svg")
+@bp.get("/points/<int:spot_id>/qr.svg")
 @director_required
-def point_qr_svg(user: StaffUser, unit: Unit, point_id: int) -> ResponseReturnValue:
-    point = _point_or_404(unit, point_id)
+def spot_qr_svg(user: StaffUser, unit: Unit, spot_id: int) -> ResponseReturnValue:
+    spot = _spot_or_404(unit, spot_id)
     try:
         check_base_url(_base_url(), allow_local=_allow_local())
     except LocalBaseUrl:
         return _refused(_local_refusal())
-    svg = render_qr_svg(point_url(_base_url(), point))
-    return _download(svg.encode(), "image/svg+xml", f"qr-{point.code}.svg")
+    svg = render_qr_svg(spot_url(_base_url(), spot))
+    return _download(svg.encode(), "image/svg+xml", f"qr-{spot.code}.svg")
 
 
-@bp.get("/points/<int:point_id>/qr.png")
+@bp.get("/points/<int:spot_id>/qr.png")
 @director_required
-def point_qr_png(user: StaffUser, unit: Unit, point_id: int) -> ResponseReturnValue:
-    point = _point_or_404(unit, point_id)
+def spot_qr_png(user: StaffUser, unit: Unit, spot_id: int) -> ResponseReturnValue:
+    spot = _spot_or_404(unit, spot_id)
     try:
         check_base_url(_base_url(), allow_local=_allow_local())
     except LocalBaseUrl:
         return _refused(_local_refusal())
     size = request.args.get("size", type=int) or 600
-    png = render_qr_png(point_url(_base_url(), point), size)
-    return _download(png, "image/png", f"qr-{point.code}.png")
+    png = render_qr_png(spot_url(_base_url(), spot), size)
+    return _download(png, "image/png", f"qr-{spot.code}.png")
 
 
-@bp.get("/points/<int:point_id>/poster.pdf")
+@bp.get("/points/<int:spot_id>/poster.pdf")
 @director_required
-def point_poster(user: StaffUser, unit: Unit, point_id: int) -> ResponseReturnValue:
-    point = _point_or_404(unit, point_id)
+def spot_poster(user: StaffUser, unit: Unit, spot_id: int) -> ResponseReturnValue:
+    spot = _spot_or_404(unit, spot_id)
     layout = request.args.get("layout", "a4")
-    return _posters([point], layout, f"{point.park.name_zh} · {point.name_zh}",
-                    f"poster-{point.code}-{layout}.pdf")
+    return _posters([spot], layout, f"{spot.park.name_zh} · {spot.name_zh}",
+                    f"poster-{spot.code}-{layout}.pdf")
 
 
 @bp.get("/parks/<int:park_id>/posters.pdf")
@@ -249,11 +249,11 @@ def park_posters(user: StaffUser, unit: Unit, park_id: int) -> ResponseReturnVal
     except NotFound:
         abort(404)
     layout = request.args.get("layout", "a4")
-    spots = unit_points(unit, park_id=park.id, active_only=True)
+    spots = unit_spots(unit, park_id=park.id, active_only=True)
     return _posters(spots, layout, park.name_zh, f"posters-park{park.id}-{layout}.pdf")
 
 
-def _posters(spots: list[Point], layout: str, title: str, filename: str) -> ResponseReturnValue:
+def _posters(spots: list[Spot], layout: str, title: str, filename: str) -> ResponseReturnValue:
     if layout not in LAYOUTS:
         abort(400)
     try:
