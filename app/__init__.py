@@ -5,23 +5,29 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.api.georeport_format import open311_error
+from app.admin.blueprint import admin_blueprint
+from app.api.docs import bp as api_docs_bp
+from app.api.open311 import bp as open311_bp
+from app.api.v1 import bp as api_v1_bp
+from app.bureau.blueprint import bureau_blueprint
+from app.cli import register_commands
 from app.config import INSTANCE_DIR, ROOT_DIR, Config, config_from_env
 from app.csrf import mask_csrf_tokens
-from app.database import DATABASE_BUSY, RETRY_AFTER_SECONDS, configure_engine
+from app.database import configure_engine
 from app.display import remember_text_size, text_size
+from app.errors import register_error_handlers
 from app.extensions import api, babel, compress, csrf, db, limiter, login, migrate, socketio
 from app.formatting import register_filters
 from app.i18n import current_language, remember_language, select_locale
 from app.icons import icon, icon_sprite
+from app.realtime.events import register_socket_handlers
+from app.realtime.queue import make_event_queue
 from app.security import (
     add_security_headers,
     enforce_session_timeouts,
@@ -29,6 +35,13 @@ from app.security import (
     refuse_foreign_origin,
     refuse_nul_characters,
 )
+from app.services.accounts.staff import load_user
+from app.services.platform.hooks import install_session_hooks
+from app.services.platform.jobs import init_jobs
+from app.services.platform.schedule import SCHEDULE
+from app.services.spots.cache import init_spot_cache
+from app.staff.blueprint import staff_blueprint
+from app.visitor.blueprint import visitor_blueprint
 
 __version__ = "0.1.0"
 ROOT = ROOT_DIR
@@ -60,9 +73,9 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.before_request(refuse_foreign_origin)
     app.before_request(enforce_session_timeouts)
     _register_blueprints(app)
-    _register_error_pages(app)
-    _register_cli(app)
-    _register_jobs()
+    register_error_handlers(app)
+    register_commands(app)
+    init_jobs(app, SCHEDULE)
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:
@@ -114,37 +127,11 @@ def _init_extensions(app: Flask) -> None:
     login.login_view = "staff.login"
     # "basic": a phone that moves from Wi-Fi to 4G keeps its session
     login.session_protection = "basic"
-
-    from app.models import StaffUser
-    from app.realtime.publish import install_session_hooks
-    from app.realtime.queue import make_event_queue
-    from app.services.bureau import warnings as _warning_job  # noqa: F401 - registers its job
-    from app.services.bureau.rollups import install_rollup_hooks
-    from app.services.cases.photos import install_photo_hooks
-    from app.services.spots.cache import init_spot_cache
-
-    @login.user_loader
-    def _load_user(user_id: str) -> StaffUser | None:
-        # the id carries the user's session nonce: logging out everywhere rotates it
-        number, _, nonce = user_id.partition(":")
-        if not number.isdigit():
-            return None
-        user = db.session.get(StaffUser, int(number))
-        if user is None or not user.active or user.session_nonce != nonce:
-            return None
-        return user
+    login.user_loader(load_user)
 
     install_session_hooks()
-    from app.services.notify.visitors import install_notification_hooks
-
-    install_notification_hooks()  # importing it also registers the `notify.send` job
-    install_photo_hooks()
-    from app.services.notify import privacy as _privacy  # noqa: F401 - registers its periodic job
-    install_rollup_hooks()
     init_spot_cache(app)
-    # Handlers must be collected before init_app: Flask-SocketIO registers them on each
-    # new server from its list, and a handler decorated after a server exists skips it.
-    from app.realtime import events as _socket_handlers  # noqa: F401
+    register_socket_handlers()  # before init_app: the new server takes them from the list
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
@@ -166,71 +153,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.admin import bp as admin_bp
-    from app.api.docs import bp as api_docs_bp
-    from app.api.open311 import bp as open311_bp
-    from app.api.v1 import bp as api_v1_bp
-    from app.bureau import bp as bureau_bp
-    from app.staff import bp as staff_bp
-    from app.visitor import bp as visitor_bp
-
-    app.register_blueprint(visitor_bp)
-    app.register_blueprint(staff_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(bureau_bp)
+    app.register_blueprint(visitor_blueprint())
+    app.register_blueprint(staff_blueprint())
+    app.register_blueprint(admin_blueprint())
+    app.register_blueprint(bureau_blueprint())
     app.register_blueprint(open311_bp)
     app.register_blueprint(api_docs_bp)
     api.register_blueprint(api_v1_bp)
-
-
-def _register_error_pages(app: Flask) -> None:
-    @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError) -> ResponseReturnValue:
-        if request.path.startswith("/api/"):
-            return api_error(error)
-        return render_template("error.html", code=400, error=error), 400
-
-    def _database_busy(error: Exception) -> ResponseReturnValue:
-        log.warning("database busy or away on %s %s: %s", request.method, request.path,
-                    type(error).__name__)
-        db.session.rollback()
-        response = make_response(_http_error(ServiceUnavailable()))
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
-
-    for busy in DATABASE_BUSY:
-        app.register_error_handler(busy, _database_busy)
-
-    @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> ResponseReturnValue:
-        code = error.code or 500
-        if request.path.startswith("/open311/"):
-            return open311_error(error)
-        if request.path.startswith("/api/"):
-            return api_error(error)
-        if request.path.startswith("/healthz"):
-            return jsonify(error=error.name, code=code), code
-        return render_template("error.html", code=code, error=error), code
-
-
-def api_error(error: HTTPException) -> ResponseReturnValue:
-    """An HTTP error under /api/ as the JSON the OpenAPI document promises (code, status...)."""
-    payload, code, headers = api.handle_http_exception(error)
-    response = jsonify(payload)
-    for name, value in error.get_headers():
-        if name.lower() != "content-type":  # keep Allow on 405, Retry-After on 429...
-            response.headers[name] = value
-    response.headers.update(headers or {})
-    return response, code
-
-
-def _register_jobs() -> None:
-    # importing a module registers its @periodic jobs (SLA timer, auto-close)
-    from app.services.cases import operations as _casework  # noqa: F401
-    from app.services.cases import sla as _sla  # noqa: F401
-
-
-def _register_cli(app: Flask) -> None:
-    from app.cli import register
-
-    register(app)

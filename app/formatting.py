@@ -14,6 +14,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from flask import Flask, current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from app.models import Unit
 
@@ -48,5 +49,25 @@ def number(value: float | int | None) -> str:
     return format_decimal(value, locale=get_locale() or "zh_CN")
 
 
+def duration(minutes: float | None) -> str:
+    """A span of minutes: "5 min", "2 h 10 min", "3 d 4 h" ("–" for none)."""
+    if minutes is None:
+        return "–"
+    whole = round(minutes)
+    if whole < 60:
+        return str(_("%(m)d min", m=whole))
+    hours, rest = divmod(whole, 60)
+    if hours < 24:
+        return str(_("%(h)d h %(m)d min", h=hours, m=rest) if rest else _("%(h)d h", h=hours))
+    days, hours = divmod(hours, 24)
+    return str(_("%(d)d d %(h)d h", d=days, h=hours) if hours else _("%(d)d d", d=days))
+
+
+def percent(share: float | None) -> str:
+    """A share of 0..1 as a whole percentage ("–" when nothing counts yet)."""
+    return "–" if share is None else f"{share * 100:.0f}%"
+
+
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(unit_time=unit_time, unit_time_iso=unit_time_iso, number=number)
+    app.jinja_env.filters.update(unit_time=unit_time, unit_time_iso=unit_time_iso, number=number,
+                                 duration=duration, percent=percent)

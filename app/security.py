@@ -89,9 +89,18 @@ CONTENT_SECURITY_POLICY = "; ".join([
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+# pages that show visitors' words or contacts, and the tracking link's pages (the token in
+# the URL is the visitor's only key): kept out of shared caches and the browser's history
+PRIVATE_BLUEPRINTS = frozenset({"staff", "admin", "bureau"})
+PRIVATE_PATHS = ("/t/",)
+
+
 def add_security_headers(response: Response) -> Response:
     """Headers every answer carries; a view's own stricter values are kept."""
     headers = response.headers
+    private = request.blueprint in PRIVATE_BLUEPRINTS or request.path.startswith(PRIVATE_PATHS)
+    if private and "no-store" not in headers.get("Cache-Control", ""):
+        headers["Cache-Control"] = "no-store"
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from app import create_app
-from app.services.platform.jobs import HOLDER, periodic
+from app.services.platform.jobs import HOLDER, Job, app_jobs
 
 
-@periodic("test.tick", seconds=1)
 def tick(now: datetime) -> None:
     """Append the round's time and this process to a file every test process shares."""
     with Path(os.environ["JOB_TICK_LOG"]).open("a") as log:
@@ -18,3 +17,4 @@ def tick(now: datetime) -> None:
 
 
 app = create_app()
+app_jobs(app).append(Job("test.tick", timedelta(seconds=1), tick))

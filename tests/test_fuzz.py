@@ -14,9 +14,9 @@ from werkzeug.exceptions import InternalServerError
 
 from app.extensions import db
 from app.models import HotlineTicket
-from app.services import DomainError
 from app.services.bureau.hotline import parse_tickets
 from app.services.bureau.visits import parse_visits
+from app.services.errors import DomainError
 from tests.conftest import csrf_token, make_case
 
 # text a browser can send in a form (no lone surrogates), including control characters

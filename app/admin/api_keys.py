@@ -14,10 +14,9 @@ from flask_login import current_user
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from app.admin.views import bp
+from app.admin.blueprint import bp
 from app.forms import Form
 from app.models import StaffUser
-from app.services import DomainError, NotFound
 from app.services.accounts.api_keys import (
     MAX_NAME,
     is_bureau_admin,
@@ -27,6 +26,7 @@ from app.services.accounts.api_keys import (
     may_manage_keys,
     revoke_api_key,
 )
+from app.services.errors import DomainError
 
 View = TypeVar("View", bound=Callable[..., Any])
 BUREAU_WIDE = "bureau"
@@ -83,8 +83,6 @@ def issue_key(user: StaffUser) -> ResponseReturnValue:
     unit_id = None if form.unit.data == BUREAU_WIDE else int(form.unit.data or 0)
     try:
         issued = issue_api_key(user=user, unit_id=unit_id, name=form.name.data or "")
-    except NotFound:
-        abort(404)
     except DomainError as error:
         form.name.errors = [*form.name.errors, str(error)]
         return _page(user, form, status=400)
@@ -99,10 +97,7 @@ def revoke_key(user: StaffUser, key_id: int) -> ResponseReturnValue:
     form = Form()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        key = revoke_api_key(user=user, key_id=key_id)
-    except NotFound:
-        abort(404)
+    key = revoke_api_key(user=user, key_id=key_id)
     flash(_("Key %(prefix)s… revoked: requests with it are refused from now on.",
             prefix=key.prefix), "success")
     return redirect(url_for("admin.api_keys"), code=303)

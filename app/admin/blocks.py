@@ -9,12 +9,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, NumberRange
 
+from app.admin.blueprint import bp
 from app.admin.decorators import director_required
-from app.admin.views import bp
 from app.forms import Form
 from app.models import StaffUser, Unit
-from app.services import DomainError, NotFound
 from app.services.cases.abuse import MAX_BLOCK_DAYS, active_blocks, block_case_sender, lift_block
+from app.services.errors import DomainError
 
 
 class BlockForm(Form):
@@ -42,8 +42,6 @@ def block_sender(user: StaffUser, unit: Unit, case_id: int) -> ResponseReturnVal
         return redirect(url_for("staff.case_detail", case_id=case_id), code=303)
     try:
         block_case_sender(user=user, unit=unit, case_id=case_id, days=form.days.data or 0)
-    except NotFound:
-        abort(404)
     except DomainError as error:
         flash(str(error), "error")
     else:
@@ -57,9 +55,6 @@ def block_sender(user: StaffUser, unit: Unit, case_id: int) -> ResponseReturnVal
 def lift(user: StaffUser, unit: Unit, block_id: int) -> ResponseReturnValue:
     if not LiftForm().validate_on_submit():
         abort(400)
-    try:
-        lift_block(user=user, unit=unit, block_id=block_id)
-    except NotFound:
-        abort(404)
+    lift_block(user=user, unit=unit, block_id=block_id)
     flash(_("Block lifted."), "success")
     return redirect(url_for("admin.blocks"), code=303)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from app.admin.blueprint import bp
 from app.admin.decorators import director_required
 from app.admin.forms import CategoryForm
-from app.admin.views import bp
 from app.models import Category, StaffUser, Unit
-from app.services import DomainError, NotFound
 from app.services.accounts.settings import CategoryFields, get_category, save_category
 from app.services.cases.workflow import ROLE_LABELS
+from app.services.errors import DomainError
 
 
 @bp.get("/categories")
@@ -39,8 +39,6 @@ def _edit(user: StaffUser, unit: Unit, category: Category | None) -> ResponseRet
         try:
             save_category(user=user, unit_id=unit.id,
                           category_id=category.id if category else None, fields=_fields(form))
-        except NotFound:
-            abort(404)
         except DomainError as error:
             form.form_errors.append(str(error))
         else:
@@ -60,8 +58,5 @@ def new_category(user: StaffUser, unit: Unit) -> ResponseReturnValue:
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
 @director_required
 def edit_category(user: StaffUser, unit: Unit, category_id: int) -> ResponseReturnValue:
-    try:
-        category = get_category(unit.id, category_id)
-    except NotFound:
-        abort(404)
+    category = get_category(unit.id, category_id)
     return _edit(user, unit, category)

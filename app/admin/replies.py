@@ -7,12 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from app.admin.blueprint import bp
 from app.admin.decorators import director_required
 from app.admin.forms import ActionForm, ReplyTemplateForm
-from app.admin.views import bp
 from app.i18n import current_language
 from app.models import ReplyTemplate, StaffUser, Unit
-from app.services import DomainError, NotFound
 from app.services.accounts.settings import (
     PLACEHOLDERS,
     delete_reply_template,
@@ -20,6 +19,7 @@ from app.services.accounts.settings import (
     save_reply_template,
     unit_reply_templates,
 )
+from app.services.errors import DomainError
 
 
 @bp.get("/replies")
@@ -41,8 +41,6 @@ def _edit(user: StaffUser, unit: Unit, template: ReplyTemplate | None) -> Respon
                                 title=form.title.data or "", body=form.body.data or "",
                                 category_id=form.category_id.data,
                                 active=bool(form.active.data))
-        except NotFound:
-            abort(404)
         except DomainError as error:
             form.body.errors = [*form.body.errors, str(error)]
         else:
@@ -62,10 +60,7 @@ def new_reply_template(user: StaffUser, unit: Unit) -> ResponseReturnValue:
 @bp.route("/replies/<int:template_id>", methods=["GET", "POST"])
 @director_required
 def edit_reply_template(user: StaffUser, unit: Unit, template_id: int) -> ResponseReturnValue:
-    try:
-        template = get_reply_template(unit.id, template_id)
-    except NotFound:
-        abort(404)
+    template = get_reply_template(unit.id, template_id)
     return _edit(user, unit, template)
 
 
@@ -74,9 +69,6 @@ def edit_reply_template(user: StaffUser, unit: Unit, template_id: int) -> Respon
 def remove_reply_template(user: StaffUser, unit: Unit, template_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        delete_reply_template(user=user, unit_id=unit.id, template_id=template_id)
-    except NotFound:
-        abort(404)
+    delete_reply_template(user=user, unit_id=unit.id, template_id=template_id)
     flash(_("Reply template deleted."), "success")
     return redirect(url_for("admin.reply_templates"), code=303)

@@ -7,18 +7,18 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from app.admin.blueprint import bp
 from app.admin.decorators import director_required
 from app.admin.forms import ActionForm, RoutingRuleForm
-from app.admin.views import bp
 from app.i18n import current_language
 from app.models import StaffUser, Unit
-from app.services import DomainError, NotFound
 from app.services.accounts.settings import (
     create_routing_rule,
     delete_routing_rule,
     unit_routing_rules,
 )
 from app.services.cases.workflow import ROLE_LABELS
+from app.services.errors import DomainError
 
 
 def _rule_form(unit: Unit) -> RoutingRuleForm:
@@ -56,8 +56,6 @@ def add_routing_rule(user: StaffUser, unit: Unit) -> ResponseReturnValue:
                                 category_id=form.category_id.data or 0,
                                 park_id=form.park_id.data, spot_id=form.spot_id.data,
                                 role=form.role.data or "")
-        except NotFound:
-            abort(404)
         except DomainError as error:
             form.form_errors.append(str(error))
         else:
@@ -71,9 +69,6 @@ def add_routing_rule(user: StaffUser, unit: Unit) -> ResponseReturnValue:
 def remove_routing_rule(user: StaffUser, unit: Unit, rule_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        delete_routing_rule(user=user, unit_id=unit.id, rule_id=rule_id)
-    except NotFound:
-        abort(404)
+    delete_routing_rule(user=user, unit_id=unit.id, rule_id=rule_id)
     flash(_("Rule deleted."), "success")
     return redirect(url_for("admin.routing"), code=303)

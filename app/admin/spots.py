@@ -22,11 +22,11 @@ from markupsafe import Markup
 from wtforms import FloatField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.admin.blueprint import bp
 from app.admin.decorators import director_required
-from app.admin.views import bp
 from app.forms import Form
 from app.models import Spot, StaffUser, Unit
-from app.services import DomainError, NotFound
+from app.services.errors import DomainError
 from app.services.spots.posters import (
     CJK_PACKAGE,
     LAYOUTS,
@@ -86,10 +86,7 @@ class ConfirmForm(Form):
 
 
 def _spot_or_404(unit: Unit, spot_id: int) -> Spot:
-    try:
-        return find_unit_spot(unit, spot_id)
-    except NotFound:
-        abort(404)
+    return find_unit_spot(unit, spot_id)
 
 
 def _allow_local() -> bool:
@@ -244,10 +241,7 @@ def spot_poster(user: StaffUser, unit: Unit, spot_id: int) -> ResponseReturnValu
 @bp.get("/parks/<int:park_id>/posters.pdf")
 @director_required
 def park_posters(user: StaffUser, unit: Unit, park_id: int) -> ResponseReturnValue:
-    try:
-        park = find_unit_park(unit, park_id)
-    except NotFound:
-        abort(404)
+    park = find_unit_park(unit, park_id)
     layout = request.args.get("layout", "a4")
     spots = unit_spots(unit, park_id=park.id, active_only=True)
     return _posters(spots, layout, park.name_zh, f"posters-park{park.id}-{layout}.pdf")

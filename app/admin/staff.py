@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from app.admin.blueprint import bp
 from app.admin.decorators import director_required
 from app.admin.forms import (
     ActionForm,
@@ -14,9 +15,7 @@ from app.admin.forms import (
     StaffCreateForm,
     StaffRolesForm,
 )
-from app.admin.views import bp
 from app.models import StaffUser, Unit
-from app.services import DomainError, NotFound
 from app.services.accounts.staff import (
     Credential,
     accept_invite,
@@ -29,6 +28,7 @@ from app.services.accounts.staff import (
     unit_staff,
 )
 from app.services.cases.workflow import ROLE_LABELS
+from app.services.errors import DomainError
 
 
 def show_credential(credential: Credential, *, created: bool, nav: str = "staff/_nav.html",
@@ -81,10 +81,7 @@ def _member_page(director: StaffUser, unit: Unit, member: StaffUser,
 
 
 def _member(unit: Unit, user_id: int) -> StaffUser:
-    try:
-        return get_unit_staff_member(unit.id, user_id)
-    except NotFound:
-        abort(404)
+    return get_unit_staff_member(unit.id, user_id)
 
 
 @bp.get("/staff/<int:user_id>")
@@ -102,8 +99,6 @@ def staff_roles(user: StaffUser, unit: Unit, user_id: int) -> ResponseReturnValu
         try:
             set_staff_roles(director=user, unit_id=unit.id, user_id=user_id,
                             roles=list(form.roles.data or []))
-        except NotFound:
-            abort(404)
         except DomainError as error:
             form.roles.errors = [*form.roles.errors, str(error)]
         else:
@@ -119,8 +114,6 @@ def _account_action(director: StaffUser, unit: Unit, user_id: int,
         abort(400)
     try:
         set_staff_active(director=director, unit_id=unit.id, user_id=user_id, active=active)
-    except NotFound:
-        abort(404)
     except DomainError as error:
         flash(str(error), "error")
         return _member_page(director, unit, member, status=400)
@@ -151,8 +144,6 @@ def reset_password(user: StaffUser, unit: Unit, user_id: int) -> ResponseReturnV
     try:
         credential = reset_staff_password(director=user, unit_id=unit.id, user_id=user_id,
                                           credential=form.credential.data or "")
-    except NotFound:
-        abort(404)
     except DomainError as error:
         flash(str(error), "error")
         return _member_page(user, unit, member, status=400)
@@ -164,16 +155,12 @@ def reset_password(user: StaffUser, unit: Unit, user_id: int) -> ResponseReturnV
 def invite(token: str) -> ResponseReturnValue:
     try:
         member = check_invite(token)
-    except NotFound:
-        abort(404)
     except DomainError as error:
         return render_template("admin/invite.html", problem=str(error), form=None), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
             accept_invite(token, form.password.data or "")
-        except NotFound:
-            abort(404)
         except DomainError as error:
             form.password.errors = [*form.password.errors, str(error)]
         else:

@@ -6,12 +6,12 @@ from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from app.admin.blueprint import bp
 from app.admin.decorators import director_required
 from app.admin.forms import UnitSettingsForm
-from app.admin.views import bp
 from app.models import StaffUser, Unit
-from app.services import DomainError
 from app.services.accounts.settings import UnitSettings, update_unit_settings
+from app.services.errors import DomainError
 
 
 @bp.route("/unit", methods=["GET", "POST"])

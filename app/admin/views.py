@@ -1,21 +1,13 @@
-"""Director's pages. Each area of settings lives in its own module and registers on `bp`."""
+"""Director's pages. Each area of settings lives in its own module (see blueprint.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 from flask.typing import ResponseReturnValue
-from flask.wrappers import Response
 
+from app.admin.blueprint import bp
 from app.admin.decorators import director_required
 from app.models import StaffUser, Unit
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/")

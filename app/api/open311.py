@@ -24,7 +24,6 @@ from app.extensions import csrf, limiter
 from app.i18n import current_language
 from app.models import OPEN_STATUSES, Case, Unit
 from app.security import client_key
-from app.services import DomainError, NotFound
 from app.services.accounts.api_keys import find_api_key
 from app.services.cases.open311 import (
     KeyRefused,
@@ -41,6 +40,7 @@ from app.services.cases.open311 import (
     request_unit,
 )
 from app.services.cases.submission import find_case_by_token
+from app.services.errors import DomainError, NotFoundError
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)  # machines post with an api_key, not from our forms
@@ -89,7 +89,7 @@ def georeport(view: View) -> View:
             return cast(ResponseReturnValue, view(*args, fmt=fmt, **kwargs))
         except KeyRefused as error:
             return render_errors(fmt, 403, [str(error)])
-        except NotFound as error:
+        except NotFoundError as error:
             return render_errors(fmt, 404, [str(error)])
         except DomainError as error:
             return render_errors(fmt, 400, [str(error)])
@@ -292,10 +292,10 @@ def show_token(token: str, fmt: str) -> ResponseReturnValue:
     unit = find_jurisdiction(request.args.get("jurisdiction_id"), required=False)
     try:
         case = find_case_by_token(token)
-    except NotFound:
-        raise NotFound(_("token %(value)s was not found.", value=token[:12])) from None
+    except NotFoundError:
+        raise NotFoundError(_("token %(value)s was not found.", value=token[:12])) from None
     if (unit is not None and case.unit_id != unit.id) or case.status == "spam":
-        raise NotFound(_("token %(value)s was not found.", value=token[:12]))
+        raise NotFoundError(_("token %(value)s was not found.", value=token[:12]))
     return render(fmt, "service_requests",
                   [{"service_request_id": case.reference, "token": token}])
 

@@ -40,11 +40,9 @@ from app.api.schemas import (
 from app.bureau.decorators import scope_of
 from app.extensions import csrf, db, limiter
 from app.models import Case, Category, Message, MessageKind, Park, Spot, StaffUser
-from app.services import DomainError, NotFound
 from app.services.bureau.analytics import Figures, compare_parks, next_month
 from app.services.bureau.rollups import REPORT_TZ
 from app.services.cases.operations import (
-    Forbidden,
     add_internal_note,
     assign_case,
     change_status,
@@ -53,6 +51,7 @@ from app.services.cases.operations import (
     hand_back_case,
 )
 from app.services.cases.submission import reply_to_visitor
+from app.services.errors import DomainError, ForbiddenError, NotFoundError
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1",
                description="Cases, threads and replies for the staff app and integrations.")
@@ -170,9 +169,9 @@ def _act(caller: Caller, case_id: int, action: Callable[[], T]) -> T:
     _case(caller, case_id)
     try:
         return action()
-    except NotFound:
+    except NotFoundError:
         abort(404, message="No such case.")
-    except Forbidden as error:
+    except ForbiddenError as error:
         abort(403, message=str(error))
     except DomainError as error:
         abort(409, message=str(error))

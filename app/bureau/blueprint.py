@@ -1,32 +1,19 @@
-"""The bureau blueprint, its response headers and template filters."""
+"""The bureau's side (/bureau/): its blueprint and the modules of its routes."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Blueprint
-from flask.wrappers import Response
-from flask_babel import gettext as _
 
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
 
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
+# the modules whose views attach to `bp` (each imports `bp` from here)
+ROUTE_MODULES = ("views", "trends", "topics", "exports", "hotline", "visits", "units")
 
 
-@bp.app_template_filter("duration")
-def duration(minutes: float | None) -> str:
-    """Minutes as a short human duration (12 min, 3.5 h, 2.1 days)."""
-    if minutes is None:
-        return "–"
-    if minutes < 90:
-        return str(_("%(n)d min", n=round(minutes)))
-    if minutes < 48 * 60:
-        return str(_("%(n).1f h", n=minutes / 60))
-    return str(_("%(n).1f days", n=minutes / 1440))
-
-
-@bp.app_template_filter("percent")
-def percent(share: float | None) -> str:
-    return "–" if share is None else f"{share * 100:.0f}%"
+def bureau_blueprint() -> Blueprint:
+    """The blueprint with the routes of every module in ROUTE_MODULES."""
+    for module in ROUTE_MODULES:
+        import_module(f"{__package__}.{module}")
+    return bp

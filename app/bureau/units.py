@@ -9,8 +9,8 @@ from app.admin.staff import show_credential
 from app.bureau.blueprint import bp
 from app.bureau.decorators import Scope, bureau_admin_required
 from app.bureau.forms import UnitOnboardForm
-from app.services import DomainError
 from app.services.accounts.onboarding import all_units, onboard_unit, parse_park_lines
+from app.services.errors import DomainError
 
 
 @bp.route("/units/new", methods=["GET", "POST"])

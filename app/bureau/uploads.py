@@ -8,8 +8,8 @@ from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from app.services import DomainError
 from app.services.bureau.csv_import import CsvImportError, RowError, decode_upload
+from app.services.errors import DomainError
 
 Page = Callable[[list[RowError], int], ResponseReturnValue]
 

@@ -61,7 +61,7 @@ rollup_daily = Table(
     "rollup_daily",
     Model.metadata,
     Column("park_id", Integer, primary_key=True),
-    Column("point_id", Integer, key="spot_id", primary_key=True),
+    Column("point_id", Integer, primary_key=True),
     Column("category_id", Integer, primary_key=True),
     Column("day", Date, primary_key=True),
     *_measure_columns(),

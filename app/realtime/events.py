@@ -60,7 +60,16 @@ def send_catch_up(user: StaffUser, park_ids: list[int], since: int) -> None:
     emit("sync.done", {"latest_event_id": latest, "replayed": missed or 0})
 
 
-@socketio.on("connect", namespace=NAMESPACE)
+def register_socket_handlers() -> None:
+    """Put the staff namespace's handlers on the extension's list, once per process.
+
+    Call before `socketio.init_app`: each new server takes its handlers from that list
+    (a handler added while a server exists would go to that old server only).
+    """
+    if not any(namespace == NAMESPACE for _event, _handler, namespace in socketio.handlers):
+        socketio.on("connect", namespace=NAMESPACE)(staff_connect)
+
+
 def staff_connect(auth: Any = None) -> None:
     if not current_user.is_authenticated or session_expired():
         raise ConnectionRefusedError("login required")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -61,19 +60,12 @@ def emit_event(kind: str, message: dict[str, Any], room: str | list[str]) -> Non
                       kind, message.get("event_id"))
 
 
-def _after_commit(session: Session) -> None:
+def emit_after_commit(session: Session) -> None:
     for kind, message, room in session.info.pop(PENDING_KEY, []):
         emit_event(kind, message, room)
 
 
-def _after_rollback(session: Session, previous_transaction: Any) -> None:
+def drop_after_rollback(session: Session, previous_transaction: Any) -> None:
     # events of a rolled-back transaction never happened
     if previous_transaction.parent is None:
         session.info.pop(PENDING_KEY, None)
-
-
-def install_session_hooks() -> None:
-    """Register the commit/rollback hooks once per process (idempotent)."""
-    if not sa_event.contains(Session, "after_commit", _after_commit):
-        sa_event.listen(Session, "after_commit", _after_commit)
-        sa_event.listen(Session, "after_soft_rollback", _after_rollback)

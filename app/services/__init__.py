@@ -1,9 +1,3 @@
-"""Business rules. Views call these; they take explicit arguments and raise domain errors."""
-
-
-class DomainError(Exception):
-    """A rule was broken; the message is safe to show to the user (already translated)."""
-
-
-class NotFound(DomainError):
-    """The thing does not exist, or the caller may not know that it does."""
+"""Business rules, by domain: `cases`, `spots`, `bureau`, `accounts`, `notify`, `platform`,
+`demo` (each package's docstring says what it owns). Views call these services with
+explicit arguments; services raise the errors of `app.services.errors`."""

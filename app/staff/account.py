@@ -9,10 +9,11 @@ from flask_login import current_user, login_required, login_user
 from werkzeug.exceptions import Forbidden
 
 from app.models import StaffUser
-from app.services import DomainError, NotFound
 from app.services.accounts.staff import change_own_password
+from app.services.errors import DomainError, NotFoundError
+from app.staff.blueprint import bp
 from app.staff.forms import PasswordChangeForm
-from app.staff.views import _safe_next, bp
+from app.staff.views import _safe_next
 
 # what a person with a temporary password may still reach: this page, logging out, files
 ALLOWED_BEFORE_CHANGE = frozenset({"staff.password", "staff.logout", "bureau.logout", "static"})
@@ -44,7 +45,7 @@ def password() -> ResponseReturnValue:
         try:
             user = change_own_password(user_id=user.id, current=form.current.data or "",
                                        new=form.password.data or "")
-        except NotFound:
+        except NotFoundError:
             return redirect(url_for("staff.login"), code=303)
         except DomainError as error:
             form.password.errors = [*form.password.errors, str(error)]

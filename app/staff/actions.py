@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from app.forms import Form
 from app.models import StaffUser, Status
-from app.services import DomainError, NotFound
 from app.services.cases.metoo import split_me_too
 from app.services.cases.operations import (
-    Forbidden,
     add_internal_note,
     assign_case,
     change_status,
@@ -21,9 +19,11 @@ from app.services.cases.operations import (
     hand_back_case,
 )
 from app.services.cases.submission import get_case_for_staff
+from app.services.errors import DomainError, ForbiddenError
+from app.staff.blueprint import bp
 from app.staff.decorators import staff_required
 from app.staff.forms import ActionForm, AssignForm, NoteForm, SplitForm, StatusForm
-from app.staff.views import bp, render_case
+from app.staff.views import render_case
 
 
 def _perform(user: StaffUser, case_id: int, form: Form, action: Callable[[], object],
@@ -33,19 +33,14 @@ def _perform(user: StaffUser, case_id: int, form: Form, action: Callable[[], obj
     Another unit's case is 404 before anything else; a broken rule shows the case page
     again with the reason and status 400, and nothing has changed.
     """
-    try:
-        case = get_case_for_staff(user, case_id)
-    except NotFound:
-        abort(404)
+    case = get_case_for_staff(user, case_id)
     if not form.validate_on_submit():
         problems = [str(e) for errors in form.errors.values() for e in errors]
         flash(" ".join(problems) or _("Please check the form."), "error")
         return render_case(user, case, 400)
     try:
         action()
-    except NotFound:
-        abort(404)
-    except Forbidden as error:
+    except ForbiddenError as error:
         flash(str(error), "error")
         return render_case(user, get_case_for_staff(user, case_id), 403)
     except DomainError as error:

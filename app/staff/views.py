@@ -7,7 +7,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_babel import gettext as _
@@ -21,7 +21,6 @@ from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.realtime.publish import latest_event_id
 from app.security import send_photo, start_staff_session, uploaded_files
-from app.services import DomainError, NotFound
 from app.services.accounts.staff import authenticate, log_out_everywhere, login_throttled
 from app.services.cases.deadlines import deadline_state
 from app.services.cases.inbox import InboxFilter, count_open, filter_choices, inbox_query, is_yours
@@ -41,37 +40,19 @@ from app.services.cases.submission import get_case_for_staff, reply_to_visitor
 from app.services.cases.workflow import ROLE_LABELS, STATUS_LABELS, TRANSITIONS
 from app.services.demo.ritan import USERS as DEMO_USERS
 from app.services.demo.ritan import demo_loaded
+from app.services.errors import DomainError
+from app.staff.blueprint import bp
 from app.staff.decorators import staff_required
 from app.staff.forms import LoginForm, PhotoForm, ReplyForm
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
 log = logging.getLogger(__name__)
 
 INBOX_LIMIT = 200
 
 
-@bp.app_template_filter("span")
-def format_span(minutes: int) -> str:
-    """A duration for the inbox: "5 min", "2 h 10 min", "3 d 4 h"."""
-    if minutes < 60:
-        return str(_("%(m)d min", m=minutes))
-    hours, rest = divmod(minutes, 60)
-    if hours < 24:
-        return str(_("%(h)d h %(m)d min", h=hours, m=rest) if rest else _("%(h)d h", h=hours))
-    days, hours = divmod(hours, 24)
-    return str(_("%(d)d d %(h)d h", d=days, h=hours) if hours else _("%(d)d d", d=days))
-
-
 @bp.app_context_processor
 def _case_helpers() -> dict[str, Any]:
     return {"deadline_state": deadline_state, "is_yours": is_yours, "role_label": ROLE_LABELS}
-
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    # staff pages show visitors' contacts: keep them out of shared caches and history
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _safe_next(target: str | None) -> str:
@@ -213,27 +194,19 @@ def manifest() -> ResponseReturnValue:
 @bp.get("/cases/<int:case_id>")
 @staff_required
 def case_detail(user: StaffUser, case_id: int) -> ResponseReturnValue:
-    try:
-        case = get_case_for_staff(user, case_id)
-    except NotFound:
-        abort(404)
+    case = get_case_for_staff(user, case_id)
     return render_case(user, case)
 
 
 @bp.post("/cases/<int:case_id>/reply")
 @staff_required
 def reply(user: StaffUser, case_id: int) -> ResponseReturnValue:
-    try:
-        case = get_case_for_staff(user, case_id)
-    except NotFound:
-        abort(404)
+    case = get_case_for_staff(user, case_id)
     form = _reply_form(case.status)
     if form.validate_on_submit():
         try:
             reply_to_visitor(user=user, case_id=case_id, body=form.body.data or "",
                              new_status=form.status.data or None)
-        except NotFound:
-            abort(404)
         except DomainError as error:
             form.body.errors = [*form.body.errors, str(error)]
         else:
@@ -245,27 +218,19 @@ def reply(user: StaffUser, case_id: int) -> ResponseReturnValue:
 @bp.get("/cases/<int:case_id>/photos/<int:photo_id>")
 @staff_required
 def case_photo(user: StaffUser, case_id: int, photo_id: int) -> ResponseReturnValue:
-    try:
-        photo = find_photo_of_case(get_case_for_staff(user, case_id), photo_id)
-    except NotFound:
-        abort(404)
+    photo = find_photo_of_case(get_case_for_staff(user, case_id), photo_id)
     return send_photo(photo_path(photo), photo.id)
 
 
 @bp.post("/cases/<int:case_id>/photos")
 @staff_required
 def add_photo(user: StaffUser, case_id: int) -> ResponseReturnValue:
-    try:
-        case = get_case_for_staff(user, case_id)
-    except NotFound:
-        abort(404)
+    case = get_case_for_staff(user, case_id)
     form = PhotoForm()
     if form.validate_on_submit():
         try:
             add_staff_photos(user=user, case_id=case_id,
                              photos=prepare_photos(uploaded_files("photos")))
-        except NotFound:
-            abort(404)
         except DomainError as error:
             form.photos.errors = [*form.photos.errors, str(error)]
         else:

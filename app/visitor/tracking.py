@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,12 +14,12 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms import Form
 from app.i18n import current_language
-from app.services import DomainError, NotFound
 from app.services.cases.submission import find_tracking
 from app.services.cases.summaries import MAX_BODY
 from app.services.cases.tracking import add_follow_up, confirm_fixed, rate_answer, report_not_fixed
 from app.services.cases.workflow import STATUS_LABELS
-from app.visitor.views import bp
+from app.services.errors import DomainError
+from app.visitor.blueprint import bp
 
 
 class FollowUpForm(Form):
@@ -52,10 +52,7 @@ class ConfirmForm(Form):
 
 def render_tracking(token: str, status: int = 200) -> ResponseReturnValue:
     """The tracking page: status, the public thread, and what the visitor can do now."""
-    try:
-        tracking = find_tracking(token)
-    except NotFound:
-        abort(404)
+    tracking = find_tracking(token)
     case = tracking.case
     thread = [m for m in case.messages if m.is_public]
     response = make_response(render_template(
@@ -67,8 +64,7 @@ def render_tracking(token: str, status: int = 200) -> ResponseReturnValue:
         status_label=STATUS_LABELS,
         locale=current_language(),
     ), status)
-    # the token in the URL is the visitor's only key: never cache it, never leak it onwards
-    response.headers["Cache-Control"] = "no-store"
+    # the token in the URL is the visitor's only key: never leak it onwards
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -86,8 +82,6 @@ def _perform(token: str, form: Form, action: Callable[[], object],
         return render_tracking(token, 400)
     try:
         action()
-    except NotFound:
-        abort(404)
     except DomainError as error:
         flash(str(error), "error")
         return render_tracking(token, 400)

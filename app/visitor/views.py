@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     make_response,
@@ -21,15 +20,15 @@ from app.database import DATABASE_BUSY, RETRY_AFTER_SECONDS
 from app.extensions import db, limiter
 from app.i18n import current_language
 from app.security import client_key, send_photo, uploaded_files
-from app.services import DomainError, NotFound
 from app.services.cases.abuse import SubmissionRefused, bot_trap_reason, form_started_token
 from app.services.cases.photos import PhotoError, find_photo_of_case, photo_path, prepare_photos
 from app.services.cases.submission import find_case_by_token, submit_case
+from app.services.errors import DomainError, NotFoundError
 from app.services.spots.cache import FormSpot, form_spot
 from app.services.spots.spots import is_retired_code, record_scan
+from app.visitor.blueprint import bp
 from app.visitor.forms import ReportForm
 
-bp = Blueprint("visitor", __name__)
 log = logging.getLogger(__name__)
 
 
@@ -85,7 +84,7 @@ def report_form(code: str) -> ResponseReturnValue:
                     photos=photos,
                     client_hash=client_key(),
                 )
-            except NotFound:
+            except NotFoundError:
                 abort(410)
             except SubmissionRefused:
                 # looks like any accepted message: a bot learns nothing about why
@@ -113,9 +112,6 @@ def report_form(code: str) -> ResponseReturnValue:
 
 @bp.get("/t/<token>/photos/<int:photo_id>")
 def track_photo(token: str, photo_id: int) -> ResponseReturnValue:
-    try:
-        case = find_case_by_token(token)
-        photo = find_photo_of_case(case, photo_id)
-    except NotFound:
-        abort(404)
+    case = find_case_by_token(token)
+    photo = find_photo_of_case(case, photo_id)
     return send_photo(photo_path(photo), photo.id)

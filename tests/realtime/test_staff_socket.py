@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import socketio
 from app.realtime import NAMESPACE
-from app.services import DomainError
+from app.services.errors import DomainError
 from tests.conftest import isolated, log_in, make_case, make_staff
 
 

@@ -10,9 +10,7 @@ from sqlalchemy import select
 
 from app.models import AuditLog, Case, Event, Message
 from app.models.types import utcnow
-from app.services import DomainError, NotFound
 from app.services.cases.operations import (
-    Forbidden,
     add_internal_note,
     assign_case,
     change_status,
@@ -22,6 +20,7 @@ from app.services.cases.operations import (
     hand_back_case,
 )
 from app.services.cases.submission import reply_to_visitor
+from app.services.errors import DomainError, ForbiddenError, NotFoundError
 from app.services.platform.jobs import run_due_jobs
 from tests.conftest import make_case, make_staff
 
@@ -92,7 +91,7 @@ def test_hand_back_by_the_holder(db, guard, case_id):
 def test_hand_back_by_a_third_person_is_forbidden(db, unit, staff, guard, case_id):
     cleaner = make_staff(unit, "clean@rt.test", roles=("cleaning",))
     claim_case(user=guard, case_id=case_id)
-    with pytest.raises(Forbidden):
+    with pytest.raises(ForbiddenError):
         hand_back_case(user=cleaner, case_id=case_id)
     hand_back_case(user=staff, case_id=case_id)  # a director may
     assert db.session.get(Case, case_id).assignee_id is None
@@ -145,14 +144,14 @@ def test_another_units_staff_cannot_act(db, other_unit, case_id):
     for action in (lambda: claim_case(user=outsider, case_id=case_id),
                    lambda: add_internal_note(user=outsider, case_id=case_id, body="x"),
                    lambda: change_status(user=outsider, case_id=case_id, status="spam")):
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFoundError):
             action()
     assert db.session.get(Case, case_id).status == "new"
 
 
 def test_a_viewer_may_not_act(unit, case_id):
     viewer = make_staff(unit, "viewer@rt.test", roles=("viewer",))
-    with pytest.raises(Forbidden):
+    with pytest.raises(ForbiddenError):
         claim_case(user=viewer, case_id=case_id)
 
 

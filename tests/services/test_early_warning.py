@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import EarlyWarning, Event
 from app.services.bureau.warnings import poisson_tail, raise_warnings, window_hours
-from app.services.platform.jobs import JOBS, run_job_now
+from app.services.platform.jobs import app_jobs, run_job_now
 from tests.cases import add_case
 
 # 2026-05-20 15:30 in Beijing
@@ -80,7 +80,7 @@ def test_steady_traffic_stays_quiet(app, unit, spot):
 
 
 def test_the_periodic_job_runs_detection(app, unit, spot):
-    assert "warnings.detect" in JOBS
+    assert "warnings.detect" in {job.name for job in app_jobs()}
     for minutes in (10, 20, 30):
         add_case(spot, unit.categories[0], NOW - timedelta(minutes=minutes))
     assert run_job_now("warnings.detect", NOW) == 1

@@ -10,9 +10,9 @@ from sqlalchemy import select as sa_select
 
 from app.extensions import db
 from app.models import AuditLog, HotlineTicket, Park
-from app.services import DomainError
 from app.services.bureau.csv_import import CsvImportError, decode_upload
 from app.services.bureau.hotline import before_after, import_hotline_tickets
+from app.services.errors import DomainError
 
 HEADER = "ticket_id,date,park,category,text\n"
 GOOD = HEADER + ("H-1,2026-04-03,RT公园,噪音,广场舞音响太吵\n"

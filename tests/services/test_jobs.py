@@ -14,9 +14,8 @@ from app.services.platform import jobs
 @pytest.fixture
 def counting_job(app):
     calls = []
-    jobs.periodic("test.count", seconds=60)(lambda now: calls.append(now))
-    yield calls
-    jobs.JOBS.pop("test.count")
+    jobs.app_jobs(app).append(jobs.Job("test.count", timedelta(seconds=60), calls.append))
+    return calls
 
 
 def test_a_round_runs_once_however_many_ask(app, counting_job):
@@ -50,10 +49,7 @@ def test_a_failing_job_is_recorded_and_others_still_run(app, db, counting_job):
     def broken(now):
         raise RuntimeError("boom")
 
-    jobs.periodic("test.broken", seconds=60)(broken)
-    try:
-        ran = jobs.run_due_jobs(utcnow())
-    finally:
-        jobs.JOBS.pop("test.broken")
+    jobs.app_jobs(app).append(jobs.Job("test.broken", timedelta(seconds=60), broken))
+    ran = jobs.run_due_jobs(utcnow())
     assert set(ran) >= {"test.broken", "test.count"}
     assert "boom" in db.session.get(JobLease, "test.broken").last_error

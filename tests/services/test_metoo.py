@@ -114,14 +114,14 @@ def test_split_makes_a_case_of_its_own(app, db, window, staff, spot):
 
 
 def test_split_of_a_link_of_another_case_is_not_found(db, window, staff, spot):
-    from app.services import NotFound
+    from app.services.errors import NotFoundError
 
     first = make_case(spot)
     make_case(spot, body="我也是")
     other = make_case(spot, category_code="noise")
     link = db.session.scalars(select(CaseToken)).one()
     assert link.case_id == first.case.id
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         split_me_too(user=staff, case_id=other.case.id, link_id=link.id)
 
 

@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, Park, StaffUser, Unit
-from app.services import DomainError
 from app.services.accounts.onboarding import (
     CATEGORIES,
     ParkName,
@@ -16,6 +15,7 @@ from app.services.accounts.onboarding import (
     parse_park_lines,
 )
 from app.services.accounts.staff import authenticate
+from app.services.errors import DomainError
 
 PARKS = [ParkName("龙潭公园", "Longtan Park"), ParkName("天坛公园")]
 

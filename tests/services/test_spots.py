@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from app.models import RetiredCode, ScanCount
-from app.services import DomainError, NotFound
+from app.services.errors import DomainError, NotFoundError
 from app.services.spots.spots import (
     ScanBuffer,
     SpotFields,
@@ -65,11 +65,11 @@ def test_replaced_code_is_retired_and_never_handed_out_again(unit, spot, staff, 
 
 def test_another_units_spot_is_not_found(unit, other_unit, staff):
     foreign = other_unit.parks[0].spots[0]
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         find_unit_spot(unit, foreign.id)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         update_spot(unit, foreign.id, SpotFields(name_zh="x"), user_id=staff.id)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         create_spot(unit, other_unit.parks[0].id, SpotFields(name_zh="x"), user_id=staff.id)
 
 

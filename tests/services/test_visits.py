@@ -10,10 +10,10 @@ from sqlalchemy import false, func, select
 
 from app.extensions import db
 from app.models import AuditLog, Park, ParkVisits
-from app.services import DomainError
 from app.services.bureau.analytics import compare_parks
 from app.services.bureau.csv_import import CsvImportError
 from app.services.bureau.visits import import_park_visits, visits_known
+from app.services.errors import DomainError
 
 HEADER = "park,date,visits\n"
 GOOD = HEADER + ("RT公园,2026-04-01,12000\n"

@@ -15,13 +15,13 @@ from app.models import Case, StaffUser
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.security import make_socket_origin_check
-from app.services import DomainError
 from app.services.accounts.staff import (
     MIN_PASSWORD_LENGTH,
     accept_invite,
     make_invite_token,
     validate_new_password,
 )
+from app.services.errors import DomainError
 from tests.conftest import PASSWORD, csrf_token, isolated, log_in, make_staff
 
 # --- passwords -------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import ApiKey, StaffUser, Unit
 from app.models.types import utcnow
-from app.services import DomainError, NotFound
 from app.services.accounts.audit import record_audit
+from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +81,11 @@ def issue_api_key(*, user: StaffUser, unit_id: int | None, name: str) -> IssuedK
     if not name or len(name) > MAX_NAME:
         raise DomainError(_("Give the key a name of at most %(max)d characters.", max=MAX_NAME))
     if not _may_manage(user, unit_id):
-        raise NotFound(_("No such unit."))
+        raise NotFoundError(_("No such unit."))
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     with write_transaction() as session:
         if unit_id is not None and session.get(Unit, unit_id) is None:
-            raise NotFound(_("No such unit."))
+            raise NotFoundError(_("No such unit."))
         key = ApiKey(unit_id=unit_id, name=name, prefix=secret[: len(KEY_PREFIX) + 6],
                      key_hash=hash_api_key(secret), created_by_id=user.id, created_at=utcnow())
         session.add(key)
@@ -102,7 +102,7 @@ def revoke_api_key(*, user: StaffUser, key_id: int) -> ApiKey:
     with write_transaction() as session:
         key = session.get(ApiKey, key_id)
         if key is None or not _may_manage(user, key.unit_id):
-            raise NotFound(_("No such key."))
+            raise NotFoundError(_("No such key."))
         if key.revoked_at is None:
             before = _describe(key)
             key.revoked_at = utcnow()

@@ -14,7 +14,6 @@ from sqlalchemy.orm import selectinload
 from app.database import write_transaction
 from app.extensions import db
 from app.models import BUREAU_ROLES, Category, Membership, Park, StaffUser, Unit
-from app.services import DomainError
 from app.services.accounts.audit import record_audit
 from app.services.accounts.staff import (
     Credential,
@@ -22,6 +21,7 @@ from app.services.accounts.staff import (
     make_invite_token,
     new_credential,
 )
+from app.services.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from app.models import (
     StaffUser,
     Unit,
 )
-from app.services import DomainError, NotFound
 from app.services.accounts.audit import record_audit
+from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ PLACEHOLDERS = ("spot", "park", "reference", "category")
 UNIT_FIELDS = ("work_start", "work_end", "work_days", "autoclose_days", "me_too_window_hours")
 CATEGORY_FIELDS = ("code", "name_zh", "name_en", "icon", "role", "urgent", "sort_order", "active",
                    "claim_minutes", "first_reply_hours", "resolve_days")
-RULE_FIELDS = ("category_id", "park_id", "point_id", "role")
+RULE_FIELDS = ("category_id", "park_id", "spot_id", "role")
 TEMPLATE_FIELDS = ("title", "body", "category_id", "active")
 
 
@@ -88,7 +88,7 @@ def update_unit_settings(*, user: StaffUser, unit_id: int, settings: UnitSetting
     with write_transaction() as session:
         unit = session.get(Unit, unit_id)
         if unit is None:
-            raise NotFound(_("No such unit."))
+            raise NotFoundError(_("No such unit."))
         before = snapshot(unit, UNIT_FIELDS)
         for field in UNIT_FIELDS:
             setattr(unit, field, getattr(settings, field))
@@ -130,7 +130,7 @@ def _validate_category(fields: CategoryFields) -> None:
 def get_category(unit_id: int, category_id: int) -> Category:
     category = db.session.get(Category, category_id)
     if category is None or category.unit_id != unit_id:
-        raise NotFound(_("No such category."))
+        raise NotFoundError(_("No such category."))
     return category
 
 
@@ -187,14 +187,14 @@ def create_routing_rule(*, user: StaffUser, unit_id: int, category_id: int,
         if spot_id is not None:
             spot = session.get(Spot, spot_id)
             if spot is None or spot.park.unit_id != unit_id:
-                raise NotFound(_("No such spot."))
+                raise NotFoundError(_("No such spot."))
             if park_id is not None and park_id != spot.park_id:
                 raise DomainError(_("This spot is not in that park."))
             park_id = spot.park_id
         elif park_id is not None:
             park = session.get(Park, park_id)
             if park is None or park.unit_id != unit_id:
-                raise NotFound(_("No such park."))
+                raise NotFoundError(_("No such park."))
         same_scope = session.scalar(select(RoutingRule.id).where(
             RoutingRule.unit_id == unit_id, RoutingRule.category_id == category_id,
             RoutingRule.park_id.is_(None) if park_id is None else RoutingRule.park_id == park_id,
@@ -219,7 +219,7 @@ def delete_routing_rule(*, user: StaffUser, unit_id: int, rule_id: int) -> None:
     with write_transaction() as session:
         rule = session.get(RoutingRule, rule_id)
         if rule is None or rule.unit_id != unit_id:
-            raise NotFound(_("No such rule."))
+            raise NotFoundError(_("No such rule."))
         before = snapshot(rule, RULE_FIELDS)
         session.delete(rule)
         record_audit("routing_rule.deleted", user_id=user.id, unit_id=unit_id,
@@ -254,7 +254,7 @@ def unit_reply_templates(unit_id: int) -> list[ReplyTemplate]:
 def get_reply_template(unit_id: int, template_id: int) -> ReplyTemplate:
     template = db.session.get(ReplyTemplate, template_id)
     if template is None or template.unit_id != unit_id:
-        raise NotFound(_("No such reply template."))
+        raise NotFoundError(_("No such reply template."))
     return template
 
 

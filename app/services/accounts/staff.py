@@ -21,8 +21,8 @@ from app.extensions import db, limiter
 from app.models import ROLES, Membership, StaffUser
 from app.models.types import utcnow
 from app.security import client_key
-from app.services import DomainError, NotFound
 from app.services.accounts.audit import record_audit
+from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,20 @@ def login_throttled(email: str) -> bool:
 def _count_failure(email: str) -> None:
     if limiter.enabled:
         limiter.limiter.hit(_failure_limit(), "login-failures", _account_key(email))
+
+
+def load_user(user_id: str) -> StaffUser | None:
+    """The logged-in user of a session (Flask-Login's loader), or None.
+
+    The id carries the user's session nonce: logging out everywhere rotates it.
+    """
+    number, _sep, nonce = user_id.partition(":")
+    if not number.isdigit():
+        return None
+    user = db.session.get(StaffUser, int(number))
+    if user is None or not user.active or user.session_nonce != nonce:
+        return None
+    return user
 
 
 def find_user_by_email(email: str) -> StaffUser | None:
@@ -139,7 +153,7 @@ def change_own_password(*, user_id: int, current: str, new: str) -> StaffUser:
     with write_transaction():
         user = db.session.get(StaffUser, user_id)
         if user is None or not user.active:
-            raise NotFound(_("No such account."))
+            raise NotFoundError(_("No such account."))
         _own_password_set(user, password_hash, "staff.password_changed", by="self")
     log.info("user %s changed their password", user_id)
     return user
@@ -213,7 +227,7 @@ def get_unit_staff_member(unit_id: int, user_id: int) -> StaffUser:
     """An account with a role in the unit; anyone else is not found."""
     user = db.session.get(StaffUser, user_id)
     if user is None or unit_id not in user.unit_ids:
-        raise NotFound(_("No such staff member."))
+        raise NotFoundError(_("No such staff member."))
     return user
 
 
@@ -323,10 +337,10 @@ def check_invite(token: str) -> StaffUser:
     except SignatureExpired:
         raise DomainError(_("This link has expired. Ask your director for a new one.")) from None
     except BadSignature:
-        raise NotFound(_("This link is not valid.")) from None
+        raise NotFoundError(_("This link is not valid.")) from None
     user = db.session.get(StaffUser, int(claims["user"]))
     if user is None or not user.active or user.session_nonce != claims["nonce"]:
-        raise NotFound(_("This link is not valid any more."))
+        raise NotFoundError(_("This link is not valid any more."))
     return user
 
 

@@ -306,11 +306,11 @@ def hot_spots(park_ids: Sequence[int], start: date, end: date, limit: int = 10) 
     """The spots with the most cases over [start, end)."""
     codes = category_codes()
     rows = db.session.execute(
-        select(rollup_daily.c.spot_id, rollup_daily.c.category_id,
+        select(rollup_daily.c.point_id, rollup_daily.c.category_id,
                func.sum(rollup_daily.c.cases))
         .where(rollup_daily.c.day >= start, rollup_daily.c.day < end,
-               rollup_daily.c.park_id.in_(park_ids), rollup_daily.c.spot_id != 0)
-        .group_by(rollup_daily.c.spot_id, rollup_daily.c.category_id)
+               rollup_daily.c.park_id.in_(park_ids), rollup_daily.c.point_id != 0)
+        .group_by(rollup_daily.c.point_id, rollup_daily.c.category_id)
     )
     totals: dict[int, int] = defaultdict(int)
     breakdown: dict[int, dict[str, int]] = defaultdict(dict)

@@ -13,7 +13,7 @@ from typing import TypeVar
 from flask_babel import gettext as _
 
 from app.models import Park
-from app.services import DomainError
+from app.services.errors import DomainError
 
 Item = TypeVar("Item")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d")

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from app.database import write_transaction
 from app.extensions import db
 from app.models import HotlineTicket, Park, rollup_daily, rollup_monthly
-from app.services import DomainError
 from app.services.accounts.audit import record_audit
 from app.services.bureau.analytics import next_month
 from app.services.bureau.csv_import import (
@@ -24,6 +23,7 @@ from app.services.bureau.csv_import import (
     parse_date,
     parse_rows,
 )
+from app.services.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,6 @@ from sqlalchemy import (
     and_,
     cast,
     delete,
-    event,
     func,
     inspect,
     or_,
@@ -45,7 +44,7 @@ log = logging.getLogger(__name__)
 # the city's calendar: days, months and hours of the rollups are local to it
 REPORT_TZ = ZoneInfo("Asia/Shanghai")
 OLD_SNAPSHOTS_KEY = "park_mailbox_rollup_old"
-TRACKED = ("park_id", "point_id", "category_id", "created_at", "status", "first_response_at",
+TRACKED = ("park_id", "spot_id", "category_id", "created_at", "status", "first_response_at",
            "reply_due_at", "resolved_at", "satisfaction", "reopen_count", "me_too_count")
 TRACKED_SET = frozenset(TRACKED)
 OPEN_VALUES = frozenset(str(status) for status in OPEN_STATUSES)
@@ -76,7 +75,7 @@ class CaseFacts:
             return values[name] if isinstance(values, Mapping) else getattr(values, name)
 
         return cls(
-            park_id=get("park_id"), spot_id=get("point_id"), category_id=get("category_id"),
+            park_id=get("park_id"), spot_id=get("spot_id"), category_id=get("category_id"),
             created_at=get("created_at"), status=str(get("status") or "new"),
             first_response_at=get("first_response_at"), reply_due_at=get("reply_due_at"),
             resolved_at=get("resolved_at"), satisfaction=get("satisfaction"),
@@ -241,7 +240,7 @@ def _loaded_facts(case: Case) -> CaseFacts | None:
     return CaseFacts.of(values)
 
 
-def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -> None:
+def note_old_values(session: Session, _context: UOWTransaction, _instances: Any) -> None:
     # The old values come from the session when it holds them all (the usual case: the
     # change loaded the case first), else from the database: an attribute set without
     # having been loaded has no "before" in its history.
@@ -257,15 +256,16 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -
     ids += [case.id for case in session.deleted if isinstance(case, Case)]
     if not ids:
         return
-    columns = [Case.__table__.c[name] for name in TRACKED]
+    # by attribute name (the spot's column is still called point_id)
+    columns = [getattr(Case, name) for name in TRACKED]
     rows = session.connection().execute(
-        select(Case.__table__.c.id, *columns).where(Case.__table__.c.id.in_(ids))
+        select(Case.id, *columns).where(Case.id.in_(ids))
     ).mappings()
     for row in rows:
         old[row["id"]] = CaseFacts.of(row)
 
 
-def _after_flush(session: Session, _context: UOWTransaction) -> None:
+def apply_changes(session: Session, _context: UOWTransaction) -> None:
     old: dict[int, CaseFacts] = session.info.pop(OLD_SNAPSHOTS_KEY, {})
     delta = RollupDelta()
     touched = False
@@ -285,12 +285,6 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     if touched:
         apply_delta(session, delta)
 
-
-def install_rollup_hooks() -> None:
-    """Register the flush hooks once per process (idempotent)."""
-    if not event.contains(Session, "before_flush", _before_flush):
-        event.listen(Session, "before_flush", _before_flush)
-        event.listen(Session, "after_flush", _after_flush)
 
 
 # --- recomputation in SQL -------------------------------------------------------------
@@ -330,7 +324,7 @@ def _per_case_query(dialect: str, where: list[Any]) -> Any:
     parts = _sql_parts(dialect)
     seconds = parts["seconds"]
     return select(
-        f.park_id, func.coalesce(f.spot_id, 0).label("point_id"), f.category_id,
+        f.park_id, func.coalesce(f.point_id, 0).label("point_id"), f.category_id,
         parts["day"].label("day"), parts["month"].label("month"), parts["hour"].label("hour"),
         f.status, f.me_too_count, f.satisfaction, f.reopen_count,
         f.first_response_at.is_not(None).label("has_response"),

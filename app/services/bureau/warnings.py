@@ -25,7 +25,6 @@ from app.extensions import db
 from app.models import Category, EarlyWarning, Park, Spot, rollup_daily
 from app.realtime.publish import record_event
 from app.services.bureau.rollups import REPORT_TZ
-from app.services.platform.jobs import periodic
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +160,7 @@ def raise_warnings(now: datetime, hours: int = WINDOW_HOURS) -> list[EarlyWarnin
     return raised
 
 
-@periodic("warnings.detect", seconds=300)
-def detect_spikes_job(now: datetime) -> int:
+def detect_spikes(now: datetime) -> int:
     """Every five minutes: raise the warnings of the current window."""
     return len(raise_warnings(now))
 
@@ -184,6 +182,6 @@ def names_for_warnings(warnings: list[EarlyWarning]) -> dict[str, dict[int, Any]
 
     return {
         "parks": load(Park, {w.park_id for w in warnings}),
-        "points": load(Spot, {w.spot_id for w in warnings if w.spot_id}),
+        "spots": load(Spot, {w.spot_id for w in warnings if w.spot_id}),
         "categories": load(Category, {w.category_id for w in warnings}),
     }

@@ -22,8 +22,8 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Case, ClientBlock, StaffUser, Unit
 from app.models.types import utcnow
-from app.services import DomainError, NotFound
 from app.services.accounts.audit import record_audit
+from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def block_case_sender(*, user: StaffUser, unit: Unit, case_id: int, days: int) -
     with write_transaction() as session:
         case = session.get(Case, case_id)
         if case is None or case.unit_id != unit.id:
-            raise NotFound(_("No such case."))
+            raise NotFoundError(_("No such case."))
         if not case.client_hash:
             raise DomainError(_("The sender of this case is not known, so it cannot be "
                                 "blocked."))
@@ -106,7 +106,7 @@ def lift_block(*, user: StaffUser, unit: Unit, block_id: int) -> None:
     with write_transaction() as session:
         block = session.get(ClientBlock, block_id)
         if block is None or block.unit_id != unit.id:
-            raise NotFound(_("No such block."))
+            raise NotFoundError(_("No such block."))
         before = {"expires_at": block.expires_at.isoformat()}
         block.expires_at = utcnow()
         record_audit("client.unblocked", user_id=user.id, unit_id=unit.id,

@@ -28,12 +28,12 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.realtime.publish import record_event
-from app.services import DomainError, NotFound
 from app.services.cases.deadlines import set_deadlines
 from app.services.cases.operations import case_payload, locked_case, publish_change, snapshot
 from app.services.cases.references import next_reference
 from app.services.cases.routing import responsible_role
 from app.services.cases.summaries import excerpt
+from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def split_me_too(*, user: StaffUser, case_id: int, link_id: int) -> Case:
         case = locked_case(session, user, case_id)
         link = session.get(CaseToken, link_id)
         if link is None or link.case_id != case.id:
-            raise NotFound(_("No such report in this case."))
+            raise NotFoundError(_("No such report in this case."))
         reports = [m for m in case.messages if m.case_token_id == link.id]
         first = next((m for m in reports if m.kind == MessageKind.VISITOR), None)
         if first is None:

@@ -29,8 +29,8 @@ from app.models import (
     Unit,
 )
 from app.models.types import utcnow
-from app.services import DomainError, NotFound
 from app.services.cases.submission import MAX_BODY, Receipt, submit_case
+from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def find_jurisdiction(value: str | None, *, required: bool) -> Unit | None:
     if value:
         unit = db.session.scalar(select(Unit).where(func.lower(Unit.code) == value.lower()))
         if unit is None:
-            raise NotFound(_("jurisdiction_id %(value)s was not found.", value=value))
+            raise NotFoundError(_("jurisdiction_id %(value)s was not found.", value=value))
         return unit
     if not required:
         return None
@@ -86,7 +86,7 @@ def find_jurisdiction(value: str | None, *, required: bool) -> Unit | None:
     if len(units) == 1:
         return units[0]
     if not units:
-        raise NotFound(_("No jurisdiction is served here yet."))
+        raise NotFoundError(_("No jurisdiction is served here yet."))
     raise DomainError(_("jurisdiction_id was not provided; this server serves several."))
 
 
@@ -101,7 +101,7 @@ def find_service(unit: Unit, service_code: str) -> Category:
     for category in active_categories(unit):
         if category.code == code:
             return category
-    raise NotFound(_("service_code %(code)s was not found.", code=code))
+    raise NotFoundError(_("service_code %(code)s was not found.", code=code))
 
 
 def active_spots(unit: Unit, park_id: int | None = None) -> list[Spot]:
@@ -326,7 +326,7 @@ def find_service_requests(
 def find_service_request(unit: Unit | None, reference: str) -> Case:
     cases = find_service_requests(unit=unit, service_request_id=reference)
     if not cases or "," in reference:
-        raise NotFound(_("service_request_id %(value)s was not found.", value=reference))
+        raise NotFoundError(_("service_request_id %(value)s was not found.", value=reference))
     return cases[0]
 
 

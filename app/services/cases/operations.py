@@ -28,21 +28,16 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.realtime.publish import record_event
-from app.services import DomainError, NotFound
 from app.services.accounts.audit import record_audit
 from app.services.cases.summaries import case_summary, validate_body
 from app.services.cases.workflow import apply_status, can_move
-from app.services.platform.jobs import periodic
+from app.services.errors import DomainError, ForbiddenError, NotFoundError
 
 log = logging.getLogger(__name__)
 
 MAX_REFERRED_TO = 200
 # roles that may act on cases (a "viewer" only reads)
 ACTING_ROLES = frozenset({"director", "security", "cleaning", "maintenance", "service"})
-
-
-class Forbidden(DomainError):
-    """The user may see the case but not do this to it."""
 
 
 def case_payload(case: Case, change: str, by: int | None, **extra: Any) -> dict[str, Any]:
@@ -81,9 +76,9 @@ def locked_case(session: Session, user: StaffUser, case_id: int) -> Case:
     """The case, locked for update, if the user may act on it (else NotFound/Forbidden)."""
     case = session.get(Case, case_id, with_for_update=True)
     if case is None or case.unit_id not in user.unit_ids:
-        raise NotFound(_("No such case."))
+        raise NotFoundError(_("No such case."))
     if not user.roles_in(case.unit_id) & ACTING_ROLES:
-        raise Forbidden(_("Your account may read cases but not change them."))
+        raise ForbiddenError(_("Your account may read cases but not change them."))
     return case
 
 
@@ -169,7 +164,7 @@ def hand_back_case(*, user: StaffUser, case_id: int) -> Case:
         if case.assignee_id is None:
             raise DomainError(_("Nobody has this case."))
         if case.assignee_id != user.id and "director" not in user.roles_in(case.unit_id):
-            raise Forbidden(_("Only the person who has the case, or a director, can hand it "
+            raise ForbiddenError(_("Only the person who has the case, or a director, can hand it "
                               "back."))
         before = snapshot(case)
         now = case.updated_at = utcnow()
@@ -260,7 +255,7 @@ def find_reply_template(case: Case, template_id: int) -> ReplyTemplate:
     for template in reply_templates_for(case):
         if template.id == template_id:
             return template
-    raise NotFound(_("No such reply template."))
+    raise NotFoundError(_("No such reply template."))
 
 
 # --- done by the clock -------------------------------------------------------------------
@@ -326,8 +321,3 @@ def close_resolved_cases(now: datetime) -> int:
         log.info("auto-close: %d resolved cases closed", closed)
     return closed
 
-
-@periodic("cases.autoclose", seconds=600)
-def autoclose_job(now: datetime) -> int:
-    """The periodic round of automatic closing."""
-    return close_resolved_cases(now)

@@ -22,15 +22,14 @@ from typing import IO, Any
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from app.database import write_transaction
 from app.models import Case, Photo, StaffUser
 from app.models.types import utcnow
 from app.realtime.publish import record_event
-from app.services import DomainError, NotFound
 from app.services.accounts.audit import record_audit
+from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -157,21 +156,15 @@ def add_photos(session: Session, case: Case, photos: Sequence[PreparedPhoto],
     return rows
 
 
-def _forget_files(session: Session) -> None:
+def keep_files(session: Session) -> None:
     session.info.pop(PENDING_FILES_KEY, None)
 
 
-def _remove_files(session: Session, previous_transaction: Any) -> None:
+def remove_files(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         for path in session.info.pop(PENDING_FILES_KEY, []):
             path.unlink(missing_ok=True)
 
-
-def install_photo_hooks() -> None:
-    """Keep files and rows together: files of a rolled-back transaction are deleted."""
-    if not sa_event.contains(Session, "after_commit", _forget_files):
-        sa_event.listen(Session, "after_commit", _forget_files)
-        sa_event.listen(Session, "after_soft_rollback", _remove_files)
 
 
 def photo_path(photo: Photo) -> Path:
@@ -184,7 +177,7 @@ def find_photo_of_case(case: Case, photo_id: int) -> Photo:
     for photo in case.photos:
         if photo.id == photo_id:
             return photo
-    raise NotFound(_("No such photo."))
+    raise NotFoundError(_("No such photo."))
 
 
 def add_staff_photos(*, user: StaffUser, case_id: int, photos: Sequence[PreparedPhoto]) -> None:
@@ -193,7 +186,7 @@ def add_staff_photos(*, user: StaffUser, case_id: int, photos: Sequence[Prepared
     with write_transaction() as session:
         case = session.get(Case, case_id, with_for_update=True)
         if case is None or case.unit_id not in unit_ids:
-            raise NotFound(_("No such case."))
+            raise NotFoundError(_("No such case."))
         rows = add_photos(session, case, photos, uploaded_by_id=user.id)
         case.updated_at = utcnow()
         record_audit("case.photos_added", user_id=user.id, unit_id=case.unit_id,

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import OPEN_STATUSES, Case
 from app.services.cases.operations import escalate_case
-from app.services.platform.jobs import periodic
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +32,3 @@ def escalate_overdue_cases(now: datetime) -> int:
         log.info("sla tick: %d escalations", raised)
     return raised
 
-
-@periodic("sla.tick", seconds=60)
-def tick_sla(now: datetime) -> int:
-    """The periodic timer round."""
-    return escalate_overdue_cases(now)

@@ -27,7 +27,6 @@ from app.models import (
 from app.models.types import utcnow
 from app.realtime.publish import record_event
 from app.security import hash_token, new_tracking_token
-from app.services import DomainError, NotFound
 from app.services.accounts.audit import record_audit
 from app.services.cases.abuse import SubmissionRefused, is_blocked
 from app.services.cases.deadlines import set_deadlines
@@ -37,6 +36,7 @@ from app.services.cases.references import next_reference
 from app.services.cases.routing import responsible_role
 from app.services.cases.summaries import MAX_BODY, case_summary, excerpt, validate_body
 from app.services.cases.workflow import apply_status, can_move
+from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def submit_case(
             .options(joinedload(Spot.park).joinedload(Park.unit))
         ).first()
         if row is None or not row[0].active:
-            raise NotFound(_("This QR code is not in use."))
+            raise NotFoundError(_("This QR code is not in use."))
         spot, category = row
         unit = spot.park.unit
         if category is None:
@@ -171,7 +171,7 @@ def find_tracking(token: str) -> Tracking:
         return Tracking(case=case, link_id=None)
     link = db.session.scalar(select(CaseToken).where(CaseToken.token_hash == token_hash))
     if link is None:
-        raise NotFound(_("This tracking link does not exist."))
+        raise NotFoundError(_("This tracking link does not exist."))
     return Tracking(case=link.case, link_id=link.id)
 
 
@@ -179,7 +179,7 @@ def get_case_for_staff(user: StaffUser, case_id: int) -> Case:
     """A case the user may see; another unit's case is simply not found."""
     case = db.session.get(Case, case_id)
     if case is None or case.unit_id not in user.unit_ids:
-        raise NotFound(_("No such case."))
+        raise NotFoundError(_("No such case."))
     return case
 
 
@@ -196,7 +196,7 @@ def reply_to_visitor(
     with write_transaction() as session:
         case = session.get(Case, case_id, with_for_update=True)
         if case is None or case.unit_id not in unit_ids:
-            raise NotFound(_("No such case."))
+            raise NotFoundError(_("No such case."))
         if new_status and new_status != case.status and not can_move(case.status, new_status):
             raise DomainError(_("A case that is %(status)s cannot be moved there.",
                                 status=case.status))

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.models import Case
-from app.services import DomainError
+from app.services.errors import DomainError
 
 MAX_BODY = 4000
 EXCERPT_CHARS = 80

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from app.database import write_transaction
 from app.models import Case, Message, MessageKind, Status
 from app.models.types import utcnow
-from app.services import DomainError, NotFound
 from app.services.cases.operations import publish_change, snapshot
 from app.services.cases.submission import Tracking, find_tracking
 from app.services.cases.summaries import excerpt, validate_body
 from app.services.cases.workflow import apply_status
+from app.services.errors import DomainError, NotFoundError
 from app.services.notify.visitors import mark_visitor_action
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def _locked(session: Session, token: str) -> tuple[Case, int | None]:
     tracking: Tracking = find_tracking(token)
     case = session.get(Case, tracking.case.id, with_for_update=True)
     if case is None:
-        raise NotFound(_("This tracking link does not exist."))
+        raise NotFoundError(_("This tracking link does not exist."))
     return case, tracking.link_id
 
 

@@ -17,7 +17,6 @@ from sqlalchemy import or_, select, update
 from app.database import write_transaction
 from app.models import Case, CaseToken, DeliveryState, Notification, SmsMessage
 from app.models.types import utcnow
-from app.services.platform.jobs import periodic
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,3 @@ def erase_expired_contacts(now: datetime | None = None) -> int:
                  current_app.config["CONTACT_RETENTION_DAYS"])
     return erased
 
-
-@periodic("privacy.erase_contacts", seconds=3600)
-def _erase_contacts_job(now: datetime) -> int:
-    return erase_expired_contacts(now)

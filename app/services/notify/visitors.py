@@ -35,7 +35,6 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -54,7 +53,6 @@ from app.models import (
 from app.models.types import utcnow
 from app.services.cases.workflow import STATUS_LABELS
 from app.services.notify.sms import masked, sms_sender
-from app.services.platform.jobs import periodic
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +135,7 @@ def _recipients(session: Session, case: Case,
     return list(recipients.values())
 
 
-def _queue_notifications(session: Session, _flush_context: Any, _instances: Any) -> None:
+def queue_notifications(session: Session, _flush_context: Any, _instances: Any) -> None:
     """Before a flush: one notification per visitor of each case with new reply/status
     messages."""
     new_messages: dict[int, tuple[Case, list[Message]]] = {}
@@ -176,16 +174,9 @@ def _queue_notifications(session: Session, _flush_context: Any, _instances: Any)
             log.info("notification by %s queued for case %s", channel.value, case.reference)
 
 
-def _forget_visitor_action(session: Session, *_args: Any) -> None:
+def forget_visitor_action(session: Session, *_args: Any) -> None:
     session.info.pop(VISITOR_ACTION, None)  # a mark never outlives its transaction
 
-
-def install_notification_hooks() -> None:
-    """Register the outbox hook once per process (idempotent)."""
-    if not sa_event.contains(Session, "before_flush", _queue_notifications):
-        sa_event.listen(Session, "before_flush", _queue_notifications)
-        sa_event.listen(Session, "after_commit", _forget_visitor_action)
-        sa_event.listen(Session, "after_rollback", _forget_visitor_action)
 
 
 # --- rendering ------------------------------------------------------------------------
@@ -363,7 +354,3 @@ def retry_failed_notifications(now: datetime | None = None) -> int:
     log.info("%s failed notifications queued again", count)
     return count
 
-
-@periodic("notify.send", seconds=30)
-def _send_job(now: datetime) -> DeliveryReport:
-    return send_due_notifications(now)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from app.services import DomainError
+from app.services.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,9 @@
 
 Each job has a row in `job_leases`. A process runs a job only if it moves the lease's
 expiry forward with a conditional UPDATE (`... WHERE expires_at <= now`), which one
-process wins per round on SQLite and PostgreSQL alike. Jobs register with `@periodic`;
-servers start `run_job_loop` in the background; `run_job_now` serves the CLI.
+process wins per round on SQLite and PostgreSQL alike. The app's jobs are listed in
+`app.services.platform.schedule` and given to the app by `init_jobs`; servers start
+`run_job_loop` in the background; `run_job_now` serves the CLI.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -30,25 +31,27 @@ log = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 
 
+JOBS_KEY = "park_mailbox_jobs"
+
+
 @dataclass(frozen=True)
 class Job:
+    """A function(now) run every `every`, once across all processes."""
+
     name: str
     every: timedelta
     function: Callable[[datetime], object]
 
 
-JOBS: dict[str, Job] = {}
+def init_jobs(app: Flask, jobs: Iterable[Job]) -> None:
+    """Give the app its jobs (a test app may append its own to the list)."""
+    app.extensions[JOBS_KEY] = list(jobs)
 
 
-def periodic(name: str, *, seconds: int) -> Callable[[Callable[[datetime], object]],
-                                                      Callable[[datetime], object]]:
-    """Register a function(now) to run every `seconds`, once across all processes."""
-
-    def register(function: Callable[[datetime], object]) -> Callable[[datetime], object]:
-        JOBS[name] = Job(name=name, every=timedelta(seconds=seconds), function=function)
-        return function
-
-    return register
+def app_jobs(app: Flask | None = None) -> list[Job]:
+    """The jobs of this app, by name order of the schedule."""
+    jobs: list[Job] = (app or current_app).extensions[JOBS_KEY]
+    return jobs
 
 
 def _ensure_lease_row(name: str) -> None:
@@ -83,7 +86,7 @@ def _finish(name: str, error: str | None) -> None:
 
 def run_job_now(name: str, now: datetime | None = None) -> object:
     """Run a job in this process regardless of its lease (CLI, tests)."""
-    job = JOBS[name]
+    job = next(job for job in app_jobs() if job.name == name)
     return job.function(now or utcnow())
 
 
@@ -91,7 +94,7 @@ def run_due_jobs(now: datetime | None = None) -> list[str]:
     """Run every job whose round this process wins; return the names run."""
     now = now or utcnow()
     ran = []
-    for job in list(JOBS.values()):
+    for job in app_jobs():
         if not try_acquire(job.name, job.every, now):
             continue
         error = None
@@ -107,7 +110,8 @@ def run_due_jobs(now: datetime | None = None) -> list[str]:
 
 def run_job_loop(app: Flask, sleep: Callable[[float], object]) -> None:
     """Run due jobs forever (started as a background task by the server process)."""
-    log.info("job loop started in %s with jobs %s", HOLDER, ", ".join(sorted(JOBS)) or "-")
+    names = ", ".join(job.name for job in app_jobs(app)) or "-"
+    log.info("job loop started in %s with jobs %s", HOLDER, names)
     while True:
         with app.app_context():
             try:

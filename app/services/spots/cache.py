@@ -24,7 +24,7 @@ from time import monotonic
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
@@ -135,29 +135,25 @@ def form_spot(code: str) -> FormSpot | None:
     return spot_cache().get(code, float(current_app.config["SPOT_CACHE_SECONDS"]))
 
 
-def _note_changes(session: Session, _context: Any) -> None:
+def note_spot_changes(session: Session, _context: Any) -> None:
     if not session.info.get(CHANGED_KEY) and any(
             isinstance(item, _WATCHED)
             for group in (session.new, session.dirty, session.deleted) for item in group):
         session.info[CHANGED_KEY] = True
 
 
-def _after_commit(session: Session) -> None:
+def clear_after_commit(session: Session) -> None:
     # a session of no app (a script's own) has no cache to clear
     if session.info.pop(CHANGED_KEY, False) and has_app_context() and\
             "park_mailbox_spots" in current_app.extensions:
         spot_cache().clear()
 
 
-def _after_rollback(session: Session, previous_transaction: Any) -> None:
+def forget_after_rollback(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         session.info.pop(CHANGED_KEY, None)
 
 
 def init_spot_cache(app: Any) -> None:
-    """Give the app its cache and register the session hooks once per process."""
+    """Give the app its cache (the session hooks that clear it are in platform.hooks)."""
     app.extensions["park_mailbox_spots"] = SpotCache()
-    if not event.contains(Session, "after_flush", _note_changes):
-        event.listen(Session, "after_flush", _note_changes)
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", _after_rollback)

@@ -15,7 +15,7 @@ from flask import current_app
 from markupsafe import Markup
 
 from app.models import Spot
-from app.services import DomainError
+from app.services.errors import DomainError
 from app.services.spots.qr import check_base_url, render_qr_svg, short_url, spot_url
 
 log = logging.getLogger(__name__)

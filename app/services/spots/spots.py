@@ -25,8 +25,8 @@ from app.extensions import db
 from app.models import Case, Park, RetiredCode, ScanCount, Spot, Unit
 from app.models.types import utcnow
 from app.security import new_spot_code
-from app.services import DomainError, NotFound
 from app.services.accounts.audit import record_audit
+from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def find_unit_park(unit: Unit, park_id: int) -> Park:
     """A park of the unit; NotFound for another unit's park (it must look absent)."""
     park = db.session.get(Park, park_id)
     if park is None or park.unit_id != unit.id:
-        raise NotFound(_("No such park."))
+        raise NotFoundError(_("No such park."))
     return park
 
 
@@ -78,7 +78,7 @@ def find_unit_spot(unit: Unit, spot_id: int) -> Spot:
         .where(Spot.id == spot_id, Park.unit_id == unit.id)
     )
     if spot is None:
-        raise NotFound(_("No such spot."))
+        raise NotFoundError(_("No such spot."))
     return spot
 
 

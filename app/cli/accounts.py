@@ -10,8 +10,8 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from app.services import DomainError
 from app.services.accounts.staff import Credential
+from app.services.errors import DomainError
 
 
 def _print_credential(credential: Credential) -> None:

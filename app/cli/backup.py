@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 
 from app.extensions import db
-from app.services import DomainError
+from app.services.errors import DomainError
 from app.services.platform.backup import (
     backup_sqlite,
     pg_dump_instructions,

@@ -17,8 +17,8 @@ CsvFile = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 def import_file(file: Path, run: Callable[[str, list[Park]], int]) -> int:
     """Import a CSV file into any park, or print each bad row and fail having changed nothing."""
-    from app.services import DomainError
     from app.services.bureau.csv_import import CsvImportError, decode_upload
+    from app.services.errors import DomainError
 
     parks = list(db.session.scalars(select(Park)))
     try:

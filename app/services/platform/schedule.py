@@ -1,0 +1,30 @@
+"""Every periodic job of the service, in one list: its name, how often, and what it runs.
+
+Each runs once per round across all server processes (`app.services.platform.jobs`);
+the CLI runs one now by name (`flask sla tick`, `flask cases autoclose`, `flask notify
+send`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.services.bureau.warnings import detect_spikes
+from app.services.cases.operations import close_resolved_cases
+from app.services.cases.sla import escalate_overdue_cases
+from app.services.notify.privacy import erase_expired_contacts
+from app.services.notify.visitors import send_due_notifications
+from app.services.platform.jobs import Job
+
+SCHEDULE: tuple[Job, ...] = (
+    # visitors' e-mails and SMS, retried with backoff
+    Job("notify.send", timedelta(seconds=30), send_due_notifications),
+    # cases past their claim or reply limit go to the directors
+    Job("sla.tick", timedelta(minutes=1), escalate_overdue_cases),
+    # spikes of a spot x category against its own baseline
+    Job("warnings.detect", timedelta(minutes=5), detect_spikes),
+    # resolved cases close after the unit's auto-close delay
+    Job("cases.autoclose", timedelta(minutes=10), close_resolved_cases),
+    # contacts erased CONTACT_RETENTION_DAYS after their case closed
+    Job("privacy.erase_contacts", timedelta(hours=1), erase_expired_contacts),
+)
