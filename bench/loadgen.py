@@ -374,7 +374,7 @@ def main() -> None:
     parser.add_argument("phase", choices=["http", "latency", "idle"])
     parser.add_argument("--urls", required=True, help="comma-separated server URLs")
     parser.add_argument("--kind", choices=["hello", "submit", "post"], default="hello")
-    parser.add_argument("--points", default="", help="comma-separated spot codes")
+    parser.add_argument("--spots", default="", help="comma-separated spot codes")
     parser.add_argument("--logins", help="JSON file written by bench.seed")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=32)

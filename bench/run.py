@@ -201,13 +201,13 @@ def run_setup(name: str, env: dict[str, str], processes: int, args: argparse.Nam
                                   "--concurrency", str(args.concurrency))
         print(f"== {name}: submissions (POST) flat out ({args.seconds:.0f} s)", flush=True)
         result["post"] = loadgen("http", "--kind", "post", "--urls", urls,
-                                 "--points", spots, "--seconds", str(args.seconds),
+                                 "--spots", spots, "--seconds", str(args.seconds),
                                  "--concurrency", str(args.concurrency))
         result["post_to_hello"] = result["post"]["per_second"] / result["hello"]["per_second"]
         print(f"== {name}: whole visitor submissions (GET + POST) flat out "
               f"({args.seconds:.0f} s)", flush=True)
         result["submit"] = loadgen("http", "--kind", "submit", "--urls", urls,
-                                   "--points", spots, "--seconds", str(args.seconds),
+                                   "--spots", spots, "--seconds", str(args.seconds),
                                    "--concurrency", str(args.concurrency))
         result["submit_to_hello"] = (result["submit"]["per_second"]
                                      / result["hello"]["per_second"])

@@ -37,7 +37,7 @@ def loadgen(*args: str) -> dict:
 def test_the_load_generators_visitors_submit_the_form_as_a_browser_does(bench_server):
     server, _logins, spots = bench_server
     result = loadgen("http", "--kind", "submit", "--urls", server.url,
-                     "--points", ",".join(spots[:3]), "--seconds", "1", "--concurrency", "2")
+                     "--spots", ",".join(spots[:3]), "--seconds", "1", "--concurrency", "2")
     # every submission answered 303 (a bot trap or a missing field would answer otherwise)
     assert result["completed"] > 0
     assert result["errors"] == 0
@@ -47,7 +47,7 @@ def test_the_load_generators_visitors_submit_the_form_as_a_browser_does(bench_se
 def test_the_submission_alone_reuses_one_opened_form_per_client(bench_server):
     server, _logins, spots = bench_server
     result = loadgen("http", "--kind", "post", "--urls", server.url,
-                     "--points", ",".join(spots[:3]), "--seconds", "1", "--concurrency", "2")
+                     "--spots", ",".join(spots[:3]), "--seconds", "1", "--concurrency", "2")
     assert result["completed"] > 2  # more sends than the two forms opened
     assert result["errors"] == 0
 

@@ -56,7 +56,7 @@ def _valid_token(client: FlaskClient, world: World, rule: str, visitor_token: st
                  invite: str) -> str:
     for prefix, page in TOKEN_PAGE.items():
         if rule.startswith(prefix):
-            return csrf_token(client, page.format(code=world.ids["point_code"],
+            return csrf_token(client, page.format(code=world.ids["spot_code"],
                                                   token=visitor_token, invite=invite))
     return csrf_token(client, f"/staff/cases/{world.ids['case']}")
 

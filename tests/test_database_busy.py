@@ -22,7 +22,7 @@ def locked(_code):
 def test_a_visitors_message_comes_back_to_send_again_when_the_database_is_busy(
         client, db, spot, monkeypatch):
     token = csrf_token(client, f"/q/{spot.code}")
-    monkeypatch.setattr("app.visitor.views.submit_feedback", pool_exhausted)
+    monkeypatch.setattr("app.visitor.views.submit_case", pool_exhausted)
     answer = client.post(f"/q/{spot.code}?lang=en", data={
         "csrf_token": token, "category": "toilets", "body": "The tap by the north gate drips",
         "contact": "visitor@example.org"})
@@ -37,7 +37,7 @@ def test_a_visitors_message_comes_back_to_send_again_when_the_database_is_busy(
 
 def test_the_busy_message_is_in_chinese_by_default(client, spot, monkeypatch):
     token = csrf_token(client, f"/q/{spot.code}")
-    monkeypatch.setattr("app.visitor.views.submit_feedback", pool_exhausted)
+    monkeypatch.setattr("app.visitor.views.submit_case", pool_exhausted)
     answer = client.post(f"/q/{spot.code}", data={
         "csrf_token": token, "category": "toilets", "body": "水龙头漏水"})
     assert answer.status_code == 503

@@ -79,7 +79,7 @@ ARGUMENTS: dict[str, Any] = {
     "photo_id": lambda world: world.ids["photo"],
     "block_id": lambda world: world.ids["block"],
     "park_id": lambda world: world.ids["park"],
-    "point_id": lambda world: world.ids["point"],
+    "spot_id": lambda world: world.ids["spot"],
     "category_id": lambda world: world.ids["category"],
     "user_id": lambda world: world.ids["user"],
     "unit_id": lambda world: world.ids["unit"],
@@ -87,7 +87,7 @@ ARGUMENTS: dict[str, Any] = {
     "key_id": lambda world: world.ids["key"],
     "template_id": lambda world: world.ids["template"],
     "rule_id": lambda world: world.ids["rule"],
-    "code": lambda world: world.ids["point_code"],
+    "code": lambda world: world.ids["spot_code"],
 }
 
 
@@ -138,9 +138,9 @@ def _build_world(app: Flask) -> World:
         session.add_all([template, rule])
         session.flush()
         ids = {"case": case.id, "photo": photo.id, "block": block.id, "key": key.id,
-               "park": unit.parks[0].id, "point": spot.id,
+               "park": unit.parks[0].id, "spot": spot.id,
                "category": unit.categories[0].id, "user": owner.id, "unit": unit.id,
-               "message": case.messages[0].id, "point_code": spot.code,
+               "message": case.messages[0].id, "spot_code": spot.code,
                "template": template.id, "rule": rule.id}
         reference = case.reference
     return World(unit=unit, case=case, secrets=(private_body, contact, reference, spot.code,

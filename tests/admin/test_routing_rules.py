@@ -12,7 +12,7 @@ from tests.conftest import make_case
 def test_a_spot_rule_routes_new_cases_there(staff_client, db, unit, spot):
     toilets = unit.categories[0]
     response = submit(staff_client, "/admin/routing",
-                      {"category_id": toilets.id, "park_id": "", "point_id": spot.id,
+                      {"category_id": toilets.id, "park_id": "", "spot_id": spot.id,
                        "role": "maintenance"})
     assert response.status_code == 303
     rule = db.session.scalar(select(RoutingRule))
@@ -25,7 +25,7 @@ def test_a_spot_rule_routes_new_cases_there(staff_client, db, unit, spot):
 def test_rules_are_listed_and_deleted(staff_client, db, unit):
     toilets = unit.categories[0]
     submit(staff_client, "/admin/routing",
-           {"category_id": toilets.id, "park_id": unit.parks[0].id, "point_id": "",
+           {"category_id": toilets.id, "park_id": unit.parks[0].id, "spot_id": "",
             "role": "service"})
     rule = db.session.scalar(select(RoutingRule))
     assert "RT Park" in staff_client.get("/admin/routing?lang=en").get_data(as_text=True)
@@ -38,7 +38,7 @@ def test_rules_are_listed_and_deleted(staff_client, db, unit):
 
 
 def test_a_second_rule_for_the_same_scope_is_refused(staff_client, db, unit):
-    fields = {"category_id": unit.categories[0].id, "park_id": "", "point_id": "",
+    fields = {"category_id": unit.categories[0].id, "park_id": "", "spot_id": "",
               "role": "service"}
     submit(staff_client, "/admin/routing", fields)
     response = submit(staff_client, "/admin/routing", {**fields, "role": "security"})
@@ -55,7 +55,7 @@ def test_a_spot_outside_the_chosen_park_is_refused(staff_client, db, unit):
     db.session.commit()
     response = submit(staff_client, "/admin/routing",
                       {"category_id": unit.categories[0].id, "park_id": unit.parks[0].id,
-                       "point_id": other_park.spots[0].id, "role": "service"})
+                       "spot_id": other_park.spots[0].id, "role": "service"})
     assert response.status_code == 400
     assert db.session.scalar(select(RoutingRule)) is None
 
@@ -63,11 +63,11 @@ def test_a_spot_outside_the_chosen_park_is_refused(staff_client, db, unit):
 def test_another_units_category_or_spot_cannot_be_used(staff_client, db, unit, other_unit):
     theirs = other_unit.categories[0]
     response = submit(staff_client, "/admin/routing",
-                      {"category_id": theirs.id, "park_id": "", "point_id": "",
+                      {"category_id": theirs.id, "park_id": "", "spot_id": "",
                        "role": "service"})
     assert response.status_code == 400  # not among the choices
     response = submit(staff_client, "/admin/routing",
                       {"category_id": unit.categories[0].id, "park_id": "",
-                       "point_id": other_unit.parks[0].spots[0].id, "role": "service"})
+                       "spot_id": other_unit.parks[0].spots[0].id, "role": "service"})
     assert response.status_code == 400
     assert db.session.scalar(select(RoutingRule)) is None

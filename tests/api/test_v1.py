@@ -149,7 +149,7 @@ def test_bureau_viewer_reads_every_unit_without_contacts(app, spot, other_unit):
 
 
 def test_spots_parks_and_categories(client, key_headers, spot, other_unit):
-    listed = client.get("/api/v1/listed", headers=key_headers).get_json()
+    listed = client.get("/api/v1/spots", headers=key_headers).get_json()
     assert [item["code"] for item in listed] == [spot.code]
     assert listed[0]["qr_url"] == f"https://parks.example.org/q/{spot.code}"
     parks = client.get("/api/v1/parks", headers=key_headers).get_json()

@@ -257,7 +257,7 @@ def note_old_values(session: Session, _context: UOWTransaction, _instances: Any)
     if not ids:
         return
     # by attribute name (the spot's column is still called point_id)
-    columns = [getattr(Case, name) for name in TRACKED]
+    columns = [getattr(Case, name).label(name) for name in TRACKED]
     rows = session.connection().execute(
         select(Case.id, *columns).where(Case.id.in_(ids))
     ).mappings()

@@ -71,7 +71,7 @@ def recent_counts(now: datetime, hours: int = WINDOW_HOURS) -> dict[Key, int]:
     r = rollup_daily.c
     counts: dict[Key, int] = defaultdict(int)
     rows = db.session.execute(
-        select(r.park_id, r.spot_id, r.category_id, r.day, *[r[f"h_{h}"] for h in range(24)])
+        select(r.park_id, r.point_id, r.category_id, r.day, *[r[f"h_{h}"] for h in range(24)])
         .where(r.day.in_(list(wanted)))
     )
     for park_id, spot_id, category_id, day, *by_hour in rows:
@@ -85,10 +85,10 @@ def baseline_counts(first_day: date, keys: list[Key]) -> dict[Key, int]:
     r = rollup_daily.c
     park_ids = sorted({key[0] for key in keys})
     rows = db.session.execute(
-        select(r.park_id, r.spot_id, r.category_id, func.sum(r.cases))
+        select(r.park_id, r.point_id, r.category_id, func.sum(r.cases))
         .where(r.day >= first_day - timedelta(days=BASELINE_DAYS), r.day < first_day,
                r.park_id.in_(park_ids))
-        .group_by(r.park_id, r.spot_id, r.category_id)
+        .group_by(r.park_id, r.point_id, r.category_id)
     )
     return {(park_id, spot_id, category_id): int(total)
             for park_id, spot_id, category_id, total in rows}
