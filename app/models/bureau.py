@@ -132,5 +132,5 @@ class EarlyWarning(Model):
     park: Mapped[Park] = relationship()
 
     def __repr__(self) -> str:
-        return f"<EarlyWarning {self.id} park={self.park_id} point={self.spot_id} "\
+        return f"<EarlyWarning {self.id} park={self.park_id} spot={self.spot_id} "\
                f"{self.observed} vs {self.expected:.2f}>"

@@ -1,4 +1,4 @@
-"""Feedback cases, their threads and the per-unit reference counters."""
+"""Cases, their threads and the per-unit reference counters."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ class Case(Model):
         return self.status in OPEN_STATUSES
 
     def __repr__(self) -> str:
-        return f"<Feedback {self.reference} {self.status}>"
+        return f"<Case {self.reference} {self.status}>"
 
 
 class Message(Model):

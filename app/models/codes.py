@@ -25,7 +25,7 @@ class RetiredCode(Model):
     spot: Mapped[Spot] = relationship()
 
     def __repr__(self) -> str:
-        return f"<RetiredCode {self.code} of point {self.spot_id}>"
+        return f"<RetiredCode {self.code} of spot {self.spot_id}>"
 
 
 class ScanCount(Model):
@@ -38,4 +38,4 @@ class ScanCount(Model):
     count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __repr__(self) -> str:
-        return f"<ScanCount point {self.spot_id} {self.day}: {self.count}>"
+        return f"<ScanCount spot {self.spot_id} {self.day}: {self.count}>"

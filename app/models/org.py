@@ -1,4 +1,4 @@
-"""Management units, parks, spots (QR points) and feedback categories."""
+"""Management units, parks, spots (with their QR codes) and case categories."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ class Spot(Model):
         return local_name(self.name_zh, self.name_en, locale)
 
     def __repr__(self) -> str:
-        return f"<Point {self.code} {self.name_en or self.name_zh}>"
+        return f"<Spot {self.code} {self.name_en or self.name_zh}>"
 
 
 class Category(Model):

@@ -34,7 +34,7 @@ class RoutingRule(Model):
     spot: Mapped[Spot | None] = relationship()
 
     def __repr__(self) -> str:
-        return f"<RoutingRule {self.category_id} park={self.park_id} point={self.spot_id} "\
+        return f"<RoutingRule {self.category_id} park={self.park_id} spot={self.spot_id} "\
                f"-> {self.role}>"
 
 
