@@ -36,6 +36,7 @@ from app.security import (
     refuse_nul_characters,
 )
 from app.services.accounts.staff import load_user
+from app.services.cases.summaries import MAX_BODY
 from app.services.platform.hooks import install_session_hooks
 from app.services.platform.jobs import init_jobs
 from app.services.platform.schedule import SCHEDULE
@@ -147,7 +148,8 @@ def _init_extensions(app: Flask) -> None:
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
         return {"current_locale": current_language(), "request_path": request.path,
-                "large_text": text_size() == "large", "icon": icon, "icon_sprite": icon_sprite}
+                "large_text": text_size() == "large", "icon": icon, "icon_sprite": icon_sprite,
+                "max_body": MAX_BODY}
 
     register_filters(app)
 

@@ -113,17 +113,12 @@ class Config:
                                            "5 per minute; 30 per hour; 100 per day")
     # failed logins per account, from any address; the next attempt is refused
     LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per minute")
-    # reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none, trust
-    # no such header)
-    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # a form sent sooner than this after it was served is a bot's (0: no check)
     FORM_MIN_SECONDS = int(os.environ.get("FORM_MIN_SECONDS", "3"))
     # extra origins (comma-separated) allowed to post forms and open the staff socket
     ALLOWED_ORIGINS = tuple(o.strip().rstrip("/") for o in
                             os.environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip())
 
-    # RATELIMIT_ENABLED=0 lifts every limit: for benchmark runs only, never in production
-    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "park-mailbox")
     # A Redis outage must not turn visitors away: limits fall back to this process's memory
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
@@ -161,8 +156,9 @@ class Config:
     PHOTO_DIR = os.environ.get("PHOTO_DIR") or str(INSTANCE_DIR / "photos")
     # a visitor's phone or e-mail is erased this many days after their case closed
     CONTACT_RETENTION_DAYS = int(os.environ.get("CONTACT_RETENTION_DAYS", "90"))
-    FEEDBACK_MAX_CHARS = 4000
     DEMO_ALLOWED = True
+    # parks with fewer cases in the period are listed but not ranked on /bureau/
+    BUREAU_MIN_CASES = int(os.environ.get("BUREAU_MIN_CASES", "20"))
     # Visitor notifications. Without SMTP_HOST, e-mails are written to the log only.
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))

@@ -12,8 +12,12 @@ from typing import Any
 
 from babel import support
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.i18n import messages_path
+from wtforms.validators import Length
+
+from app.services.cases.summaries import MAX_BODY
 
 
 @lru_cache(maxsize=8)
@@ -25,3 +29,8 @@ class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form: Any) -> Any:
             return _wtforms_translations(str(get_locale()))
+
+
+def message_length() -> Length:
+    """The one limit on the length of a message (visitor's, reply, note, template)."""
+    return Length(max=MAX_BODY, message=_l("Please keep the message under %(max)d characters."))

@@ -28,7 +28,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import Form
+from app.forms import Form, message_length
 from app.models import ROLES
 from app.services.accounts.settings import ANSWERING_ROLES, CATEGORY_CODE, TIME
 from app.services.accounts.staff import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -103,7 +103,7 @@ class RoutingRuleForm(Form):
 class ReplyTemplateForm(Form):
     title = StringField(_l("Title (for staff)"), validators=[DataRequired(), Length(max=80)])
     body = TextAreaField(_l("Text (the visitor sees it)"),
-                         validators=[DataRequired(), Length(max=4000)])
+                         validators=[DataRequired(), message_length()])
     category_id = SelectField(_l("Category"), coerce=optional_int, choices=[],
                               validators=[Optional()])
     active = BooleanField(_l("Offered to staff"), default=True)

@@ -13,12 +13,12 @@ from app.admin.forms import ActionForm, ReplyTemplateForm
 from app.i18n import current_language
 from app.models import ReplyTemplate, StaffUser, Unit
 from app.services.accounts.settings import (
-    PLACEHOLDERS,
     delete_reply_template,
     get_reply_template,
     save_reply_template,
     unit_reply_templates,
 )
+from app.services.cases.reply_templates import PLACEHOLDERS
 from app.services.errors import DomainError
 
 

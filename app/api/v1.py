@@ -49,9 +49,10 @@ from app.services.cases.operations import (
     claim_case,
     colleagues,
     hand_back_case,
+    reply_to_visitor,
 )
-from app.services.cases.submission import reply_to_visitor
 from app.services.errors import DomainError, ForbiddenError, NotFoundError
+from app.services.spots.qr import spot_url
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1",
                description="Cases, threads and replies for the staff app and integrations.")
@@ -266,7 +267,7 @@ def list_parks() -> list[Park]:
 class SpotView:
     def __init__(self, spot: Spot) -> None:
         self._spot = spot
-        self.qr_url = f"{current_app.config['BASE_URL']}/q/{spot.code}"
+        self.qr_url = spot_url(current_app.config["BASE_URL"], spot)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._spot, name)

@@ -44,7 +44,7 @@ def requested_period() -> tuple[date, date, str]:
 
 
 def requested_min_cases() -> int:
-    default = int(current_app.config.get("BUREAU_MIN_CASES", 20))
+    default = int(current_app.config["BUREAU_MIN_CASES"])
     try:
         return max(0, int(request.args.get("min", default)))
     except ValueError:

@@ -14,8 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from app.forms import Form
-from app.services.cases.submission import MAX_BODY
+from app.forms import Form, message_length
 
 
 class LoginForm(Form):
@@ -39,7 +38,7 @@ class ReplyForm(Form):
         _l("Reply to the visitor"),
         validators=[
             DataRequired(message=_l("Please write the reply.")),
-            Length(max=MAX_BODY, message=_l("Please keep the message under %(max)d characters.")),
+            message_length(),
         ],
     )
     # optional: a client that leaves it out keeps the status (a new case is acknowledged)
@@ -55,7 +54,7 @@ class NoteForm(Form):
         _l("Internal note (only staff see it)"),
         validators=[
             DataRequired(message=_l("Please write the note.")),
-            Length(max=MAX_BODY, message=_l("Please keep the message under %(max)d characters.")),
+            message_length(),
         ],
     )
 

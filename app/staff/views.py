@@ -24,19 +24,10 @@ from app.security import send_photo, start_staff_session, uploaded_files
 from app.services.accounts.staff import authenticate, log_out_everywhere, login_throttled
 from app.services.cases.deadlines import deadline_state
 from app.services.cases.inbox import InboxFilter, count_open, filter_choices, inbox_query, is_yours
-from app.services.cases.operations import (
-    can_act,
-    colleagues,
-    fill_reply_template,
-    reply_templates_for,
-)
-from app.services.cases.photos import (
-    add_staff_photos,
-    find_photo_of_case,
-    photo_path,
-    prepare_photos,
-)
-from app.services.cases.submission import get_case_for_staff, reply_to_visitor
+from app.services.cases.operations import add_staff_photos, can_act, colleagues, reply_to_visitor
+from app.services.cases.photos import find_photo_of_case, photo_path, prepare_photos
+from app.services.cases.reply_templates import fill_reply_template, reply_templates_for
+from app.services.cases.submission import get_case_for_staff
 from app.services.cases.workflow import ROLE_LABELS, STATUS_LABELS, TRANSITIONS
 from app.services.demo.ritan import USERS as DEMO_USERS
 from app.services.demo.ritan import demo_loaded

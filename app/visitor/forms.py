@@ -10,8 +10,7 @@ from wtforms import HiddenField, MultipleFileField, RadioField, StringField, Tex
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.forms import Form
-from app.services.cases.submission import MAX_BODY
+from app.forms import Form, message_length
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
@@ -33,7 +32,7 @@ class ReportForm(Form):
         _l("What is wrong? (a few words are enough)"),
         validators=[
             DataRequired(message=_l("Please write a few words about the problem.")),
-            Length(max=MAX_BODY, message=_l("Please keep the message under %(max)d characters.")),
+            message_length(),
         ],
     )
     contact = StringField(

@@ -10,12 +10,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
-from app.forms import Form
+from app.forms import Form, message_length
 from app.i18n import current_language
 from app.services.cases.submission import find_tracking
-from app.services.cases.summaries import MAX_BODY
 from app.services.cases.tracking import add_follow_up, confirm_fixed, rate_answer, report_not_fixed
 from app.services.cases.workflow import STATUS_LABELS
 from app.services.errors import DomainError
@@ -27,14 +26,14 @@ class FollowUpForm(Form):
         _l("Add to your message"),
         validators=[
             DataRequired(message=_l("Please write a few words.")),
-            Length(max=MAX_BODY, message=_l("Please keep the message under %(max)d characters.")),
+            message_length(),
         ],
     )
 
 
 class NotFixedForm(Form):
     body = TextAreaField(_l("What is still wrong? (optional)"),
-                         validators=[Optional(), Length(max=MAX_BODY)])
+                         validators=[Optional(), message_length()])
 
 
 class RateForm(Form):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.models import ReplyTemplate
-from app.services.cases.operations import fill_reply_template
+from app.services.cases.reply_templates import fill_reply_template
 from tests.admin.helpers import audit_entries, submit
 from tests.conftest import make_case
 

@@ -281,7 +281,7 @@ def test_rate_limit_counts_per_key(app, client, api_key, spot):
 # --- GET requests, a request, tokens --------------------------------------------------
 
 def test_get_requests_xml(client, staff, spot):
-    from app.services.cases.submission import reply_to_visitor
+    from app.services.cases.operations import reply_to_visitor
 
     receipt = make_case(spot, contact="13900000000")
     reply_to_visitor(user=staff, case_id=receipt.case.id, body="已经补上了纸")
@@ -307,7 +307,7 @@ def test_get_requests_json_has_the_same_fields(client, spot):
 
 
 def test_get_requests_filters(client, staff, spot):
-    from app.services.cases.submission import reply_to_visitor
+    from app.services.cases.operations import reply_to_visitor
 
     first = make_case(spot, category_code="noise").case.reference
     second = make_case(spot).case
@@ -352,7 +352,7 @@ def test_unknown_request_is_404(client, unit, fmt):
 
 
 def test_spam_is_never_published(client, staff, spot):
-    from app.services.cases.submission import reply_to_visitor
+    from app.services.cases.operations import reply_to_visitor
 
     case = make_case(spot).case
     reply_to_visitor(user=staff, case_id=case.id, body="广告", new_status="spam")
@@ -384,7 +384,7 @@ def test_bureau_wide_key_files_where_the_spot_is(client, db, spot, other_unit):
 
 def test_reply_to_a_posted_request_is_sent_to_the_reporter(client, db, staff, api_key, spot):
     from app.models.notifications import Notification
-    from app.services.cases.submission import reply_to_visitor
+    from app.services.cases.operations import reply_to_visitor
 
     response = post_request(client, "json", api_key=api_key, address_id=spot.code,
                             phone="13800000000")

@@ -6,7 +6,7 @@ import pytest
 
 from app.models import Message
 from app.services.accounts.api_keys import issue_api_key
-from app.services.cases.submission import reply_to_visitor
+from app.services.cases.operations import reply_to_visitor
 from tests.conftest import log_in, make_case, make_staff
 
 

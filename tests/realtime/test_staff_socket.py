@@ -62,7 +62,7 @@ def test_failed_submission_emits_nothing(app, staff_client, spot):
 
 
 def test_reply_is_broadcast_as_case_updated(app, staff_client, staff, spot):
-    from app.services.cases.submission import reply_to_visitor
+    from app.services.cases.operations import reply_to_visitor
 
     receipt = make_case(spot)
     socket = connect(app, staff_client)

@@ -16,10 +16,10 @@ from app.services.cases.operations import (
     change_status,
     claim_case,
     close_resolved_cases,
-    fill_reply_template,
     hand_back_case,
+    reply_to_visitor,
 )
-from app.services.cases.submission import reply_to_visitor
+from app.services.cases.reply_templates import fill_reply_template
 from app.services.errors import DomainError, ForbiddenError, NotFoundError
 from app.services.platform.jobs import run_due_jobs
 from tests.conftest import make_case, make_staff

@@ -18,7 +18,7 @@ from app.models import (
     Status,
 )
 from app.models.types import utcnow
-from app.services.cases.submission import reply_to_visitor
+from app.services.cases.operations import reply_to_visitor
 from app.services.cases.tracking import confirm_fixed, report_not_fixed
 from app.services.notify.visitors import (
     DeliveryReport,

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from app.models import Case, CaseToken, Notification, Status
 from app.models.types import utcnow
-from app.services.cases.operations import change_status
-from app.services.cases.submission import reply_to_visitor
+from app.services.cases.operations import change_status, reply_to_visitor
 from app.services.notify.privacy import erase_expired_contacts
 from app.services.platform.jobs import app_jobs, run_job_now
 from tests.conftest import make_case

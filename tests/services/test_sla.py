@@ -10,9 +10,8 @@ from sqlalchemy import select
 from app.extensions import socketio
 from app.models import Case, Event
 from app.realtime import NAMESPACE
-from app.services.cases.operations import claim_case
+from app.services.cases.operations import claim_case, reply_to_visitor
 from app.services.cases.sla import escalate_overdue_cases
-from app.services.cases.submission import reply_to_visitor
 from app.services.platform.jobs import run_due_jobs
 from tests.conftest import isolated, make_case
 

@@ -8,8 +8,7 @@ from sqlalchemy import select
 from app.extensions import socketio
 from app.models import AuditLog, Case
 from app.realtime import NAMESPACE
-from app.services.cases.operations import change_status
-from app.services.cases.submission import reply_to_visitor
+from app.services.cases.operations import change_status, reply_to_visitor
 from tests.conftest import csrf_token, isolated, make_case
 
 

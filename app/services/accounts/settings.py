@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +27,7 @@ from app.models import (
     Unit,
 )
 from app.services.accounts.audit import record_audit
+from app.services.cases.reply_templates import check_placeholders
 from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 ANSWERING_ROLES = tuple(role for role in ROLES if role != "viewer")
 TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 CATEGORY_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-PLACEHOLDERS = ("spot", "park", "reference", "category")
 
 UNIT_FIELDS = ("work_start", "work_end", "work_days", "autoclose_days", "me_too_window_hours")
 CATEGORY_FIELDS = ("code", "name_zh", "name_en", "icon", "role", "urgent", "sort_order", "active",
@@ -229,19 +228,6 @@ def delete_routing_rule(*, user: StaffUser, unit_id: int, rule_id: int) -> None:
 
 # --- reply templates ------------------------------------------------------------------
 
-def check_placeholders(body: str) -> str:
-    """The template text, if its only placeholders are {spot} {park} {reference} {category}."""
-    try:
-        names = {name for _text, name, _spec, _conv in string.Formatter().parse(body)
-                 if name is not None}
-    except ValueError:
-        raise DomainError(_("Write a brace as {{ or }}; placeholders look like {spot}.")) from None
-    unknown = sorted(names - set(PLACEHOLDERS))
-    if unknown:
-        shown = ", ".join("{" + name + "}" for name in unknown)
-        raise DomainError(_("Unknown placeholder: %(names)s. Use {spot}, {park}, {reference} "
-                            "or {category}.", names=shown))
-    return body
 
 
 def unit_reply_templates(unit_id: int) -> list[ReplyTemplate]:

@@ -23,12 +23,13 @@ from app.services.bureau.csv_import import (
     parse_date,
     parse_rows,
 )
+from app.services.cases.summaries import MAX_BODY
 from app.services.errors import DomainError
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("ticket_id", "date", "park", "category", "text")
-MAX_TEXT = 4000
+MAX_TEXT = MAX_BODY  # a ticket's text becomes a case's
 
 
 def parse_tickets(text: str, parks: list[Park]) -> tuple[list[HotlineTicket], list[RowError]]:

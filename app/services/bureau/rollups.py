@@ -83,10 +83,6 @@ class CaseFacts:
         )
 
 
-def local_time(moment: datetime) -> datetime:
-    return moment.astimezone(REPORT_TZ)
-
-
 def _seconds(start: datetime, end: datetime) -> float:
     # rounded to the millisecond, as the SQL recomputation does (no edge falls between)
     return round((end - start).total_seconds(), 3)

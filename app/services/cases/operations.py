@@ -1,12 +1,17 @@
-"""What staff do with a case: claim, assign, hand back, note, set the status, escalate, close.
+"""Every change staff (and the clock) make to a case: claim, assign, hand back, reply, note,
+add photos, set the status, escalate, auto-close.
 
-Every change is a thread `Message`, an `Event` for staff phones and an audit entry, all
-in one write transaction; the event is emitted after the commit.
+Each staff change starts with `locked_case`, the one place that checks the acting role:
+a read-only viewer is refused here, whatever page, API or client called. Every change is a
+thread `Message`, an `Event` for staff phones and an audit entry, all in one write
+transaction; the event is emitted after the commit. The visitor's own changes
+(`tracking`) and "me too" joins use `publish_change` from here too.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +26,6 @@ from app.models import (
     Membership,
     Message,
     MessageKind,
-    ReplyTemplate,
     StaffUser,
     Status,
     Unit,
@@ -29,6 +33,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.realtime.publish import record_event
 from app.services.accounts.audit import record_audit
+from app.services.cases.photos import PreparedPhoto, add_photos
 from app.services.cases.summaries import case_summary, validate_body
 from app.services.cases.workflow import apply_status, can_move
 from app.services.errors import DomainError, ForbiddenError, NotFoundError
@@ -176,6 +181,64 @@ def hand_back_case(*, user: StaffUser, case_id: int) -> Case:
     return case
 
 
+def reply_to_visitor(
+    *, user: StaffUser, case_id: int, body: str, new_status: str | None = None
+) -> Message:
+    """Add a public reply (and optionally move the status); staff are told after commit."""
+    body = validate_body(body)
+    # a form's Optional() lets whitespace through unchecked: it means "keep the status"
+    new_status = (new_status or "").strip() or None
+    if new_status is not None and new_status not in {status.value for status in Status}:
+        raise DomainError(_("Please choose a status from the list."))
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        if new_status and new_status != case.status and not can_move(case.status, new_status):
+            raise DomainError(_("A case that is %(status)s cannot be moved there.",
+                                status=case.status))
+        now = utcnow()
+        status_before = case.status
+        reply = Message(kind=MessageKind.REPLY.value, body=body, author_id=user.id,
+                        created_at=now)
+        case.messages.append(reply)
+        if case.first_response_at is None:
+            case.first_response_at = now
+        target = Status(new_status) if new_status else None
+        if target is None and case.status == Status.NEW:
+            target = Status.ACKNOWLEDGED  # answering a case acknowledges it
+        if target is not None and target != case.status:
+            case.messages.append(Message(
+                kind=MessageKind.STATUS.value, author_id=user.id, status_from=case.status,
+                status_to=target.value, created_at=now))
+            apply_status(case, target, now)
+        case.updated_at = now
+        session.flush()
+        record_event("case.updated", unit_id=case.unit_id, park_id=case.park_id,
+                     case_id=case.id,
+                     payload={**case_summary(case), "change": "reply", "by": user.id})
+        record_audit("case.replied", user_id=user.id, unit_id=case.unit_id,
+                     target_type="feedback", target_id=case.id,
+                     before={"status": status_before}, after={"status": case.status})
+        reference = case.reference
+    log.info("reply to %s by user %s", reference, user.id)
+    return reply
+
+
+def add_staff_photos(*, user: StaffUser, case_id: int, photos: Sequence[PreparedPhoto]) -> None:
+    """Staff add photos to a case of their unit (audited; other staff are told)."""
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        rows = add_photos(session, case, photos, uploaded_by_id=user.id)
+        case.updated_at = utcnow()
+        record_audit("case.photos_added", user_id=user.id, unit_id=case.unit_id,
+                     target_type="feedback", target_id=case.id,
+                     after={"photo_ids": [row.id for row in rows]})
+        record_event("case.updated", unit_id=case.unit_id, park_id=case.park_id,
+                     case_id=case.id, payload={"change": "photos", "by": user.id,
+                                               "reference": case.reference,
+                                               "status": case.status})
+    log.info("user %s added %d photo(s) to case %s", user.id, len(photos), case_id)
+
+
 def add_internal_note(*, user: StaffUser, case_id: int, body: str) -> Message:
     """A note for colleagues; the visitor never sees it."""
     body = validate_body(body)
@@ -218,44 +281,6 @@ def change_status(*, user: StaffUser, case_id: int, status: str,
         publish_change(session, case, "case.updated", "status", user_id=user.id, before=before)
     log.info("case %s moved to %s by user %s", case_id, target.value, user.id)
     return case
-
-
-# --- reply templates --------------------------------------------------------------------
-
-def reply_templates_for(case: Case) -> list[ReplyTemplate]:
-    """The unit's active templates for the case's category, and those for any category."""
-    return list(db.session.scalars(
-        select(ReplyTemplate).where(
-            ReplyTemplate.unit_id == case.unit_id, ReplyTemplate.active.is_(True),
-            (ReplyTemplate.category_id.is_(None)) | (ReplyTemplate.category_id == case.category_id))
-        .order_by(ReplyTemplate.category_id.is_(None), ReplyTemplate.title, ReplyTemplate.id)
-    ))
-
-
-class _Blank(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"  # an unknown placeholder stays as written
-
-
-def fill_reply_template(template: ReplyTemplate, case: Case, locale: str) -> str:
-    """The template's text with {spot}, {park}, {reference} and {category} filled in."""
-    values = _Blank(
-        spot=case.spot.name(locale) if case.spot else "",
-        park=case.park.name(locale),
-        reference=case.reference,
-        category=case.category.name(locale),
-    )
-    try:
-        return template.body.format_map(values)
-    except (ValueError, IndexError):  # stray braces: the director's text as written
-        return template.body
-
-
-def find_reply_template(case: Case, template_id: int) -> ReplyTemplate:
-    for template in reply_templates_for(case):
-        if template.id == template_id:
-            return template
-    raise NotFoundError(_("No such reply template."))
 
 
 # --- done by the clock -------------------------------------------------------------------

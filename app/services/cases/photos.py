@@ -24,11 +24,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
-from app.database import write_transaction
-from app.models import Case, Photo, StaffUser
-from app.models.types import utcnow
-from app.realtime.publish import record_event
-from app.services.accounts.audit import record_audit
+from app.models import Case, Photo
 from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -178,22 +174,3 @@ def find_photo_of_case(case: Case, photo_id: int) -> Photo:
         if photo.id == photo_id:
             return photo
     raise NotFoundError(_("No such photo."))
-
-
-def add_staff_photos(*, user: StaffUser, case_id: int, photos: Sequence[PreparedPhoto]) -> None:
-    """Staff add photos to a case of their unit (audited; other staff are told)."""
-    unit_ids = user.unit_ids
-    with write_transaction() as session:
-        case = session.get(Case, case_id, with_for_update=True)
-        if case is None or case.unit_id not in unit_ids:
-            raise NotFoundError(_("No such case."))
-        rows = add_photos(session, case, photos, uploaded_by_id=user.id)
-        case.updated_at = utcnow()
-        record_audit("case.photos_added", user_id=user.id, unit_id=case.unit_id,
-                     target_type="feedback", target_id=case.id,
-                     after={"photo_ids": [row.id for row in rows]})
-        record_event("case.updated", unit_id=case.unit_id, park_id=case.park_id,
-                     case_id=case.id, payload={"change": "photos", "by": user.id,
-                                               "reference": case.reference,
-                                               "status": case.status})
-    log.info("user %s added %d photo(s) to case %s", user.id, len(photos), case_id)

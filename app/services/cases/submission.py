@@ -27,7 +27,6 @@ from app.models import (
 from app.models.types import utcnow
 from app.realtime.publish import record_event
 from app.security import hash_token, new_tracking_token
-from app.services.accounts.audit import record_audit
 from app.services.cases.abuse import SubmissionRefused, is_blocked
 from app.services.cases.deadlines import set_deadlines
 from app.services.cases.metoo import find_me_too_case, join_me_too
@@ -35,7 +34,6 @@ from app.services.cases.photos import MAX_PHOTOS, PreparedPhoto, add_photos
 from app.services.cases.references import next_reference
 from app.services.cases.routing import responsible_role
 from app.services.cases.summaries import MAX_BODY, case_summary, excerpt, validate_body
-from app.services.cases.workflow import apply_status, can_move
 from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -181,52 +179,3 @@ def get_case_for_staff(user: StaffUser, case_id: int) -> Case:
     if case is None or case.unit_id not in user.unit_ids:
         raise NotFoundError(_("No such case."))
     return case
-
-
-def reply_to_visitor(
-    *, user: StaffUser, case_id: int, body: str, new_status: str | None = None
-) -> Message:
-    """Add a public reply (and optionally move the status); staff are told after commit."""
-    body = validate_body(body)
-    # a form's Optional() lets whitespace through unchecked: it means "keep the status"
-    new_status = (new_status or "").strip() or None
-    if new_status is not None and new_status not in {status.value for status in Status}:
-        raise DomainError(_("Please choose a status from the list."))
-    unit_ids = user.unit_ids
-    with write_transaction() as session:
-        case = session.get(Case, case_id, with_for_update=True)
-        if case is None or case.unit_id not in unit_ids:
-            raise NotFoundError(_("No such case."))
-        if new_status and new_status != case.status and not can_move(case.status, new_status):
-            raise DomainError(_("A case that is %(status)s cannot be moved there.",
-                                status=case.status))
-        now = utcnow()
-        status_before = case.status
-        reply = Message(kind=MessageKind.REPLY.value, body=body, author_id=user.id,
-                        created_at=now)
-        case.messages.append(reply)
-        if case.first_response_at is None:
-            case.first_response_at = now
-        target = Status(new_status) if new_status else None
-        if target is None and case.status == Status.NEW:
-            target = Status.ACKNOWLEDGED  # answering a case acknowledges it
-        if target is not None and target != case.status:
-            case.messages.append(Message(
-                kind=MessageKind.STATUS.value, author_id=user.id, status_from=case.status,
-                status_to=target.value, created_at=now))
-            apply_status(case, target, now)
-        case.updated_at = now
-        session.flush()
-        record_event(
-            "case.updated",
-            unit_id=case.unit_id,
-            park_id=case.park_id,
-            case_id=case.id,
-            payload={**case_summary(case), "change": "reply", "by": user.id},
-        )
-        record_audit("case.replied", user_id=user.id, unit_id=case.unit_id,
-                     target_type="feedback", target_id=case.id,
-                     before={"status": status_before}, after={"status": case.status})
-        reference = case.reference
-    log.info("reply to %s by user %s", reference, user.id)
-    return reply

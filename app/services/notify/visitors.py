@@ -56,7 +56,6 @@ from app.services.notify.sms import masked, sms_sender
 
 log = logging.getLogger(__name__)
 
-NOTIFIED_KINDS = (MessageKind.REPLY.value, MessageKind.STATUS.value)
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()\-]{5,30}$")
 FIRST_RETRY = timedelta(minutes=1)
