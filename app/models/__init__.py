@@ -1,5 +1,6 @@
 """The domain models, one module per group of nouns."""
 
+from app.models.abuse import ClientBlock
 from app.models.api import ApiKey
 from app.models.bureau import (
     EarlyWarning,
@@ -20,11 +21,11 @@ from app.models.cases import (
 )
 from app.models.codes import RetiredCode, ScanCount
 from app.models.events import Event
+from app.models.media import Photo
 from app.models.notifications import Channel, DeliveryState, Notification, SmsMessage
 from app.models.ops import AuditLog, JobLease
 from app.models.org import Category, Park, Spot, Unit
 from app.models.people import BUREAU_ROLES, ROLES, Membership, StaffUser
-from app.models.protection import ClientBlock, Photo
 from app.models.settings import ReplyTemplate, RoutingRule
 
 __all__ = [

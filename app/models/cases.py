@@ -18,9 +18,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
+from app.models.media import Photo
 from app.models.org import Category, Park, Spot, Unit
 from app.models.people import StaffUser
-from app.models.protection import Photo
 from app.models.types import BigId, UTCDateTime, utcnow
 
 
