@@ -129,6 +129,9 @@ class ReplySchema(Schema):
                            validate=validate.OneOf(STATUSES),
                            metadata={"description": "the status after the reply "
                                                     "(optional; a new case is acknowledged)"})
+    referred_to = fields.String(load_default=None, allow_none=True,
+                                validate=[validate.Length(max=MAX_REFERRED_TO), printable],
+                                metadata={"description": "to whom (required for referred)"})
 
 
 class AssignSchema(Schema):
@@ -147,6 +150,11 @@ class StatusChangeSchema(Schema):
     referred_to = fields.String(load_default=None, allow_none=True,
                                 validate=[validate.Length(max=MAX_REFERRED_TO), printable],
                                 metadata={"description": "to whom (required for referred)"})
+    reply = fields.String(load_default=None, allow_none=True,
+                          validate=[validate.Length(max=MAX_BODY), printable],
+                          metadata={"description": "a public reply to the visitor, sent in the "
+                                                   "same step; closing a case that has no reply "
+                                                   "yet needs one (409 without), spam excepted"})
 
 
 class SpotSchema(Schema):
@@ -215,6 +223,9 @@ class FiguresSchema(Schema):
     p90_response_minutes = fields.Float(required=True, allow_none=True)
     median_resolution_minutes = fields.Float(required=True, allow_none=True)
     within_limit_share = fields.Float(required=True, allow_none=True)
+    unanswered = fields.Integer(required=True, metadata={
+        "description": "cases with no public reply to the visitor yet, open or closed "
+                       "(spam aside)"})
     satisfaction = fields.Float(required=True, allow_none=True)
     reopen_rate = fields.Float(required=True, allow_none=True)
 

@@ -189,11 +189,12 @@ def _case_action(case_id: int, action: Callable[[StaffUser], Case]) -> CaseView:
 @bp.doc(security=SESSION_ONLY)
 @bp.arguments(ReplySchema, as_kwargs=True)
 @bp.response(201, MessageSchema)
-def create_reply(case_id: int, body: str, status: str | None = None) -> Message:
+def create_reply(case_id: int, body: str, status: str | None = None,
+                 referred_to: str | None = None) -> Message:
     """Reply to the visitor (shown on their tracking page), optionally moving the status."""
     caller, user = acting_staff()
     return _act(caller, case_id, lambda: reply_to_visitor(
-        user=user, case_id=case_id, body=body, new_status=status))
+        user=user, case_id=case_id, body=body, new_status=status, referred_to=referred_to))
 
 
 @bp.route("/cases/<int:case_id>/notes", methods=["POST"])
@@ -237,10 +238,12 @@ def hand_back(case_id: int) -> CaseView:
 @bp.doc(security=SESSION_ONLY)
 @bp.arguments(StatusChangeSchema, as_kwargs=True)
 @bp.response(200, CaseSchema)
-def set_status(case_id: int, status: str, referred_to: str | None = None) -> CaseView:
-    """Move the case through the workflow (referred needs `referred_to`)."""
+def set_status(case_id: int, status: str, referred_to: str | None = None,
+               reply: str | None = None) -> CaseView:
+    """Move the case through the workflow (referred needs `referred_to`; closing a case with
+    no public reply yet needs `reply`)."""
     return _case_action(case_id, lambda user: change_status(
-        user=user, case_id=case_id, status=status, referred_to=referred_to))
+        user=user, case_id=case_id, status=status, referred_to=referred_to, reply=reply))
 
 
 @bp.route("/cases/<int:case_id>/colleagues", methods=["GET"])
@@ -306,6 +309,7 @@ def _figures(figures: Figures) -> dict[str, Any]:
             "p90_response_minutes": figures.p90_response_minutes,
             "median_resolution_minutes": figures.median_resolution_minutes,
             "within_limit_share": figures.within_limit_share,
+            "unanswered": figures.unanswered,
             "satisfaction": figures.satisfaction,
             "reopen_rate": figures.reopen_rate}
 

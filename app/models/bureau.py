@@ -48,6 +48,7 @@ SCALARS = (
     "reopened",      # reopened at least once
     "sat_count",     # rated by the visitor
     "sat_sum",       # sum of those ratings (1-5)
+    "unanswered",    # no public reply yet, however closed (spam aside: it needs none)
 )
 MEASURES = SCALARS + RESPONSE_BUCKETS + RESOLVE_BUCKETS + HOURS
 

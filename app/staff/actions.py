@@ -93,7 +93,8 @@ def status(user: StaffUser, case_id: int) -> ResponseReturnValue:
     return _perform(user, case_id, form,
                     lambda: change_status(user=user, case_id=case_id,
                                           status=form.status.data or "",
-                                          referred_to=form.referred_to.data),
+                                          referred_to=form.referred_to.data,
+                                          reply=form.reply.data),
                     _("Status changed."))
 
 

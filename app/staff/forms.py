@@ -44,6 +44,8 @@ class ReplyForm(Form):
     # optional: a client that leaves it out keeps the status (a new case is acknowledged)
     status = SelectField(_l("Status after the reply"), choices=[], validate_choice=True,
                          validators=[Optional()])
+    referred_to = StringField(_l("Referred to (only for “referred elsewhere”)"),
+                              validators=[Optional(), Length(max=200)])
 
 
 class PhotoForm(Form):
@@ -63,6 +65,8 @@ class StatusForm(Form):
     status = StringField(_l("New status"), validators=[DataRequired()])
     referred_to = StringField(_l("Referred to (who takes it over)"),
                               validators=[Optional(), Length(max=200)])
+    # a public reply in the same step: closing a case that has none yet needs one
+    reply = TextAreaField(_l("Reply to the visitor"), validators=[Optional(), message_length()])
 
 
 class AssignForm(Form):

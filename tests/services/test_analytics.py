@@ -117,6 +117,18 @@ def test_within_limit_satisfaction_and_reopen_rate(city):
     assert figures.reopen_rate == pytest.approx(1 / 3)  # 1 of 3 resolved cases reopened
 
 
+def test_unanswered_counts_cases_without_a_public_reply_however_closed(city):
+    # park B: two cases nobody answered; a third, spam, needs no answer
+    add_case(city["b"].spots[0], city["xy"].categories[0], T0, status="spam")
+    # park A: one more closed as "no action" without a reply (before the rule): unanswered
+    add_case(city["a"].spots[0], city["rt"].categories[0], T0, status="no_action")
+    comparison = compare_parks(all_parks(), *MARCH, min_cases=3)
+    assert row_of(comparison, city["a"]).figures.unanswered == 2
+    assert row_of(comparison, city["c"]).figures.unanswered == 0
+    assert row_of(comparison, city["b"]).figures.unanswered == 2
+    assert comparison.city.unanswered == 4
+
+
 def test_cases_per_10000_visits_use_the_visits_of_the_period(city):
     comparison = compare_parks(all_parks(), *MARCH, min_cases=3)
     assert row_of(comparison, city["a"]).per_10k_visits == 2.0  # 5 cases / 25,000 visits

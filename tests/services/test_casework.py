@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from app.models import AuditLog, Case, Event, Message
+from app.models import AuditLog, Case, Event, Message, Notification
 from app.models.types import utcnow
 from app.services.cases.operations import (
     add_internal_note,
@@ -23,6 +23,7 @@ from app.services.cases.reply_templates import fill_reply_template
 from app.services.errors import DomainError, ForbiddenError, NotFoundError
 from app.services.platform.jobs import run_due_jobs
 from tests.conftest import make_case, make_staff
+from tests.db_snapshot import nothing_stored
 
 
 @pytest.fixture
@@ -109,8 +110,9 @@ def test_internal_note_is_never_public(app, db, staff, spot):
 
 def test_referred_needs_to_whom(db, staff, case_id):
     with pytest.raises(DomainError):
-        change_status(user=staff, case_id=case_id, status="referred")
-    change_status(user=staff, case_id=case_id, status="referred", referred_to="区城管委")
+        change_status(user=staff, case_id=case_id, status="referred", reply="已转交")
+    change_status(user=staff, case_id=case_id, status="referred", referred_to="区城管委",
+                  reply="已转交区城管委处理")
     case = db.session.get(Case, case_id)
     assert case.status == "referred"
     assert case.closed_at is not None
@@ -155,6 +157,35 @@ def test_a_viewer_may_not_act(unit, case_id):
         claim_case(user=viewer, case_id=case_id)
 
 
+@pytest.mark.parametrize("target", ["resolved", "no_action", "duplicate", "referred"])
+def test_no_case_closes_without_a_word_to_the_visitor(db, staff, spot, target):
+    receipt = make_case(spot, contact="visitor@example.org")
+    with nothing_stored(f"{target} without a reply"), pytest.raises(DomainError):
+        change_status(user=staff, case_id=receipt.case.id, status=target, referred_to="城管")
+    change_status(user=staff, case_id=receipt.case.id, status=target, referred_to="城管",
+                  reply="谢谢，已处理。")
+    case = db.session.get(Case, receipt.case.id)
+    assert case.status == target
+    assert [(m.kind, m.body) for m in case.messages][1:] == [
+        ("reply", "谢谢，已处理。"), ("status", "城管" if target == "referred" else "")]
+    assert case.first_response_at == case.messages[1].created_at
+    event = last_event(db)
+    assert (event.payload["change"], event.payload["replied"]) == ("status", True)
+    # the visitor is told once, with the reply and the new status
+    notes = db.session.scalars(select(Notification)).all()
+    assert [(n.message_id, n.status_to) for n in notes] == [(case.messages[1].id, target)]
+
+
+def test_spam_and_cases_answered_before_close_without_a_reply(db, staff, spot):
+    spam = make_case(spot).case.id
+    change_status(user=staff, case_id=spam, status="spam")
+    answered = make_case(spot).case.id
+    reply_to_visitor(user=staff, case_id=answered, body="我们去看看")
+    change_status(user=staff, case_id=answered, status="no_action")
+    assert [db.session.get(Case, i).status for i in (spam, answered)] == ["spam", "no_action"]
+    assert last_event(db).payload["replied"] is False
+
+
 def test_reply_is_audited(db, staff, case_id):
     reply_to_visitor(user=staff, case_id=case_id, body="收到")
     assert audit_actions(db, case_id) == ["case.replied"]
@@ -175,7 +206,7 @@ def test_reply_template_placeholders(db, unit, spot):
 def test_resolved_case_closes_after_the_units_delay(db, unit, staff, case_id):
     unit.autoclose_days = 7
     db.session.commit()
-    change_status(user=staff, case_id=case_id, status="resolved")
+    change_status(user=staff, case_id=case_id, status="resolved", reply="已修好")
     resolved_at = db.session.get(Case, case_id).resolved_at
     assert close_resolved_cases(resolved_at + timedelta(days=6)) == 0
     assert close_resolved_cases(resolved_at + timedelta(days=7, seconds=1)) == 1
@@ -186,14 +217,14 @@ def test_resolved_case_closes_after_the_units_delay(db, unit, staff, case_id):
 
 
 def test_a_reopened_case_does_not_autoclose(db, staff, case_id):
-    change_status(user=staff, case_id=case_id, status="resolved")
+    change_status(user=staff, case_id=case_id, status="resolved", reply="已修好")
     change_status(user=staff, case_id=case_id, status="in_progress")
     assert close_resolved_cases(utcnow() + timedelta(days=30)) == 0
     assert db.session.get(Case, case_id).status == "in_progress"
 
 
 def test_autoclose_runs_as_a_periodic_job(db, staff, case_id):
-    change_status(user=staff, case_id=case_id, status="resolved")
+    change_status(user=staff, case_id=case_id, status="resolved", reply="已修好")
     with time_machine.travel(utcnow() + timedelta(days=8), tick=False):
         assert "cases.autoclose" in run_due_jobs()
     assert db.session.get(Case, case_id).status == "closed"

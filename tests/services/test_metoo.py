@@ -73,7 +73,7 @@ def test_another_category_or_spot_opens_a_new_case(db, window, spot):
 
 def test_a_closed_case_is_not_joined(db, window, staff, spot):
     first = make_case(spot)
-    change_status(user=staff, case_id=first.case.id, status="resolved")
+    change_status(user=staff, case_id=first.case.id, status="resolved", reply="已修好")
     assert not make_case(spot).joined
     assert count_cases(db) == 2
 

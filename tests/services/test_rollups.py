@@ -81,7 +81,8 @@ def apply(op, spots, categories):
         elif field == "satisfaction":
             case.satisfaction = value % 5 + 1
         elif field == "status":
-            case.status = ["new", "acknowledged", "in_progress", "resolved", "closed"][value % 5]
+            case.status = ["new", "acknowledged", "in_progress", "resolved", "closed",
+                           "spam"][value % 6]
         elif field == "reopen":
             case.reopen_count += 1
         elif field == "me_too":

@@ -10,7 +10,7 @@ import time_machine
 from app.models import Park, Spot
 from app.security import new_spot_code
 from app.services.cases.inbox import InboxFilter, inbox_query
-from app.services.cases.operations import claim_case
+from app.services.cases.operations import change_status, claim_case, reply_to_visitor
 from tests.conftest import log_in, make_case, make_staff
 
 MONDAY_9_LOCAL = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
@@ -46,6 +46,22 @@ def test_mine_new_and_overdue_filters(db, staff, cleaner, spot):
                                                     late.case.reference]
     assert late.case.reference in references(db, cleaner, show="overdue")
     assert fresh.case.reference not in references(db, cleaner, show="overdue")
+
+
+def test_unanswered_is_a_filter_with_its_count(db, staff, staff_client, spot):
+    waiting = make_case(spot, body="没人回复")
+    answered = make_case(spot, body="已回复")
+    reply_to_visitor(user=staff, case_id=answered.case.id, body="马上去看")
+    spam = make_case(spot, body="广告")
+    change_status(user=staff, case_id=spam.case.id, status="spam")
+    assert references(db, staff, show="unanswered") == [waiting.case.reference]
+    page = staff_client.get("/staff/?show=unanswered").get_data(as_text=True)
+    assert "未回复（1）" in page
+    assert waiting.case.reference in page
+    assert answered.case.reference not in page
+    assert page.count('data-role="unanswered"') == 1
+    everything = staff_client.get("/staff/").get_data(as_text=True)
+    assert everything.count('data-role="unanswered"') == 1  # the tag on the waiting case
 
 
 def test_park_and_category_filters(db, unit, staff, spot):

@@ -114,6 +114,11 @@ class Figures:
         return percentile(self._hist("res", RESOLVE_EDGES), RESOLVE_EDGES, 0.5)
 
     @property
+    def unanswered(self) -> int:
+        """Cases with no public reply yet, open or closed (spam aside)."""
+        return self._sum("unanswered")
+
+    @property
     def within_limit_share(self) -> float | None:
         return _ratio(self._sum("within_limit"), self._sum("with_limit"))
 

@@ -36,7 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.extensions import db
-from app.models import OPEN_STATUSES, Case, rollup_daily, rollup_monthly
+from app.models import OPEN_STATUSES, Case, Status, rollup_daily, rollup_monthly
 from app.models.bureau import MEASURES, RESOLVE_EDGES, RESPONSE_EDGES
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,8 @@ def contribution_of(park_id: int, spot_id: int | None, category_id: int,
         values.append((_I["responded"], 1))
         bucket = response_bucket(_seconds(created_at, first_response_at))
         values.append((RESPONSE_INDEX[bucket], 1))
+    elif status != Status.SPAM:
+        values.append((_I["unanswered"], 1))
     if reply_due_at is not None:
         values.append((_I["with_limit"], 1))
         if first_response_at is not None and first_response_at <= reply_due_at:
@@ -324,6 +326,7 @@ def _per_case_query(dialect: str, where: list[Any]) -> Any:
         parts["day"].label("day"), parts["month"].label("month"), parts["hour"].label("hour"),
         f.status, f.me_too_count, f.satisfaction, f.reopen_count,
         f.first_response_at.is_not(None).label("has_response"),
+        f.first_response_at.is_(None).label("no_response"),
         f.reply_due_at.is_not(None).label("has_due"),
         and_(f.first_response_at.is_not(None), f.reply_due_at.is_not(None),
              f.first_response_at <= f.reply_due_at).label("in_time"),
@@ -351,6 +354,7 @@ def _measure_expressions(c: Any) -> list[Any]:
         "reopened": _count(c.reopen_count > 0),
         "sat_count": _count(c.satisfaction.is_not(None)),
         "sat_sum": func.coalesce(func.sum(c.satisfaction), 0),
+        "unanswered": _count(and_(c.no_response, c.status != Status.SPAM.value)),
     }
     for index in range(len(RESPONSE_EDGES) + 1):
         expressions[f"rsp_{index}"] = _count(and_(c.has_response, c.rsp == index))

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import OPEN_STATUSES, Case, Category, Park, StaffUser, Status
 from app.services.cases.deadlines import overdue_condition
 
-FILTERS = ("all", "mine", "new", "overdue")
+FILTERS = ("all", "mine", "new", "overdue", "unanswered")
 OPEN_VALUES = [s.value for s in OPEN_STATUSES]
 
 
@@ -38,6 +38,11 @@ def yours_condition(user: StaffUser) -> ColumnElement[bool]:
     return or_(Case.assignee_id == user.id, *by_role) if by_role else false()
 
 
+def unanswered_condition() -> ColumnElement[bool]:
+    """Cases with no public reply yet, open or closed (spam is never answered)."""
+    return and_(Case.first_response_at.is_(None), Case.status != Status.SPAM.value)
+
+
 def inbox_query(user: StaffUser, selected: InboxFilter, now: datetime) -> Any:
     """Open cases that are the user's first (oldest deadline first), then everything newest."""
     yours_and_open = and_(yours_condition(user), Case.status.in_(OPEN_VALUES))
@@ -48,6 +53,8 @@ def inbox_query(user: StaffUser, selected: InboxFilter, now: datetime) -> Any:
         query = query.where(Case.status == Status.NEW.value)
     elif selected.show == "overdue":
         query = query.where(overdue_condition(now))
+    elif selected.show == "unanswered":
+        query = query.where(unanswered_condition())
     if selected.park_id is not None:
         query = query.where(Case.park_id == selected.park_id)
     if selected.category_id is not None:
@@ -63,6 +70,13 @@ def count_open(user: StaffUser) -> int:
     return db.session.scalar(
         select(func.count()).select_from(Case).where(
             Case.unit_id.in_(user.unit_ids), Case.status.in_(OPEN_VALUES))
+    ) or 0
+
+
+def count_unanswered(user: StaffUser) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Case).where(
+            Case.unit_id.in_(user.unit_ids), unanswered_condition())
     ) or 0
 
 

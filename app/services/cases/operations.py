@@ -35,7 +35,7 @@ from app.realtime.publish import record_event
 from app.services.accounts.audit import record_audit
 from app.services.cases.photos import PreparedPhoto, add_photos
 from app.services.cases.summaries import case_summary, validate_body
-from app.services.cases.workflow import apply_status, can_move
+from app.services.cases.workflow import apply_status, can_move, needs_reply
 from app.services.errors import DomainError, ForbiddenError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -181,36 +181,76 @@ def hand_back_case(*, user: StaffUser, case_id: int) -> Case:
     return case
 
 
+def _target(status: str | None) -> Status | None:
+    """The status asked for; empty means "keep the status"."""
+    # a form's Optional() lets whitespace through unchecked: it means "keep the status"
+    value = (status or "").strip()
+    if not value:
+        return None
+    try:
+        return Status(value)
+    except ValueError as error:
+        raise DomainError(_("Please choose a status from the list.")) from error
+
+
+def _referral(target: Status | None, referred_to: str | None) -> str:
+    """To whom a referred case went (required for "referred", kept for no other status)."""
+    referred_to = (referred_to or "").strip()
+    if target != Status.REFERRED:
+        return ""
+    if not referred_to:
+        raise DomainError(_("Say to whom the case was referred."))
+    if len(referred_to) > MAX_REFERRED_TO:
+        raise DomainError(_("Please keep it under %(max)d characters.", max=MAX_REFERRED_TO))
+    return referred_to
+
+
+def _check_move(case: Case, target: Status, *, replying: bool) -> None:
+    """The state machine, and "every message answered": no close without a reply."""
+    if not can_move(case.status, target):
+        raise DomainError(_("A case that is %(status)s cannot be moved there.",
+                            status=case.status))
+    if needs_reply(case, target) and not replying:
+        raise DomainError(_("Write the visitor a reply first: a case is closed only with "
+                              "a word to them."))
+
+
+def _add_reply(case: Case, body: str, user_id: int, now: datetime) -> Message:
+    reply = Message(kind=MessageKind.REPLY.value, body=body, author_id=user_id,
+                    created_at=now)
+    case.messages.append(reply)
+    if case.first_response_at is None:
+        case.first_response_at = now
+    case.updated_at = now
+    return reply
+
+
+def _move(case: Case, target: Status, user_id: int, now: datetime, referred_to: str) -> None:
+    case.messages.append(Message(
+        kind=MessageKind.STATUS.value, author_id=user_id, status_from=case.status,
+        status_to=target.value, created_at=now, body=referred_to))
+    apply_status(case, target, now)
+
+
 def reply_to_visitor(
-    *, user: StaffUser, case_id: int, body: str, new_status: str | None = None
+    *, user: StaffUser, case_id: int, body: str, new_status: str | None = None,
+    referred_to: str | None = None,
 ) -> Message:
     """Add a public reply (and optionally move the status); staff are told after commit."""
     body = validate_body(body)
-    # a form's Optional() lets whitespace through unchecked: it means "keep the status"
-    new_status = (new_status or "").strip() or None
-    if new_status is not None and new_status not in {status.value for status in Status}:
-        raise DomainError(_("Please choose a status from the list."))
+    target = _target(new_status)
+    referral = _referral(target, referred_to)
     with write_transaction() as session:
         case = locked_case(session, user, case_id)
-        if new_status and new_status != case.status and not can_move(case.status, new_status):
-            raise DomainError(_("A case that is %(status)s cannot be moved there.",
-                                status=case.status))
+        if target is not None and target != case.status:
+            _check_move(case, target, replying=True)
         now = utcnow()
         status_before = case.status
-        reply = Message(kind=MessageKind.REPLY.value, body=body, author_id=user.id,
-                        created_at=now)
-        case.messages.append(reply)
-        if case.first_response_at is None:
-            case.first_response_at = now
-        target = Status(new_status) if new_status else None
+        reply = _add_reply(case, body, user.id, now)
         if target is None and case.status == Status.NEW:
             target = Status.ACKNOWLEDGED  # answering a case acknowledges it
         if target is not None and target != case.status:
-            case.messages.append(Message(
-                kind=MessageKind.STATUS.value, author_id=user.id, status_from=case.status,
-                status_to=target.value, created_at=now))
-            apply_status(case, target, now)
-        case.updated_at = now
+            _move(case, target, user.id, now, referral)
         session.flush()
         record_event("case.updated", unit_id=case.unit_id, park_id=case.park_id,
                      case_id=case.id,
@@ -255,31 +295,28 @@ def add_internal_note(*, user: StaffUser, case_id: int, body: str) -> Message:
 
 
 def change_status(*, user: StaffUser, case_id: int, status: str,
-                  referred_to: str | None = None) -> Case:
-    """Move the case through the state machine; "referred" says to whom."""
+                  referred_to: str | None = None, reply: str | None = None) -> Case:
+    """Move the case through the state machine; "referred" says to whom. Closing a case
+    that has no public reply yet needs one (`reply`, sent in the same step); spam needs none.
+    """
     try:
         target = Status(status)
     except ValueError as error:
         raise DomainError(_("Unknown status.")) from error
-    referred_to = (referred_to or "").strip()
-    if target == Status.REFERRED and not referred_to:
-        raise DomainError(_("Say to whom the case was referred."))
-    if len(referred_to) > MAX_REFERRED_TO:
-        raise DomainError(_("Please keep it under %(max)d characters.", max=MAX_REFERRED_TO))
+    referral = _referral(target, referred_to)
+    reply_body = validate_body(reply) if reply and reply.strip() else None
     with write_transaction() as session:
         case = locked_case(session, user, case_id)
-        if not can_move(case.status, target):
-            raise DomainError(_("A case that is %(status)s cannot be moved there.",
-                                status=case.status))
+        _check_move(case, target, replying=reply_body is not None)
         before = snapshot(case)
         now = utcnow()
-        case.messages.append(Message(
-            kind=MessageKind.STATUS.value, author_id=user.id, status_from=case.status,
-            status_to=target.value, created_at=now,
-            body=referred_to if target == Status.REFERRED else ""))
-        apply_status(case, target, now)
-        publish_change(session, case, "case.updated", "status", user_id=user.id, before=before)
-    log.info("case %s moved to %s by user %s", case_id, target.value, user.id)
+        if reply_body is not None:
+            _add_reply(case, reply_body, user.id, now)
+        _move(case, target, user.id, now, referral)
+        publish_change(session, case, "case.updated", "status", user_id=user.id, before=before,
+                       replied=reply_body is not None)
+    log.info("case %s moved to %s by user %s%s", case_id, target.value, user.id,
+             " with a reply" if reply_body is not None else "")
     return case
 
 

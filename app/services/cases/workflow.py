@@ -25,6 +25,12 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.SPAM: frozenset(),
 }
 
+# Every message is answered: a case reaches these only with a public reply to its visitor,
+# in the same step or before ("closed" comes from "resolved", which had one; spam needs none)
+NEEDS_REPLY = frozenset({Status.RESOLVED, Status.CLOSED, Status.NO_ACTION, Status.DUPLICATE,
+                         Status.REFERRED})
+
+
 STATUS_LABELS = {
     Status.NEW: _l("New"),
     Status.ACKNOWLEDGED: _l("Acknowledged"),
@@ -51,6 +57,11 @@ ROLE_LABELS = {
 
 def can_move(current: str, target: str) -> bool:
     return Status(target) in TRANSITIONS[Status(current)]
+
+
+def needs_reply(case: Case, target: Status) -> bool:
+    """Moving the case to `target` needs a public reply first (it has none yet)."""
+    return target in NEEDS_REPLY and case.first_response_at is None
 
 
 def apply_status(case: Case, target: Status, now: datetime) -> None:

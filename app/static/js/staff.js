@@ -108,11 +108,15 @@
     whereNode.insertBefore(icon(message.category_icon), whereNode.firstChild);
     link.appendChild(whereNode);
     link.appendChild(text("span", "case-excerpt", message.excerpt));
+    var meta = text("span", "case-meta", "");
     if (isYours(message)) {
-      var meta = text("span", "case-meta", "");
       meta.appendChild(text("span", "tag tag-yours", data.labelYours));
-      link.appendChild(meta);
     }
+    // a new case has no reply yet: "unanswered" stays visible until it gets one
+    var unanswered = text("span", "tag tag-warn", data.labelUnanswered);
+    unanswered.dataset.role = "unanswered";
+    meta.appendChild(unanswered);
+    link.appendChild(meta);
     item.appendChild(link);
     return item;
   }
@@ -170,6 +174,10 @@
     }
     updateTitle();
     if (!scope) { return; }
+    var unansweredTag = scope.querySelector('[data-role="unanswered"]');
+    if (unansweredTag && (message.change === "reply" || message.replied || message.status === "spam")) {
+      unansweredTag.remove();
+    }
     var badge = scope.querySelector('[data-role="status"]');
     if (badge) {
       badge.textContent = labels[message.status] || message.status;

@@ -1,0 +1,54 @@
+"""Migrations that fill a new column from existing rows give what the app would have written."""
+
+from __future__ import annotations
+
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select
+
+from app import create_app
+from app.config import TestingConfig
+from app.extensions import db
+from app.models import rollup_daily, rollup_monthly
+from app.services.cases.operations import change_status, reply_to_visitor
+from tests.conftest import database_url, make_case, make_staff, make_unit
+
+
+def _unanswered() -> list[tuple[object, ...]]:
+    db.session.commit()
+    daily = db.session.execute(select(rollup_daily.c.park_id, rollup_daily.c.day,
+                                      rollup_daily.c.unanswered)
+                               .order_by(rollup_daily.c.park_id, rollup_daily.c.day)).all()
+    monthly = db.session.execute(select(rollup_monthly.c.park_id, rollup_monthly.c.month,
+                                        rollup_monthly.c.unanswered)
+                                 .order_by(rollup_monthly.c.park_id)).all()
+    db.session.commit()
+    return [tuple(row) for row in daily + monthly]
+
+
+def test_unanswered_is_counted_from_the_cases_already_there(tmp_path):
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path))
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade()
+        unit = make_unit("RT", me_too_window_hours=0)
+        staff = make_staff(unit, "director@rt.test")
+        spot = unit.parks[0].spots[0]
+        waiting = [make_case(spot, body=f"还没有回复 {n}") for n in range(3)]
+        answered = make_case(spot, body="已回复")
+        reply_to_visitor(user=staff, case_id=answered.case.id, body="已处理")
+        spam = make_case(spot, body="广告")
+        change_status(user=staff, case_id=spam.case.id, status="spam")
+        written_by_the_app = _unanswered()
+        assert [row[-1] for row in written_by_the_app] == [len(waiting), len(waiting)]
+        db.session.remove()
+        downgrade(revision="0010")
+        upgrade(revision="0011")
+        assert _unanswered() == written_by_the_app
+        upgrade()
+        db.session.remove()
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.engine.dispose()
