@@ -14,7 +14,7 @@ PG_TEST_DATABASE ?= parkmailbox_test_$(shell basename "$(CURDIR)" | tr -c 'a-zA-
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/$(PG_TEST_DATABASE)
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-sqlite test-postgres bench lint typecheck setup setup-test system-deps \
+.PHONY: run test test-fast test-sqlite test-postgres bench lint typecheck setup setup-test system-deps \
         system-deps-test vendor translations migrate messages db demo clean
 
 run: setup db demo
@@ -25,6 +25,11 @@ run: setup db demo
 # (marker "services"). Missing PostgreSQL/Redis: those tests skip with the reason, or fail
 # with REQUIRE_SERVICES=1 (as .ci/run sets).
 test: setup-test lint typecheck test-sqlite test-postgres
+
+# The inner loop (under 3 minutes): SQLite, two workers, no real servers and no browser
+# (markers "server" and "browser"); `make test` runs those too.
+test-fast: setup-test
+	$(BIN)/pytest -n 2 -m "not server and not browser" --durations=15 $(PYTEST_ARGS)
 
 test-sqlite: setup-test
 	$(BIN)/pytest -m "not services" $(PYTEST_ARGS)

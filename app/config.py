@@ -113,6 +113,11 @@ class Config:
                                            "5 per minute; 30 per hour; 100 per day")
     # failed logins per account, from any address; the next attempt is refused
     LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per minute")
+    # argon2id with the OWASP Password Storage Cheat Sheet's first option: 19 MiB, t=2, p=1
+    # (not read from the environment: no deployment should be able to lower it)
+    PASSWORD_HASH_PARAMETERS: dict[str, int] = {
+        "time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1,
+    }
     # a form sent sooner than this after it was served is a bot's (0: no check)
     FORM_MIN_SECONDS = int(os.environ.get("FORM_MIN_SECONDS", "3"))
     # extra origins (comma-separated) allowed to post forms and open the staff socket
@@ -208,6 +213,12 @@ class TestingConfig(Config):
     RUN_JOBS = False
     SCAN_FLUSH_SECONDS = 0.0  # tests read the counts right after the scans
     SMTP_HOST = ""  # tests start their own SMTP server and pass its address
+    # argon2's cheapest parameters: a production-cost hash per test account and login made
+    # set-up most of the staff and admin tests' time; tests/staff/test_sessions.py checks
+    # ProductionConfig's parameters
+    PASSWORD_HASH_PARAMETERS: dict[str, int] = {
+        "time_cost": 1, "memory_cost": 8, "parallelism": 1,
+    }
 
 
 class ProductionConfig(Config):

@@ -16,6 +16,8 @@ import requests
 from app.security import client_hash
 from tests.servers import prepare_database, running_server, server_env
 
+pytestmark = pytest.mark.server
+
 SECRET_KEY = "access-log-test-secret-key-0123456789abcdef"  # noqa: S105 - a test server's key
 
 

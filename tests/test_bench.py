@@ -12,6 +12,8 @@ import pytest
 from bench.run import BENCH_SETTINGS, failures
 from tests.servers import ROOT, prepare_database, running_server, server_env
 
+pytestmark = pytest.mark.server
+
 
 @pytest.fixture(scope="module")
 def bench_server(tmp_path_factory):

@@ -19,6 +19,8 @@ from socketio.exceptions import ConnectionError as SocketConnectionError
 
 from tests.servers import FLASK, ROOT, prepare_database, running_server, server_env, start_server
 
+pytestmark = pytest.mark.server
+
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

@@ -27,7 +27,7 @@ import socketio
 from tests import infra
 from tests.servers import FLASK, ROOT, Server, prepare_database, running_server, server_env
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.server]
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # generous bounds for waiting on a shared, busy machine; speed is measured by `make bench`

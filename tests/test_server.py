@@ -8,10 +8,13 @@ import subprocess
 import threading
 import time
 
+import pytest
 import requests
 import socketio
 
 from tests.servers import FLASK, ROOT, prepare_database, running_server, server_env
+
+pytestmark = pytest.mark.server
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -17,6 +17,8 @@ from playwright.sync_api import Page
 from tests.browser.conftest import Site, assert_fits_the_screen, log_in_staff, shot
 from tests.servers import ROOT
 
+pytestmark = pytest.mark.browser
+
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 MIN_TARGET = 44  # CSS px, WCAG 2.5.5 target size
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
@@ -16,6 +17,8 @@ from tests.browser.conftest import (
     wait_until_live,
 )
 from tests.images import jpeg_with_gps_rotated
+
+pytestmark = pytest.mark.browser
 
 REFERENCE = re.compile(r"^[A-Z]+-\d{4}-\d{6}$")
 

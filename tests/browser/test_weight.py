@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import shot
+
+pytestmark = pytest.mark.browser
 
 BUDGET = 60 * 1024  # bytes over the wire: headers and (compressed) bodies
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -15,6 +16,8 @@ from app.models import Event, JobLease, Spot
 from app.models.types import utcnow
 from app.services.cases.submission import submit_case
 from tests.servers import prepare_database, running_server, server_env
+
+pytestmark = pytest.mark.server
 
 
 def escalation_reasons(app):

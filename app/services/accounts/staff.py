@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -10,12 +11,13 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, has_request_context
+from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from limits import RateLimitItem, parse
 from sqlalchemy import func, select
 
+from app.config import Config
 from app.database import write_transaction
 from app.extensions import db, limiter
 from app.models import ROLES, Membership, StaffUser
@@ -26,17 +28,32 @@ from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
 
-# argon2id with the OWASP Password Storage Cheat Sheet's first option: 19 MiB, t=2, p=1
-hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-# verified against when the e-mail is unknown, so both cases take the same time
-_DUMMY_HASH = hasher.hash("not-a-real-password")
 # ASVS 2.1.1/2.1.2: at least 12 characters, at least 64 allowed, no composition rules
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128
 
 
+@functools.cache
+def _hasher_with(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost,
+                          parallelism=parallelism)
+
+
+def hasher() -> PasswordHasher:
+    """argon2id at the app's PASSWORD_HASH_PARAMETERS (production's outside an app)."""
+    parameters = (current_app.config["PASSWORD_HASH_PARAMETERS"] if has_app_context()
+                  else Config.PASSWORD_HASH_PARAMETERS)
+    return _hasher_with(**parameters)
+
+
+@functools.cache
+def _dummy_hash(passwords: PasswordHasher) -> str:
+    """Verified against when the e-mail is unknown, so both cases take the same time."""
+    return passwords.hash("not-a-real-password")
+
+
 def hash_password(password: str) -> str:
-    return hasher.hash(password)
+    return hasher().hash(password)
 
 
 def validate_new_password(password: str, email: str = "") -> str:
@@ -103,8 +120,9 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     """The active user with this e-mail and password, or None. Never logs the password."""
     user = find_user_by_email(email)
     who = email.strip().lower()[:254]
+    passwords = hasher()
     try:
-        hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        passwords.verify(user.password_hash if user else _dummy_hash(passwords), password)
     except (VerificationError, InvalidHashError):
         _count_failure(email)
         log.info("failed login for %s from client %s", who, _client())
@@ -116,8 +134,8 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     with write_transaction():
         user = db.session.get(StaffUser, user.id)
         assert user is not None  # noqa: S101 - found a moment ago; users are never deleted
-        if hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hasher.hash(password)
+        if passwords.check_needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash(password)
         user.last_login_at = utcnow()
     log.info("login by user %s from client %s", user.id, _client())
     return user
@@ -144,8 +162,9 @@ def change_own_password(*, user_id: int, current: str, new: str) -> StaffUser:
     validate_new_password(new, user.email if user else "")
     if new == current:
         raise DomainError(_("Choose a password different from the current one."))
+    passwords = hasher()
     try:
-        hasher.verify(user.password_hash if user else _DUMMY_HASH, current)
+        passwords.verify(user.password_hash if user else _dummy_hash(passwords), current)
     except (VerificationError, InvalidHashError):
         log.info("password change by user %s refused: wrong current password", user_id)
         raise DomainError(_("The current password is not right.")) from None
@@ -189,7 +208,7 @@ def new_temporary_password() -> str:
 
 def _unusable_password_hash() -> str:
     # the hash of a secret nobody keeps: no password opens the account until one is set
-    return hasher.hash(secrets.token_urlsafe(32))
+    return hash_password(secrets.token_urlsafe(32))
 
 
 def _invite_serializer() -> URLSafeTimedSerializer:
