@@ -26,6 +26,7 @@ from app.extensions import api, babel, compress, csrf, db, limiter, login, migra
 from app.formatting import register_filters
 from app.i18n import current_language, remember_language, select_locale
 from app.icons import icon, icon_sprite
+from app.ids import IdConverter
 from app.realtime.events import register_socket_handlers
 from app.realtime.queue import make_event_queue
 from app.security import (
@@ -33,7 +34,7 @@ from app.security import (
     enforce_session_timeouts,
     make_socket_origin_check,
     refuse_foreign_origin,
-    refuse_nul_characters,
+    refuse_unstorable_text,
 )
 from app.services.accounts.staff import load_user
 from app.services.cases.summaries import MAX_BODY
@@ -57,6 +58,9 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         instance_path=str(INSTANCE_DIR),
         template_folder=str(ROOT / "templates"),
     )
+    # every <int:...> in a route is an id the database can hold (app/ids.py); set before
+    # any blueprint adds its rules
+    app.url_map.converters["int"] = IdConverter
     app.config.from_object(config)
     app.config.update(overrides)
     config.finalize(app.config)
@@ -70,7 +74,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count,  # type: ignore[method-assign]
                                 x_host=count)
-    app.before_request(refuse_nul_characters)
+    app.before_request(refuse_unstorable_text)
     app.before_request(refuse_foreign_origin)
     app.before_request(enforce_session_timeouts)
     _register_blueprints(app)

@@ -14,9 +14,11 @@ from babel import support
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
 from wtforms.i18n import messages_path
-from wtforms.validators import Length
+from wtforms.validators import Length, NumberRange
 
+from app.ids import MAX_ID
 from app.services.cases.summaries import MAX_BODY
 
 
@@ -34,3 +36,12 @@ class Form(FlaskForm):
 def message_length() -> Length:
     """The one limit on the length of a message (visitor's, reply, note, template)."""
     return Length(max=MAX_BODY, message=_l("Please keep the message under %(max)d characters."))
+
+
+class IdField(IntegerField):
+    """A form field carrying a row id: a number from 1 to MAX_ID (app/ids.py), or the form
+    is refused with a message; a larger number never reaches the database."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        validators = [*(validators or []), NumberRange(min=1, max=MAX_ID)]
+        super().__init__(label, validators, **kwargs)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import os
 import secrets
 import time
 from pathlib import Path
@@ -59,6 +61,28 @@ def uploaded_files(field: str) -> list[IO[bytes]]:
     return files
 
 
+# --- files with visitors' data (photos, backups): the app's own user alone reads them ----
+
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_FOLDER_MODE = 0o700
+
+
+def private_folder(path: Path) -> Path:
+    """Make the folder if it is missing, and make it the app's alone (0700) if it is not."""
+    path.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o777 != PRIVATE_FOLDER_MODE:
+        path.chmod(PRIVATE_FOLDER_MODE)
+    return path
+
+
+def create_private_file(path: Path) -> IO[bytes]:
+    """A new file (never an existing one) open for writing, readable by the app alone (0600)
+    from the moment it exists, whatever the umask."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    os.fchmod(descriptor, PRIVATE_FILE_MODE)  # the umask may have taken bits away, never added
+    return os.fdopen(descriptor, "wb")
+
+
 def send_photo(path: Path, photo_id: int) -> Response:
     """Serve a stored photo: fixed type, never sniffed, never cached, never scriptable."""
     # photos are small (re-encoded, at most MAX_SIDE px): read whole, no open file to leak
@@ -89,10 +113,11 @@ CONTENT_SECURITY_POLICY = "; ".join([
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-# pages that show visitors' words or contacts, and the tracking link's pages (the token in
+# pages that show visitors' words or contacts, the JSON API's answers (cases, threads and
+# contacts, to a session or an API key alike), and the tracking link's pages (the token in
 # the URL is the visitor's only key): kept out of shared caches and the browser's history
 PRIVATE_BLUEPRINTS = frozenset({"staff", "admin", "bureau"})
-PRIVATE_PATHS = ("/t/",)
+PRIVATE_PATHS = ("/t/", "/api/v1/")
 
 
 def add_security_headers(response: Response) -> Response:
@@ -206,15 +231,34 @@ def refuse_foreign_origin() -> None:
 
 # --- text ------------------------------------------------------------------------------
 
-def refuse_nul_characters() -> None:
-    """Before each request: NUL in the path (404) or in a form (400) is never a person's
-    text, and PostgreSQL text cannot hold it (it would be a 500 there)."""
+def refuse_unstorable_text() -> None:
+    """Before each request: text no person types and no database column holds is refused.
+
+    NUL in the path (404) or in a form (400): PostgreSQL text cannot hold it. A lone
+    surrogate (an unpaired "\\ud800" escape) in a JSON body (400): it is no character, and
+    cannot be written as UTF-8 (a browser's form cannot carry one at all).
+    """
     if "\x00" in request.path:
         abort(404)
-    if request.method in UNSAFE_METHODS and request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.method not in UNSAFE_METHODS:
+        return
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for name, value in request.form.items(multi=True):
             if "\x00" in name or "\x00" in value:
                 current_app.logger.info("refused %s %s: NUL in field %r", request.method,
                                         request.endpoint, name[:40])
                 abort(400)
+    elif request.is_json:
+        body = request.get_json(silent=True)  # parsed once, kept for the view
+        if body is not None and _has_lone_surrogate(body):
+            current_app.logger.info("refused %s %s: lone surrogate in JSON", request.method,
+                                    request.endpoint)
+            abort(400)
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -4,6 +4,7 @@ visitor's language."""
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
@@ -17,7 +18,7 @@ from app.models import HotlineTicket
 from app.services.bureau.hotline import parse_tickets
 from app.services.bureau.visits import parse_visits
 from app.services.errors import DomainError
-from tests.conftest import csrf_token, make_case
+from tests.conftest import csrf_token, log_in, make_case
 
 # text a browser can send in a form (no lone surrogates), including control characters
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
@@ -219,3 +220,188 @@ def test_hotline_upload_never_fails_and_is_all_or_nothing(staff_client, unit, co
     if response.status_code == 400:
         assert after == before
         assert_real_page(response, None)
+
+
+# --- integer bounds and lone surrogates on every route that takes ids or text ----------
+# Routes come from app.url_map (tests/test_isolation.py), so a route added later is walked.
+
+# around the limits of 32- and 64-bit columns, and any whole number at all
+INT_BOUNDS = st.one_of(
+    st.sampled_from([0, 1, 2**31 - 1, 2**31, 2**63 - 1, 2**63, 2**64, 10**30]),
+    st.integers(min_value=0, max_value=10**40))
+MAX_ID = 2**63 - 1  # what a 64-bit column holds: written out here, not imported
+# every form field or query argument of the app that carries a number
+NUMBER_FIELDS = ("assignee_id", "link_id", "days", "park_id", "category_id", "spot_id",
+                 "sort_order", "autoclose_days", "me_too_window_hours", "claim_minutes",
+                 "first_reply_hours", "resolve_days", "rating", "score", "size", "park",
+                 "category", "page", "per_page")
+BOUNDS = settings(max_examples=12, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+
+
+def _walk_routes(select_rule) -> list[tuple[str, str, str]]:
+    from tests.test_isolation import _rules
+
+    return [route for route in _rules(public=True) if select_rule(*route)]
+
+
+ID_ROUTES = _walk_routes(lambda _endpoint, rule, _method: "<int:" in rule)
+FORM_ROUTES = _walk_routes(lambda _endpoint, rule, method: method != "GET"
+                           and rule.startswith(("/staff", "/admin", "/bureau")))
+READ_ROUTES = _walk_routes(lambda _endpoint, rule, method: method == "GET"
+                           and rule.startswith(("/staff", "/admin", "/bureau", "/api/v1")))
+JSON_WRITES = _walk_routes(lambda _endpoint, rule, method: method != "GET"
+                           and rule.startswith("/api/v1"))
+
+
+class Walker:
+    """The director of unit A (the owner of everything in the world), ready to send."""
+
+    def __init__(self, app) -> None:
+        from tests.test_role_walk import _world
+
+        self.app = app
+        app.config["PROPAGATE_EXCEPTIONS"] = False  # a 500 is an answer to look at here
+        self.world = _world(app)
+        # a visitor's own tracking link, for the visitor's routes
+        self.world.ids["token"] = make_case(self.world.case.spot).token
+        self.client = app.test_client()
+        assert log_in(self.client, "owner@rt.test").status_code == 303
+        self.token = csrf_token(self.client, f"/staff/cases/{self.world.ids['case']}")
+        self.api_token = self.client.get("/api/v1/session").get_json()["csrf_token"]
+
+    def url(self, rule: str, number: int | None = None) -> str:
+        """The rule with the world's objects, or with `number` for every id."""
+        from tests.test_isolation import ARGUMENTS
+
+        def fill(match: re.Match[str]) -> str:
+            converter, _colon, name = match.group(1).rpartition(":")
+            if name == "fmt":
+                return "json"
+            if converter == "int" and number is not None:
+                return str(number)
+            if name == "token":
+                return str(self.world.ids["token"])
+            return str(ARGUMENTS[name](self.world))
+
+        return re.sub(r"<([^>]+)>", fill, rule)
+
+    def send(self, rule: str, method: str, url: str, fields: dict) -> object:
+        if rule.startswith("/api/"):
+            return self.client.open(url, method=method, data=json.dumps(fields),
+                                    content_type="application/json",
+                                    headers={"X-CSRFToken": self.api_token})
+        if method == "GET":
+            return self.client.get(url)
+        return self.client.open(url, method=method, data={
+            **fields, "csrf_token": self.token}, content_type="multipart/form-data")
+
+
+def _form_fields(walker: Walker, number: int) -> dict:
+    from tests.test_role_walk import SAMPLES
+
+    return {**SAMPLES, "assignee_id": walker.world.ids["user"],
+            "link_id": walker.world.ids["link"], **dict.fromkeys(NUMBER_FIELDS, number)}
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method"), ID_ROUTES,
+                         ids=[f"{m} {r}" for _e, r, m in ID_ROUTES])
+def test_ids_at_integer_bounds_are_not_found_never_a_500(app, endpoint, rule, method):
+    walker = Walker(app)
+
+    @BOUNDS
+    @given(number=INT_BOUNDS)
+    def request_with(number):
+        url = walker.url(rule, number)
+        response = walker.send(rule, method, url, _form_fields(walker, 1))
+        assert response.status_code < 500, (url, response.status_code)
+        if number > MAX_ID:
+            assert response.status_code == 404, (url, response.status_code)
+
+    request_with()
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method"), FORM_ROUTES + READ_ROUTES,
+                         ids=[f"{m} {r}" for _e, r, m in FORM_ROUTES + READ_ROUTES])
+def test_numbers_at_integer_bounds_in_forms_and_queries_are_never_a_500(app, endpoint, rule,
+                                                                       method):
+    walker = Walker(app)
+
+    @BOUNDS
+    @given(number=INT_BOUNDS)
+    def request_with(number):
+        url = walker.url(rule)
+        if method == "GET":
+            url += "?" + "&".join(f"{name}={number}" for name in NUMBER_FIELDS)
+        response = walker.send(rule, method, url, _form_fields(walker, number))
+        assert response.status_code < 500, (url, number, response.status_code)
+
+    request_with()
+
+
+@pytest.mark.parametrize("field", ["assignee_id", "link_id"])
+def test_an_id_past_64_bits_in_a_staff_form_is_refused_as_a_form_error(app, field):
+    walker = Walker(app)
+    action = {"assignee_id": "assign", "link_id": "split"}[field]
+    url = f"/staff/cases/{walker.world.ids['case']}/{action}"
+    response = walker.send(url, "POST", url, {field: str(2**63)})
+    assert response.status_code == 400
+    response = walker.send(url, "POST", url, {field: str(2**63 - 1)})
+    assert response.status_code in (400, 404)  # a number the database takes: no such row
+
+
+def test_an_inbox_filter_past_64_bits_is_ignored(app):
+    walker = Walker(app)
+    for name in ("park", "category"):
+        response = walker.client.get(f"/staff/?{name}={2**63}")
+        assert response.status_code == 200
+        assert walker.world.case.reference in response.get_data(as_text=True)
+
+
+# text with lone surrogates ("\ud800") as well as any other character
+ANY_TEXT = st.text(max_size=40)
+LONE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate_after_json(value: object) -> bool:
+    """Whether the JSON text of value, read back, has an unpaired surrogate (a pair written
+    as two escapes is one character again)."""
+    return bool(LONE.search(json.loads(json.dumps(value))))
+
+
+def _json_fields(app, rule: str, method: str) -> tuple[dict, list[str]]:
+    """The required fields of the route's JSON body (samples of the role walk), and the
+    names of its text fields, from the OpenAPI document."""
+    from tests.test_role_walk import SAMPLES, _schema
+
+    spec = app.test_client().get("/api/openapi.json").get_json()
+    path = re.sub(r"<(?:int:)?([^>]+)>", r"{\1}", rule)
+    content = spec["paths"][path][method.lower()].get("requestBody", {}).get("content", {})
+    if not content:
+        return {}, []
+    schema = _schema(spec, content["application/json"]["schema"])
+    texts = [name for name, field in schema["properties"].items()
+             if "string" in str(field.get("type"))]
+    return {name: SAMPLES[name] for name in schema.get("required", []) if name in SAMPLES}, texts
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method"), JSON_WRITES,
+                         ids=[f"{m} {r}" for _e, r, m in JSON_WRITES])
+def test_lone_surrogates_in_api_json_are_refused_never_a_500(app, endpoint, rule, method):
+    walker = Walker(app)
+    url = walker.url(rule)
+    required, texts = _json_fields(app, rule, method)
+    if "assignee_id" in required or rule.endswith("/assign"):
+        required["assignee_id"] = walker.world.ids["user"]
+
+    @BOUNDS
+    @given(text=st.one_of(st.sampled_from(["\ud800", "a\udfffb", "\udc00\ud800"]), ANY_TEXT),
+           key=st.sampled_from([*texts, "\ud800"]))
+    def request_with(text, key):
+        body = {**required, key: text}
+        response = walker.send(rule, method, url, body)
+        assert response.status_code < 500, (url, body, response.status_code)
+        if _lone_surrogate_after_json(text) or _lone_surrogate_after_json(key):
+            assert response.status_code in (400, 422), (url, body, response.status_code)
+
+    request_with()

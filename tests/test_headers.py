@@ -47,6 +47,21 @@ def test_staff_pages_are_not_stored(staff_client):
     assert staff_client.get("/staff/").headers["Cache-Control"] == "no-store"
 
 
+def test_api_answers_are_not_stored_with_a_session_or_a_key(app, staff, unit, spot):
+    from app.services.accounts.api_keys import issue_api_key
+    from tests.conftest import log_in
+
+    case = make_case(spot, contact="13800000000").case
+    session = app.test_client()
+    log_in(session, staff.email)
+    key = {"X-API-Key": issue_api_key(user=staff, unit_id=unit.id, name="headers").secret}
+    for path in ("/api/v1/cases", f"/api/v1/cases/{case.id}", f"/api/v1/cases/{case.id}/messages",
+                 "/api/v1/session", "/api/v1/cases/999999"):
+        for response in (session.get(path), app.test_client().get(path, headers=key)):
+            assert response.status_code in (200, 404), (path, response.status_code)
+            assert "no-store" in response.headers["Cache-Control"], path
+
+
 def test_hsts_only_over_https(client):
     assert "Strict-Transport-Security" not in client.get("/").headers
     secure = client.get("/", base_url="https://parks.example.org")

@@ -87,7 +87,7 @@ def _visible(query: Any, caller: Caller) -> Any:
 
 
 def _case(caller: Caller, case_id: int) -> Case:
-    case = db.session.get(Case, case_id) if 0 < case_id < 2**63 else None
+    case = db.session.get(Case, case_id)
     if case is None or not caller.sees_unit(case.unit_id):
         abort(404, message="No such case.")
     assert case is not None  # noqa: S101 - abort raised otherwise

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     EmailField,
-    IntegerField,
     MultipleFileField,
     PasswordField,
     SelectField,
@@ -14,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from app.forms import Form, message_length
+from app.forms import Form, IdField, message_length
 
 
 class LoginForm(Form):
@@ -70,11 +69,11 @@ class StatusForm(Form):
 
 
 class AssignForm(Form):
-    assignee_id = IntegerField(_l("Colleague"), validators=[DataRequired()])
+    assignee_id = IdField(_l("Colleague"), validators=[DataRequired()])
 
 
 class SplitForm(Form):
-    link_id = IntegerField(validators=[DataRequired()])
+    link_id = IdField(validators=[DataRequired()])
 
 
 class ActionForm(Form):

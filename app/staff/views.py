@@ -21,7 +21,7 @@ from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.realtime.publish import latest_event_id
 from app.security import send_photo, start_staff_session, uploaded_files
-from app.services.accounts.staff import authenticate, log_out_everywhere, login_throttled
+from app.services.accounts.staff import authenticate, log_out_everywhere, login_wait_seconds
 from app.services.cases.deadlines import deadline_state
 from app.services.cases.inbox import (
     InboxFilter,
@@ -70,12 +70,14 @@ def login() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         email = form.email.data or ""
-        if login_throttled(email):
+        wait = login_wait_seconds(email)
+        if wait:
             # checked before the password, so guessing on gains nothing
             log.info("login for %s throttled after too many failures", email.strip().lower())
             flash(_("Too many failed logins for this account. Please wait a minute and try "
                     "again."), "error")
-            return render_template("staff/login.html", form=form, demo_logins=[]), 429
+            return (render_template("staff/login.html", form=form, demo_logins=[]), 429,
+                    {"Retry-After": str(wait)})
         user = authenticate(email, form.password.data or "")
         if user is not None:
             session.clear()  # a fresh session at login (no fixation)

@@ -70,6 +70,8 @@ def test_sixth_failed_login_is_throttled_even_from_other_addresses(app, staff, u
     client.environ_base["REMOTE_ADDR"] = "198.51.100.1"
     response = log_in(client, staff.email, PASSWORD)
     assert response.status_code == 429
+    # says when to come back: within the minute the failures are counted in
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
     assert client.get("/staff/").status_code == 302
     # another account is not affected
     other = make_staff(unit, "guard@rt.test", roles=("security",))

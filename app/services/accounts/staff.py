@@ -6,7 +6,9 @@ import functools
 import hashlib
 import hmac
 import logging
+import math
 import secrets
+import time
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -84,11 +86,16 @@ def _failure_limit() -> RateLimitItem:
     return parse(current_app.config["LOGIN_FAILURE_LIMIT"])
 
 
-def login_throttled(email: str) -> bool:
-    """True once an account has had its allowance of failed logins (from any address)."""
+def login_wait_seconds(email: str) -> int:
+    """0 while an account may still try; once it has had its allowance of failed logins
+    (from any address), the seconds until it may try again (at least 1)."""
     if not limiter.enabled:
-        return False
-    return not limiter.limiter.test(_failure_limit(), "login-failures", _account_key(email))
+        return 0
+    item, key = _failure_limit(), _account_key(email)
+    if limiter.limiter.test(item, "login-failures", key):
+        return 0
+    reset_at = limiter.limiter.get_window_stats(item, "login-failures", key).reset_time
+    return max(1, math.ceil(reset_at - time.time()))
 
 
 def _count_failure(email: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 
 from app.extensions import db
+from app.ids import parse_id
 from app.models import OPEN_STATUSES, Case, Category, Park, StaffUser, Status
 from app.services.cases.deadlines import overdue_condition
 
@@ -26,7 +27,8 @@ class InboxFilter:
     def from_args(cls, args: Any) -> InboxFilter:
         show = args.get("show", "all")
         return cls(show=show if show in FILTERS else "all",
-                   park_id=args.get("park", type=int), category_id=args.get("category", type=int))
+                   park_id=args.get("park", type=parse_id),
+                   category_id=args.get("category", type=parse_id))
 
 
 def yours_condition(user: StaffUser) -> ColumnElement[bool]:

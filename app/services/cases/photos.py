@@ -25,6 +25,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from app.models import Case, Photo
+from app.security import create_private_file, private_folder
 from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,8 @@ class PreparedPhoto:
 
 
 def photo_dir() -> Path:
-    path = Path(current_app.config["PHOTO_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """PHOTO_DIR, readable by the app alone (0700): photos show visitors and their contacts."""
+    return private_folder(Path(current_app.config["PHOTO_DIR"]))
 
 
 def _open_checked(stream: IO[bytes]) -> Image.Image:
@@ -137,7 +137,7 @@ def add_photos(session: Session, case: Case, photos: Sequence[PreparedPhoto],
     for photo in photos:
         name = secrets.token_hex(16) + ".jpg"
         path = folder / name
-        with path.open("xb") as target:
+        with create_private_file(path) as target:  # 0600
             target.write(photo.data)
             target.flush()
             os.fsync(target.fileno())

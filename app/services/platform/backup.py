@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from app.security import PRIVATE_FILE_MODE, create_private_file, private_folder
 from app.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -51,13 +52,17 @@ def pg_dump_instructions(database_url: str) -> str:
 
 
 def _copy_photos(source: Path, target: Path) -> int:
+    """Copy the photos not there yet; the copies, like the folder, are the app's alone."""
     if not source.is_dir():
         return 0
-    target.mkdir(parents=True, exist_ok=True)
+    private_folder(target)
     copied = 0
     for photo in source.iterdir():
         if photo.is_file() and not (target / photo.name).exists():
-            shutil.copy2(photo, target / photo.name)
+            with photo.open("rb") as original, create_private_file(target / photo.name) as copy:
+                shutil.copyfileobj(original, copy)
+            shutil.copystat(photo, target / photo.name)  # times; the mode is 0600 again below
+            (target / photo.name).chmod(PRIVATE_FILE_MODE)
             copied += 1
     return copied
 
@@ -68,6 +73,9 @@ def backup_sqlite(database: Path, target: Path, photo_dir: Path | None = None) -
         raise DomainError(f"{target} exists already; choose a new file")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
+    # the copy holds every visitor's contact: created 0600 before a byte is written
+    partial.unlink(missing_ok=True)  # left by a copy that was cut off
+    create_private_file(partial).close()
     source = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
     destination = sqlite3.connect(partial)
     try:
