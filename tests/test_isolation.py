@@ -42,6 +42,8 @@ from tests.images import png
 PUBLIC_ENDPOINTS = {
     "static", "healthz", "visitor.index", "visitor.report_form", "visitor.track",
     "visitor.track_photo", "staff.login",
+    # a photo a staff member made public (404 for any other): Open311's media_url
+    "visitor.public_photo",
     # the visitor's actions on their tracking page: the token in the URL is the key
     "visitor.follow_up", "visitor.fixed", "visitor.not_fixed", "visitor.rate",
     # a director's set-password link: the signed, single-use token in the URL is the key

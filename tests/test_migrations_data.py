@@ -52,3 +52,36 @@ def test_unanswered_is_counted_from_the_cases_already_there(tmp_path):
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         db.engine.dispose()
+
+
+def test_public_columns_arrive_on_a_database_with_cases_and_photos(tmp_path):
+    """0012 adds the public summary and flags under existing cases (SQLite refuses to copy a
+    table other rows point to); photos already there stay not public, cases not private."""
+    import io
+
+    from app.models import Case, Photo
+    from app.services.cases.photos import prepare_photo
+    from tests.images import png
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path),
+                     PHOTO_DIR=str(tmp_path / "photos"))
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade()
+        unit = make_unit("RT")
+        case_id = make_case(unit.parks[0].spots[0],
+                            photos=[prepare_photo(io.BytesIO(png()))]).case.id
+        db.session.remove()
+        downgrade(revision="0011")
+        upgrade()
+        case = db.session.get(Case, case_id)
+        assert (case.private, case.public_summary) == (False, None)
+        (photo,) = db.session.scalars(select(Photo)).all()
+        assert (photo.public, photo.case_token_id) == (False, None)
+        db.session.remove()
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.engine.dispose()

@@ -15,7 +15,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -39,6 +39,7 @@ from app.services.cases.open311 import (
     latest_public_replies,
     request_unit,
 )
+from app.services.cases.public import public_description, public_photos, public_reply
 from app.services.cases.submission import find_case_by_token
 from app.services.errors import DomainError, NotFoundError
 
@@ -115,8 +116,17 @@ def service_notice(case: Case, locale: str) -> str:
     return str(_("This request has been dealt with."))
 
 
+def _media_url(case: Case) -> str | None:
+    """The first photo a staff member made public; no other photo or link is ever shown."""
+    photos = public_photos(case)
+    return url_for("visitor.public_photo", photo_id=photos[0].id, _external=True)\
+        if photos else None
+
+
 def request_row(case: Case, status_notes: str | None, locale: str) -> dict[str, Any]:
-    """One request as GET requests.{format} returns it (never the visitor's contact)."""
+    """One request as GET requests.{format} returns it: never the visitor's contact, their
+    words only as the approved summary or masked (nothing for a private case), no photo
+    unless staff made it public (app.services.cases.public)."""
     unit, spot = case.unit, case.spot
     latitude = case.latitude if case.latitude is not None else (spot and spot.latitude)
     longitude = case.longitude if case.longitude is not None else (spot and spot.longitude)
@@ -126,10 +136,10 @@ def request_row(case: Case, status_notes: str | None, locale: str) -> dict[str, 
     return {
         "service_request_id": case.reference,
         "status": "open" if case.status in OPEN_STATUSES else "closed",
-        "status_notes": status_notes,
+        "status_notes": public_reply(case, status_notes),
         "service_name": case.category.name(locale),
         "service_code": case.category.code,
-        "description": case.body,
+        "description": public_description(case),
         "agency_responsible": _localized(unit.name_zh, unit.name_en, locale),
         "service_notice": service_notice(case, locale),
         "requested_datetime": w3c(case.created_at, unit),
@@ -139,7 +149,7 @@ def request_row(case: Case, status_notes: str | None, locale: str) -> dict[str, 
         "address_id": spot.code if spot else None,
         "lat": latitude,
         "long": longitude,
-        "media_url": case.media_url,
+        "media_url": _media_url(case),
     }
 
 

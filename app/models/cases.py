@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -110,6 +112,11 @@ class Case(Model):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # the second escalation, when the first reply is overdue
     reply_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # what public outputs (Open311, public pages) show instead of the visitor's words: a
+    # summary staff approved (None: the masked text, app.services.cases.public)
+    public_summary: Mapped[str | None] = mapped_column(Text)
+    # staff marked the case not public at all: public outputs show no text and no photo
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     unit: Mapped[Unit] = relationship()
     park: Mapped[Park] = relationship()

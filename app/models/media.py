@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
@@ -27,6 +28,11 @@ class Photo(Model):
     height: Mapped[int] = mapped_column(Integer)
     # None: the visitor sent it; otherwise the staff member who added it
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # sent with a "me too" report (None: the first visitor's, or staff's): only that
+    # visitor's tracking page shows it
+    case_token_id: Mapped[int | None] = mapped_column(ForeignKey("case_tokens.id"), index=True)
+    # a staff member made it public (Open311 media_url, /photos/<id>); never by default
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:

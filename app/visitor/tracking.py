@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Optional
 
 from app.forms import Form, message_length
 from app.i18n import current_language
+from app.services.cases.public import shown_text, visible_to
 from app.services.cases.submission import find_tracking
 from app.services.cases.tracking import add_follow_up, confirm_fixed, rate_answer, report_not_fixed
 from app.services.cases.workflow import STATUS_LABELS
@@ -53,11 +54,14 @@ def render_tracking(token: str, status: int = 200) -> ResponseReturnValue:
     """The tracking page: status, the public thread, and what the visitor can do now."""
     tracking = find_tracking(token)
     case = tracking.case
-    thread = [m for m in case.messages if m.is_public]
+    # the park's replies and the status, and only this visitor's own words and photos
+    thread, photos = visible_to(case, tracking.link_id)
     response = make_response(render_template(
         "visitor/track.html",
         case=case,
         thread=thread,
+        photos=photos,
+        texts={message.id: shown_text(message, tracking.link_id) for message in thread},
         link_id=tracking.link_id,
         token=token,
         status_label=STATUS_LABELS,

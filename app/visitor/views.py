@@ -14,15 +14,18 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from app.database import DATABASE_BUSY, RETRY_AFTER_SECONDS
 from app.extensions import db, limiter
 from app.i18n import current_language
+from app.models import Case, Photo
 from app.security import client_key, send_photo, uploaded_files
 from app.services.cases.abuse import SubmissionRefused, bot_trap_reason, form_started_token
-from app.services.cases.photos import PhotoError, find_photo_of_case, photo_path, prepare_photos
-from app.services.cases.submission import find_case_by_token, submit_case
+from app.services.cases.photos import PhotoError, photo_path, prepare_photos
+from app.services.cases.public import is_public_photo, own_photo
+from app.services.cases.submission import find_tracking, submit_case
 from app.services.errors import DomainError, NotFoundError
 from app.services.spots.cache import FormSpot, form_spot
 from app.services.spots.spots import is_retired_code, record_scan
@@ -112,6 +115,19 @@ def report_form(code: str) -> ResponseReturnValue:
 
 @bp.get("/t/<token>/photos/<int:photo_id>")
 def track_photo(token: str, photo_id: int) -> ResponseReturnValue:
-    case = find_case_by_token(token)
-    photo = find_photo_of_case(case, photo_id)
+    tracking = find_tracking(token)
+    # the visitor's own photos and the park's, never another visitor's
+    photo = own_photo(tracking.case, tracking.link_id, photo_id)
+    if photo is None:
+        raise NotFoundError(_("No such photo."))
+    return send_photo(photo_path(photo), photo.id)
+
+
+@bp.get("/photos/<int:photo_id>")
+def public_photo(photo_id: int) -> ResponseReturnValue:
+    """A photo a staff member made public (Open311's media_url); any other is not found."""
+    photo = db.session.get(Photo, photo_id)
+    case = db.session.get(Case, photo.case_id) if photo is not None else None
+    if photo is None or case is None or not is_public_photo(case, photo):
+        raise NotFoundError(_("No such photo."))
     return send_photo(photo_path(photo), photo.id)

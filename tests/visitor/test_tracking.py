@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -9,7 +12,9 @@ from app.extensions import socketio
 from app.models import AuditLog, Case
 from app.realtime import NAMESPACE
 from app.services.cases.operations import change_status, reply_to_visitor
+from app.services.cases.photos import prepare_photo
 from tests.conftest import csrf_token, isolated, make_case
+from tests.images import png
 
 
 @pytest.fixture
@@ -126,11 +131,73 @@ def test_internal_entries_never_reach_the_tracking_page(db, staff, visitor, rece
     assert staff.name not in html
 
 
-def test_me_too_visitor_sees_the_shared_thread(db, unit, spot, visitor):
+@pytest.fixture
+def me_too(db, unit):
     unit.me_too_window_hours = 24
     db.session.commit()
-    make_case(spot, body="第一位游客")
-    second = make_case(spot, body="第二位游客")
+
+
+def _photo_ids(html: str, token: str) -> set[int]:
+    return {int(n) for n in re.findall(rf"/t/{re.escape(token)}/photos/(\d+)", html)}
+
+
+def test_me_too_visitor_sees_the_answer_and_only_their_own_words(db, me_too, staff, spot,
+                                                                  visitor):
+    first = make_case(spot, body="我是王阿姨，电话13912345678",
+                      photos=[prepare_photo(io.BytesIO(png(40, 30)))])
+    second = make_case(spot, body="第二位游客：纸没了",
+                       photos=[prepare_photo(io.BytesIO(png(20, 10)))])
+    assert second.joined
+    assert second.case.id == first.case.id
+    reply_to_visitor(user=staff, case_id=first.case.id, body="已派人补纸",
+                     new_status="in_progress")
+    case = db.session.get(Case, first.case.id)
+    first_photo, second_photo = case.photos
+
     html = visitor.get(f"/t/{second.token}").get_data(as_text=True)
-    assert "第一位游客" in html
-    assert "第二位游客" in html
+    assert "第二位游客：纸没了" in html  # their own message
+    assert "已派人补纸" in html  # the park's reply
+    assert "处理中" in html  # the status
+    assert "王阿姨" not in html
+    assert "13912345678" not in html
+    assert _photo_ids(html, second.token) == {second_photo.id}
+    assert visitor.get(f"/t/{second.token}/photos/{second_photo.id}").status_code == 200
+    assert visitor.get(f"/t/{second.token}/photos/{first_photo.id}").status_code == 404
+
+    # and the first visitor does not see the second's words or photo either
+    html = visitor.get(f"/t/{first.token}").get_data(as_text=True)
+    assert "我是王阿姨" in html
+    assert "已派人补纸" in html
+    assert "第二位游客" not in html
+    assert _photo_ids(html, first.token) == {first_photo.id}
+    assert visitor.get(f"/t/{first.token}/photos/{second_photo.id}").status_code == 404
+
+
+def test_staff_photos_are_the_parks_answer_on_every_visitors_page(db, me_too, staff, spot,
+                                                                   visitor):
+    from app.services.cases.operations import add_staff_photos
+
+    first = make_case(spot)
+    second = make_case(spot, body="我也看到了")
+    add_staff_photos(user=staff, case_id=first.case.id,
+                     photos=[prepare_photo(io.BytesIO(png()))])
+    (photo,) = db.session.get(Case, first.case.id).photos
+    for receipt in (first, second):
+        html = visitor.get(f"/t/{receipt.token}").get_data(as_text=True)
+        assert _photo_ids(html, receipt.token) == {photo.id}
+
+
+def test_a_split_report_takes_its_photos_along(db, me_too, staff, spot, visitor):
+    from app.services.cases.metoo import split_me_too
+
+    first = make_case(spot)
+    second = make_case(spot, body="其实是另一个问题",
+                       photos=[prepare_photo(io.BytesIO(png()))])
+    (link,) = db.session.get(Case, first.case.id).extra_tokens
+    new_case = split_me_too(user=staff, case_id=first.case.id, link_id=link.id)
+    db.session.expire_all()
+    assert db.session.get(Case, first.case.id).photos == []
+    (photo,) = db.session.get(Case, new_case.id).photos
+    assert photo.case_token_id is None
+    html = visitor.get(f"/t/{second.token}").get_data(as_text=True)
+    assert _photo_ids(html, second.token) == {photo.id}

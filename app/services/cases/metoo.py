@@ -104,6 +104,10 @@ def split_me_too(*, user: StaffUser, case_id: int, link_id: int) -> Case:
         for message in reports:
             message.case_token_id = None
             message.case = new_case
+        # the report's photos go with it (the first visitor's of the new case now)
+        photos = [p for p in case.photos if p.case_token_id == link.id]
+        for photo in photos:
+            photo.case_token_id = None
         new_case.messages.append(Message(kind=MessageKind.ACTION.value, action="split",
                                          author_id=user.id, body=case.reference,
                                          created_at=now))
@@ -114,6 +118,10 @@ def split_me_too(*, user: StaffUser, case_id: int, link_id: int) -> Case:
         case.updated_at = now
         session.delete(link)
         session.flush()
+        for photo in photos:  # by id: the relationship would delete it as an orphan
+            photo.case_id = new_case.id
+        session.expire(case, ["photos"])
+        session.expire(new_case, ["photos"])
         record_event("feedback.created", unit_id=new_case.unit_id, park_id=new_case.park_id,
                      case_id=new_case.id,
                      payload={**case_payload(new_case, "split", user.id),

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models import (
@@ -291,7 +291,8 @@ def find_service_requests(
     query = (select(Case)
              .where(Case.status.not_in(HIDDEN_STATUSES))
              .options(joinedload(Case.category), joinedload(Case.park),
-                      joinedload(Case.spot), joinedload(Case.unit))
+                      joinedload(Case.spot), joinedload(Case.unit),
+                      selectinload(Case.photos))  # for the public one (media_url)
              .order_by(Case.created_at.desc(), Case.id.desc())
              .limit(MAX_REQUESTS))
     if unit is not None:

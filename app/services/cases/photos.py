@@ -123,8 +123,12 @@ def prepare_photos(streams: Sequence[IO[bytes]]) -> list[PreparedPhoto]:
 
 
 def add_photos(session: Session, case: Case, photos: Sequence[PreparedPhoto],
-               uploaded_by_id: int | None = None) -> list[Photo]:
+               uploaded_by_id: int | None = None,
+               case_token_id: int | None = None) -> list[Photo]:
     """Write the files and add their rows to the open write transaction.
+
+    `case_token_id`: the "me too" report they came with (None: the first visitor's, or
+    staff's when `uploaded_by_id` is set).
 
     The files are removed again if that transaction rolls back (or its commit fails), so
     a stored photo always has its committed row.
@@ -144,7 +148,8 @@ def add_photos(session: Session, case: Case, photos: Sequence[PreparedPhoto],
         written.append(path)
         row = Photo(storage_name=name, checksum=photo.checksum,
                     content_type=STORED_CONTENT_TYPE, size=len(photo.data),
-                    width=photo.width, height=photo.height, uploaded_by_id=uploaded_by_id)
+                    width=photo.width, height=photo.height, uploaded_by_id=uploaded_by_id,
+                    case_token_id=case_token_id)
         case.photos.append(row)
         rows.append(row)
     session.flush()

@@ -106,11 +106,12 @@ def submit_case(
         # a report whose photos the open case has no room for stays a case of its own
         if joined is not None and (not photos
                                    or len(joined.photos) + len(photos) <= MAX_PHOTOS):
-            join_me_too(session, joined, token_hash=hash_token(token), body=body,
-                        contact=(contact or "").strip() or None, rating=rating,
-                        language=language, now=now)
+            link = join_me_too(session, joined, token_hash=hash_token(token), body=body,
+                               contact=(contact or "").strip() or None, rating=rating,
+                               language=language, now=now)
             if photos:
-                add_photos(session, joined, photos)
+                # this visitor's photos: their tracking page shows them, no other visitor's
+                add_photos(session, joined, photos, case_token_id=link.id)
             return Receipt(case=joined, token=token, joined=True)
         case = Case(
             reference=next_reference(session, unit, now),
