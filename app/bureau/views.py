@@ -12,7 +12,7 @@ from app.bureau.blueprint import bp
 from app.bureau.decorators import Scope, bureau_required
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
-from app.realtime.publish import latest_event_id
+from app.realtime.events import latest_visible_event_id
 from app.services.accounts.staff import log_out_everywhere
 from app.services.bureau.analytics import SORT_KEYS, compare_parks, next_month
 from app.services.bureau.rollups import REPORT_TZ
@@ -56,7 +56,7 @@ def requested_min_cases() -> int:
 def index(scope: Scope) -> ResponseReturnValue:
     start, end, month = requested_period()
     # read first: a warning raised while the page is built is replayed, not missed
-    last_event_id = latest_event_id()
+    last_event_id = latest_visible_event_id(scope.user)
     sort = request.args.get("sort", "within_limit_share")
     comparison = compare_parks(scope.parks, start, end, min_cases=requested_min_cases(),
                                sort=sort)

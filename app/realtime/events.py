@@ -11,6 +11,7 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db, socketio
+from app.ids import MAX_ID
 from app.models import BUREAU_ROLES, Event, Park, StaffUser
 from app.realtime import BUREAU_KINDS, BUREAU_ROOM, NAMESPACE, park_room, unit_room
 from app.security import session_expired
@@ -30,33 +31,55 @@ def _since(auth: Any) -> int | None:
         return None
     try:
         since = int(auth["since"])
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # int(float("inf")) is an OverflowError
         return None
     return since if since >= 0 else None
 
 
-def missed_events_query(user: StaffUser, park_ids: list[int], since: int) -> Any:
-    """Events after `since` that the user may see: their parks, unit-wide events, and for
+def visible_events(user: StaffUser, park_ids: list[int]) -> Any:
+    """The condition on events the user may see: their parks, unit-wide events, and for
     bureau users the city-wide kinds (early warnings)."""
     visible = [Event.park_id.in_(park_ids),
                and_(Event.park_id.is_(None), Event.unit_id.in_(user.unit_ids))]
     if user.bureau_role in BUREAU_ROLES:
         visible.append(Event.kind.in_(BUREAU_KINDS))
-    return select(Event).where(Event.id > since, or_(*visible))
+    return or_(*visible)
+
+
+def missed_events_query(user: StaffUser, park_ids: list[int], since: int) -> Any:
+    """Events after `since` that the user may see."""
+    return select(Event).where(Event.id > since, visible_events(user, park_ids))
+
+
+def latest_visible_event_id(user: StaffUser, park_ids: list[int] | None = None) -> int:
+    """The newest event the user may see (0: none): a page read after this replays from here
+    when it goes live. Never the newest of all events: its time would tell other units' work.
+    """
+    if park_ids is None:
+        park_ids = visible_park_ids(user)
+    return db.session.scalar(select(func.max(Event.id)).where(
+        visible_events(user, park_ids))) or 0
 
 
 def send_catch_up(user: StaffUser, park_ids: list[int], since: int) -> None:
-    """Replay what the client missed, in order; past the limit, ask it to reload."""
+    """Replay what the client missed, in order; past the limit, ask it to reload.
+
+    A `since` past every event there is (from another server's log, or made up) cannot be
+    caught up from: like too much missed, the client reloads and starts afresh.
+    """
+    latest = latest_visible_event_id(user, park_ids)
+    if since > MAX_ID or since > (db.session.scalar(select(func.max(Event.id))) or 0):
+        emit("sync.reload", {"missed": None, "latest_event_id": latest})
+        return
     query = missed_events_query(user, park_ids, since)
     limit = current_app.config["CATCHUP_LIMIT"]
     missed = db.session.scalar(select(func.count()).select_from(query.subquery()))
     if missed and missed > limit:
-        latest = db.session.scalar(select(func.max(Event.id)))
         emit("sync.reload", {"missed": missed, "latest_event_id": latest})
         return
     for event in db.session.scalars(query.order_by(Event.id)):
         emit(event.kind, event.message())
-    latest = db.session.scalar(select(func.max(Event.id))) or 0
+        latest = max(latest, event.id)
     emit("sync.done", {"latest_event_id": latest, "replayed": missed or 0})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -35,8 +36,8 @@ def record_event(
         # would never catch up 10. Serialising event writers makes id order commit order.
         # (SQLite writers are serialised already by BEGIN IMMEDIATE.)
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
-    event = Event(kind=kind, unit_id=unit_id, park_id=park_id, case_id=case_id,
-                  payload=payload or {})
+    event = Event(id=next_event_id(session), kind=kind, unit_id=unit_id, park_id=park_id,
+                  case_id=case_id, payload=payload or {})
     session.add(event)
     session.flush()
     room = park_room(park_id) if park_id is not None else unit_room(unit_id)
@@ -46,9 +47,17 @@ def record_event(
     return event
 
 
-def latest_event_id() -> int:
-    """The newest event's id: a page read after this replays from here when it goes live."""
-    return db.session.scalar(select(func.max(Event.id))) or 0
+def next_event_id(session: Session) -> int:
+    """The id of a new event: the time in microseconds (one more than the newest event's when
+    the clock is behind it). Call under the writers' lock (see record_event).
+
+    Ids increase in commit order, one cursor for every client (`auth={"since": ...}`), and
+    the step from one of a unit's events to its next says how much time passed, which the
+    event's `at` says anyway, never how many events other units had in between (a counter
+    shared by all units would). Below 2**53 until the year 2255: exact in JavaScript.
+    """
+    newest = session.scalar(select(func.max(Event.id))) or 0
+    return max(time.time_ns() // 1000, newest + 1)
 
 
 def emit_event(kind: str, message: dict[str, Any], room: str | list[str]) -> None:

@@ -19,7 +19,7 @@ from app.i18n import current_language
 from app.models import Case, MessageKind, StaffUser, Status
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
-from app.realtime.publish import latest_event_id
+from app.realtime.events import latest_visible_event_id
 from app.security import send_photo, start_staff_session, uploaded_files
 from app.services.accounts.staff import authenticate, log_out_everywhere, login_wait_seconds
 from app.services.cases.deadlines import deadline_state
@@ -103,7 +103,7 @@ def logout(user: StaffUser) -> ResponseReturnValue:
     return redirect(url_for("staff.login"), code=303)
 
 
-def _live_context() -> dict[str, Any]:
+def _live_context(user: StaffUser) -> dict[str, Any]:
     """What staff.js needs to go live: labels, and the event id the page is current to.
 
     Read before the page's data, so that an event committed in between is replayed
@@ -111,7 +111,7 @@ def _live_context() -> dict[str, Any]:
     """
     return {
         "namespace": NAMESPACE,
-        "last_event_id": latest_event_id(),
+        "last_event_id": latest_visible_event_id(user),
         "status_labels_json": json.dumps({s.value: str(STATUS_LABELS[s]) for s in Status},
                                          ensure_ascii=False),
         "status_label": STATUS_LABELS,
@@ -121,7 +121,7 @@ def _live_context() -> dict[str, Any]:
 @bp.get("/")
 @staff_required
 def inbox(user: StaffUser) -> ResponseReturnValue:
-    live = _live_context()
+    live = _live_context(user)
     selected = InboxFilter.from_args(request.args)
     now = utcnow()
     cases = db.session.scalars(inbox_query(user, selected, now).limit(INBOX_LIMIT)).all()
@@ -145,7 +145,7 @@ def render_case(user: StaffUser, case: Case, status: int = 200, *,
                 form: ReplyForm | None = None,
                 photo_form: PhotoForm | None = None) -> ResponseReturnValue:
     """The case page with its thread and every action the user may take."""
-    live = _live_context()
+    live = _live_context(user)
     form = form or _reply_form(case.status)
     templates = reply_templates_for(case)
     template_id = request.args.get("template", type=int)

@@ -162,3 +162,63 @@ def test_catch_up_replays_staff_actions_too(app, staff_client, staff, spot):
     again = connect(app, staff_client, auth={"since": seen["event_id"]})
     names = [event["name"] for event in again.get_received(NAMESPACE)]
     assert names == ["case.claimed", "case.noted", "sync.done"]
+
+
+# --- cursors out of range, and ids that tell nothing of other units ----------------------
+
+@pytest.mark.parametrize("since", [10**30, 2**63, 2**62, float("inf"), "1e400"])
+def test_a_since_past_every_event_asks_for_a_reload(app, staff_client, spot, since):
+    make_case(spot)
+    socket = connect(app, staff_client, auth={"since": since})
+    assert socket.is_connected(NAMESPACE)
+    received = socket.get_received(NAMESPACE)
+    if since in ("1e400", float("inf")):  # not whole numbers: ignored like other garbage
+        assert received == []
+        return
+    assert [event["name"] for event in received] == ["sync.reload"]
+
+
+def _id_step_of_my_unit(app, staff_client, spot, others_spot, others_in_between, start):
+    """Two events of my unit ten seconds apart, with the other unit's events in between:
+    how far apart their ids are, as seen on my socket."""
+    import time_machine
+
+    socket = connect(app, staff_client)
+    with time_machine.travel(start, tick=False) as clock:
+        make_case(spot, body="第一条")
+        for n in range(others_in_between):
+            clock.shift(0.1)
+            make_case(others_spot, body=f"别的单位 {n}")
+        clock.shift(10 - 0.1 * others_in_between)
+        make_case(spot, body="第二条")
+    first, second = events_named(socket, "feedback.created")
+    socket.disconnect(NAMESPACE)
+    return second["event_id"] - first["event_id"]
+
+
+def test_event_ids_do_not_count_other_units_events(app, staff_client, spot, other_unit):
+    from datetime import timedelta
+
+    from app.models.types import utcnow
+
+    others_spot = other_unit.parks[0].spots[0]
+    start = utcnow()
+    quiet = _id_step_of_my_unit(app, staff_client, spot, others_spot, 0, start)
+    busy = _id_step_of_my_unit(app, staff_client, spot, others_spot, 30,
+                               start + timedelta(minutes=1))
+    assert quiet == busy
+
+
+def test_a_page_is_current_to_its_own_units_events_not_the_newest_of_all(app, staff_client,
+                                                                         spot, other_unit):
+    import re
+
+    socket = connect(app, staff_client)
+    make_case(spot, body="我的单位")
+    (mine,) = events_named(socket, "feedback.created")
+    make_case(other_unit.parks[0].spots[0], body="别的单位，之后")
+    page = staff_client.get("/staff/").get_data(as_text=True)
+    assert re.search(r'data-last-event-id="(\d+)"', page).group(1) == str(mine["event_id"])
+    again = connect(app, staff_client, auth={"since": mine["event_id"]})
+    (done,) = [event["args"][0] for event in again.get_received(NAMESPACE)]
+    assert done == {"latest_event_id": mine["event_id"], "replayed": 0}
