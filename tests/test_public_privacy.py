@@ -188,3 +188,34 @@ def test_no_public_output_shows_personal_data_or_photos(app, world):
     stored = photo_path(first_photo).read_bytes()
     assert stored not in served.values()
     assert set(served) == {f"/t/{world.me_too.token}/photos/{staff_photo.id}"}
+
+
+def test_published_summary_and_public_photo_are_all_the_public_gets(app, db, world, staff):
+    from app.services.cases.operations import (
+        publish_summary,
+        set_case_private,
+        set_photo_public,
+    )
+
+    client = app.test_client()
+    first_photo, staff_photo = world.photos
+    publish_summary(user=staff, case_id=world.case.id, summary="北门厕所门口有车挡路")
+    set_photo_public(user=staff, case_id=world.case.id, photo_id=staff_photo.id, public=True)
+    for url in _urls(app, world):
+        assert not _leaks(_text(client.get(url))), url
+    (row,) = client.get(f"/open311/v2/requests/{world.case.reference}.json").get_json()
+    assert row["description"] == "北门厕所门口有车挡路"
+    assert row["media_url"].endswith(f"/photos/{staff_photo.id}")
+    served = _served_photos(app, world, client)
+    assert photo_path(first_photo).read_bytes() not in served.values()
+    assert served[f"/photos/{staff_photo.id}"] == photo_path(staff_photo).read_bytes()
+
+    # private: no text, no reply, no photo, though a summary and a public photo exist
+    set_case_private(user=staff, case_id=world.case.id, private=True)
+    for url in _urls(app, world):
+        text = _text(client.get(url))
+        assert not _leaks(text), url
+        assert "北门厕所门口有车挡路" not in text, url
+        assert "已联系" not in text or url.startswith("/t/"), url
+    assert set(_served_photos(app, world, client)) == {
+        f"/t/{world.me_too.token}/photos/{staff_photo.id}"}

@@ -119,8 +119,10 @@ def service_notice(case: Case, locale: str) -> str:
 def _media_url(case: Case) -> str | None:
     """The first photo a staff member made public; no other photo or link is ever shown."""
     photos = public_photos(case)
-    return url_for("visitor.public_photo", photo_id=photos[0].id, _external=True)\
-        if photos else None
+    if not photos:
+        return None
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
+    return base + url_for("visitor.public_photo", photo_id=photos[0].id)
 
 
 def request_row(case: Case, status_notes: str | None, locale: str) -> dict[str, Any]:

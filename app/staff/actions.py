@@ -1,4 +1,5 @@
-"""Staff actions on a case: claim, assign, hand back, note, status, spam, split a "me too" off."""
+"""Staff actions on a case: claim, assign, hand back, note, status, spam, split a "me too" off,
+and what the public sees of it (summary, private, public photos)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,24 @@ from app.services.cases.operations import (
     change_status,
     claim_case,
     hand_back_case,
+    publish_summary,
+    set_case_private,
+    set_photo_public,
 )
 from app.services.cases.submission import get_case_for_staff
 from app.services.errors import DomainError, ForbiddenError
 from app.staff.blueprint import bp
 from app.staff.decorators import staff_required
-from app.staff.forms import ActionForm, AssignForm, NoteForm, SplitForm, StatusForm
+from app.staff.forms import (
+    ActionForm,
+    AssignForm,
+    NoteForm,
+    PhotoPublicForm,
+    PrivateForm,
+    PublishForm,
+    SplitForm,
+    StatusForm,
+)
 from app.staff.views import render_case
 
 
@@ -115,3 +128,36 @@ def split(user: StaffUser, case_id: int) -> ResponseReturnValue:
                     lambda: split_me_too(user=user, case_id=case_id,
                                          link_id=form.link_id.data or 0),
                     _("The report is a case of its own now."))
+
+
+@bp.post("/cases/<int:case_id>/publish")
+@staff_required
+def publish(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    form = PublishForm()
+    summary = (form.summary.data or "").strip()
+    return _perform(user, case_id, form,
+                    lambda: publish_summary(user=user, case_id=case_id, summary=summary),
+                    _("The public summary is published.") if summary
+                    else _("The public summary is withdrawn: the masked text is shown."))
+
+
+@bp.post("/cases/<int:case_id>/private")
+@staff_required
+def private(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    form = PrivateForm()
+    hidden = form.private.data == "1"
+    return _perform(user, case_id, form,
+                    lambda: set_case_private(user=user, case_id=case_id, private=hidden),
+                    _("The case is private: the public sees no text or photo of it.")
+                    if hidden else _("The case is public again."))
+
+
+@bp.post("/cases/<int:case_id>/photos/<int:photo_id>/public")
+@staff_required
+def photo_public(user: StaffUser, case_id: int, photo_id: int) -> ResponseReturnValue:
+    form = PhotoPublicForm()
+    shown = form.public.data == "1"
+    return _perform(user, case_id, form,
+                    lambda: set_photo_public(user=user, case_id=case_id, photo_id=photo_id,
+                                             public=shown),
+                    _("The photo is public.") if shown else _("The photo is not public."))

@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from app.forms import Form, IdField, message_length
 
@@ -74,6 +74,19 @@ class AssignForm(Form):
 
 class SplitForm(Form):
     link_id = IdField(validators=[DataRequired()])
+
+
+class PublishForm(Form):
+    # the text public outputs show for the case; empty withdraws it
+    summary = TextAreaField(_l("Public summary"), validators=[Optional(), message_length()])
+
+
+class PrivateForm(Form):
+    private = StringField(validators=[AnyOf(["0", "1"], message=_l("Choose yes or no."))])
+
+
+class PhotoPublicForm(Form):
+    public = StringField(validators=[AnyOf(["0", "1"], message=_l("Choose yes or no."))])
 
 
 class ActionForm(Form):

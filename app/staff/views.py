@@ -33,6 +33,7 @@ from app.services.cases.inbox import (
 )
 from app.services.cases.operations import add_staff_photos, can_act, colleagues, reply_to_visitor
 from app.services.cases.photos import find_photo_of_case, photo_path, prepare_photos
+from app.services.cases.public import mask_personal_data, public_description
 from app.services.cases.reply_templates import fill_reply_template, reply_templates_for
 from app.services.cases.submission import get_case_for_staff
 from app.services.cases.workflow import ROLE_LABELS, STATUS_LABELS, TRANSITIONS
@@ -159,7 +160,8 @@ def render_case(user: StaffUser, case: Case, status: int = 200, *,
         templates=templates, template_id=template_id, colleagues=colleagues(case.unit_id),
         can_act=can_act(user, case), is_director="director" in user.roles_in(case.unit_id),
         next_statuses=[t for t in Status if t in TRANSITIONS[Status(case.status)]],
-        splittable=_first_me_too_messages(case), **live), status
+        splittable=_first_me_too_messages(case), public_text=public_description(case),
+        masked_text=mask_personal_data(case.body), **live), status
 
 
 def _first_me_too_messages(case: Case) -> set[int]:

@@ -33,7 +33,8 @@ from app.models import (
 from app.models.types import utcnow
 from app.realtime.publish import record_event
 from app.services.accounts.audit import record_audit
-from app.services.cases.photos import PreparedPhoto, add_photos
+from app.services.cases.photos import PreparedPhoto, add_photos, find_photo_of_case
+from app.services.cases.public import mask_personal_data
 from app.services.cases.summaries import case_summary, validate_body
 from app.services.cases.workflow import apply_status, can_move, needs_reply
 from app.services.errors import DomainError, ForbiddenError, NotFoundError
@@ -317,6 +318,59 @@ def change_status(*, user: StaffUser, case_id: int, status: str,
                        replied=reply_body is not None)
     log.info("case %s moved to %s by user %s%s", case_id, target.value, user.id,
              " with a reply" if reply_body is not None else "")
+    return case
+
+
+# --- what the public sees (services/cases/public.py) --------------------------------------
+
+def publish_summary(*, user: StaffUser, case_id: int, summary: str | None) -> Case:
+    """Approve the text public outputs show for the case; empty withdraws it (the masked
+    text is shown again). A summary may not hold what masking would hide."""
+    text = (summary or "").strip()
+    if text:
+        text = validate_body(text)
+        if mask_personal_data(text) != text:
+            raise DomainError(_("The summary still holds a phone number, ID number, e-mail "
+                                "address or licence plate: leave it out."))
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        before = {**snapshot(case), "public_summary": case.public_summary}
+        case.public_summary = text or None
+        case.updated_at = utcnow()
+        publish_change(session, case, "case.updated",
+                       "published" if text else "unpublished", user_id=user.id,
+                       before=before, public_summary=case.public_summary)
+    log.info("public summary of case %s %s by user %s", case_id,
+             "approved" if text else "withdrawn", user.id)
+    return case
+
+
+def set_case_private(*, user: StaffUser, case_id: int, private: bool) -> Case:
+    """Mark the case not public at all (no text, no photo in public outputs), or public."""
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        before = {**snapshot(case), "private": case.private}
+        case.private = private
+        case.updated_at = utcnow()
+        publish_change(session, case, "case.updated", "private", user_id=user.id,
+                       before=before, private=private)
+    log.info("case %s made %s by user %s", case_id, "private" if private else "public",
+             user.id)
+    return case
+
+
+def set_photo_public(*, user: StaffUser, case_id: int, photo_id: int, public: bool) -> Case:
+    """Make one photo of the case public (Open311's media_url), or not public again."""
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        photo = find_photo_of_case(case, photo_id)
+        before = {**snapshot(case), "photo_id": photo.id, "public": photo.public}
+        photo.public = public
+        case.updated_at = utcnow()
+        publish_change(session, case, "case.updated", "photo_public", user_id=user.id,
+                       before=before, photo_id=photo.id, public=public)
+    log.info("photo %s of case %s made %s by user %s", photo_id, case_id,
+             "public" if public else "not public", user.id)
     return case
 
 
