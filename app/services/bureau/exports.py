@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 
 from app.extensions import db
@@ -76,6 +77,34 @@ def case_rows(parks: Sequence[Park], start: date, end: date) -> Iterator[list[An
                reopened, me_too, body]
 
 
+# OWASP, CSV injection: a cell starting with one of these is a formula to a spreadsheet
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading
+    single quote (OWASP's advice; the csv module quotes the cell when needed)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _text_cells(sheet: Any, row: Sequence[Any]) -> list[Any]:
+    """XLSX cells: a string that starts like a formula is a text cell (openpyxl would make
+    one starting with = a formula), with a quote prefix so that editing it in Excel does not
+    turn it into one either. Other strings are text cells already."""
+    cells = []
+    for value in row:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            cells.append(cell)
+        else:
+            cells.append(value)
+    return cells
+
+
 def headers() -> list[str]:
     return [str(header) for _name, header in EXPORT_COLUMNS]
 
@@ -87,7 +116,7 @@ def export_csv(parks: Sequence[Park], start: date, end: date) -> Iterator[str]:
     writer.writerow(headers())
     count = 0
     for row in case_rows(parks, start, end):
-        writer.writerow(row)
+        writer.writerow([neutralised(value) for value in row])
         count += 1
         if count % 1000 == 0:
             yield buffer.getvalue()
@@ -107,7 +136,7 @@ def export_xlsx(parks: Sequence[Park], start: date, end: date) -> bytes:
         if count == XLSX_MAX_ROWS:
             sheet.append([str(_l("More cases than fit: export CSV for all of them."))])
             break
-        sheet.append(row)
+        sheet.append(_text_cells(sheet, row))
         count += 1
     output = io.BytesIO()
     workbook.save(output)
