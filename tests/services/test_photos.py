@@ -8,7 +8,19 @@ import pytest
 from PIL import Image
 
 from app.services.cases.photos import PhotoError, prepare_photo, prepare_photos
-from tests.images import NOT_IMAGES, jpeg_with_gps_rotated, png, png_header_only
+from tests.images import (
+    NOT_IMAGES,
+    PIXEL_MARKERS,
+    PLANTED,
+    gif_with_comment,
+    jpeg_markers,
+    jpeg_with_every_metadata,
+    jpeg_with_gps_rotated,
+    png,
+    png_header_only,
+    png_with_text_metadata,
+    webp_with_metadata,
+)
 
 
 def test_jpeg_is_stored_upright_without_any_exif():
@@ -68,3 +80,18 @@ def test_truncated_image_is_refused_not_stored_raw():
 def test_at_most_three_photos():
     with pytest.raises(PhotoError):
         prepare_photos([io.BytesIO(png()) for _ in range(4)])
+
+
+@pytest.mark.parametrize("make", [jpeg_with_every_metadata, png_with_text_metadata,
+                                  gif_with_comment, webp_with_metadata])
+def test_no_metadata_of_the_upload_reaches_the_stored_photo(make):
+    upload = make()
+    assert PLANTED.encode() in upload  # planted
+    prepared = prepare_photo(io.BytesIO(upload))
+    # nothing but the JFIF header, tables, the frame and the scan: no APP1 (EXIF, XMP),
+    # APP2 (ICC), APP13 (IPTC) or COM segment
+    assert set(jpeg_markers(prepared.data)) <= PIXEL_MARKERS
+    assert PLANTED.encode() not in prepared.data
+    assert b"PhoneMaker" not in prepared.data
+    stored = Image.open(io.BytesIO(prepared.data))
+    assert set(stored.info) <= {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi"}

@@ -101,8 +101,11 @@ def prepare_photo(stream: IO[bytes]) -> PreparedPhoto:
                 flat.paste(rgba, mask=rgba.getchannel("A"))
                 upright = flat
             upright.thumbnail((MAX_SIDE, MAX_SIDE))
+            # the upload's metadata rides along in .info (Pillow writes its "comment" as a
+            # COM segment unasked): the new file gets none of it, and no exif=, xmp=,
+            # icc_profile= or comment= either
+            upright.info = {}
             output = io.BytesIO()
-            # no exif=, icc_profile= or comment: the new file carries no metadata at all
             upright.save(output, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     except PhotoError:
         raise
