@@ -26,8 +26,20 @@ accesslog = None if os.environ.get("ACCESS_LOG", "1") == "0" else "-"
 # their clients reconnect (to this process or another) and catch up
 graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", "10"))
 
-# A tracking link is the visitor's only key: the access log shows /t/<token> as /t/…
-TRACKING_TOKEN = re.compile(r"(/t/)[^/?#\s]+")
+# A tracking link is the visitor's only key, and other paths carry it too (Open311's
+# /tokens/<token>.<fmt>) or other secrets (a director's invitation link). The access log
+# shows /t/<anything> as /t/… and /tokens/<anything> as /tokens/…, and any path segment
+# long enough to be a token (24 or more URL-safe characters; a tracking token has 32) as
+# …, in the path, the query (?next=/t/...) and the Referer.
+TRACKING_TOKEN = re.compile(r"(/(?:t|tokens)/+)[^/?#&\s]+", re.IGNORECASE)
+LONG_SEGMENT = re.compile(r"(?<=/)[A-Za-z0-9_\-]{24,}(?=[/?#&.\s]|$)")
+
+
+def redact(value):
+    """A request line, path or URL without tracking tokens or other secrets in its path."""
+    return LONG_SEGMENT.sub("…", TRACKING_TOKEN.sub(r"\1…", value))
+
+
 # headers that carry clients' addresses, should a custom access_log_format name them
 ADDRESS_HEADERS = ("{x-forwarded-for}i", "{x-real-ip}i", "{forwarded}i")
 
@@ -45,10 +57,10 @@ class RedactingLogger(Logger):
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        for key in ("r", "U", "f", "{referer}i"):
+        for key in ("r", "U", "q", "f", "{referer}i"):
             value = atoms.get(key)
             if isinstance(value, str):
-                atoms[key] = TRACKING_TOKEN.sub(r"\1…", value)
+                atoms[key] = redact(value)
         # REMOTE_ADDR here is the one the app saw: ProxyFix rewrites the same environ
         atoms["h"] = self.hash_client(environ.get("REMOTE_ADDR")) if self.hash_client else "-"
         for key in ADDRESS_HEADERS:

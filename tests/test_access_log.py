@@ -70,3 +70,25 @@ def test_no_access_line_holds_an_address(server):
     for line in access_lines:
         assert "127.0.0.1" not in line
         assert "198.51.100.9" not in line
+
+
+def test_no_access_line_holds_a_tracking_token(server):
+    """Every path that can carry a tracking token, and the Referer, are logged without it
+    (the token needs no case behind it: a wrong one is logged the same way)."""
+    import secrets
+
+    token = secrets.token_urlsafe(24)  # 192 bits, as the app makes them
+    marker = uuid.uuid4().hex
+    paths = [f"/t/{token}", f"/t/{token}/photos/1", f"//t//{token}",
+             f"/open311/v2/tokens/{token}.json", f"/open311/v2/tokens/{token}.xml",
+             f"/healthz/{token}", "/healthz"]
+    for n, path in enumerate(paths):
+        requests.get(f"{server.url}{path}?probe={marker}{n}&next=/t/{token}", timeout=30,
+                     allow_redirects=False,
+                     headers={"Referer": f"{server.url}/open311/v2/tokens/{token}.json"})
+    lines = [access_line(server, f"probe={marker}{n}") for n in range(len(paths))]
+    for line in lines:
+        assert token not in line
+        assert token[:12] not in line
+    assert "/t/…" in lines[0]
+    assert "/open311/v2/tokens/…" in lines[3]
