@@ -108,9 +108,12 @@ class Config:
     }
     # "0" turns every rate limit off (benchmarks); never in production
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
-    # visitor submissions per client (a keyed hash of its address, see app.security)
+    # visitor submissions per phone (a signed cookie; without one, per address), and the
+    # ceiling of all the phones behind one address (a park's Wi-Fi, a carrier's NAT)
     SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT",
                                            "5 per minute; 30 per hour; 100 per day")
+    SUBMISSION_ADDRESS_LIMIT = os.environ.get("SUBMISSION_ADDRESS_LIMIT",
+                                              "60 per minute; 600 per hour; 3000 per day")
     # failed logins per account, from any address; the next attempt is refused
     LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per minute")
     # argon2id with the OWASP Password Storage Cheat Sheet's first option: 19 MiB, t=2, p=1

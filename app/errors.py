@@ -35,6 +35,9 @@ def register_error_handlers(app: Flask) -> None:
 def http_error(error: HTTPException) -> ResponseReturnValue:
     """Any HTTP error, shaped for the part of the site it happened in."""
     code = error.code or 500
+    if error.response is not None:
+        # the view's own answer to it (the visitor's form again on a 429)
+        return error.response
     if request.path.startswith("/open311/"):
         return open311_error(error)
     if request.path.startswith("/api/"):

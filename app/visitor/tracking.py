@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import current_app, flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,10 +15,11 @@ from wtforms.validators import DataRequired, Optional
 from app.forms import Form, message_length
 from app.i18n import current_language
 from app.services.cases.public import shown_text, visible_to
-from app.services.cases.submission import find_tracking
+from app.services.cases.submission import find_tracking, tracking_url
 from app.services.cases.tracking import add_follow_up, confirm_fixed, rate_answer, report_not_fixed
 from app.services.cases.workflow import STATUS_LABELS
 from app.services.errors import DomainError
+from app.services.spots.qr import render_qr_svg
 from app.visitor.blueprint import bp
 
 
@@ -64,6 +65,10 @@ def render_tracking(token: str, status: int = 200) -> ResponseReturnValue:
         texts={message.id: shown_text(message, tracking.link_id) for message in thread},
         link_id=tracking.link_id,
         token=token,
+        # the page's own link, as text and as a QR code (a visitor may screenshot it)
+        track_url=tracking_url(current_app.config["BASE_URL"], token),
+        track_qr=render_qr_svg(tracking_url(current_app.config["BASE_URL"], token),
+                               css_class="qr track-qr"),
         status_label=STATUS_LABELS,
         locale=current_language(),
     ), status)

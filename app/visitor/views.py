@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
+from datetime import timedelta
 
 from flask import (
     abort,
@@ -14,13 +17,16 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
 from flask_babel import gettext as _
+from flask_limiter import RequestLimit
 from wtforms.fields.choices import SelectChoice
 
 from app.database import DATABASE_BUSY, RETRY_AFTER_SECONDS
 from app.extensions import db, limiter
 from app.i18n import current_language
 from app.models import Case, Photo
+from app.models.types import utcnow
 from app.security import client_key, send_photo, uploaded_files
 from app.services.cases.abuse import SubmissionRefused, bot_trap_reason, form_started_token
 from app.services.cases.photos import PhotoError, photo_path, prepare_photos
@@ -31,6 +37,7 @@ from app.services.spots.cache import FormSpot, form_spot
 from app.services.spots.spots import is_retired_code, record_scan
 from app.visitor.blueprint import bp
 from app.visitor.forms import ReportForm
+from app.visitor.limits import address_key, device_key, give_device_cookie
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +63,51 @@ def _submission_limit() -> str:
     return str(current_app.config["SUBMISSION_RATE_LIMIT"])
 
 
+def _address_limit() -> str:
+    return str(current_app.config["SUBMISSION_ADDRESS_LIMIT"])
+
+
+def _too_many(limit: RequestLimit) -> Response:
+    """A limit is reached: the form again with everything the visitor wrote (photos are
+    chosen again) and when they can send it; 429 with Retry-After."""
+    wait = max(1, math.ceil(limit.window.reset_time - time.time()))
+    code = str((request.view_args or {}).get("code", ""))
+    log.info("submission at %s refused by the rate limit %s", code[:16], limit.limit)
+    spot = _spot_or_404(code)
+    form = _report_form(spot)
+    response = _render_form(spot, form, 429, retry_after=wait)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _report_form(spot: FormSpot) -> ReportForm:
+    form = ReportForm()
+    form.category.choices = [SelectChoice(c.code, c.name(current_language()))
+                             for c in spot.categories]
+    return form
+
+
+def _render_form(spot: FormSpot, form: ReportForm, status: int, *, busy: bool = False,
+                 retry_after: int | None = None) -> Response:
+    retry_at = None
+    if retry_after is not None:
+        retry_at = utcnow() + timedelta(seconds=retry_after)
+    return give_device_cookie(make_response(render_template(
+        "visitor/form.html", spot=spot, categories=spot.categories, form=form,
+        locale=current_language(), busy=busy, retry_after=retry_after, retry_at=retry_at),
+        status))
+
+
 @bp.route("/q/<code>", methods=["GET", "POST"])
-@limiter.limit(_submission_limit, methods=["POST"])
+# per phone (a signed cookie), and a much higher ceiling per address (app/visitor/limits.py)
+@limiter.limit(_submission_limit, methods=["POST"], key_func=device_key, on_breach=_too_many)
+@limiter.limit(_address_limit, methods=["POST"], key_func=address_key, on_breach=_too_many)
 def report_form(code: str) -> ResponseReturnValue:
     spot = _spot_or_404(code)
     if request.method == "GET":
         record_scan(spot.id, spot.timezone)
-    categories = spot.categories
-    form = ReportForm()
+    form = _report_form(spot)
     locale = current_language()
-    form.category.choices = [SelectChoice(c.code, c.name(locale)) for c in categories]
     status, busy = 200, False
     if not form.is_submitted():
         form.started.data = form_started_token()
@@ -105,9 +147,7 @@ def report_form(code: str) -> ResponseReturnValue:
             else:
                 return redirect(url_for("visitor.track", token=receipt.token), code=303)
         status = 503 if busy else 400
-    response = make_response(render_template(
-        "visitor/form.html", spot=spot, categories=categories, form=form, locale=locale,
-        busy=busy), status)
+    response = _render_form(spot, form, status, busy=busy)
     if busy:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

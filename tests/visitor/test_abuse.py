@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -33,9 +34,9 @@ def test_past_the_limit_a_client_gets_429_with_retry_after(client, db, spot):
         assert post_form(client, spot.code).status_code == 303
     response = post_form(client, spot.code)
     assert response.status_code == 429
-    assert int(response.headers["Retry-After"]) > 0
+    assert 0 < int(response.headers["Retry-After"]) <= 60
     html = response.get_data(as_text=True)
-    assert "请稍等" in html
+    assert "留言太频繁了" in html
     assert "<html" in html
     assert count(db, Case) == 3
     # reading the form is never limited
@@ -75,6 +76,96 @@ def test_behind_one_proxy_each_visitor_has_their_own_limit(app, db, spot):
         assert len(value) == 32
 
 
+@pytest.mark.config(RATELIMIT_ENABLED=True, SUBMISSION_RATE_LIMIT="2 per minute")
+def test_the_429_is_the_form_again_with_what_they_wrote_and_when_to_send_it(client, db, spot):
+    for _ in range(2):
+        post_form(client, spot.code)
+    client.get(f"/q/{spot.code}?lang=en")
+    response = post_form(client, spot.code, body="长椅坏了，钉子露出来 <危险>",
+                         contact="13800000000", category="noise", rating="4")
+    assert response.status_code == 429
+    wait = int(response.headers["Retry-After"])
+    assert 0 < wait <= 60
+    page = response.get_data(as_text=True)
+    assert "长椅坏了，钉子露出来 &lt;危险&gt;</textarea>" in page
+    assert 'value="13800000000"' in page
+    assert re.search(r'value="noise"\s+checked', page)
+    assert re.search(r'value="4"\s+checked', page)
+    assert "Too many messages for now" in page
+    assert "in about 1 min" in page  # and the clock time after which to send it
+    assert re.search(r"again after \d\d:\d\d", page)
+    assert 'name="csrf_token"' in page  # the kept form can be sent as it is
+    assert count(db, Case) == 2
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, SUBMISSION_RATE_LIMIT="2 per minute",
+                    SUBMISSION_ADDRESS_LIMIT="100 per minute")
+def test_a_crowd_behind_one_address_is_not_locked_out(app, db, spot):
+    """Thirty phones on the park's Wi-Fi (one address), two messages each."""
+    phones = [app.test_client() for _ in range(30)]
+    statuses = [post_form(phone, spot.code, address="203.0.113.9").status_code
+                for _ in range(2) for phone in phones]
+    assert statuses == [303] * 60
+    # the third from any one phone is too many
+    assert post_form(phones[7], spot.code, address="203.0.113.9").status_code == 429
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, SUBMISSION_RATE_LIMIT="2 per minute",
+                    SUBMISSION_ADDRESS_LIMIT="5 per minute")
+def test_an_abuser_who_throws_the_cookie_away_meets_the_address_ceiling(app, db, spot):
+    statuses = [post_form(app.test_client(), spot.code, address="203.0.113.66").status_code
+                for _ in range(6)]
+    assert statuses == [303] * 5 + [429]
+    # another address is not affected
+    assert post_form(app.test_client(), spot.code, address="198.51.100.1").status_code == 303
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, SUBMISSION_RATE_LIMIT="2 per minute",
+                    SUBMISSION_ADDRESS_LIMIT="100 per minute")
+def test_a_forged_device_cookie_counts_as_none(app, db, spot):
+    """Requests with no valid cookie share one phone's allowance per address."""
+    from app.visitor.limits import DEVICE_COOKIE
+
+    statuses = []
+    for n in range(3):
+        phone = app.test_client()
+        token = csrf_token(phone, f"/q/{spot.code}")
+        phone.set_cookie(DEVICE_COOKIE, f"forged-{n}", path="/q/")
+        statuses.append(phone.post(f"/q/{spot.code}", data={**FORM_FIELDS, "csrf_token": token},
+                                   environ_base={"REMOTE_ADDR": "203.0.113.5"}).status_code)
+    assert statuses == [303, 303, 429]
+
+
+def test_the_device_cookie_is_a_signed_random_id_and_nothing_else(app, client, spot):
+    from itsdangerous import URLSafeSerializer
+
+    from app.visitor.limits import DEVICE_COOKIE
+
+    client.get(f"/q/{spot.code}")
+    cookie = client.get_cookie(DEVICE_COOKIE, path="/q/")
+    assert cookie is not None
+    assert cookie.http_only
+    assert cookie.same_site == "Lax"
+    device = URLSafeSerializer(app.config["SECRET_KEY"], salt="visitor-device").loads(cookie.value)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{24}", device)  # 18 random bytes
+    client.get(f"/q/{spot.code}")
+    assert client.get_cookie(DEVICE_COOKIE, path="/q/").value == cookie.value  # kept
+    other = app.test_client()
+    other.get(f"/q/{spot.code}")
+    assert other.get_cookie(DEVICE_COOKIE, path="/q/").value != cookie.value
+
+
+def test_a_too_large_upload_explains_and_links_back_to_the_form(client, spot):
+    client.get(f"/q/{spot.code}?lang=en")
+    response = client.post(f"/q/{spot.code}", data=b"x" * (17 * 1024 * 1024),
+                           content_type="multipart/form-data; boundary=big")
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "larger than 16 MB" in page
+    assert f'href="/q/{spot.code}"' in page
+    assert "Back to the form" in page
+
+
 def test_the_client_is_stored_as_a_keyed_hash_never_the_address(client, db, spot):
     post_form(client, spot.code)
     case = db.session.scalars(select(Case)).one()
@@ -92,6 +183,11 @@ def test_limits_hold_across_processes_with_redis(tmp_path):
     apps = [create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'r.db'}",
                        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url,
                        RATELIMIT_KEY_PREFIX=prefix, SUBMISSION_RATE_LIMIT="2 per minute",
+                       # the limiter keeps the prefix of the first app of the process, so
+                       # the keys are made unique by the secret they are hashed with
+                       SECRET_KEY=f"secret-{prefix}",
+                       # each request below is a new phone: the address's ceiling holds
+                       SUBMISSION_ADDRESS_LIMIT="2 per minute",
                        PHOTO_DIR=str(tmp_path / "photos"))
             for _ in range(2)]
     from app.extensions import db as _db

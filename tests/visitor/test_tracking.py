@@ -201,3 +201,43 @@ def test_a_split_report_takes_its_photos_along(db, me_too, staff, spot, visitor)
     assert photo.case_token_id is None
     html = visitor.get(f"/t/{second.token}").get_data(as_text=True)
     assert _photo_ids(html, second.token) == {photo.id}
+
+
+# --- the page keeps its own link: a QR code of it, and copy and share buttons -------------
+
+def qr_texts_of_svg(svg: str) -> list[str]:
+    """Rasterise the page's QR code (runs of dark modules in one path) and decode it."""
+    import zxingcpp
+    from PIL import Image, ImageDraw
+
+    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
+    scale = 8
+    image = Image.new("L", (size * scale, size * scale), 255)
+    draw = ImageDraw.Draw(image)
+    for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\d+z", svg):
+        left, top = int(x) * scale, int(y) * scale
+        draw.rectangle([left, top, left + int(width) * scale - 1, top + scale - 1], fill=0)
+    return [result.text for result in
+            zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+
+
+def test_the_tracking_page_shows_a_qr_code_of_its_own_link(app, visitor, receipt):
+    page = visitor.get(f"/t/{receipt.token}").get_data(as_text=True)
+    link = f"https://parks.example.org/t/{receipt.token}"
+    (svg,) = re.findall(r'<svg[^>]*class="qr track-qr".*?</svg>', page, re.S)
+    assert qr_texts_of_svg(svg) == [link]
+    assert f'id="track-link" class="link-field" type="text" readonly value="{link}"' in page
+
+
+def test_copy_and_share_wait_for_their_script_served_by_the_app(visitor, receipt):
+    page = visitor.get(f"/t/{receipt.token}").get_data(as_text=True)
+    # without the script there are no buttons that would do nothing
+    assert re.search(r'<button[^>]*id="copy-link"[^>]*hidden', page, re.S)
+    assert re.search(r'<button[^>]*id="share-link"[^>]*hidden', page, re.S)
+    (script,) = re.findall(r'<script src="([^"]+)"', page)
+    assert script.startswith("/static/js/track.js")
+    with visitor.get(script) as response:
+        assert response.status_code == 200
+        source = response.get_data(as_text=True)
+    assert "navigator.share" in source
+    assert "navigator.clipboard" in source

@@ -42,6 +42,11 @@ __all__ = ["MAX_BODY", "Receipt", "case_summary", "excerpt", "submit_case",
            "validate_body"]
 
 
+def tracking_url(base_url: str, token: str) -> str:
+    """A visitor's private link to their case: BASE_URL/t/<token>."""
+    return f"{base_url.rstrip('/')}/t/{token}"
+
+
 @dataclass(frozen=True)
 class Receipt:
     """What a visitor gets back: the case and the one-time view of their private token."""
