@@ -126,9 +126,8 @@ def csrf_token(client: FlaskClient, url: str) -> str:
 # --- factories -------------------------------------------------------------------------
 
 def make_unit(code: str = "RT", **overrides: Any) -> Unit:
-    # repeated test submissions at one spot stay separate cases unless a test asks for
-    # "me too" joining (tests/services/test_metoo.py)
-    overrides.setdefault("me_too_window_hours", 0)
+    # the production defaults (Unit's column defaults: "me too" on, 24 h); a test that needs
+    # separate cases at one spot says so (me_too_window_hours=0) and why
     unit = Unit(code=code, name_zh=overrides.pop("name_zh", f"{code}管理处"),
                 name_en=overrides.pop("name_en", f"{code} office"), **overrides)
     unit.categories.extend([
@@ -178,6 +177,16 @@ def unit(app: Flask) -> Unit:
 @pytest.fixture
 def other_unit(app: Flask) -> Unit:
     return make_unit("XY")
+
+
+@pytest.fixture
+def separate_cases(unit: Unit) -> Unit:
+    """"Me too" off for the unit (production: on, 24 h). Only for a test that submits
+    several reports at one spot and category and counts them as cases of their own; it
+    says why where it asks for this."""
+    unit.me_too_window_hours = 0
+    _db.session.commit()
+    return unit
 
 
 @pytest.fixture

@@ -25,7 +25,9 @@ def cases(path) -> tuple[int, int]:
                 connection.execute("SELECT count(*) FROM messages").fetchone()[0])
 
 
-def test_backup_while_submissions_continue_then_restore(app, db, spot, tmp_path):
+def test_backup_while_submissions_continue_then_restore(app, db, spot, tmp_path,
+                                                        separate_cases):
+    # every submission a case of its own: the restore is checked by counting cases
     sqlite_only(db)
     make_case(spot, body="备份之前的留言")
     spot_id = spot.id

@@ -28,7 +28,8 @@ def test_sqlite_runs_in_wal_with_full_sync_and_a_busy_timeout(db):
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def test_concurrent_writers_all_succeed(app, db, spot):
+def test_concurrent_writers_all_succeed(app, db, spot, separate_cases):
+    # every submission a new case ("me too" would fold them into one): nothing lost is a count
     """Eight threads x 25 submissions: no 'database is locked', nothing lost."""
     errors: list[BaseException] = []
     spot_id = spot.id
@@ -56,7 +57,8 @@ def test_concurrent_writers_all_succeed(app, db, spot):
     assert len(set(references)) == 200
 
 
-def test_a_write_after_a_stale_read_does_not_fail(app, db, spot):
+def test_a_write_after_a_stale_read_does_not_fail(app, db, spot, separate_cases):
+    # the write is a new case, counted
     """The read-then-write pattern that gives SQLITE_BUSY_SNAPSHOT with a deferred BEGIN."""
     db.session.execute(select(Case)).all()  # the test's session now holds a snapshot
     done = threading.Event()

@@ -75,8 +75,6 @@ class World:
 
 @pytest.fixture
 def world(db, unit, spot, staff) -> World:
-    unit.me_too_window_hours = 24
-    db.session.commit()
     first = make_case(spot, body=BODY, contact=CONTACT,
                       photos=[prepare_photo(io.BytesIO(png(41, 31)))])
     me_too = make_case(spot, body=ME_TOO_BODY)

@@ -41,7 +41,9 @@ def test_bureau_user_sees_every_park(bureau_client, unit, other_unit):
     assert "XY公园" in page
 
 
-def test_unanswered_cases_are_a_column_with_its_definition(bureau_client, unit, other_unit):
+def test_unanswered_cases_are_a_column_with_its_definition(bureau_client, unit, other_unit,
+                                                            separate_cases):
+    # two unanswered cases at one spot (joined as "me too" they would be one)
     for body in ("还没有人回复", "也还没有人回复"):
         make_case(unit.parks[0].spots[0], body=body)
     page = bureau_client.get("/bureau/").get_data(as_text=True)

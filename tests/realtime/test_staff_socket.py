@@ -72,7 +72,9 @@ def test_reply_is_broadcast_as_case_updated(app, staff_client, staff, spot):
     assert event["status"] == "acknowledged"
 
 
-def test_catch_up_replays_missed_events_in_order(app, staff_client, spot, other_unit):
+def test_catch_up_replays_missed_events_in_order(app, staff_client, spot, other_unit,
+                                                 separate_cases):
+    # each missed submission a new case with its own feedback.created (not a "me too")
     first = connect(app, staff_client)
     make_case(spot, body="第一条")
     (seen,) = events_named(first, "feedback.created")
@@ -127,7 +129,8 @@ def test_a_failed_emit_never_loses_the_case(app, client, db, spot, monkeypatch):
 
 
 def test_catch_up_after_disconnect_gets_exactly_the_three_new_cases(app, staff_client, spot,
-                                                                     other_unit):
+                                                                     other_unit, separate_cases):
+    # three new cases at one spot, not "me too" joins
     outsider = make_staff(other_unit, "director@xy.test")
     outsider_client = app.test_client()
     log_in(outsider_client, outsider.email)
@@ -196,7 +199,9 @@ def _id_step_of_my_unit(app, staff_client, spot, others_spot, others_in_between,
     return second["event_id"] - first["event_id"]
 
 
-def test_event_ids_do_not_count_other_units_events(app, staff_client, spot, other_unit):
+def test_event_ids_do_not_count_other_units_events(app, staff_client, spot, other_unit,
+                                                   separate_cases):
+    # two feedback.created of my unit at one spot (a "me too" would be case.updated)
     from datetime import timedelta
 
     from app.models.types import utcnow

@@ -20,8 +20,7 @@ from tests.conftest import isolated, make_case, sql_statements
 
 @pytest.fixture
 def window(db, unit):
-    unit.me_too_window_hours = 24
-    db.session.commit()
+    assert unit.me_too_window_hours == 24  # the production default, which make_unit keeps
     return unit
 
 
@@ -86,6 +85,8 @@ def test_outside_the_window_a_new_case_opens(db, window, spot):
 
 
 def test_window_zero_turns_joining_off(db, unit, spot):
+    unit.me_too_window_hours = 0
+    db.session.commit()
     make_case(spot)
     assert not make_case(spot).joined
 

@@ -183,8 +183,6 @@ def test_another_units_template_is_not_offered(db, other_unit, staff_client, cas
 
 
 def test_split_from_the_case_page(db, unit, staff_client, spot):
-    unit.me_too_window_hours = 24
-    db.session.commit()
     first = make_case(spot)
     make_case(spot, body="另一个问题")
     link = db.session.scalars(select(CaseToken)).one()

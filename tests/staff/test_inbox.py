@@ -48,7 +48,8 @@ def test_mine_new_and_overdue_filters(db, staff, cleaner, spot):
     assert fresh.case.reference not in references(db, cleaner, show="overdue")
 
 
-def test_unanswered_is_a_filter_with_its_count(db, staff, staff_client, spot):
+def test_unanswered_is_a_filter_with_its_count(db, staff, staff_client, spot, separate_cases):
+    # an answered and an unanswered case at one spot, not one case with a "me too"
     waiting = make_case(spot, body="没人回复")
     answered = make_case(spot, body="已回复")
     reply_to_visitor(user=staff, case_id=answered.case.id, body="马上去看")

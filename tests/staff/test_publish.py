@@ -113,7 +113,8 @@ def test_a_flag_is_1_or_0(staff_client, case, action, data):
 
 
 def test_another_cases_photo_is_not_found(db, spot, staff_client, case):
-    other = make_case(spot, body="另一个", photos=[prepare_photo(io.BytesIO(png()))]).case
+    other = make_case(spot, category_code="noise", body="另一个",
+                      photos=[prepare_photo(io.BytesIO(png()))]).case
     with nothing_stored():
         response = post(staff_client, case.id, f"photos/{other.photos[0].id}/public",
                         public="1")

@@ -29,7 +29,8 @@ def post_form(client, code, headers=None, address="127.0.0.1", **fields):
 
 
 @pytest.mark.config(RATELIMIT_ENABLED=True, SUBMISSION_RATE_LIMIT="3 per minute")
-def test_past_the_limit_a_client_gets_429_with_retry_after(client, db, spot):
+def test_past_the_limit_a_client_gets_429_with_retry_after(client, db, spot, separate_cases):
+    # the stored submissions are counted as cases
     for _ in range(3):
         assert post_form(client, spot.code).status_code == 303
     response = post_form(client, spot.code)
@@ -60,7 +61,8 @@ def test_without_proxies_a_forged_forwarded_for_does_not_escape_the_limit(client
 
 
 @pytest.mark.config(RATELIMIT_ENABLED=True, SUBMISSION_RATE_LIMIT="2 per minute", PROXY_COUNT=1)
-def test_behind_one_proxy_each_visitor_has_their_own_limit(app, db, spot):
+def test_behind_one_proxy_each_visitor_has_their_own_limit(app, db, spot, separate_cases):
+    # each visitor's submissions are counted as cases of their own
     first = app.test_client()
     second = app.test_client()
     for _ in range(2):
@@ -77,7 +79,9 @@ def test_behind_one_proxy_each_visitor_has_their_own_limit(app, db, spot):
 
 
 @pytest.mark.config(RATELIMIT_ENABLED=True, SUBMISSION_RATE_LIMIT="2 per minute")
-def test_the_429_is_the_form_again_with_what_they_wrote_and_when_to_send_it(client, db, spot):
+def test_the_429_is_the_form_again_with_what_they_wrote_and_when_to_send_it(client, db, spot,
+                                                                          separate_cases):
+    # the two stored submissions are counted as cases of their own
     for _ in range(2):
         post_form(client, spot.code)
     client.get(f"/q/{spot.code}?lang=en")
@@ -283,7 +287,8 @@ def test_other_units_staff_cannot_mark_spam(app, db, spot, other_unit):
 
 
 def test_a_blocked_sender_is_not_stored_until_the_block_ends(app, client, db, spot,
-                                                            staff_client):
+                                                            staff_client, separate_cases):
+    # after the block the sender's submission is a case of its own, counted
     assert post_form(client, spot.code).status_code == 303
     case = db.session.scalars(select(Case)).one()
     token = csrf_token(staff_client, f"/staff/cases/{case.id}")
@@ -334,8 +339,6 @@ def test_a_director_cannot_block_for_another_unit(app, db, spot, other_unit):
 
 def test_a_blocked_sender_cannot_join_an_open_case_as_me_too(app, client, db, unit, spot,
                                                             staff_client):
-    unit.me_too_window_hours = 24
-    db.session.commit()
     assert post_form(client, spot.code).status_code == 303  # an open case at this spot
     case = db.session.scalars(select(Case)).one()
     staff_client.post(f"/admin/cases/{case.id}/block", data={

@@ -80,7 +80,8 @@ def test_tracking_page_shows_reference_status_and_thread(client, db, spot):
     assert page.headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_second_submission_gets_next_reference(client, db, spot):
+def test_second_submission_gets_next_reference(client, db, spot, separate_cases):
+    # two cases, two references (a "me too" joins the first and gets none)
     submit(client, spot.code)
     submit(client, spot.code, body="又没有纸了")
     references = sorted(db.session.scalars(select(Case.reference)))
@@ -145,3 +146,39 @@ def test_home_page_explains_the_mailbox(client):
     page = client.get("/")
     assert page.status_code == 200
     assert "扫描" in page.get_data(as_text=True)
+
+
+def test_a_second_visitor_joins_the_open_case_through_the_form(app, db, spot, staff_client):
+    """"Me too" end to end through POST /q/<code>, with the production default (on, 24 h)."""
+    import io
+
+    from app.models import CaseToken
+    from tests.images import png
+
+    first, second = app.test_client(), app.test_client()
+    one = submit(first, spot.code, body="北门厕所没有纸了，电话13912345678")
+    two = submit(second, spot.code, body="我也发现没有纸",
+                 photos=[(io.BytesIO(png()), "mine.png")])
+    assert one.status_code == two.status_code == 303
+    assert one.headers["Location"] != two.headers["Location"]  # a link of their own
+
+    case = db.session.scalars(select(Case)).one()
+    assert case.me_too_count == 1
+    link = db.session.scalars(select(CaseToken)).one()
+    assert link.case_id == case.id
+    (photo,) = case.photos
+    assert photo.case_token_id == link.id
+
+    page = second.get(two.headers["Location"]).get_data(as_text=True)
+    assert "已有人在这里反映过同一问题" in page
+    assert "我也发现没有纸" in page
+    assert "北门厕所没有纸了" not in page
+    assert "13912345678" not in page
+    assert f"/photos/{photo.id}" in page
+    own = first.get(one.headers["Location"]).get_data(as_text=True)
+    assert "我也发现没有纸" not in own
+    assert f"/photos/{photo.id}" not in own
+    # staff see both reports in the one case
+    staff_page = staff_client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "北门厕所没有纸了" in staff_page
+    assert "我也发现没有纸" in staff_page
