@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import time
 from pathlib import Path
@@ -28,6 +29,14 @@ def new_spot_code(length: int = 8) -> str:
 def new_tracking_token() -> str:
     """A visitor's private tracking token: 192 random bits, URL-safe."""
     return secrets.token_urlsafe(24)
+
+
+TRACKING_LINK_TOKEN = re.compile(r"(/t/)[A-Za-z0-9_-]+")
+
+
+def without_tracking_tokens(text: str) -> str:
+    """Text for a log line: every tracking link's token cut (/t/…)."""
+    return TRACKING_LINK_TOKEN.sub(r"\1…", text)
 
 
 def hash_token(token: str) -> str:

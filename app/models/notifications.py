@@ -43,6 +43,9 @@ class Notification(Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # the visitor's private link, in the first message after their submission ("received")
+    # only, and only until it is sent: then it is erased (services.notify.visitors)
+    tracking_link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

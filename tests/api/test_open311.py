@@ -390,7 +390,12 @@ def test_reply_to_a_posted_request_is_sent_to_the_reporter(client, db, staff, ap
                             phone="13800000000")
     case = db.session.query(Case).filter_by(
         reference=as_json(response)[0]["service_request_id"]).one()
+    (received,) = db.session.query(Notification).all()
+    # the first, at once: the reporter's private link
+    from app.services.cases.submission import find_case_by_token
+
+    assert find_case_by_token(received.tracking_link.rsplit("/t/", 1)[1]).id == case.id
     reply_to_visitor(user=staff, case_id=case.id, body="已处理")
-    (notification,) = db.session.query(Notification).all()
+    received, notification = db.session.query(Notification).order_by(Notification.id).all()
     assert notification.channel == "sms"
     assert notification.recipient == "13800000000"

@@ -171,9 +171,11 @@ def test_no_case_closes_without_a_word_to_the_visitor(db, staff, spot, target):
     assert case.first_response_at == case.messages[1].created_at
     event = last_event(db)
     assert (event.payload["change"], event.payload["replied"]) == ("status", True)
-    # the visitor is told once, with the reply and the new status
-    notes = db.session.scalars(select(Notification)).all()
-    assert [(n.message_id, n.status_to) for n in notes] == [(case.messages[1].id, target)]
+    # the visitor is told once, with the reply and the new status (after the "received"
+    # message of their submission)
+    notes = db.session.scalars(select(Notification).order_by(Notification.id)).all()
+    assert [(n.message_id, n.status_to) for n in notes] == [
+        (case.messages[0].id, None), (case.messages[1].id, target)]
 
 
 def test_spam_and_cases_answered_before_close_without_a_reply(db, staff, spot):

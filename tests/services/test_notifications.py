@@ -28,9 +28,17 @@ from app.services.notify.visitors import (
     send_due_notifications,
 )
 from app.services.platform import jobs
-from tests.conftest import make_case
+from tests.cases import received_sent
+from tests.conftest import make_case as submit
 from tests.servers import free_port
 from tests.smtp import smtp_server
+
+
+def make_case(spot, **fields):
+    """A submission whose "received" message is out already (tested on its own below)."""
+    receipt = submit(spot, **fields)
+    received_sent()
+    return receipt
 
 
 @pytest.fixture
@@ -42,7 +50,10 @@ def mail(app):
 
 
 def notifications(db):
-    return db.session.scalars(select(Notification).order_by(Notification.id)).all()
+    """The notifications about replies and status changes (not the "received" ones)."""
+    return db.session.scalars(
+        select(Notification).join(Message, Message.id == Notification.message_id)
+        .where(Message.kind != MessageKind.VISITOR.value).order_by(Notification.id)).all()
 
 
 def reply(staff, receipt, body="已经补充了厕纸", status=None):
@@ -305,3 +316,74 @@ def test_a_case_closed_by_the_system_tells_everyone(db, me_too, spot, staff):
         case.messages.append(Message(kind=MessageKind.STATUS.value, status_from=case.status,
                                      status_to=Status.CLOSED.value, created_at=utcnow()))
     assert [r for r, _, _ in recipients(db)] == ["first@example.org", "second@example.org"]
+
+
+# --- "received": the first message after a submission carries the private link ---------
+
+def all_notifications(db):
+    return db.session.scalars(select(Notification).order_by(Notification.id)).all()
+
+
+def test_the_first_email_carries_the_private_link_which_the_outbox_then_forgets(
+        db, spot, mail, caplog):
+    receipt = submit(spot, contact="visitor@example.org")
+    link = f"https://parks.example.org/t/{receipt.token}"
+    [received] = all_notifications(db)
+    assert (received.tracking_link, received.status_to) == (link, None)
+    with caplog.at_level("INFO"):
+        assert send_due_notifications().sent == 1
+    [email] = mail.messages
+    assert email["Subject"] == f"[{receipt.case.reference}] 公园已收到您的留言"
+    assert link in email.get_content()
+    # sent: no copy of the link (or its token) is left in the outbox, nor in the log
+    db.session.expire_all()
+    rows = db.session.execute(select(Notification.__table__)).all()
+    assert rows
+    assert not [row for row in rows if any(receipt.token in str(value) for value in row)]
+    assert receipt.token not in caplog.text
+
+
+def test_the_first_sms_carries_the_link_and_the_log_does_not(db, spot, caplog):
+    receipt = submit(spot, contact="13800138000", language="en")
+    with caplog.at_level("INFO"):
+        assert send_due_notifications().sent == 1
+    [sms] = db.session.scalars(select(SmsMessage)).all()  # the gateway's copy: the message
+    assert f"https://parks.example.org/t/{receipt.token}" in sms.body
+    assert "the park has your message" in sms.body
+    assert receipt.token not in caplog.text
+    assert all_notifications(db)[0].tracking_link is None
+
+
+def test_no_contact_no_received_message(db, spot):
+    submit(spot)
+    submit(spot, contact="no contact please")
+    assert all_notifications(db) == []
+
+
+def test_an_undelivered_received_message_keeps_its_link_until_it_is_sent(app, db, spot):
+    app.config["SMS_SENDER"] = f"{__name__}:RefusingSmsSender"
+    receipt = submit(spot, contact="13800138000")
+    assert send_due_notifications().retrying == 1
+    db.session.expire_all()
+    assert all_notifications(db)[0].tracking_link.endswith(receipt.token)
+
+
+def test_a_me_too_visitor_gets_their_own_link(db, me_too, spot):
+    first = submit(spot, contact="first@example.org")
+    second = submit(spot, contact="second@example.org")
+    assert second.joined
+    links = {n.recipient: n.tracking_link for n in all_notifications(db)}
+    assert links == {"first@example.org": f"https://parks.example.org/t/{first.token}",
+                     "second@example.org": f"https://parks.example.org/t/{second.token}"}
+
+
+def test_the_form_queues_the_link_of_the_page_it_leads_to(app, db, spot):
+    from tests.conftest import csrf_token
+
+    visitor = app.test_client()
+    response = visitor.post(f"/q/{spot.code}", data={
+        "category": "toilets", "body": "北门厕所没有纸了", "contact": "visitor@example.org",
+        "csrf_token": csrf_token(visitor, f"/q/{spot.code}")})
+    assert response.status_code == 303
+    [received] = all_notifications(db)
+    assert received.tracking_link == "https://parks.example.org" + response.headers["Location"]

@@ -34,6 +34,7 @@ from app.services.cases.references import next_reference
 from app.services.cases.routing import responsible_role
 from app.services.cases.summaries import excerpt
 from app.services.errors import DomainError, NotFoundError
+from app.services.notify.visitors import queue_received
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +57,21 @@ def find_me_too_case(session: Session, unit: Unit, spot: Spot, category: Categor
 
 def join_me_too(session: Session, case: Case, *, token_hash: str, body: str,
                 contact: str | None, rating: int | None, language: str,
-                now: datetime) -> CaseToken:
-    """Add a visitor's report to an open case; staff are told once more after commit."""
+                now: datetime, tracking_link: str | None = None) -> CaseToken:
+    """Add a visitor's report to an open case; staff are told once more after commit, and
+    the visitor, if they left a contact, gets "received" with `tracking_link`."""
     before = snapshot(case)
     # rows added by foreign key, not through case.extra_tokens / case.messages: appending to
     # those would load every earlier report of a popular case on each new one
     link = CaseToken(case_id=case.id, token_hash=token_hash, contact=contact,
                      rating=rating, language=language, created_at=now)
     session.add(link)
-    session.add(Message(case_id=case.id, kind=MessageKind.VISITOR.value, body=body,
-                        created_at=now, case_token=link))
+    message = Message(case_id=case.id, kind=MessageKind.VISITOR.value, body=body,
+                      created_at=now, case_token=link)
+    session.add(message)
+    if tracking_link is not None:
+        queue_received(session, case, message, contact=contact, language=language,
+                       tracking_link=tracking_link)
     case.me_too_count += 1
     case.updated_at = now
     # one flush, in publish_change, writes the link, the message and the count together

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -35,6 +36,7 @@ from app.services.cases.references import next_reference
 from app.services.cases.routing import responsible_role
 from app.services.cases.summaries import MAX_BODY, case_summary, excerpt, validate_body
 from app.services.errors import DomainError, NotFoundError
+from app.services.notify.visitors import queue_received
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,8 @@ def submit_case(
                                    or len(joined.photos) + len(photos) <= MAX_PHOTOS):
             link = join_me_too(session, joined, token_hash=hash_token(token), body=body,
                                contact=(contact or "").strip() or None, rating=rating,
-                               language=language, now=now)
+                               language=language, now=now, tracking_link=tracking_url(
+                                   current_app.config["BASE_URL"], token))
             if photos:
                 # this visitor's photos: their tracking page shows them, no other visitor's
                 add_photos(session, joined, photos, case_token_id=link.id)
@@ -146,6 +149,10 @@ def submit_case(
         session.flush()
         if photos:
             add_photos(session, case, photos)
+        # "received", with the private link, to a visitor who left a contact
+        queue_received(session, case, case.messages[0], contact=case.contact,
+                       language=language,
+                       tracking_link=tracking_url(current_app.config["BASE_URL"], token))
         record_event(
             "feedback.created",
             unit_id=unit.id,

@@ -10,6 +10,7 @@ from werkzeug.utils import import_string
 
 from app.database import write_transaction
 from app.models import SmsMessage
+from app.security import without_tracking_tokens
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,8 @@ class OutboxSmsSender:
         """Store one SMS in the outbox table."""
         with write_transaction() as session:
             session.add(SmsMessage(phone=phone, body=text, notification_id=notification_id))
-        log.info("sms to %s queued in the outbox: %s", masked(phone), text)
+        log.info("sms to %s queued in the outbox: %s", masked(phone),
+                 without_tracking_tokens(text))
 
 
 def sms_sender() -> SmsSender:

@@ -10,12 +10,14 @@ Who is told: every visitor of the case who left a contact, the first one and tho
 joined it with "me too" (in their own language), once per address; never the visitor whose
 own click ("fixed", "not fixed", a follow-up) made the change.
 
-Why the e-mail carries no tracking link: the visitor's token is stored only as a SHA-256
-hash, so that a copy of the database cannot open anyone's thread. Keeping a reversible
-(encrypted) copy for notifications would undo that for exactly the visitors who left an
-address, and a bearer link in every e-mail widens who can open the thread. So the e-mail
-carries what the visitor needs to read the news without the link (the reference, the reply
-itself, the new status, the place) and points to the private link they saved at the receipt.
+The tracking link: a visitor's token is stored only as a SHA-256 hash, so that a copy of
+the database cannot open anyone's thread. The one exception is the first message after a
+submission ("received", when a contact was given): it carries the private link, because
+the link is the visitor's only way back to their case. The link is kept in that outbox
+row only until the message is sent, then erased (`tracking_link`), and never written to
+a log. Later messages (replies, status changes) carry what the visitor needs to read the
+news without the link (the reference, the reply itself, the new status, the place) and
+point to the link of that first message.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from app.models import (
     Status,
 )
 from app.models.types import utcnow
+from app.security import without_tracking_tokens
 from app.services.cases.workflow import STATUS_LABELS
 from app.services.notify.sms import masked, sms_sender
 
@@ -173,6 +176,23 @@ def queue_notifications(session: Session, _flush_context: Any, _instances: Any) 
             log.info("notification by %s queued for case %s", channel.value, case.reference)
 
 
+def queue_received(session: Session, case: Case, message: Message, *, contact: str | None,
+                   language: str | None, tracking_link: str) -> Notification | None:
+    """The first message to a visitor who left a contact: "received", with their private
+    link (kept in the row until it is sent). None without a usable contact."""
+    target = contact_target(contact)
+    if target is None:
+        return None
+    notification = Notification(
+        case=case, message=message, status_to=None, channel=target[0].value,
+        recipient=target[1], language=language or "zh_CN",
+        state=DeliveryState.PENDING.value, attempts=0, next_attempt_at=utcnow(),
+        tracking_link=tracking_link)
+    session.add(notification)
+    log.info("\"received\" by %s queued for case %s", target[0].value, case.reference)
+    return notification
+
+
 def forget_visitor_action(session: Session, *_args: Any) -> None:
     session.info.pop(VISITOR_ACTION, None)  # a mark never outlives its transaction
 
@@ -190,6 +210,8 @@ def _render(notification: Notification) -> Rendered:
     """The e-mail or SMS text, in the case's language."""
     case = notification.case
     message = notification.message
+    if message.kind == MessageKind.VISITOR.value:
+        return _render_received(notification)
     reply = message if message.kind == MessageKind.REPLY.value else None
     language = "en" if notification.language == "en" else "zh_CN"
     with force_locale(language):
@@ -215,6 +237,24 @@ def _render(notification: Notification) -> Rendered:
     return Rendered(subject=subject, text=text)
 
 
+def _render_received(notification: Notification) -> Rendered:
+    """The first message after a submission: the park has it, and the private link."""
+    case = notification.case
+    link = notification.tracking_link or ""
+    language = "en" if notification.language == "en" else "zh_CN"
+    with force_locale(language):
+        subject = _("[%(reference)s] The park has your message", reference=case.reference)
+        if notification.channel == Channel.SMS.value:
+            text = _("[Park Mailbox] %(reference)s: the park has your message. Follow the "
+                     "answer here (keep this link private): %(link)s",
+                     reference=case.reference, link=link)
+            return Rendered(subject=subject, text=text)
+        locale = "en" if language == "en" else "zh_CN"
+        template = current_app.jinja_env.get_template("email/case_received.txt")
+        text = template.render(case=case, link=link, locale=locale)
+    return Rendered(subject=subject, text=text)
+
+
 # --- senders --------------------------------------------------------------------------
 
 def _sender_address() -> str:
@@ -237,8 +277,8 @@ def send_email(recipient: str, rendered: Rendered) -> None:
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(rendered.text)
     if not config["SMTP_HOST"]:
-        log.warning("SMTP_HOST is not set: e-mail to %s written to the log only:\n%s",
-                    recipient, mail)
+        log.warning("SMTP_HOST is not set: e-mail to %s written to the log only:\n%s\n\n%s",
+                    recipient, rendered.subject, without_tracking_tokens(rendered.text))
         return
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"],
                       timeout=config["SMTP_TIMEOUT"]) as smtp:
@@ -273,6 +313,7 @@ def _record_result(notification_id: int, now: datetime, error: str | None) -> st
             notification.state = DeliveryState.SENT.value
             notification.sent_at = now
             notification.last_error = None
+            notification.tracking_link = None  # the visitor has it now; the outbox keeps none
         else:
             notification.last_error = error[:500]
             if notification.attempts >= max_attempts:
