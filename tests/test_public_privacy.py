@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.models import Case, Photo
 from app.services.cases.operations import add_staff_photos, reply_to_visitor
@@ -217,3 +219,22 @@ def test_published_summary_and_public_photo_are_all_the_public_gets(app, db, wor
         assert "已联系" not in text or url.startswith("/t/"), url
     assert set(_served_photos(app, world, client)) == {
         f"/t/{world.me_too.token}/photos/{staff_photo.id}"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(prefix=st.text(alphabet="厕所没有纸了，请联系我 abc。:", max_size=12),
+       suffix=st.text(alphabet="厕所没有纸了，谢谢 xyz。", max_size=12),
+       second=st.sampled_from("3456789"), rest=st.text(alphabet="0123456789", min_size=9,
+                                                      max_size=9),
+       separators=st.lists(st.sampled_from(["", "", " ", "-"]), min_size=8, max_size=8),
+       plus86=st.booleans())
+def test_a_mobile_number_is_masked_however_it_is_written(prefix, suffix, second, rest,
+                                                         separators, plus86):
+    number = f"1{second}{rest}"
+    written = number[:3] + "".join(sep + digit for sep, digit in zip(separators, number[3:],
+                                                                       strict=True))
+    if plus86:
+        written = "+86 " + written
+    masked = mask_personal_data(f"{prefix}{written}{suffix}")
+    assert number not in re.sub(r"\D", "", masked)
+    assert "***" in masked
