@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -403,5 +404,41 @@ def test_lone_surrogates_in_api_json_are_refused_never_a_500(app, endpoint, rule
         assert response.status_code < 500, (url, body, response.status_code)
         if _lone_surrogate_after_json(text) or _lone_surrogate_after_json(key):
             assert response.status_code in (400, 422), (url, body, response.status_code)
+
+    request_with()
+
+
+# forms: a browser cannot encode a lone surrogate, but a client can send its UTF-8-like
+# bytes (%ED%A0%80) or any other broken UTF-8; every text field of every form takes them
+TEXT_FORM_ROUTES = _walk_routes(lambda _endpoint, rule, method: method != "GET" and (
+    rule.startswith(("/staff", "/admin", "/bureau")) or rule.startswith(("/q/", "/t/"))))
+TEXT_FIELDS = ("body", "reply", "summary", "referred_to", "name", "status", "contact",
+               "category", "title", "name_zh", "name_en", "email", "password", "code")
+
+
+def _broken_utf8(text: str) -> str:
+    """Percent-encoded bytes of the text as UTF-8, lone surrogates included."""
+    return quote(text.encode("utf-8", "surrogatepass"), safe="")
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method"), TEXT_FORM_ROUTES,
+                         ids=[f"{m} {r}" for _e, r, m in TEXT_FORM_ROUTES])
+def test_lone_surrogates_in_forms_are_never_a_500(app, endpoint, rule, method):
+    walker = Walker(app)
+    url = walker.url(rule)
+    client, token = walker.client, walker.token
+    if rule.startswith(("/q/", "/t/")):  # a visitor: their own session and form token
+        client = app.test_client()
+        token = csrf_token(client, f"/q/{walker.world.ids['spot_code']}")
+
+    @BOUNDS
+    @given(text=st.one_of(st.sampled_from(["\ud800", "a\udfffb", "\udc00\ud800"]), ANY_TEXT))
+    def request_with(text):
+        fields = {name: _broken_utf8(text) for name in TEXT_FIELDS}
+        fields["csrf_token"] = quote(token, safe="")
+        body = "&".join(f"{name}={value}" for name, value in fields.items())
+        response = client.open(url, method=method, data=body,
+                               content_type="application/x-www-form-urlencoded")
+        assert response.status_code < 500, (url, text, response.status_code)
 
     request_with()
