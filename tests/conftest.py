@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,16 +23,21 @@ from app.security import new_spot_code
 from app.services.accounts.staff import hash_password
 from app.services.cases.submission import Receipt, submit_case
 from tests import infra
+from tests.support import schema
+
+TEMPLATES = schema.MemoryBytecodeCache()
 
 PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def database_url(tmp_path: Any) -> str:
-    """SQLite in a fresh file per test, or TEST_DATABASE_URL (PostgreSQL) when given."""
+    """SQLite in a fresh file per test, or TEST_DATABASE_URL (PostgreSQL) when given (one
+    database per xdist worker)."""
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path / 'test.db'}"
+    url = infra.of_this_worker(url)
     problem = infra.database_problem(url)
     if problem:
         infra.missing(problem)
@@ -59,20 +65,29 @@ def isolated(function: Any, *args: Any, **kwargs: Any) -> Any:
     return contextvars.Context().run(function, *args, **kwargs)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return schema.sqlite_template(tmp_path_factory.mktemp("schema"))
+
+
 @pytest.fixture
-def app(tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Flask]:
+def app(tmp_path: Any, request: pytest.FixtureRequest, sqlite_template: Path) -> Iterator[Flask]:
+    """An app of the test's own, on an empty database (tests/support/schema.py)."""
     # @pytest.mark.config(NAME=value, ...) on a test overrides settings of its app
     marker = request.node.get_closest_marker("config")
     settings = {"BASE_URL": "https://parks.example.org", "PHOTO_DIR": str(tmp_path / "photos"),
                 **(marker.kwargs if marker else {})}
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path), **settings)
+    url = database_url(tmp_path)
+    if url.startswith("sqlite"):
+        schema.copy_sqlite_template(sqlite_template, url)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, **settings)
     app.test_client_class = IsolatedClient
+    app.jinja_env.bytecode_cache = TEMPLATES
     with app.app_context():
-        _db.drop_all()
-        _db.create_all()
+        if not url.startswith("sqlite"):
+            schema.reset_postgresql(url)
         yield app
         _db.session.remove()
-        _db.drop_all()
         _db.engine.dispose()
 
 

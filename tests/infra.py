@@ -44,12 +44,22 @@ def _libpq(url: str, database: str | None = None) -> str:
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def of_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker has a PostgreSQL database of its own (`<name>_gw0`)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgresql"):
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(
+        hide_password=False)
+
+
 def postgres_url() -> str:
     """The PostgreSQL of the test run: TEST_DATABASE_URL if it is one, or the default."""
     url = os.environ.get("TEST_DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        return url
-    return os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    if not url.startswith("postgresql"):
+        url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    return of_this_worker(url)
 
 
 @functools.cache

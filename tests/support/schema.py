@@ -1,0 +1,66 @@
+"""The test database's schema, made once per process instead of once per test.
+
+SQLite: the schema is made once in a template file, and each test gets a copy of it (a
+fresh file, as before). PostgreSQL: the first test of the process makes the schema, each
+later test empties every table (TRUNCATE ... RESTART IDENTITY, so ids start at 1 again);
+if a test dropped tables (the migration tests do), the schema is made again.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
+from sqlalchemy import create_engine
+from sqlalchemy.exc import DBAPIError
+
+from app.extensions import db
+
+# PostgreSQL databases whose schema this process has made
+_made: set[str] = set()
+
+
+def sqlite_template(directory: Path) -> Path:
+    """An SQLite file holding the empty schema, made once (the caller keeps the path)."""
+    path = directory / "schema.db"
+    engine = create_engine(f"sqlite:///{path}")
+    db.metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
+def copy_sqlite_template(template: Path, url: str) -> None:
+    """Before the app opens it: the test's database file as a copy of the template."""
+    shutil.copyfile(template, url.removeprefix("sqlite:///"))
+
+
+def reset_postgresql(url: str) -> None:
+    """Inside the test's app context: an empty schema (see the module's docstring)."""
+    if url in _made:
+        names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+        try:
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            return
+        except DBAPIError:
+            pass  # a table is missing: make the schema again
+    db.drop_all()
+    db.create_all()
+    _made.add(url)
+
+
+class MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates shared by the apps of one test process (each test makes an app;
+    compiling every template again for each was a tenth of a page test's time)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
