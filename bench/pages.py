@@ -24,7 +24,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from tests.servers import FLASK, ROOT, prepare_database, running_server, server_env
+from tests.support.servers import FLASK, ROOT, prepare_database, running_server, server_env
 
 ASSETS = re.compile(r'<(?:link|script|img)\b[^>]*(?:href|src)="([^"]+)"')
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

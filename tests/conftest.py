@@ -22,8 +22,7 @@ from app.models import Category, Membership, Park, Spot, StaffUser, Unit
 from app.security import new_spot_code
 from app.services.accounts.staff import hash_password
 from app.services.cases.submission import Receipt, submit_case
-from tests import infra
-from tests.support import schema
+from tests.support import infra, schema
 
 TEMPLATES = schema.MemoryBytecodeCache()
 
@@ -99,20 +98,6 @@ def db(app: Flask) -> Any:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-def redis_url() -> str:
-    """A Redis database for tests (TEST_REDIS_URL); fails under REQUIRE_SERVICES=1 if absent."""
-    import redis
-
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Redis is required (REQUIRE_SERVICES=1) but {url} is down: {error}")
-        pytest.skip(f"Redis not available at {url}")
-    return url
 
 
 @contextmanager

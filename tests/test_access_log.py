@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from app.security import client_hash
-from tests.servers import prepare_database, running_server, server_env
+from tests.support.servers import prepare_database, running_server, served_database, server_env
 
 pytestmark = pytest.mark.server
 
@@ -24,7 +24,7 @@ SECRET_KEY = "access-log-test-secret-key-0123456789abcdef"  # noqa: S105 - a tes
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("access-log")
-    env = server_env(f"sqlite:///{folder / 'log.db'}", folder / "instance",
+    env = server_env(served_database(folder, "access_log"), folder / "instance",
                      SECRET_KEY=SECRET_KEY, PROXY_COUNT="1")
     prepare_database(env, demo=False)
     with running_server(env, folder / "server.log") as running:

@@ -1,17 +1,22 @@
-"""`flask --app wsgi backup PATH` and `restore PATH`: an online round trip on SQLite."""
+"""`flask --app wsgi backup PATH` and `restore PATH`: an online round trip on SQLite, with
+the photos."""
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import Case, Message
+from app.services.cases.photos import prepare_photos
 from app.services.cases.submission import submit_case
 from tests.conftest import make_case
+from tests.support.images import png
 
 
 def sqlite_only(db):
@@ -25,6 +30,7 @@ def cases(path) -> tuple[int, int]:
                 connection.execute("SELECT count(*) FROM messages").fetchone()[0])
 
 
+@pytest.mark.sqlite
 def test_backup_while_submissions_continue_then_restore(app, db, spot, tmp_path,
                                                         separate_cases):
     # every submission a case of its own: the restore is checked by counting cases
@@ -76,6 +82,7 @@ def test_backup_while_submissions_continue_then_restore(app, db, spot, tmp_path,
     assert "备份之前的留言" in _db.session.scalars(select(Case.body)).all()
 
 
+@pytest.mark.sqlite
 def test_backup_refuses_to_overwrite(app, db, tmp_path):
     sqlite_only(db)
     target = tmp_path / "exists.db"
@@ -85,6 +92,7 @@ def test_backup_refuses_to_overwrite(app, db, tmp_path):
     assert target.read_text() == "keep me"
 
 
+@pytest.mark.sqlite
 def test_restore_asks_first(app, db, tmp_path):
     sqlite_only(db)
     backup = tmp_path / "b.db"
@@ -101,3 +109,26 @@ def test_postgresql_gets_pg_dump_instructions(app, tmp_path):
     assert "pg_restore" in result.output
     assert "secret" not in result.output
     assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.sqlite
+def test_backup_and_restore_carry_the_photos(app, db, spot, staff_client, tmp_path):
+    sqlite_only(db)
+    receipt = make_case(spot, photos=prepare_photos([io.BytesIO(png())]))
+    (photo,) = receipt.case.photos
+    url = f"/staff/cases/{receipt.case.id}/photos/{photo.id}"
+    live = Path(app.config["PHOTO_DIR"]) / photo.storage_name
+    original = live.read_bytes()
+    backup = tmp_path / "backups" / "parkmailbox.db"
+    result = app.test_cli_runner().invoke(args=["backup", str(backup)])
+    assert result.exit_code == 0, result.output
+    assert "1 photos" in result.output
+    assert (backup.parent / "parkmailbox.db.photos" / photo.storage_name).read_bytes() == original
+
+    live.unlink()  # the disk that held the photos is gone
+    result = app.test_cli_runner().invoke(args=["restore", str(backup), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert live.read_bytes() == original
+    served = staff_client.get(url)
+    assert served.status_code == 200
+    assert served.get_data() == original

@@ -10,7 +10,13 @@ import sys
 import pytest
 
 from bench.run import BENCH_SETTINGS, failures
-from tests.servers import ROOT, prepare_database, running_server, server_env
+from tests.support.servers import (
+    ROOT,
+    prepare_database,
+    running_server,
+    served_database,
+    server_env,
+)
 
 pytestmark = pytest.mark.server
 
@@ -19,7 +25,7 @@ pytestmark = pytest.mark.server
 def bench_server(tmp_path_factory):
     work = tmp_path_factory.mktemp("bench")
     # a production-like server (bot traps on), with the settings bench/run.py gives its own
-    env = {**server_env(f"sqlite:///{work / 'bench.db'}", work / "instance",
+    env = {**server_env(served_database(work, "bench"), work / "instance",
                         FORM_MIN_SECONDS="3", RATELIMIT_ENABLED="1"), **BENCH_SETTINGS}
     prepare_database(env, demo=False)
     seeded = subprocess.run([sys.executable, "-m", "bench.seed"], cwd=ROOT, env=env,

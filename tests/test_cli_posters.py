@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import db as _db
-from tests.posters_helpers import decode_pdf_qr_codes
+from tests.support.posters import decode_pdf_qr_codes
 
 
 def test_posters_writes_every_active_spot(app, unit, spot, tmp_path):

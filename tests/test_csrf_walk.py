@@ -16,7 +16,7 @@ from app.extensions import db as _db
 from app.models import Case, StaffUser
 from app.services.accounts.staff import make_invite_token
 from tests.conftest import csrf_token, log_in, make_case
-from tests.images import png
+from tests.support.images import png
 from tests.test_isolation import ARGUMENTS, World, _build_world, _row_counts, _rules
 
 # every route that changes something, public ones included (the isolation walk skips them)

@@ -19,6 +19,7 @@ def sqlite_only(db):
         pytest.skip("SQLite settings; this run is on " + db.engine.dialect.name)
 
 
+@pytest.mark.sqlite
 def test_sqlite_runs_in_wal_with_full_sync_and_a_busy_timeout(db):
     sqlite_only(db)
     with db.engine.connect() as connection:

@@ -17,9 +17,17 @@ import requests
 import socketio
 from socketio.exceptions import ConnectionError as SocketConnectionError
 
-from tests.servers import FLASK, ROOT, prepare_database, running_server, server_env, start_server
+from tests.support.servers import (
+    FLASK,
+    ROOT,
+    prepare_database,
+    running_server,
+    server_env,
+    start_server,
+)
 
-pytestmark = pytest.mark.server
+# SQLite's own durability (WAL, synchronous=FULL): the SQLite pass of `make test` runs it
+pytestmark = [pytest.mark.server, pytest.mark.sqlite]
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -36,7 +36,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.services.cases.photos import add_photos, prepare_photo
 from tests.conftest import csrf_token, log_in, make_case, make_staff, make_unit
-from tests.images import png
+from tests.support.images import png
 
 # Routes for anyone (visitors, health checks); each checks its own secret (code, token).
 PUBLIC_ENDPOINTS = {

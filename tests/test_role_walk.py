@@ -34,8 +34,8 @@ from app.security import hash_token, new_tracking_token
 from app.services.accounts.api_keys import issue_api_key
 from app.services.cases.metoo import join_me_too
 from tests.conftest import csrf_token, log_in, make_staff, make_unit
-from tests.db_snapshot import Snapshot
-from tests.images import png
+from tests.support.db_snapshot import Snapshot
+from tests.support.images import png
 from tests.test_isolation import ARGUMENTS, World, _build_world, _rules
 
 WALKED_PREFIXES = ("/staff", "/admin", "/bureau", "/api/v1", "/open311")

@@ -24,8 +24,8 @@ import pytest
 import requests
 import socketio
 
-from tests import infra
-from tests.servers import FLASK, ROOT, Server, prepare_database, running_server, server_env
+from tests.support import infra
+from tests.support.servers import FLASK, ROOT, Server, prepare_database, running_server, server_env
 
 pytestmark = [pytest.mark.services, pytest.mark.server]
 
@@ -136,7 +136,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
     with ExitStack() as stack:
         city = deployment(tmp_path, database, infra.redis_url(), RUN_JOBS="1",
                           JOB_LOOP_SECONDS="0.1", JOB_TICK_LOG=str(tick_log))
-        process_a, process_b = start_processes(stack, city, app="tests.job_app:app")
+        process_a, process_b = start_processes(stack, city, app="tests.support.job_app:app")
         yield City(deployment=city, a=process_a, b=process_b, tick_log=tick_log)
 
 

@@ -12,7 +12,14 @@ import pytest
 import requests
 import socketio
 
-from tests.servers import FLASK, ROOT, prepare_database, running_server, server_env
+from tests.support.servers import (
+    FLASK,
+    ROOT,
+    prepare_database,
+    running_server,
+    served_database,
+    server_env,
+)
 
 pytestmark = pytest.mark.server
 
@@ -20,7 +27,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def test_served_app_delivers_a_new_case_to_a_real_socket_client(tmp_path):
-    env = server_env(f"sqlite:///{tmp_path / 'live.db'}", tmp_path / "instance")
+    env = server_env(served_database(tmp_path, "live"), tmp_path / "instance")
     prepare_database(env)
     spots = json.loads(subprocess.run(
         [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
@@ -50,7 +57,7 @@ def test_served_app_delivers_a_new_case_to_a_real_socket_client(tmp_path):
 
 def test_the_server_answers_while_posters_render(tmp_path):
     """WeasyPrint computes for seconds; in the gevent worker it must not stop the process."""
-    env = server_env(f"sqlite:///{tmp_path / 'posters.db'}", tmp_path / "instance")
+    env = server_env(served_database(tmp_path, "posters"), tmp_path / "instance")
     prepare_database(env)
     with running_server(env, tmp_path / "server.log") as server:
         director = requests.Session()

@@ -8,6 +8,7 @@ from app.models import Message
 from app.services.accounts.api_keys import issue_api_key
 from app.services.cases.operations import reply_to_visitor
 from tests.conftest import log_in, make_case, make_staff
+from tests.support.db_snapshot import nothing_stored
 
 
 @pytest.fixture
@@ -116,7 +117,8 @@ def test_staff_reply_with_csrf(staff_client, spot):
 
 def test_reply_without_csrf_is_400(staff_client, spot):
     case = make_case(spot).case
-    response = staff_client.post(f"/api/v1/cases/{case.id}/replies", json={"body": "x"})
+    with nothing_stored("a reply without CSRF"):
+        response = staff_client.post(f"/api/v1/cases/{case.id}/replies", json={"body": "x"})
     assert response.status_code == 400
     assert response.get_json()["code"] == 400
 
@@ -124,16 +126,19 @@ def test_reply_without_csrf_is_400(staff_client, spot):
 def test_reply_to_an_impossible_status_is_409(staff_client, staff, spot):
     case = make_case(spot).case
     reply_to_visitor(user=staff, case_id=case.id, body="好", new_status="spam")
-    response = staff_client.post(f"/api/v1/cases/{case.id}/replies",
-                                 json={"body": "再看看", "status": "resolved"},
-                                 headers={"X-CSRFToken": session_token(staff_client)})
+    token = session_token(staff_client)
+    with nothing_stored("spam -> resolved"):
+        response = staff_client.post(f"/api/v1/cases/{case.id}/replies",
+                                     json={"body": "再看看", "status": "resolved"},
+                                     headers={"X-CSRFToken": token})
     assert response.status_code == 409
 
 
 def test_keys_cannot_write(client, key_headers, spot):
     case = make_case(spot).case
-    response = client.post(f"/api/v1/cases/{case.id}/replies", json={"body": "x"},
-                           headers=key_headers)
+    with nothing_stored("a reply with a key"):
+        response = client.post(f"/api/v1/cases/{case.id}/replies", json={"body": "x"},
+                               headers=key_headers)
     assert response.status_code == 403
 
 

@@ -24,7 +24,15 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.servers import FLASK, ROOT, Server, prepare_database, running_server, server_env
+from tests.support.servers import (
+    FLASK,
+    ROOT,
+    Server,
+    prepare_database,
+    running_server,
+    served_database,
+    server_env,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -52,7 +60,7 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("site")
-    env = server_env(f"sqlite:///{folder / 'browser.db'}", folder / "instance")
+    env = server_env(served_database(folder, "browser"), folder / "instance")
     prepare_database(env)
     spots = json.loads(subprocess.run(
         [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,

@@ -16,7 +16,7 @@ from tests.browser.conftest import (
     visible_text_outside_user_content,
     wait_until_live,
 )
-from tests.images import jpeg_with_gps_rotated
+from tests.support.images import jpeg_with_gps_rotated
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.extensions import db
-from tests.cases import add_case
+from tests.support.cases import add_case
 
 CONTACT = "13912345678"
 # 2026-03-10 10:00 in Beijing

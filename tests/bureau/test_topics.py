@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.cases import add_case
+from tests.support.cases import add_case
 
 # 2026-03-10 10:00 in Beijing
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from app.extensions import socketio
 from app.realtime import NAMESPACE
 from app.services.bureau.warnings import raise_warnings
-from tests.cases import add_case
 from tests.conftest import isolated, log_in, make_case, make_staff
+from tests.support.cases import add_case
 
 # 2026-05-20 15:30 in Beijing
 NOW = datetime(2026, 5, 20, 7, 30, tzinfo=UTC)

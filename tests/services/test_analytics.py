@@ -17,8 +17,8 @@ from app.services.bureau.analytics import (
     period_parts,
     weekly_trend,
 )
-from tests.cases import add_case
 from tests.conftest import make_unit
+from tests.support.cases import add_case
 
 # 2026-03-10 10:00 in Beijing (a Tuesday)
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)

@@ -23,7 +23,7 @@ from app.services.cases.reply_templates import fill_reply_template
 from app.services.errors import DomainError, ForbiddenError, NotFoundError
 from app.services.platform.jobs import run_due_jobs
 from tests.conftest import make_case, make_staff
-from tests.db_snapshot import nothing_stored
+from tests.support.db_snapshot import nothing_stored
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import EarlyWarning, Event
 from app.services.bureau.warnings import poisson_tail, raise_warnings, window_hours
 from app.services.platform.jobs import app_jobs, run_job_now
-from tests.cases import add_case
+from tests.support.cases import add_case
 
 # 2026-05-20 15:30 in Beijing
 NOW = datetime(2026, 5, 20, 7, 30, tzinfo=UTC)

@@ -28,10 +28,10 @@ from app.services.notify.visitors import (
     send_due_notifications,
 )
 from app.services.platform import jobs
-from tests.cases import received_sent
+from tests.support.cases import received_sent
 from tests.conftest import make_case as submit
-from tests.servers import free_port
-from tests.smtp import smtp_server
+from tests.support.servers import free_port
+from tests.support.smtp import smtp_server
 
 
 def make_case(spot, **fields):

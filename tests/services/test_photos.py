@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from app.services.cases.photos import PhotoError, prepare_photo, prepare_photos
-from tests.images import (
+from tests.support.images import (
     NOT_IMAGES,
     PIXEL_MARKERS,
     PLANTED,

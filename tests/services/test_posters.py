@@ -19,7 +19,7 @@ from app.services.spots.posters import (
     render_posters,
 )
 from app.services.spots.qr import spot_url
-from tests.posters_helpers import decode_pdf_qr_codes, embedded_fonts, pdf_pages, pdf_text
+from tests.support.posters import decode_pdf_qr_codes, embedded_fonts, pdf_pages, pdf_text
 
 BASE = "https://parks.example.org"
 

@@ -12,8 +12,8 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Case, rollup_daily, rollup_monthly
 from app.services.bureau.rollups import recompute_rollups
-from tests.cases import add_case
 from tests.conftest import make_case, make_unit
+from tests.support.cases import add_case
 
 START = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Event, JobLease, Spot
 from app.models.types import utcnow
 from app.services.cases.submission import submit_case
-from tests.servers import prepare_database, running_server, server_env
+from tests.support.servers import prepare_database, running_server, served_database, server_env
 
 pytestmark = pytest.mark.server
 
@@ -29,7 +29,7 @@ def escalation_reasons(app):
 
 
 def test_two_processes_escalate_a_late_case_exactly_once_per_limit(tmp_path):
-    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    url = served_database(tmp_path, "jobs")
     env = server_env(url, tmp_path / "instance", RUN_JOBS="1")
     prepare_database(env)
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from app.models import Case, CaseToken, ReplyTemplate, Status
 from tests.conftest import csrf_token, make_case, make_staff
-from tests.db_snapshot import nothing_stored
+from tests.support.db_snapshot import nothing_stored
+from tests.support.pages import page_text
 
 
 @pytest.fixture
@@ -42,8 +43,9 @@ def test_note_is_shown_to_staff_only(app, db, staff_client, spot):
     assert post(staff_client, receipt.case.id, "note", body="需要带梯子").status_code == 303
     assert "需要带梯子" in staff_client.get(f"/staff/cases/{receipt.case.id}").get_data(
         as_text=True)
-    assert "需要带梯子" not in app.test_client().get(f"/t/{receipt.token}").get_data(
-        as_text=True)
+    visitor_page = page_text(app.test_client(), f"/t/{receipt.token}",
+                             receipt.case.reference, receipt.case.body)
+    assert "需要带梯子" not in visitor_page
 
 
 def test_referred_with_to_whom(app, db, staff_client, spot):

@@ -13,7 +13,8 @@ from app import create_app
 from app.config import TestingConfig
 from app.models import AuditLog, Case, ClientBlock
 from app.services.cases.abuse import form_started_token
-from tests.conftest import csrf_token, log_in, make_case, make_staff, redis_url
+from tests.conftest import csrf_token, log_in, make_case, make_staff
+from tests.support.infra import redis_url
 
 FORM_FIELDS = {"category": "toilets", "body": "北门厕所没有纸了"}
 

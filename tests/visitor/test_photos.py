@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.models import Case, Photo
 from tests.conftest import csrf_token, log_in, make_case, make_staff
-from tests.images import NOT_IMAGES, jpeg_with_gps_rotated, png, png_header_only
+from tests.support.images import NOT_IMAGES, jpeg_with_gps_rotated, png, png_header_only
 
 IMG = re.compile(r'<img src="([^"]+)"')
 

@@ -10,6 +10,7 @@ import app.services.spots.cache as module
 from app.models import Case
 from app.services.spots.cache import MAX_SPOTS, SpotCache, spot_cache
 from tests.conftest import csrf_token, sql_statements
+from tests.support.pages import page_text
 
 
 class Clock:
@@ -61,7 +62,8 @@ def test_a_change_in_this_process_shows_at_once(client, db, spot, unit):
     assert "Loud music" in page
     unit.categories[1].active = False
     db.session.commit()
-    assert "Loud music" not in client.get(f"/q/{spot.code}?lang=en").get_data(as_text=True)
+    assert "Loud music" not in page_text(client, f"/q/{spot.code}?lang=en", "North gate toilet",
+                                    "Toilets")
 
 
 def test_a_rolled_back_change_keeps_the_cache(db, spot):

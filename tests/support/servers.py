@@ -19,7 +19,9 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import infra
+
+ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 FLASK = Path(sys.executable).parent / "flask"
 
@@ -48,6 +50,15 @@ class Server:
         if self.process.poll() is None:
             os.killpg(self.process.pid, sig)
             self.process.wait(timeout=20)
+
+
+def served_database(folder: Path, name: str) -> str:
+    """The database of a served app: in the PostgreSQL run (TEST_DATABASE_URL) an emptied
+    scratch database `<the run's database>_<name>`, else a SQLite file in the folder. The
+    servers run on the database the run is about, like the rest of the suite."""
+    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        return infra.scratch_database(name)
+    return f"sqlite:///{folder / name}.db"
 
 
 def server_env(database_url: str, instance: Path, **extra: str) -> dict[str, str]:
