@@ -21,21 +21,40 @@ run: setup db demo
 	@echo "Park Mailbox on http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/staff/)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config deploy/gunicorn.conf.py wsgi:app
 
-# The whole suite on SQLite, then again on PostgreSQL with the multi-process tests
-# (marker "services"). Missing PostgreSQL/Redis: those tests skip with the reason, or fail
-# with REQUIRE_SERVICES=1 (as .ci/run sets).
-test: setup-test lint typecheck test-sqlite test-postgres
+# Two passes (README, "Tests": which tests run on which database and why), each on two
+# xdist workers, a test file per worker at a time (a module's server starts once):
+# 1. PostgreSQL: the whole suite, real servers and the browser included, except the tests
+#    about SQLite itself (marker "sqlite");
+# 2. SQLite: the tests whose outcome depends on the database (SQLITE_TESTS).
+# Then the branch coverage of app/ over both passes and the 15 slowest tests of both.
+# Missing PostgreSQL/Redis: those tests skip with the reason, or fail with
+# REQUIRE_SERVICES=1 (as .ci/run sets).
+SQLITE_TESTS := tests/services tests/visitor tests/bureau tests/api tests/staff/test_inbox.py \
+                tests/test_database.py tests/test_database_busy.py tests/test_backup.py \
+                tests/test_durability.py tests/test_migrations.py tests/test_migrations_data.py
+PYTEST := $(BIN)/pytest -n 2 --dist loadfile
+REPORTS := test-output/junit
+COVERAGE_OF_BOTH := --cov=app --cov-branch --cov-append --cov-report=term:skip-covered
 
-# The inner loop (under 3 minutes): SQLite, two workers, no real servers and no browser
-# (markers "server" and "browser"); `make test` runs those too.
+test: setup-test lint typecheck
+	@rm -f .coverage $(REPORTS)/*.xml
+	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="--cov=app --cov-branch --cov-report= \
+	  --junitxml=$(REPORTS)/postgresql.xml $(PYTEST_ARGS)"
+	$(MAKE) --no-print-directory test-sqlite PYTEST_ARGS="$(COVERAGE_OF_BOTH) \
+	  --junitxml=$(REPORTS)/sqlite.xml $(PYTEST_ARGS)"
+	@$(BIN)/python scripts/slowest_tests.py 15 $(REPORTS)/postgresql.xml $(REPORTS)/sqlite.xml
+
+# The inner loop (under 3 minutes): SQLite, no real servers and no browser (markers
+# "server" and "browser"); `make test` runs those too.
 test-fast: setup-test
-	$(BIN)/pytest -n 2 -m "not server and not browser" --durations=15 $(PYTEST_ARGS)
-
-test-sqlite: setup-test
-	$(BIN)/pytest -m "not services" $(PYTEST_ARGS)
+	$(PYTEST) -m "not server and not browser and not services" --durations=15 $(PYTEST_ARGS)
 
 test-postgres: setup-test
-	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+	  $(PYTEST) -m "not sqlite" $(PYTEST_ARGS)
+
+test-sqlite: setup-test
+	$(PYTEST) -m "not services" $(PYTEST_ARGS) $(SQLITE_TESTS)
 
 # Benchmarks (bench/README.md): prints a table, writes bench/results/*.json
 bench: setup-test
