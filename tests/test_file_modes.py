@@ -14,7 +14,7 @@ from app.database import write_transaction
 from app.models import Case
 from app.services.cases.photos import add_photos, prepare_photo
 from tests.conftest import make_case
-from tests.images import png
+from tests.support.images import png
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def test_public_columns_arrive_on_a_database_with_cases_and_photos(tmp_path):
 
     from app.models import Case, Photo
     from app.services.cases.photos import prepare_photo
-    from tests.images import png
+    from tests.support.images import png
 
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path),
                      PHOTO_DIR=str(tmp_path / "photos"))

@@ -27,7 +27,7 @@ from app.services.cases.photos import photo_path, prepare_photo
 from app.services.cases.public import mask_personal_data
 from app.services.cases.submission import Receipt
 from tests.conftest import make_case
-from tests.images import png
+from tests.support.images import png
 
 # one of each kind, written the ways visitors write them
 PLANTED = {

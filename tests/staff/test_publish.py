@@ -13,8 +13,8 @@ import pytest
 from app.models import AuditLog, Case
 from app.services.cases.photos import photo_path, prepare_photo
 from tests.conftest import csrf_token, make_case
-from tests.db_snapshot import nothing_stored
-from tests.images import png
+from tests.support.db_snapshot import nothing_stored
+from tests.support.images import png
 
 BODY = "北门厕所没纸了，我电话13912345678"
 

@@ -14,7 +14,7 @@ from app.realtime import NAMESPACE
 from app.services.cases.operations import change_status, reply_to_visitor
 from app.services.cases.photos import prepare_photo
 from tests.conftest import csrf_token, isolated, make_case
-from tests.images import png
+from tests.support.images import png
 
 
 @pytest.fixture
