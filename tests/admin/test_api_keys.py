@@ -7,6 +7,7 @@ import re
 from app.models import ApiKey, AuditLog
 from app.services.accounts.api_keys import find_api_key, hash_api_key, issue_api_key
 from tests.conftest import csrf_token, log_in, make_staff
+from tests.support.db_snapshot import nothing_stored
 from tests.support.pages import page_text
 
 SECRET = re.compile(r'<code class="secret" id="new-key">(pmk_[^<]+)</code>')
@@ -45,9 +46,11 @@ def test_director_issues_a_key_shown_once_and_stored_hashed(staff_client, db, un
 
 
 def test_director_cannot_issue_for_another_unit(staff_client, db, unit, other_unit):
-    response = issue(staff_client, unit=str(other_unit.id))
+    token = csrf_token(staff_client, "/admin/api-keys")
+    with nothing_stored("a key for another unit"):
+        response = staff_client.post("/admin/api-keys", data={
+            "name": "12345 hotline", "unit": str(other_unit.id), "csrf_token": token})
     assert response.status_code == 400  # not one of the form's choices
-    assert db.session.query(ApiKey).count() == 0
 
 
 def test_director_revokes_a_key(staff_client, db, staff, unit):
@@ -74,7 +77,8 @@ def test_another_units_key_is_404(app, staff_client, other_unit):
 
 def test_revoke_without_csrf_is_refused(staff_client, staff, unit):
     issued = issue_api_key(user=staff, unit_id=unit.id, name="kept")
-    response = staff_client.post(f"/admin/api-keys/{issued.key.id}/revoke")
+    with nothing_stored("a revoke without CSRF"):
+        response = staff_client.post(f"/admin/api-keys/{issued.key.id}/revoke")
     assert response.status_code == 400
     assert find_api_key(issued.secret) is not None
 

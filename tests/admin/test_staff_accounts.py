@@ -11,6 +11,7 @@ from app.models import Membership, StaffUser
 from app.models.types import utcnow
 from tests.admin.helpers import audit_entries, submit
 from tests.conftest import csrf_token, log_in, make_staff
+from tests.support.db_snapshot import nothing_stored
 
 SECRET = re.compile(r'data-role="(temporary-password|invite-link)">([^<]+)<')
 
@@ -57,9 +58,9 @@ def test_create_with_a_temporary_password_shown_once(app, staff_client, db, unit
 
 def test_an_existing_email_is_refused(staff_client, db, unit):
     make_staff(unit, "wang@rt.test", roles=("cleaning",))
-    response = create(staff_client)
+    with nothing_stored("an existing e-mail"):
+        response = create(staff_client)
     assert response.status_code == 400
-    assert audit_entries("staff.created") == []
 
 
 def test_create_with_an_invite_link(app, staff_client, db, unit):
@@ -118,11 +119,10 @@ def test_roles_elsewhere_are_untouched(staff_client, db, unit, other_unit):
 
 
 def test_a_director_keeps_their_own_director_role(staff_client, db, unit, staff):
-    response = submit(staff_client, f"/admin/staff/{staff.id}/roles", {"roles": ["security"]},
-                      form_url=f"/admin/staff/{staff.id}")
+    with nothing_stored("a director's own director role"):
+        response = submit(staff_client, f"/admin/staff/{staff.id}/roles",
+                          {"roles": ["security"]}, form_url=f"/admin/staff/{staff.id}")
     assert response.status_code == 400
-    db.session.expire_all()
-    assert "director" in db.session.get(StaffUser, staff.id).roles_in(unit.id)
 
 
 def test_deactivate_logs_out_everywhere_and_reactivate(app, staff_client, db, unit):
@@ -175,9 +175,7 @@ def test_no_account_wide_change_to_oneself_or_a_shared_account(staff_client, db,
     token = csrf_token(staff_client, "/admin/staff")
     for target in (staff.id, shared.id):
         for action, data in (("deactivate", {}), ("password", {"credential": "password"})):
-            response = staff_client.post(f"/admin/staff/{target}/{action}",
-                                         data={**data, "csrf_token": token})
+            with nothing_stored(f"{action} of {target}"):
+                response = staff_client.post(f"/admin/staff/{target}/{action}",
+                                             data={**data, "csrf_token": token})
             assert response.status_code == 400, (target, action)
-    db.session.expire_all()
-    assert db.session.get(StaffUser, shared.id).active
-    assert audit_entries("staff.deactivated") == audit_entries("staff.password_reset") == []

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import AuditLog, Unit
 from app.services.accounts.staff import authenticate
 from tests.conftest import csrf_token, log_in
+from tests.support.db_snapshot import nothing_stored
 from tests.support.pages import page_text
 
 SECRET = re.compile(r'data-role="temporary-password">([^<]+)<')
@@ -58,20 +59,22 @@ def test_a_new_director_can_log_in_and_open_the_settings(app, admin_client):
 
 
 def test_bad_input_shows_the_form_again_and_changes_nothing(admin_client):
-    before = units()
-    response = admin_client.post("/bureau/units/new", data=form(admin_client, code="RT"))
+    taken = form(admin_client, code="RT")
+    with nothing_stored("a code in use"):
+        response = admin_client.post("/bureau/units/new", data=taken)
     assert response.status_code == 400
     assert "RT" in response.get_data(as_text=True)
-    response = admin_client.post("/bureau/units/new", data=form(admin_client, parks=""))
+    no_parks = form(admin_client, parks="")
+    with nothing_stored("no parks"):
+        response = admin_client.post("/bureau/units/new", data=no_parks)
     assert response.status_code == 400
-    assert units() == before
 
 
 def test_missing_csrf_is_refused(admin_client):
     data = form(admin_client)
     del data["csrf_token"]
-    assert admin_client.post("/bureau/units/new", data=data).status_code == 400
-    assert units() == 1
+    with nothing_stored("no CSRF token"):
+        assert admin_client.post("/bureau/units/new", data=data).status_code == 400
 
 
 def test_viewers_and_directors_get_403(reader_client):
@@ -80,7 +83,8 @@ def test_viewers_and_directors_get_403(reader_client):
     data = {"csrf_token": csrf_token(client, "/bureau/"),
             "name_zh": "x", "code": "XX", "parks": "x",
             "director_name": "x", "director_email": "x@x.test"}
-    assert client.post("/bureau/units/new", data=data).status_code == 403
+    with nothing_stored("not a bureau admin"):
+        assert client.post("/bureau/units/new", data=data).status_code == 403
     assert units() == 1
 
 
