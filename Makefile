@@ -25,13 +25,11 @@ run: setup db demo
 # xdist workers, a test file per worker at a time (a module's server starts once):
 # 1. PostgreSQL: the whole suite, real servers and the browser included, except the tests
 #    about SQLite itself (marker "sqlite");
-# 2. SQLite: the tests whose outcome depends on the database (SQLITE_TESTS).
+# 2. SQLite: the tests whose outcome may depend on the database (marker "database", given
+#    by path in tests/conftest.py) and those about SQLite itself.
 # Then the branch coverage of app/ over both passes and the 15 slowest tests of both.
 # Missing PostgreSQL/Redis: those tests skip with the reason, or fail with
 # REQUIRE_SERVICES=1 (as .ci/run sets).
-SQLITE_TESTS := tests/services tests/visitor tests/bureau tests/api tests/staff/test_inbox.py \
-                tests/test_database.py tests/test_database_busy.py tests/test_backup.py \
-                tests/test_durability.py tests/test_migrations.py tests/test_migrations_data.py
 PYTEST := $(BIN)/pytest -n 2 --dist loadfile
 REPORTS := test-output/junit
 COVERAGE_OF_BOTH := --cov=app --cov-branch --cov-append --cov-report=term:skip-covered
@@ -54,7 +52,7 @@ test-postgres: setup-test
 	  $(PYTEST) -m "not sqlite" $(PYTEST_ARGS)
 
 test-sqlite: setup-test
-	$(PYTEST) -m "not services" $(PYTEST_ARGS) $(SQLITE_TESTS)
+	$(PYTEST) -m "(database or sqlite) and not services" $(PYTEST_ARGS)
 
 # Benchmarks (bench/README.md): prints a table, writes bench/results/*.json
 bench: setup-test

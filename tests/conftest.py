@@ -30,6 +30,22 @@ PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+# Tests whose outcome may depend on the database: the SQLite pass of `make test` runs them
+# (marker "database"; README, "Tests"), the PostgreSQL pass runs everything but "sqlite".
+DATABASE_SENSITIVE = (
+    "services/", "visitor/", "bureau/", "api/", "staff/test_inbox.py", "test_database.py",
+    "test_database_busy.py", "test_backup.py", "test_migrations.py", "test_migrations_data.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = Path(__file__).parent
+    for item in items:
+        where = item.path.relative_to(tests).as_posix()
+        if where.startswith(DATABASE_SENSITIVE):
+            item.add_marker(pytest.mark.database)
+
+
 def database_url(tmp_path: Any) -> str:
     """SQLite in a fresh file per test, or TEST_DATABASE_URL (PostgreSQL) when given (one
     database per xdist worker)."""

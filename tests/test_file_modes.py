@@ -45,6 +45,7 @@ def test_stored_photos_are_0600_in_a_0700_folder(app, spot, open_umask, tmp_path
     assert mode(photo) == 0o600
 
 
+@pytest.mark.sqlite
 def test_a_backup_and_its_photos_are_0600_in_a_0700_folder(app, db, spot, open_umask,
                                                           tmp_path):
     if db.engine.dialect.name != "sqlite":
