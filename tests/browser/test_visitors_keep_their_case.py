@@ -19,7 +19,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Site, assert_fits_the_screen, shot
-from tests.servers import prepare_database, running_server, server_env
+from tests.support.servers import prepare_database, running_server, served_database, server_env
 
 pytestmark = pytest.mark.browser
 
@@ -139,10 +139,10 @@ def limited_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     import json
     import subprocess
 
-    from tests.servers import FLASK, ROOT
+    from tests.support.servers import FLASK, ROOT
 
     folder = tmp_path_factory.mktemp("limited")
-    env = server_env(f"sqlite:///{folder / 'limited.db'}", folder / "instance",
+    env = server_env(served_database(folder, "limited"), folder / "instance",
                      RATELIMIT_ENABLED="1", SUBMISSION_RATE_LIMIT="1 per minute",
                      SUBMISSION_ADDRESS_LIMIT="100 per minute")
     prepare_database(env)

@@ -28,8 +28,8 @@ from app.services.notify.visitors import (
     send_due_notifications,
 )
 from app.services.platform import jobs
-from tests.support.cases import received_sent
 from tests.conftest import make_case as submit
+from tests.support.cases import received_sent
 from tests.support.servers import free_port
 from tests.support.smtp import smtp_server
 

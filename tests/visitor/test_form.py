@@ -157,7 +157,7 @@ def test_a_second_visitor_joins_the_open_case_through_the_form(app, db, spot, st
     import io
 
     from app.models import CaseToken
-    from tests.images import png
+    from tests.support.images import png
 
     first, second = app.test_client(), app.test_client()
     one = submit(first, spot.code, body="北门厕所没有纸了，电话13912345678")
