@@ -44,8 +44,10 @@ test: setup-test lint typecheck
 
 # The inner loop (under 3 minutes): SQLite, no real servers and no browser (markers
 # "server" and "browser"); `make test` runs those too.
+# (no module-wide servers here: tests are dealt to the workers one by one, --dist load)
 test-fast: setup-test
-	$(PYTEST) -m "not server and not browser and not services" --durations=15 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist load -m "not server and not browser and not services" \
+	  --durations=15 $(PYTEST_ARGS)
 
 test-postgres: setup-test
 	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
