@@ -41,6 +41,8 @@ DATABASE_SENSITIVE = (
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     tests = Path(__file__).parent
     for item in items:
+        if not item.path.is_relative_to(tests):
+            continue
         where = item.path.relative_to(tests).as_posix()
         if where.startswith(DATABASE_SENSITIVE):
             item.add_marker(pytest.mark.database)
