@@ -26,7 +26,7 @@ from app.extensions import api, babel, compress, csrf, db, limiter, login, migra
 from app.formatting import register_filters
 from app.i18n import current_language, remember_language, select_locale
 from app.icons import icon, icon_sprite
-from app.ids import IdConverter
+from app.ids import IdConverter, IdRule
 from app.realtime.events import register_socket_handlers
 from app.realtime.queue import make_event_queue
 from app.security import (
@@ -58,9 +58,10 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         instance_path=str(INSTANCE_DIR),
         template_folder=str(ROOT / "templates"),
     )
-    # every <int:...> in a route is an id the database can hold (app/ids.py); set before
-    # any blueprint adds its rules
+    # every <int:...> in a route is an id its column can hold (app/ids.py); set before any
+    # blueprint adds its rules
     app.url_map.converters["int"] = IdConverter
+    app.url_rule_class = IdRule  # case and photo ids are 64-bit
     app.config.from_object(config)
     app.config.update(overrides)
     config.finalize(app.config)

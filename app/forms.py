@@ -18,7 +18,7 @@ from wtforms import IntegerField
 from wtforms.i18n import messages_path
 from wtforms.validators import Length, NumberRange
 
-from app.ids import MAX_ID
+from app.ids import MAX_SMALL_ID
 from app.services.cases.summaries import MAX_BODY
 
 
@@ -39,9 +39,11 @@ def message_length() -> Length:
 
 
 class IdField(IntegerField):
-    """A form field carrying a row id: a number from 1 to MAX_ID (app/ids.py), or the form
-    is refused with a message; a larger number never reaches the database."""
+    """A form field carrying a row id: a number from 1 to `maximum` (a 32-bit id unless
+    told, see app/ids.py), or the form is refused with a message; a larger number never
+    reaches the database."""
 
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        validators = [*(validators or []), NumberRange(min=1, max=MAX_ID)]
+    def __init__(self, label: Any = None, validators: Any = None, *,
+                 maximum: int = MAX_SMALL_ID, **kwargs: Any) -> None:
+        validators = [*(validators or []), NumberRange(min=1, max=maximum)]
         super().__init__(label, validators, **kwargs)

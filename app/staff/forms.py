@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from app.forms import Form, IdField, message_length
+from app.ids import MAX_ID
 
 
 class LoginForm(Form):
@@ -73,7 +74,7 @@ class AssignForm(Form):
 
 
 class SplitForm(Form):
-    link_id = IdField(validators=[DataRequired()])
+    link_id = IdField(validators=[DataRequired()], maximum=MAX_ID)  # a report: 64-bit
 
 
 class PublishForm(Form):

@@ -174,6 +174,14 @@ def test_the_429_form_keeps_what_the_visitor_wrote_and_says_when(limited_site: S
     expect(page.locator("#category-toilets")).to_be_checked()
     assert_fits_the_screen(page)
     keep_shot(page, "form-429-zh")
+    # in English too: still too soon, the form comes back again
+    page.goto(limited_site.form_url() + "?lang=en")
+    fill_form(page, "Broken glass on the east gate steps")
+    page.click("form.feedback-form button[type=submit]")
+    expect(page.locator("#retry-later")).to_contain_text("Too many messages for now")
+    expect(page.locator("#body")).to_have_value("Broken glass on the east gate steps")
+    assert_fits_the_screen(page)
+    keep_shot(page, "form-429-en")
     # another phone behind the same address is not refused
     other = new_context().new_page()
     other.goto(limited_site.form_url())
