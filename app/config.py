@@ -178,6 +178,9 @@ class Config:
     # "module:Class" of the SMS sender; the default writes to the sms_outbox table and the log
     SMS_SENDER = os.environ.get("SMS_SENDER", "app.services.notify.sms:OutboxSmsSender")
     NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "10"))
+    # staff alert channels (robots, webhooks) may be http and private addresses, and robots
+    # any host: for development and tests only (refused in production)
+    OUTBOUND_ALLOW_PRIVATE = os.environ.get("OUTBOUND_ALLOW_PRIVATE", "0") == "1"
     # a director's "set your password" link for a new or reset account is valid this long
     STAFF_INVITE_HOURS = float(os.environ.get("STAFF_INVITE_HOURS", "72"))
     # the server process runs the periodic jobs (SLA timers, auto-close...) in the background
@@ -216,6 +219,7 @@ class TestingConfig(Config):
     RUN_JOBS = False
     SCAN_FLUSH_SECONDS = 0.0  # tests read the counts right after the scans
     SMTP_HOST = ""  # tests start their own SMTP server and pass its address
+    OUTBOUND_ALLOW_PRIVATE = True  # local stand-ins play WeCom, DingTalk, Feishu, webhooks
     # argon2's cheapest parameters: a production-cost hash per test account and login made
     # set-up most of the staff and admin tests' time; tests/staff/test_sessions.py checks
     # ProductionConfig's parameters
@@ -238,6 +242,9 @@ class ProductionConfig(Config):
                 "SECRET_KEY must be set to a random value of at least 32 characters in "
                 "production (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
             )
+        if settings.get("OUTBOUND_ALLOW_PRIVATE"):
+            raise RuntimeError("OUTBOUND_ALLOW_PRIVATE=1 is for development and tests, never "
+                               "production (it lets alerts reach private addresses)")
         _finalize_sessions(settings)
         _finalize_engine(settings)
 

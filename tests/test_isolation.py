@@ -25,6 +25,7 @@ from app.config import TestingConfig
 from app.database import write_transaction
 from app.extensions import db as _db
 from app.models import (
+    AlertChannel,
     ApiKey,
     AuditLog,
     Case,
@@ -89,6 +90,7 @@ ARGUMENTS: dict[str, Any] = {
     "key_id": lambda world: world.ids["key"],
     "template_id": lambda world: world.ids["template"],
     "rule_id": lambda world: world.ids["rule"],
+    "channel_id": lambda world: world.ids["channel"],
     "code": lambda world: world.ids["spot_code"],
 }
 
@@ -137,16 +139,20 @@ def _build_world(app: Flask) -> World:
                                  body="unit-A-secret-template")
         rule = RoutingRule(unit_id=unit.id, category_id=unit.categories[0].id,
                            park_id=unit.parks[0].id, role="security")
-        session.add_all([template, rule])
+        channel = AlertChannel(unit_id=unit.id, kind="webhook",
+                               url="https://hooks.example.org/unit-A-secret-hook",
+                               secret="whsec_" + "A" * 32, events="feedback.created")
+        session.add_all([template, rule, channel])
         session.flush()
         ids = {"case": case.id, "photo": photo.id, "block": block.id, "key": key.id,
                "park": unit.parks[0].id, "spot": spot.id,
                "category": unit.categories[0].id, "user": owner.id, "unit": unit.id,
                "message": case.messages[0].id, "spot_code": spot.code,
-               "template": template.id, "rule": rule.id}
+               "template": template.id, "rule": rule.id, "channel": channel.id}
         reference = case.reference
     return World(unit=unit, case=case, secrets=(private_body, contact, reference, spot.code,
-                                                "unit-A-secret-template"), ids=ids)
+                                                "unit-A-secret-template", "unit-A-secret-hook"),
+                 ids=ids)
 
 
 def _url(world: World, rule: str) -> str:

@@ -56,6 +56,7 @@ SAMPLES: dict[str, Any] = {
     "body": "role walk", "reply": "role walk reply", "summary": "role walk summary",
     "status": "in_progress", "referred_to": "role walk office", "days": "30",
     "private": "1", "public": "1", "score": "5", "name": "role walk",
+    "kind": "webhook", "url": "https://hooks.example.org/role-walk",
 }
 
 

@@ -1,6 +1,7 @@
 """The domain models, one module per group of nouns."""
 
 from app.models.abuse import ClientBlock
+from app.models.alerts import AlertChannel, AlertDelivery, ChannelKind
 from app.models.api import ApiKey
 from app.models.bureau import (
     EarlyWarning,
@@ -29,6 +30,9 @@ from app.models.people import BUREAU_ROLES, ROLES, Membership, StaffUser
 from app.models.settings import ReplyTemplate, RoutingRule
 
 __all__ = [
+    "AlertChannel",
+    "AlertDelivery",
+    "ChannelKind",
     "ApiKey",
     "BUREAU_ROLES",
     "OPEN_STATUSES",

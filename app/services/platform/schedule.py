@@ -12,6 +12,7 @@ from datetime import timedelta
 from app.services.bureau.warnings import detect_spikes
 from app.services.cases.operations import close_resolved_cases
 from app.services.cases.sla import escalate_overdue_cases
+from app.services.notify.channels import send_due_alerts
 from app.services.notify.privacy import erase_expired_contacts
 from app.services.notify.visitors import send_due_notifications
 from app.services.platform.jobs import Job
@@ -19,6 +20,8 @@ from app.services.platform.jobs import Job
 SCHEDULE: tuple[Job, ...] = (
     # visitors' e-mails and SMS, retried with backoff
     Job("notify.send", timedelta(seconds=30), send_due_notifications),
+    # staff alerts to group robots and webhooks (/admin/channels), retried with backoff
+    Job("alerts.send", timedelta(seconds=10), send_due_alerts),
     # cases past their claim or reply limit go to the directors
     Job("sla.tick", timedelta(minutes=1), escalate_overdue_cases),
     # spikes of a spot x category against its own baseline

@@ -1,0 +1,83 @@
+"""Staff alerts outside the browser: the unit's channels (group robots, signed webhooks)
+and the durable outbox of deliveries to them (services.notify.channels)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import Model
+from app.models.org import Park
+from app.models.types import BigId, UTCDateTime, utcnow
+
+
+class ChannelKind(StrEnum):
+    WECOM = "wecom"  # 企业微信群机器人
+    DINGTALK = "dingtalk"  # 钉钉自定义机器人 ("加签")
+    FEISHU = "feishu"  # 飞书 / Lark custom bot (signature check)
+    WEBHOOK = "webhook"  # any https endpoint, signed as Standard Webhooks says
+
+
+class AlertChannel(Model):
+    """Where a unit's alerts go: a group robot or a webhook, for the unit or one park."""
+
+    __tablename__ = "alert_channels"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    park_id: Mapped[int | None] = mapped_column(ForeignKey("parks.id"))  # None: every park
+    kind: Mapped[str] = mapped_column(String(12))
+    url: Mapped[str] = mapped_column(String(500))
+    # DingTalk's "SEC..." secret, Feishu's signing secret, a webhook's "whsec_..." secret
+    secret: Mapped[str | None] = mapped_column(String(200))
+    # the event kinds it receives, space-separated (feedback.created case.reopened ...)
+    events: Mapped[str] = mapped_column(String(200), default="feedback.created")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    park: Mapped[Park | None] = relationship()
+
+    @property
+    def failing(self) -> bool:
+        """Its last attempt failed (a later success clears it)."""
+        return self.last_failure_at is not None and (
+            self.last_success_at is None or self.last_failure_at > self.last_success_at)
+
+    def receives(self, kind: str) -> bool:
+        return kind in self.events.split()
+
+    def __repr__(self) -> str:
+        return f"<AlertChannel {self.id} {self.kind}>"
+
+
+class AlertDelivery(Model):
+    """One message to one channel, written in the transaction of its event."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (Index("ix_alert_deliveries_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("alert_channels.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(BigId)  # None: a test message
+    event: Mapped[str] = mapped_column(String(40))
+    # what the message says, fixed when it was queued: type, case_id, reference, url,
+    # title, body (never a visitor's contact)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    channel: Mapped[AlertChannel] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<AlertDelivery {self.id} {self.event} {self.state}>"

@@ -1,0 +1,363 @@
+"""Alert channels (/admin/channels): a director connects WeCom, DingTalk and Feishu group
+robots and Standard Webhooks endpoints; new cases reach them from the outbox.
+
+Each vendor is played by a local stand-in that checks what the vendor documents: the
+body's shape and, for DingTalk ("加签") and Feishu, the signature; the webhook receiver
+verifies the Standard Webhooks signature with the `standardwebhooks` package. A request
+with a wrong signature is refused as the vendor refuses it, so a wrong signer fails here.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from app.extensions import db
+from app.models import AlertChannel, AlertDelivery, Park, Spot, StaffUser, Unit
+from app.models.types import utcnow
+from app.security import new_spot_code
+from app.services.notify.channels import PER_MINUTE, send_due_alerts
+from tests.admin.helpers import audit_entries, submit
+from tests.conftest import csrf_token, make_case, make_staff
+from tests.support.db_snapshot import nothing_stored
+
+DINGTALK_SECRET = "SEC" + "d1" * 30
+FEISHU_SECRET = "feishu-secret-0123456789"  # noqa: S105 - the stand-in's
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
+HOUR_MS = 3600 * 1000
+
+
+@dataclass
+class Received:
+    vendor: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: dict[str, Any]
+    accepted: bool
+
+
+@dataclass
+class StandIn:
+    """WeCom, DingTalk, Feishu and a Standard Webhooks receiver on one local port."""
+
+    port: int = 0
+    received: list[Received] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def accepted(self, vendor: str) -> list[Received]:
+        return [r for r in self.received if r.vendor == vendor and r.accepted]
+
+
+def _dingtalk(query: dict[str, list[str]], body: dict[str, Any]) -> dict[str, Any]:
+    # the robot's "加签": sign = urlencode(base64(HmacSHA256(secret, timestamp + "\n" + secret)))
+    timestamp = query.get("timestamp", [""])[0]
+    sign = query.get("sign", [""])[0]  # parse_qs has url-decoded it
+    if not timestamp.isdigit() or abs(time.time() * 1000 - int(timestamp)) > HOUR_MS:
+        return {"errcode": 310000, "errmsg": "timestamp is not within one hour"}
+    expected = base64.b64encode(hmac.new(DINGTALK_SECRET.encode(),
+                                         f"{timestamp}\n{DINGTALK_SECRET}".encode(),
+                                         hashlib.sha256).digest()).decode()
+    if not hmac.compare_digest(sign, expected):
+        return {"errcode": 310000, "errmsg": "sign not match"}
+    markdown = body.get("markdown") or {}
+    if body.get("msgtype") != "markdown" or not markdown.get("title") or not markdown.get("text"):
+        return {"errcode": 40035, "errmsg": "missing parameter"}
+    return {"errcode": 0, "errmsg": "ok"}
+
+
+def _feishu(body: dict[str, Any]) -> dict[str, Any]:
+    # the signature check: base64(HmacSHA256(key = timestamp + "\n" + secret, message = ""))
+    timestamp = str(body.get("timestamp", ""))
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 3600:
+        return {"code": 19021, "msg": "sign match fail or timestamp is not within one hour"}
+    expected = base64.b64encode(hmac.new(f"{timestamp}\n{FEISHU_SECRET}".encode(), b"",
+                                         hashlib.sha256).digest()).decode()
+    if not hmac.compare_digest(str(body.get("sign", "")), expected):
+        return {"code": 19021, "msg": "sign match fail or timestamp is not within one hour"}
+    if body.get("msg_type") != "text" or not (body.get("content") or {}).get("text"):
+        return {"code": 9499, "msg": "Bad Request"}
+    return {"code": 0, "msg": "success", "data": {}}
+
+
+def _wecom(body: dict[str, Any]) -> dict[str, Any]:
+    kind = body.get("msgtype")
+    content = (body.get(kind) or {}).get("content") if kind in ("text", "markdown") else None
+    limit = 4096 if kind == "markdown" else 2048
+    if not content or len(content.encode()) > limit:
+        return {"errcode": 40008, "errmsg": "invalid message type"}
+    return {"errcode": 0, "errmsg": "ok"}
+
+
+@pytest.fixture
+def stand_in() -> Iterator[StandIn]:
+    state = StandIn()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            parts = urllib.parse.urlsplit(self.path)
+            query = urllib.parse.parse_qs(parts.query)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            body = json.loads(raw) if headers.get("content-type", "").startswith(
+                "application/json") else {}
+            status, answer = 200, {}
+            if parts.path == "/cgi-bin/webhook/send" and query.get("key"):
+                vendor, answer = "wecom", _wecom(body)
+            elif parts.path == "/robot/send" and query.get("access_token"):
+                vendor, answer = "dingtalk", _dingtalk(query, body)
+            elif parts.path.startswith("/open-apis/bot/v2/hook/"):
+                vendor, answer = "feishu", _feishu(body)
+            else:
+                vendor = "webhook"
+                try:
+                    Webhook(WEBHOOK_SECRET).verify(raw, headers)
+                except WebhookVerificationError:
+                    status = 401
+                else:
+                    status = 204
+            accepted = status < 300 and not answer.get("errcode") and not answer.get("code")
+            state.received.append(Received(vendor, parts.path, query, headers, body, accepted))
+            data = json.dumps(answer).encode() if status != 204 else b""
+            self.send_response(status)
+            if data:
+                self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def _connect(client: FlaskClient, **fields: Any) -> Any:
+    return submit(client, "/admin/channels", fields)
+
+
+def _urls(stand_in: StandIn) -> dict[str, str]:
+    return {"wecom": f"{stand_in.base}/cgi-bin/webhook/send?key=wecom-key-1",
+            "dingtalk": f"{stand_in.base}/robot/send?access_token=ding-token-1",
+            "feishu": f"{stand_in.base}/open-apis/bot/v2/hook/feishu-hook-1",
+            "webhook": f"{stand_in.base}/hooks/park-mailbox"}
+
+
+def _connect_all(client: FlaskClient, stand_in: StandIn) -> None:
+    urls = _urls(stand_in)
+    for kind, secret in (("wecom", ""), ("dingtalk", DINGTALK_SECRET),
+                         ("feishu", FEISHU_SECRET), ("webhook", WEBHOOK_SECRET)):
+        response = _connect(client, kind=kind, url=urls[kind], secret=secret)
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+
+
+def test_a_new_case_reaches_each_robot_and_webhook_signed_as_documented(
+        app: Flask, staff_client: FlaskClient, stand_in: StandIn, spot: Spot) -> None:
+    _connect_all(staff_client, stand_in)
+    assert len(audit_entries("channel.added")) == 4
+    case = make_case(spot, body="北门厕所没有纸了，电话 13812345678", contact="visitor@example.org"
+                     ).case
+    # nothing is sent inside the submission: it waits in the outbox
+    assert stand_in.received == []
+    report = send_due_alerts()
+    assert report.sent == 4, [(r.vendor, r.accepted) for r in stand_in.received]
+    for vendor in ("wecom", "dingtalk", "feishu", "webhook"):
+        (got,) = stand_in.accepted(vendor)
+        text = json.dumps(got.body, ensure_ascii=False)
+        assert "北门厕所" in text, vendor  # the spot
+        assert "厕所与保洁" in text, vendor  # the category
+        assert "没有纸了" in text, vendor  # the excerpt
+        assert f"/staff/cases/{case.id}" in text, vendor  # the link to the case
+        # never a visitor's contact, not even one written into the message
+        assert "visitor@example.org" not in text, vendor
+        assert "13812345678" not in text, vendor
+    webhook = stand_in.accepted("webhook")[0]
+    webhook_delivery = db.session.scalars(
+        select(AlertDelivery.id).join(AlertChannel).where(AlertChannel.kind == "webhook")).one()
+    # the webhook-id is the outbox row's: the same on a retry, so a receiver drops repeats
+    assert webhook.headers["webhook-id"] == f"msg_alert_{webhook_delivery}"
+    assert webhook.body["type"] == "feedback.created"
+    assert webhook.body["data"]["case_id"] == case.id
+    # sent once: a second round finds nothing due
+    assert send_due_alerts().sent == 0
+    assert len(stand_in.received) == 4
+
+
+def test_a_wrong_signature_is_refused_kept_and_shown_as_failing(
+        app: Flask, staff_client: FlaskClient, stand_in: StandIn, spot: Spot) -> None:
+    urls = _urls(stand_in)
+    wrong_webhook = "whsec_" + base64.b64encode(b"w" * 32).decode()
+    for kind, secret in (("dingtalk", "SEC" + "0" * 60), ("feishu", "not-the-secret"),
+                         ("webhook", wrong_webhook)):
+        assert _connect(staff_client, kind=kind, url=urls[kind],
+                        secret=secret).status_code == 303
+    make_case(spot)
+    report = send_due_alerts()
+    assert report.sent == 0
+    assert report.retrying == 3
+    assert {r.vendor for r in stand_in.received} == {"dingtalk", "feishu", "webhook"}
+    assert not any(r.accepted for r in stand_in.received)
+    deliveries = db.session.scalars(select(AlertDelivery)).all()
+    assert {d.state for d in deliveries} == {"pending"}  # kept, to be tried again
+    assert all(d.next_attempt_at > utcnow() for d in deliveries)
+    page = staff_client.get("/admin/channels").get_data(as_text=True)
+    assert page.count("is-failing") == 3
+    assert "sign not match" in page
+    assert "HTTP 401" in page
+    assert "19021" in page
+
+
+def test_a_failing_channel_never_blocks_a_submission_and_delivers_when_it_is_back(
+        app: Flask, client: FlaskClient, staff: StaffUser, stand_in: StandIn,
+        spot: Spot) -> None:
+    dead = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    dead_port = dead.server_address[1]
+    dead.server_close()  # nothing listens there now
+    channel = AlertChannel(unit_id=spot.park.unit_id, kind="wecom",
+                           url=f"http://127.0.0.1:{dead_port}/cgi-bin/webhook/send?key=k",
+                           events="feedback.created")
+    db.session.add(channel)
+    db.session.commit()
+    response = client.post(f"/q/{spot.code}", data={
+        "csrf_token": csrf_token(client, f"/q/{spot.code}"), "category": "toilets",
+        "body": "洗手池漏水"})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
+    assert send_due_alerts().retrying == 1
+    (delivery,) = db.session.scalars(select(AlertDelivery)).all()
+    assert delivery.state == "pending"
+    assert "Error" in (delivery.last_error or "")
+    # the robot is reachable again: the same alert goes out at its next attempt
+    channel.url = f"{stand_in.base}/cgi-bin/webhook/send?key=k"
+    db.session.commit()
+    assert send_due_alerts(utcnow() + timedelta(minutes=2)).sent == 1
+    (got,) = stand_in.accepted("wecom")
+    assert "洗手池漏水" in got.body["markdown"]["content"]
+
+
+def test_send_a_test_message(app: Flask, staff_client: FlaskClient, stand_in: StandIn) -> None:
+    assert _connect(staff_client, kind="webhook", url=_urls(stand_in)["webhook"]
+                    ).status_code == 303
+    channel = db.session.scalars(select(AlertChannel)).one()
+    assert channel.secret
+    assert channel.secret.startswith("whsec_")
+    page = staff_client.get("/admin/channels").get_data(as_text=True)
+    assert channel.secret in page  # the director copies it to the receiver
+    response = submit(staff_client, f"/admin/channels/{channel.id}/test", {},
+                      form_url="/admin/channels")
+    assert response.status_code == 303
+    # the receiver verifies with its own copy of the secret
+    global WEBHOOK_SECRET
+    saved, WEBHOOK_SECRET = WEBHOOK_SECRET, channel.secret
+    try:
+        assert send_due_alerts().sent == 1
+    finally:
+        WEBHOOK_SECRET = saved
+    (got,) = stand_in.accepted("webhook")
+    assert got.body["type"] == "test"
+    page = staff_client.get("/admin/channels").get_data(as_text=True)
+    assert "Working" in page or "正常" in page
+
+
+def test_a_park_channel_gets_only_its_park_and_chosen_events(
+        app: Flask, staff_client: FlaskClient, stand_in: StandIn, unit: Unit) -> None:
+    other_park = Park(unit_id=unit.id, name_zh="第二公园", name_en="Second Park")
+    other_park.spots.append(Spot(code=new_spot_code(), name_zh="南门", name_en="South gate"))
+    db.session.add(other_park)
+    db.session.commit()
+    first_park = unit.parks[0]
+    assert _connect(staff_client, kind="wecom", url=_urls(stand_in)["wecom"],
+                    park_id=str(first_park.id)).status_code == 303
+    make_case(other_park.spots[0], body="南门的灯坏了")
+    make_case(first_park.spots[0], body="北门的椅子坏了")
+    assert send_due_alerts().sent == 1
+    (got,) = stand_in.accepted("wecom")
+    assert "北门的椅子坏了" in got.body["markdown"]["content"]
+
+
+def test_a_robot_beyond_its_rate_waits_and_is_never_dropped(
+        app: Flask, unit: Unit, stand_in: StandIn) -> None:
+    channel = AlertChannel(unit_id=unit.id, kind="wecom",
+                           url=f"{stand_in.base}/cgi-bin/webhook/send?key=k",
+                           events="feedback.created")
+    db.session.add(channel)
+    db.session.flush()
+    now = utcnow()
+    for number in range(PER_MINUTE + 3):
+        db.session.add(AlertDelivery(channel_id=channel.id, case_id=None, event="test",
+                                     payload={"type": "test", "case_id": None, "reference": "",
+                                              "url": "http://x/staff/", "title": f"t{number}",
+                                              "body": "b"},
+                                     state="pending", attempts=0, next_attempt_at=now))
+    db.session.commit()
+    assert send_due_alerts(now).sent == PER_MINUTE
+    waiting = db.session.scalars(select(AlertDelivery).where(AlertDelivery.state == "pending")
+                                 ).all()
+    assert len(waiting) == 3
+    assert all(d.attempts == 0 for d in waiting)
+    assert send_due_alerts(now + timedelta(minutes=2)).sent == 3
+
+
+@pytest.mark.parametrize(("kind", "url", "reason"), [
+    ("wecom", "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", "https://"),
+    ("wecom", "https://evil.example.org/cgi-bin/webhook/send?key=k", "qyapi.weixin.qq.com"),
+    ("dingtalk", "https://example.org/robot/send?access_token=t", "oapi.dingtalk.com"),
+    ("webhook", "https://127.0.0.1/hook", "公网"),
+    ("webhook", "https://10.1.2.3/hook", "公网"),
+])
+def test_outside_development_a_robot_url_must_be_https_to_its_vendor(
+        app: Flask, staff_client: FlaskClient, kind: str, url: str, reason: str) -> None:
+    app.config["OUTBOUND_ALLOW_PRIVATE"] = False
+    token = csrf_token(staff_client, "/admin/channels")
+    with nothing_stored(url):
+        response = staff_client.post("/admin/channels", data={
+            "kind": kind, "url": url, "secret": "", "csrf_token": token})
+    assert response.status_code == 400
+    assert reason in response.get_data(as_text=True)
+
+
+def test_production_refuses_outbound_allow_private() -> None:
+    from app.config import ProductionConfig
+    with pytest.raises(RuntimeError, match="OUTBOUND_ALLOW_PRIVATE"):
+        ProductionConfig.finalize({"SECRET_KEY": "x" * 40, "OUTBOUND_ALLOW_PRIVATE": True,
+                                   "SESSION_MAX_HOURS": 12})
+
+
+def test_another_units_channel_is_not_found(app: Flask, staff_client: FlaskClient,
+                                            other_unit: Unit) -> None:
+    make_staff(other_unit, "director@xy.test")
+    theirs = AlertChannel(unit_id=other_unit.id, kind="webhook",
+                          url="https://hooks.example.org/xy", secret=WEBHOOK_SECRET,
+                          events="feedback.created")
+    db.session.add(theirs)
+    db.session.commit()
+    token = csrf_token(staff_client, "/admin/channels")
+    with nothing_stored("a test message to another unit's channel"):
+        response = staff_client.post(f"/admin/channels/{theirs.id}/test",
+                                     data={"csrf_token": token})
+    assert response.status_code == 404
