@@ -40,6 +40,7 @@ from app.services.cases.workflow import ROLE_LABELS, STATUS_LABELS, TRANSITIONS
 from app.services.demo.ritan import USERS as DEMO_USERS
 from app.services.demo.ritan import demo_loaded
 from app.services.errors import DomainError
+from app.services.notify.channels import failing_channels
 from app.staff.blueprint import bp
 from app.staff.decorators import staff_required
 from app.staff.forms import LoginForm, PhotoForm, ReplyForm
@@ -129,7 +130,8 @@ def inbox(user: StaffUser) -> ResponseReturnValue:
     parks, categories = filter_choices(user)
     return render_template("staff/inbox.html", cases=cases, open_count=count_open(user),
                            unanswered_count=count_unanswered(user), selected=selected,
-                           parks=parks, categories=categories, now=now, user=user, **live)
+                           parks=parks, categories=categories, now=now, user=user,
+                           failing_channels=failing_channels(user), **live)
 
 
 def _reply_form(status: str) -> ReplyForm:

@@ -34,7 +34,7 @@ from app.models.types import utcnow
 from app.security import new_spot_code
 from app.services.notify.channels import PER_MINUTE, send_due_alerts
 from tests.admin.helpers import audit_entries, submit
-from tests.conftest import csrf_token, make_case, make_staff
+from tests.conftest import csrf_token, log_in, make_case, make_staff
 from tests.support.db_snapshot import nothing_stored
 
 DINGTALK_SECRET = "SEC" + "d1" * 30
@@ -361,3 +361,27 @@ def test_another_units_channel_is_not_found(app: Flask, staff_client: FlaskClien
         response = staff_client.post(f"/admin/channels/{theirs.id}/test",
                                      data={"csrf_token": token})
     assert response.status_code == 404
+
+
+def test_a_failing_channel_is_shown_in_the_directors_inbox_until_it_works_again(
+        app: Flask, staff_client: FlaskClient, stand_in: StandIn, unit: Unit,
+        spot: Spot) -> None:
+    guard = make_staff(unit, "guard@rt.test", roles=("security",))
+    guard_client = app.test_client()
+    assert log_in(guard_client, guard.email).status_code == 303
+    assert _connect(staff_client, kind="dingtalk", url=_urls(stand_in)["dingtalk"],
+                    secret="SEC" + "0" * 60).status_code == 303
+    assert 'id="failing-channels"' not in staff_client.get("/staff/").get_data(as_text=True)
+    make_case(spot)
+    assert send_due_alerts().retrying == 1
+    inbox = staff_client.get("/staff/").get_data(as_text=True)
+    assert 'id="failing-channels"' in inbox
+    assert "/admin/channels" in inbox
+    # only directors are told (the page they would fix it on is theirs)
+    assert 'id="failing-channels"' not in guard_client.get("/staff/").get_data(as_text=True)
+    # the secret is corrected: the kept alert goes out and the warning is gone
+    channel = db.session.scalars(select(AlertChannel)).one()
+    channel.secret = DINGTALK_SECRET
+    db.session.commit()
+    assert send_due_alerts(utcnow() + timedelta(minutes=2)).sent == 1
+    assert 'id="failing-channels"' not in staff_client.get("/staff/").get_data(as_text=True)

@@ -33,7 +33,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
@@ -211,6 +211,20 @@ def queue_test(*, user: StaffUser, unit_id: int, channel_id: int) -> AlertDelive
 def unit_channels(unit_id: int) -> list[AlertChannel]:
     return list(db.session.scalars(
         select(AlertChannel).where(AlertChannel.unit_id == unit_id, AlertChannel.active)
+        .order_by(AlertChannel.id)))
+
+
+def failing_channels(user: StaffUser) -> list[AlertChannel]:
+    """The failing channels of the units the user directs (the inbox warns them)."""
+    unit_ids = [m.unit_id for m in user.memberships if m.role == "director"]
+    if not unit_ids:
+        return []
+    return list(db.session.scalars(
+        select(AlertChannel)
+        .where(AlertChannel.unit_id.in_(unit_ids), AlertChannel.active,
+               AlertChannel.last_failure_at.is_not(None),
+               or_(AlertChannel.last_success_at.is_(None),
+                   AlertChannel.last_failure_at > AlertChannel.last_success_at))
         .order_by(AlertChannel.id)))
 
 
