@@ -1,4 +1,5 @@
-"""Command-line tools for visitor notifications: `flask --app wsgi notify send`."""
+"""Command-line tools for notifications: `flask --app wsgi notify send` (visitors) and
+`flask --app wsgi notify alerts` (staff alert channels)."""
 
 from __future__ import annotations
 
@@ -25,4 +26,14 @@ def register_notify(app: Flask) -> None:
         if retry_failed:
             click.echo(f"{retry_failed_notifications()} failed notifications queued again")
         report = send_due_notifications(limit=limit)
+        click.echo(f"sent {report.sent}, to retry {report.retrying}, failed {report.failed}")
+
+    @notify.command("alerts")
+    @click.option("--limit", default=500, show_default=True, help="At most this many.")
+    def alerts(limit: int) -> None:
+        """Send the staff alerts to group robots and webhooks that are due now (the server
+        also does it every 10 s; /admin/channels)."""
+        from app.services.notify.channels import send_due_alerts
+
+        report = send_due_alerts(limit=limit)
         click.echo(f"sent {report.sent}, to retry {report.retrying}, failed {report.failed}")

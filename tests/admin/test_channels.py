@@ -385,3 +385,17 @@ def test_a_failing_channel_is_shown_in_the_directors_inbox_until_it_works_again(
     db.session.commit()
     assert send_due_alerts(utcnow() + timedelta(minutes=2)).sent == 1
     assert 'id="failing-channels"' not in staff_client.get("/staff/").get_data(as_text=True)
+
+
+def test_flask_notify_alerts_sends_what_is_due(app: Flask, unit: Unit, spot: Spot,
+                                               stand_in: StandIn) -> None:
+    db.session.add(AlertChannel(unit_id=unit.id, kind="wecom",
+                                url=f"{stand_in.base}/cgi-bin/webhook/send?key=k",
+                                events="feedback.created"))
+    db.session.commit()
+    make_case(spot, body="长椅坏了")
+    result = app.test_cli_runner().invoke(args=["notify", "alerts"])
+    assert result.exit_code == 0, result.output
+    assert "sent 1, to retry 0, failed 0" in result.output
+    (got,) = stand_in.accepted("wecom")
+    assert "长椅坏了" in got.body["markdown"]["content"]
