@@ -32,6 +32,9 @@ from app.extensions import db
 from app.models import AlertChannel, AlertDelivery, Park, Spot, StaffUser, Unit
 from app.models.types import utcnow
 from app.security import new_spot_code
+from app.services.cases.operations import reply_to_visitor
+from app.services.cases.sla import escalate_overdue_cases
+from app.services.cases.tracking import report_not_fixed
 from app.services.notify.channels import PER_MINUTE, send_due_alerts
 from tests.admin.helpers import audit_entries, submit
 from tests.conftest import csrf_token, log_in, make_case, make_staff
@@ -399,3 +402,30 @@ def test_flask_notify_alerts_sends_what_is_due(app: Flask, unit: Unit, spot: Spo
     assert "sent 1, to retry 0, failed 0" in result.output
     (got,) = stand_in.accepted("wecom")
     assert "长椅坏了" in got.body["markdown"]["content"]
+
+
+def test_reopened_and_escalated_cases_go_to_the_channels_that_chose_them(
+        app: Flask, unit: Unit, spot: Spot, staff: StaffUser, stand_in: StandIn) -> None:
+    urls = _urls(stand_in)
+    db.session.add_all([
+        AlertChannel(unit_id=unit.id, kind="wecom", url=urls["wecom"],
+                     events="feedback.created"),
+        AlertChannel(unit_id=unit.id, kind="webhook", url=urls["webhook"],
+                     secret=WEBHOOK_SECRET, events="case.reopened case.escalated"),
+    ])
+    db.session.commit()
+    receipt = make_case(spot, body="垃圾桶满了")
+    assert escalate_overdue_cases(utcnow() + timedelta(days=3)) >= 1
+    reply_to_visitor(user=staff, case_id=receipt.case.id, body="已清理", new_status="resolved")
+    report_not_fixed(token=receipt.token)
+    # sent now (a webhook's timestamp is the sending time: a receiver refuses one days off)
+    report = send_due_alerts()
+    assert report.sent == len(stand_in.received)
+    assert report.retrying == 0
+    (new_case,) = stand_in.accepted("wecom")  # only the new case
+    assert "垃圾桶满了" in new_case.body["markdown"]["content"]
+    kinds = {r.body["type"] for r in stand_in.accepted("webhook")}
+    assert kinds == {"case.escalated", "case.reopened"}
+    for got in stand_in.accepted("webhook"):
+        assert got.body["data"]["case_id"] == receipt.case.id
+        assert "垃圾桶满了" in got.body["data"]["body"]
