@@ -222,7 +222,14 @@ class FiguresSchema(Schema):
     median_response_minutes = fields.Float(required=True, allow_none=True)
     p90_response_minutes = fields.Float(required=True, allow_none=True)
     median_resolution_minutes = fields.Float(required=True, allow_none=True)
-    within_limit_share = fields.Float(required=True, allow_none=True)
+    within_limit_share = fields.Float(required=True, allow_none=True, metadata={
+        "description": "share (0..1) of `within_limit_counted` whose first response came at "
+                       "or before the reply deadline; null when no case counts yet"})
+    within_limit_counted = fields.Integer(required=True, metadata={
+        "description": "cases that count for `within_limit_share`: they have a reply "
+                       "deadline, and they were answered or the deadline has passed. A case "
+                       "not answered yet whose deadline is still ahead is neither late nor on "
+                       "time: it is left out"})
     unanswered = fields.Integer(required=True, metadata={
         "description": "cases with no public reply to the visitor yet, open or closed "
                        "(spam aside)"})

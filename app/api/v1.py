@@ -309,6 +309,7 @@ def _figures(figures: Figures) -> dict[str, Any]:
             "p90_response_minutes": figures.p90_response_minutes,
             "median_resolution_minutes": figures.median_resolution_minutes,
             "within_limit_share": figures.within_limit_share,
+            "within_limit_counted": figures.within_limit_counted,
             "unanswered": figures.unanswered,
             "satisfaction": figures.satisfaction,
             "reopen_rate": figures.reopen_rate}

@@ -67,6 +67,8 @@ class Case(Model):
         CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5",
                         name="satisfaction"),
         Index("ix_feedback_unit_status_created", "unit_id", "status", "created_at"),
+        # the bureau's share within the limit reads the cases whose deadline is still ahead
+        Index("ix_feedback_reply_due_at", "reply_due_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

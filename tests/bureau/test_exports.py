@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.extensions import db
+from app.services.bureau.rollups import REPORT_TZ
 from tests.support.cases import add_case
 
 CONTACT = "13912345678"
@@ -152,3 +154,54 @@ def test_csv_cells_that_start_like_a_formula_are_neutralised(bureau_client, form
     assert [row[-1] for row in rows] == ["'" + body for body in FORMULAS]
     for row in rows:
         assert not row[-1].startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+@pytest.fixture
+def due_cases(unit):
+    """In this month: one case answered in time, one unanswered past its deadline, one
+    unanswered with its deadline still ahead."""
+    spot, category = unit.parks[0].spots[0], unit.categories[0]
+    now = datetime.now(UTC)
+    local = now.astimezone(REPORT_TZ)
+    created = local.replace(day=1, hour=0, minute=5, second=0, microsecond=0)
+    add_case(spot, category, created, first_response_at=created + timedelta(minutes=1),
+             reply_due_at=now + timedelta(hours=1), status="in_progress",
+             reference="RT-DUE-ON-TIME")
+    add_case(spot, category, created, reply_due_at=now - timedelta(seconds=1),
+             reference="RT-DUE-OVERDUE")
+    add_case(spot, category, created, reply_due_at=now + timedelta(hours=3),
+             reference="RT-DUE-AHEAD")
+    db.session.commit()
+    return local.strftime("%Y-%m")
+
+
+def today_in_city() -> str:
+    return datetime.now(UTC).astimezone(REPORT_TZ).date().isoformat()
+
+
+def test_a_case_not_yet_due_is_left_out_of_the_share_everywhere(bureau_client, unit, due_cases,
+                                                                tmp_path):
+    # 1 on time of 2 that count (the third is not due yet): 50 %, not 33 %
+    start = f"{due_cases}-01"
+    document = bureau_client.get(
+        f"/api/v1/bureau/comparison?from={start}&to={today_in_city()}&min_cases=0").get_json()
+    park = next(row for row in document["parks"] if row["park"]["id"] == unit.parks[0].id)
+    assert park["within_limit_share"] == 0.5
+    assert park["within_limit_counted"] == 2
+    assert document["city"]["within_limit_share"] == 0.5
+
+    page = bureau_client.get(f"/bureau/?month={due_cases}&min=0").get_data(as_text=True)
+    assert "50%" in page
+    assert "33%" not in page
+
+    pdf = pdf_text(bureau_client.get(f"/bureau/report.pdf?month={due_cases}&min=0").get_data(),
+                   tmp_path)
+    assert "50%" in pdf
+    assert "33%" not in pdf
+
+    text = bureau_client.get(f"/bureau/export.csv?month={due_cases}").get_data().decode(
+        "utf-8-sig")
+    within = {row[0]: row[9] for row in csv.reader(io.StringIO(text))}
+    assert within["RT-DUE-ON-TIME"] == "yes"
+    assert within["RT-DUE-OVERDUE"] == "no"
+    assert within["RT-DUE-AHEAD"] == ""

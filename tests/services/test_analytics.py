@@ -17,6 +17,7 @@ from app.services.bureau.analytics import (
     period_parts,
     weekly_trend,
 )
+from app.services.bureau.rollups import REPORT_TZ
 from tests.conftest import make_unit
 from tests.support.cases import add_case
 
@@ -179,3 +180,23 @@ def test_trends_hot_spots_and_heat_map(city):
 
 def test_no_parks_no_rows(app):
     assert compare_parks([], *MARCH, min_cases=1).rows == []
+
+
+def test_a_case_not_yet_due_and_unanswered_is_neither_late_nor_on_time(app):
+    """One case answered in time, one overdue and unanswered, one not yet due and unanswered:
+    the share within the limit is 1 of 2 (the third is left out), not 1 of 3."""
+    unit = make_unit("DUE")
+    spot, category = unit.parks[0].spots[0], unit.categories[0]
+    now = datetime.now(UTC)
+    add_case(spot, category, now - timedelta(hours=3), first_response_at=now - timedelta(hours=2),
+             reply_due_at=now - timedelta(hours=1), status="in_progress")
+    add_case(spot, category, now - timedelta(hours=3), reply_due_at=now - timedelta(hours=1))
+    add_case(spot, category, now - timedelta(hours=1), reply_due_at=now + timedelta(hours=3))
+    db.session.commit()
+    today = now.astimezone(REPORT_TZ).date()
+    comparison = compare_parks([unit.parks[0]], today - timedelta(days=1),
+                               today + timedelta(days=1), min_cases=0)
+    figures = comparison.rows[0].figures
+    assert figures.cases == 3
+    assert figures.within_limit_share == pytest.approx(1 / 2)
+    assert comparison.city.within_limit_share == pytest.approx(1 / 2)

@@ -1,9 +1,11 @@
 """Figures for the bureau: the league table of parks, trends, hot spots, the heat map.
 
-Everything here reads the rollup tables (`app.services.bureau.rollups`), never the case table,
-so a page costs the same at ten thousand cases as at ten million. A period is split into
-whole months (read from `rollup_monthly`) and the loose days at either end (from
-`rollup_daily`).
+Everything here reads the rollup tables (`app.services.bureau.rollups`), so a page costs the
+same at ten thousand cases as at ten million; the one exception is the few unanswered cases
+whose reply deadline is still ahead (`not_yet_due`), read from the case table through its
+index on the deadline, because whether a deadline has passed depends on the hour of reading.
+A period is split into whole months (read from `rollup_monthly`) and the loose days at either
+end (from `rollup_daily`).
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, func, select
 
 from app.extensions import db
-from app.models import Category, Park, ParkVisits, Spot, rollup_daily, rollup_monthly
+from app.models import Case, Category, Park, ParkVisits, Spot, rollup_daily, rollup_monthly
 from app.models.bureau import MEASURES, RESOLVE_EDGES, RESPONSE_EDGES
-from app.services.bureau.rollups import MEASURE_INDEX
+from app.models.types import utcnow
+from app.services.bureau.rollups import MEASURE_INDEX, REPORT_TZ
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,9 @@ class Figures:
     """The sums of a set of rollup rows (in MEASURES order), and the figures read from them."""
 
     values: list[int] = field(default_factory=lambda: [0] * len(MEASURES))
+    # cases among `with_limit` not answered yet whose reply deadline is still ahead: neither
+    # late nor on time yet (not in the rollups: a deadline passes without the case changing)
+    not_yet_due: int = 0
 
     def add(self, measures: Sequence[Any]) -> None:
         if not any(self.values):  # the usual case: one group per park
@@ -119,8 +125,16 @@ class Figures:
         return self._sum("unanswered")
 
     @property
+    def within_limit_counted(self) -> int:
+        """Cases that count for the share within the limit: they have a reply deadline, and
+        they were answered or their deadline has passed."""
+        return self._sum("with_limit") - self.not_yet_due
+
+    @property
     def within_limit_share(self) -> float | None:
-        return _ratio(self._sum("within_limit"), self._sum("with_limit"))
+        """First reply at or before the deadline, among `within_limit_counted`: a case not
+        answered yet whose deadline is still ahead is neither late nor on time (left out)."""
+        return _ratio(self._sum("within_limit"), self.within_limit_counted)
 
     @property
     def satisfaction(self) -> float | None:
@@ -218,9 +232,45 @@ def park_visits(start: date, end: date, park_ids: Sequence[int]) -> dict[int, in
     return {park_id: int(total) for park_id, total in rows}
 
 
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The instants where the city-calendar days [start, end) begin and end."""
+    return (datetime(start.year, start.month, start.day, tzinfo=REPORT_TZ),
+            datetime(end.year, end.month, end.day, tzinfo=REPORT_TZ))
+
+
+def answered_within_limit(first_response_at: datetime | None, reply_due_at: datetime | None,
+                          now: datetime) -> bool | None:
+    """One case's part in the share within the limit: True on time, False late, None when it
+    does not count (no deadline, or not answered yet and the deadline still ahead)."""
+    if reply_due_at is None:
+        return None
+    if first_response_at is not None:
+        return first_response_at <= reply_due_at
+    return False if reply_due_at <= now else None
+
+
+def not_yet_due(park_ids: Sequence[int], start: date, end: date,
+                now: datetime | None = None) -> dict[int, int]:
+    """Per park, the cases created in [start, end) with a reply deadline after `now` and no
+    first response yet: the ones `with_limit` holds that do not count yet."""
+    if not park_ids:
+        return {}
+    low, high = period_bounds(start, end)
+    rows = db.session.execute(
+        select(Case.park_id, func.count())
+        .where(Case.reply_due_at > (now or utcnow()), Case.first_response_at.is_(None),
+               Case.created_at >= low, Case.created_at < high, Case.park_id.in_(park_ids))
+        .group_by(Case.park_id)
+    )
+    return {park_id: int(count) for park_id, count in rows}
+
+
 def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: int,
-                  sort: str = "within_limit_share") -> Comparison:
-    """The league table of `parks` over [start, end): parks under `min_cases` are not ranked."""
+                  sort: str = "within_limit_share", now: datetime | None = None
+                  ) -> Comparison:
+    """The league table of `parks` over [start, end): parks under `min_cases` are not ranked.
+
+    Deadlines are judged at `now` (the current time by default)."""
     if sort not in SORT_KEYS:
         sort = "within_limit_share"
     park_ids = [park.id for park in parks]
@@ -233,9 +283,12 @@ def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: i
     for park_id, category_id, cases in rollup_sums(start, end, ("park_id", "category_id"),
                                                    park_ids, measures=("cases",)):
         per_category[park_id][codes.get(category_id, ("?",))[0]] += int(cases)
+    for park_id, count in not_yet_due(park_ids, start, end, now).items():
+        per_park[park_id].not_yet_due = count
     if per_park:
         city.values = [sum(column) for column in zip(
             *(figures.values for figures in per_park.values()), strict=True)]
+        city.not_yet_due = sum(figures.not_yet_due for figures in per_park.values())
     visits = park_visits(start, end, park_ids)
     rows = [ParkRow(park=park, figures=per_park[park.id], by_category=dict(per_category[park.id]),
                     visits=visits.get(park.id)) for park in parks]

@@ -16,6 +16,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, Category, Park, Spot
+from app.models.types import utcnow
+from app.services.bureau.analytics import answered_within_limit, period_bounds
 from app.services.bureau.rollups import REPORT_TZ
 
 log = logging.getLogger(__name__)
@@ -47,14 +49,10 @@ def _local(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(REPORT_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (datetime(start.year, start.month, start.day, tzinfo=REPORT_TZ),
-            datetime(end.year, end.month, end.day, tzinfo=REPORT_TZ))
-
-
 def case_rows(parks: Sequence[Park], start: date, end: date) -> Iterator[list[Any]]:
     """The cases of these parks created in [start, end) (city calendar), as export rows."""
     low, high = period_bounds(start, end)
+    now = utcnow()
     park_names = {park.id: park.name_zh for park in parks}
     categories = {c.id: c.name_zh for c in db.session.scalars(select(Category))}
     f = Case
@@ -69,8 +67,8 @@ def case_rows(parks: Sequence[Park], start: date, end: date) -> Iterator[list[An
     )
     for (reference, park_id, spot, category_id, status, source, created, responded, due,
          resolved, closed, satisfaction, reopened, me_too, body) in db.session.execute(query):
-        within = "" if due is None else ("yes" if responded is not None and responded <= due
-                                         else "no")
+        counted = answered_within_limit(responded, due, now)
+        within = "" if counted is None else ("yes" if counted else "no")
         yield [reference, park_names[park_id], spot or "", categories.get(category_id, ""),
                status, source, _local(created), _local(responded), _local(due), within,
                _local(resolved), _local(closed), satisfaction if satisfaction else "",
