@@ -32,7 +32,9 @@ KIND_LABELS = {"wecom": _l("WeCom group robot (企业微信群机器人)"),
                "dingtalk": _l("DingTalk custom robot (钉钉自定义机器人)"),
                "feishu": _l("Feishu / Lark custom bot (飞书自定义机器人)"),
                "webhook": _l("Webhook (Standard Webhooks signature)")}
-EVENT_LABELS = {"feedback.created": _l("New cases"), "case.reopened": _l("Reopened cases"),
+EVENT_LABELS = {"feedback.created": _l("New cases"),
+                "feedback.urgent": _l("New urgent cases (without the others)"),
+                "case.reopened": _l("Reopened cases"),
                 "case.escalated": _l("Escalations"), "test": _l("Test message")}
 
 

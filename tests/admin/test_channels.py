@@ -429,3 +429,20 @@ def test_reopened_and_escalated_cases_go_to_the_channels_that_chose_them(
     for got in stand_in.accepted("webhook"):
         assert got.body["data"]["case_id"] == receipt.case.id
         assert "垃圾桶满了" in got.body["data"]["body"]
+
+
+def test_an_urgent_only_channel_gets_the_urgent_new_cases_only(
+        app: Flask, staff_client: FlaskClient, stand_in: StandIn, unit: Unit,
+        spot: Spot) -> None:
+    noise = next(c for c in unit.categories if c.code == "noise")
+    noise.urgent = True
+    db.session.commit()
+    assert _connect(staff_client, kind="wecom", url=_urls(stand_in)["wecom"],
+                    events="feedback.urgent").status_code == 303
+    channel = db.session.scalars(select(AlertChannel)).one()
+    assert channel.events == "feedback.urgent"
+    make_case(spot, category_code="toilets", body="厕所没有纸了")
+    make_case(spot, category_code="noise", body="广场舞太吵了")
+    assert send_due_alerts().sent == 1
+    (got,) = stand_in.accepted("wecom")
+    assert "广场舞太吵了" in got.body["markdown"]["content"]

@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 # the events a channel may receive; a new channel gets new cases
-EVENTS = ("feedback.created", "case.reopened", "case.escalated")
+# ("feedback.urgent": new cases of urgent categories only, for a channel without all new cases)
+EVENTS = ("feedback.created", "feedback.urgent", "case.reopened", "case.escalated")
 DEFAULT_EVENTS = ("feedback.created",)
 # each vendor's documented host(s) for its kind (lifted by OUTBOUND_ALLOW_PRIVATE)
 VENDOR_HOSTS: dict[str, tuple[str, ...]] = {
@@ -294,7 +295,9 @@ def queue_alerts(session: Session, _flush_context: Any, _instances: Any) -> None
             channels = session.scalars(
                 select(AlertChannel).where(AlertChannel.unit_id == event.unit_id,
                                            AlertChannel.active)).all()
-        targets = [c for c in channels if c.receives(kind)
+        urgent = kind == "feedback.created" and bool((event.payload or {}).get("urgent"))
+        targets = [c for c in channels
+                   if (c.receives(kind) or (urgent and c.receives("feedback.urgent")))
                    and (c.park_id is None or c.park_id == event.park_id)]
         if not targets:
             continue
