@@ -252,17 +252,25 @@ def answered_within_limit(first_response_at: datetime | None, reply_due_at: date
 def not_yet_due(park_ids: Sequence[int], start: date, end: date,
                 now: datetime | None = None) -> dict[int, int]:
     """Per park, the cases created in [start, end) with a reply deadline after `now` and no
-    first response yet: the ones `with_limit` holds that do not count yet."""
+    first response yet: the ones `with_limit` holds that do not count yet.
+
+    The query names only the deadline and the response, so that the database reads the few
+    cases due from now on through the deadline's index (with the park and period in the
+    query, SQLite went through the unit/status/created index instead: 130 ms over a year at
+    300,000 cases); the park and period are picked here."""
     if not park_ids:
         return {}
     low, high = period_bounds(start, end)
+    wanted = set(park_ids)
+    counts: dict[int, int] = defaultdict(int)
     rows = db.session.execute(
-        select(Case.park_id, func.count())
-        .where(Case.reply_due_at > (now or utcnow()), Case.first_response_at.is_(None),
-               Case.created_at >= low, Case.created_at < high, Case.park_id.in_(park_ids))
-        .group_by(Case.park_id)
+        select(Case.park_id, Case.created_at)
+        .where(Case.reply_due_at > (now or utcnow()), Case.first_response_at.is_(None))
     )
-    return {park_id: int(count) for park_id, count in rows}
+    for park_id, created_at in rows:
+        if park_id in wanted and low <= created_at < high:
+            counts[park_id] += 1
+    return dict(counts)
 
 
 def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: int,
