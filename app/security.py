@@ -95,7 +95,14 @@ def create_private_file(path: Path) -> IO[bytes]:
 def send_photo(path: Path, photo_id: int) -> Response:
     """Serve a stored photo: fixed type, never sniffed, never cached, never scriptable."""
     # photos are small (re-encoded, at most MAX_SIDE px): read whole, no open file to leak
-    response = Response(path.read_bytes(), mimetype="image/jpeg")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        # the row outlived its file (a restore without the photos folder, a disk cleaned by
+        # hand): the photo is gone, which is a 404 for whoever asks, and worth a line in the log
+        current_app.logger.warning("photo %d: its file is missing", photo_id)
+        abort(404)
+    response = Response(data, mimetype="image/jpeg")
     response.headers["Content-Disposition"] = f'inline; filename="photo-{photo_id}.jpg"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

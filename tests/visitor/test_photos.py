@@ -192,6 +192,26 @@ def test_staff_of_the_unit_see_photos_others_do_not(app, client, db, spot, other
     assert app.test_client().get(url).status_code == 302
 
 
+def test_a_photo_whose_file_is_gone_is_not_found_never_a_500(app, client, db, spot, staff,
+                                                              caplog):
+    response = submit(client, spot.code, [("a.png", png())])
+    tracking = response.headers["Location"]
+    case = db.session.scalars(select(Case)).one()
+    photo = case.photos[0]
+    (url,) = IMG.findall(client.get(tracking).get_data(as_text=True))
+    with app.app_context():
+        from app.services.cases.photos import photo_path
+        photo_path(photo).unlink()
+    staff_url = f"/staff/cases/{case.id}/photos/{photo.id}"
+    mine = app.test_client()
+    log_in(mine, staff.email)
+    assert client.get(url).status_code == 404
+    assert mine.get(staff_url).status_code == 404
+    assert f"photo {photo.id}: its file is missing" in caplog.text
+    # the case page itself still opens
+    assert mine.get(f"/staff/cases/{case.id}").status_code == 200
+
+
 def test_staff_add_a_photo_to_a_case(app, db, staff_client, spot):
     receipt = make_case(spot)
     case_id = receipt.case.id
