@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,16 +58,23 @@ class Site:
         return f"{self.url}/q/{self.spots[index]['code']}"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    folder = tmp_path_factory.mktemp("site")
-    env = server_env(served_database(folder, "browser"), folder / "instance")
+@contextmanager
+def served_site(folder: Path, name: str, **settings: str) -> Iterator[Site]:
+    """The app with the demo data served from `folder` (its own database `name`), with
+    `settings` in its environment, for as long as the block runs."""
+    env = server_env(served_database(folder, name), folder / "instance", **settings)
     prepare_database(env)
     spots = json.loads(subprocess.run(
         [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
         check=True, capture_output=True, timeout=60).stdout)
     with running_server(env, folder / "server.log") as server:
         yield Site(server=server, spots=spots)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with served_site(tmp_path_factory.mktemp("site"), "browser") as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

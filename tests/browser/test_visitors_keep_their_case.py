@@ -18,8 +18,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Site, assert_fits_the_screen, shot
-from tests.support.servers import prepare_database, running_server, served_database, server_env
+from tests.browser.conftest import Site, assert_fits_the_screen, served_site, shot
 
 pytestmark = pytest.mark.browser
 
@@ -136,21 +135,10 @@ def test_share_uses_the_phones_share_sheet_with_the_link(site: Site, new_context
 
 @pytest.fixture(scope="module")
 def limited_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    import json
-    import subprocess
-
-    from tests.support.servers import FLASK, ROOT
-
-    folder = tmp_path_factory.mktemp("limited")
-    env = server_env(served_database(folder, "limited"), folder / "instance",
-                     RATELIMIT_ENABLED="1", SUBMISSION_RATE_LIMIT="1 per minute",
-                     SUBMISSION_ADDRESS_LIMIT="100 per minute")
-    prepare_database(env)
-    spots = json.loads(subprocess.run(
-        [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
-        check=True, capture_output=True, timeout=60).stdout)
-    with running_server(env, folder / "server.log") as server:
-        yield Site(server=server, spots=spots)
+    with served_site(tmp_path_factory.mktemp("limited"), "limited", RATELIMIT_ENABLED="1",
+                     SUBMISSION_RATE_LIMIT="1 per minute",
+                     SUBMISSION_ADDRESS_LIMIT="100 per minute") as served:
+        yield served
 
 
 def test_the_429_form_keeps_what_the_visitor_wrote_and_says_when(limited_site: Site,
