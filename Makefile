@@ -5,6 +5,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# the public address in QR codes, `points list`, e-mails and Open311 discovery: follows
+# HOST/PORT unless given (`make run PORT=5077` encodes port 5077); 0.0.0.0 is no address
+# a browser can open, so the loopback name stands in for it
+BASE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 FLASK := $(BIN)/flask --app wsgi
 VENDOR := app/static/vendor
 # The PostgreSQL run of `make test` uses a database of this checkout's own (created when
@@ -17,8 +21,9 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 .PHONY: run test test-fast test-sqlite test-postgres bench lint typecheck setup setup-test system-deps \
         system-deps-test vendor translations migrate messages db demo clean
 
+run: export BASE_URL := $(BASE_URL)
 run: setup db demo
-	@echo "Park Mailbox on http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/staff/)"
+	@echo "Park Mailbox on $(BASE_URL)/  (staff: $(BASE_URL)/staff/)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config deploy/gunicorn.conf.py wsgi:app
 
 # Two passes (README, "Tests": which tests run on which database and why), each on two

@@ -70,3 +70,34 @@ def test_demo_with_cases_adds_synthetic_history(app, db):
     cases = db.session.scalar(select(func.count()).select_from(Case))
     assert 480 <= cases <= 500
     assert db.session.scalar(select(func.sum(rollup_monthly.c.cases))) == cases
+
+
+def make_dry_run(*arguments: str, **environment: str) -> str:
+    """What `make -n` would run (nothing is run), with the Makefile's own variables."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    env = {key: value for key, value in os.environ.items() if key != "BASE_URL"}
+    env.update(environment)
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run(["make", "-n", "--no-print-directory", *arguments], cwd=root,
+                          env=env, capture_output=True, text=True, check=True).stdout
+
+
+def test_make_run_takes_base_url_from_host_and_port_unless_given():
+    assert "http://127.0.0.1:5077/  (staff: http://127.0.0.1:5077/staff/)" in make_dry_run(
+        "run", "PORT=5077")
+    # 0.0.0.0 is where to listen, not an address to open: the QR codes name the loopback
+    assert "http://127.0.0.1:8000/" in make_dry_run("run", "HOST=0.0.0.0", "PORT=8000")
+    given = make_dry_run("run", "PORT=5077", BASE_URL="https://parks.example.org")
+    assert "https://parks.example.org/  (staff:" in given
+    assert "5077/" not in given
+
+
+def test_points_list_follows_base_url(app, db):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo"])
+    app.config["BASE_URL"] = "http://127.0.0.1:5077/"
+    spots = json.loads(runner.invoke(args=["points", "list", "--json"]).output)
+    assert spots[0]["url"] == f"http://127.0.0.1:5077/q/{spots[0]['code']}"

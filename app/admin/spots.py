@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,6 +26,7 @@ from app.admin.decorators import director_required
 from app.forms import Form
 from app.models import Spot, StaffUser, Unit
 from app.services.errors import DomainError
+from app.services.platform.urls import base_url
 from app.services.spots.posters import (
     CJK_PACKAGE,
     LAYOUTS,
@@ -93,14 +93,10 @@ def _allow_local() -> bool:
     return request.args.get("allow_local") in {"1", "true", "yes"}
 
 
-def _base_url() -> str:
-    return str(current_app.config["BASE_URL"])
-
-
 def _local_refusal() -> str:
     return str(_("This server's public address is %(url)s: codes printed with it only work on "
                  "this computer. Ask the administrator to set BASE_URL to the park's public "
-                 "address.", url=_base_url()))
+                 "address.", url=base_url()))
 
 
 def _refused(message: str, status: int = 400) -> ResponseReturnValue:
@@ -109,7 +105,7 @@ def _refused(message: str, status: int = 400) -> ResponseReturnValue:
                                  "allow_local": "1"}
     test_print = url_for(request.endpoint or "admin.spots", **arguments)
     return render_template("admin/spots_refused.html", message=message,
-                           test_print=test_print if is_local_url(_base_url()) else None), status
+                           test_print=test_print if is_local_url(base_url()) else None), status
 
 
 @bp.get("/points")
@@ -120,7 +116,7 @@ def spots(user: StaffUser, unit: Unit) -> ResponseReturnValue:
     by_park = {park.id: [p for p in spots if p.park_id == park.id] for park in unit.parks}
     return render_template("admin/spots.html", unit=unit, by_park=by_park, activity=activity,
                            days=ACTIVITY_DAYS, layouts=LAYOUTS,
-                           local_base_url=is_local_url(_base_url()))
+                           local_base_url=is_local_url(base_url()))
 
 
 @bp.route("/points/new", methods=["GET", "POST"])
@@ -157,13 +153,13 @@ def spot_detail(user: StaffUser, unit: Unit, spot_id: int) -> ResponseReturnValu
             return redirect(url_for("admin.spot_detail", spot_id=spot.id), code=303)
     status = 400 if form.is_submitted() else 200
     activity = spot_activity(unit, [spot], days=ACTIVITY_DAYS)[spot.id]
-    url = spot_url(_base_url(), spot)
+    url = spot_url(spot)
     return render_template(
         "admin/spots_detail.html", spot=spot, form=form, confirm=ConfirmForm(), url=url,
         short_url=short_url(url),
         qr_svg=Markup(render_qr_svg(url)),  # noqa: S704 - our own SVG, no user markup
         activity=activity, total_scans=total_scans(spot.id), retired=retired_codes(spot),
-        layouts=LAYOUTS, local_base_url=is_local_url(_base_url()),
+        layouts=LAYOUTS, local_base_url=is_local_url(base_url()),
         replaced=request.args.get("replaced"),
     ), status
 
@@ -209,10 +205,10 @@ def spot_replace_code(user: StaffUser, unit: Unit, spot_id: int) -> ResponseRetu
 def spot_qr_svg(user: StaffUser, unit: Unit, spot_id: int) -> ResponseReturnValue:
     spot = _spot_or_404(unit, spot_id)
     try:
-        check_base_url(_base_url(), allow_local=_allow_local())
+        check_base_url(base_url(), allow_local=_allow_local())
     except LocalBaseUrl:
         return _refused(_local_refusal())
-    svg = render_qr_svg(spot_url(_base_url(), spot))
+    svg = render_qr_svg(spot_url(spot))
     return _download(svg.encode(), "image/svg+xml", f"qr-{spot.code}.svg")
 
 
@@ -221,11 +217,11 @@ def spot_qr_svg(user: StaffUser, unit: Unit, spot_id: int) -> ResponseReturnValu
 def spot_qr_png(user: StaffUser, unit: Unit, spot_id: int) -> ResponseReturnValue:
     spot = _spot_or_404(unit, spot_id)
     try:
-        check_base_url(_base_url(), allow_local=_allow_local())
+        check_base_url(base_url(), allow_local=_allow_local())
     except LocalBaseUrl:
         return _refused(_local_refusal())
     size = request.args.get("size", type=int) or 600
-    png = render_qr_png(spot_url(_base_url(), spot), size)
+    png = render_qr_png(spot_url(spot), size)
     return _download(png, "image/png", f"qr-{spot.code}.png")
 
 
@@ -251,7 +247,7 @@ def _posters(spots: list[Spot], layout: str, title: str, filename: str) -> Respo
     if layout not in LAYOUTS:
         abort(400)
     try:
-        pdf = render_posters(spots, layout, base_url=_base_url(), title=title,
+        pdf = render_posters(spots, layout, base_url=base_url(), title=title,
                              allow_local=_allow_local())
     except MissingCjkFont:
         # the server lacks a font: not the request's fault

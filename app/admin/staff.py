@@ -29,6 +29,7 @@ from app.services.accounts.staff import (
 )
 from app.services.cases.workflow import ROLE_LABELS
 from app.services.errors import DomainError
+from app.services.platform.urls import absolute_url_for
 
 
 def show_credential(credential: Credential, *, created: bool, nav: str = "staff/_nav.html",
@@ -36,8 +37,7 @@ def show_credential(credential: Credential, *, created: bool, nav: str = "staff/
     """The one and only time the password or link is shown (the page is never cached)."""
     link = None
     if credential.invite_token:
-        link = current_app.config["BASE_URL"] + url_for("admin.invite",
-                                                        token=credential.invite_token)
+        link = absolute_url_for("admin.invite", token=credential.invite_token)
     return render_template(
         "admin/credential.html", credential=credential, link=link, created=created,
         hours=current_app.config["STAFF_INVITE_HOURS"], nav=nav,

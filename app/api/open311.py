@@ -15,7 +15,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -42,6 +42,7 @@ from app.services.cases.open311 import (
 from app.services.cases.public import public_description, public_photos, public_reply
 from app.services.cases.submission import find_case_by_token
 from app.services.errors import DomainError, NotFoundError
+from app.services.platform.urls import absolute_url, absolute_url_for, base_url
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)  # machines post with an api_key, not from our forms
@@ -121,8 +122,7 @@ def _media_url(case: Case) -> str | None:
     photos = public_photos(case)
     if not photos:
         return None
-    base = str(current_app.config["BASE_URL"]).rstrip("/")
-    return base + url_for("visitor.public_photo", photo_id=photos[0].id)
+    return absolute_url_for("visitor.public_photo", photo_id=photos[0].id)
 
 
 def request_row(case: Case, status_notes: str | None, locale: str) -> dict[str, Any]:
@@ -159,7 +159,7 @@ def request_row(case: Case, status_notes: str | None, locale: str) -> dict[str, 
 @limiter.limit(_read_limit, key_func=rate_limit_key)
 @georeport
 def discovery(fmt: str) -> ResponseReturnValue:
-    base = current_app.config["BASE_URL"]
+    base = base_url()
     production = current_app.config["ENV_NAME"] == "production"
     return render(fmt, "discovery", {
         "changeset": CHANGESET,
@@ -170,7 +170,7 @@ def discovery(fmt: str) -> ResponseReturnValue:
                          url=base),
         "endpoints": [{
             "specification": SPECIFICATION,
-            "url": f"{base}/open311/v2",
+            "url": absolute_url("/open311/v2"),
             "changeset": CHANGESET,
             "type": "production" if production else "test",
             "formats": ["text/xml", "application/json"],

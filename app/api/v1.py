@@ -270,7 +270,7 @@ def list_parks() -> list[Park]:
 class SpotView:
     def __init__(self, spot: Spot) -> None:
         self._spot = spot
-        self.qr_url = spot_url(current_app.config["BASE_URL"], spot)
+        self.qr_url = spot_url(spot)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._spot, name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -26,7 +26,6 @@ def register_spots(app: Flask) -> None:
         rows = db.session.scalars(
             select(Spot).options(joinedload(Spot.park)).join(Park).order_by(Park.id, Spot.id)
         ).all()
-        base_url = current_app.config["BASE_URL"]
         records = [
             {
                 "id": spot.id,
@@ -37,7 +36,7 @@ def register_spots(app: Flask) -> None:
                 "name_en": spot.name_en,
                 "code": spot.code,
                 "active": spot.active,
-                "url": spot_url(base_url, spot),
+                "url": spot_url(spot),
             }
             for spot in rows
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app, flash, make_response, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -66,8 +66,8 @@ def render_tracking(token: str, status: int = 200) -> ResponseReturnValue:
         link_id=tracking.link_id,
         token=token,
         # the page's own link, as text and as a QR code (a visitor may screenshot it)
-        track_url=tracking_url(current_app.config["BASE_URL"], token),
-        track_qr=render_qr_svg(tracking_url(current_app.config["BASE_URL"], token),
+        track_url=tracking_url(token),
+        track_qr=render_qr_svg(tracking_url(token),
                                css_class="qr track-qr"),
         status_label=STATUS_LABELS,
         locale=current_language(),

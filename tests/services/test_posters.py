@@ -54,7 +54,7 @@ def test_every_layout_prints_names_in_chinese_with_an_embedded_cjk_font(
 def test_every_decoded_code_is_its_spots_url_and_answers(park, layout, client, tmp_path):
     pdf = render_posters(park.spots, layout, base_url=BASE, title=park.name_zh)
     pages = decode_pdf_qr_codes(pdf, tmp_path)
-    expected = [spot_url(BASE, spot) for spot in park.spots]
+    expected = [spot_url(spot, BASE) for spot in park.spots]
     if layout == "stickers":
         assert pages == [sorted(expected)]  # three stickers on one sheet
     else:
@@ -79,7 +79,7 @@ def test_a4_poster_code_is_at_least_8_cm_wide(park, tmp_path):
 def test_one_spot_fills_a_sticker_sheet(park, tmp_path):
     pdf = render_posters(park.spots[:1], "stickers", base_url=BASE, title="t")
     (page,) = decode_pdf_qr_codes(pdf, tmp_path, dpi=200)
-    assert page == [spot_url(BASE, park.spots[0])] * STICKER_GRID.per_sheet
+    assert page == [spot_url(park.spots[0], BASE)] * STICKER_GRID.per_sheet
 
 
 def test_a_park_fills_several_sticker_sheets(park, tmp_path):

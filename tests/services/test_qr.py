@@ -21,7 +21,7 @@ from app.services.spots.qr import (
 
 
 def test_spot_url_is_base_url_q_code(spot):
-    assert spot_url("https://parks.example.org/", spot) ==\
+    assert spot_url(spot, "https://parks.example.org/") ==\
         f"https://parks.example.org/q/{spot.code}"
 
 

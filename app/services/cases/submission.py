@@ -6,7 +6,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -37,6 +36,7 @@ from app.services.cases.routing import responsible_role
 from app.services.cases.summaries import MAX_BODY, case_summary, excerpt, validate_body
 from app.services.errors import DomainError, NotFoundError
 from app.services.notify.visitors import queue_received
+from app.services.platform.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,9 @@ __all__ = ["MAX_BODY", "Receipt", "case_summary", "excerpt", "submit_case",
            "validate_body"]
 
 
-def tracking_url(base_url: str, token: str) -> str:
+def tracking_url(token: str) -> str:
     """A visitor's private link to their case: BASE_URL/t/<token>."""
-    return f"{base_url.rstrip('/')}/t/{token}"
+    return absolute_url(f"/t/{token}")
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,7 @@ def submit_case(
                                    or len(joined.photos) + len(photos) <= MAX_PHOTOS):
             link = join_me_too(session, joined, token_hash=hash_token(token), body=body,
                                contact=(contact or "").strip() or None, rating=rating,
-                               language=language, now=now, tracking_link=tracking_url(
-                                   current_app.config["BASE_URL"], token))
+                               language=language, now=now, tracking_link=tracking_url(token))
             if photos:
                 # this visitor's photos: their tracking page shows them, no other visitor's
                 add_photos(session, joined, photos, case_token_id=link.id)
@@ -152,7 +151,7 @@ def submit_case(
         # "received", with the private link, to a visitor who left a contact
         queue_received(session, case, case.messages[0], contact=case.contact,
                        language=language,
-                       tracking_link=tracking_url(current_app.config["BASE_URL"], token))
+                       tracking_link=tracking_url(token))
         record_event(
             "feedback.created",
             unit_id=unit.id,

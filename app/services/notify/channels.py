@@ -45,6 +45,7 @@ from app.services.accounts.audit import record_audit
 from app.services.cases.public import mask_personal_data
 from app.services.errors import DomainError, NotFoundError
 from app.services.notify.visitors import retry_delay
+from app.services.platform.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +200,7 @@ def queue_test(*, user: StaffUser, unit_id: int, channel_id: int) -> AlertDelive
             title = _("Park Mailbox: test message")
             body = _("This channel is connected: new cases will appear here.")
         delivery = AlertDelivery(channel=channel, case_id=None, event="test", payload={
-            "type": "test", "case_id": None, "reference": "", "url": _base_url() + "/staff/",
+            "type": "test", "case_id": None, "reference": "", "url": absolute_url("/staff/"),
             "title": title, "body": body}, state=PENDING, attempts=0,
             next_attempt_at=utcnow())
         session.add(delivery)
@@ -256,10 +257,6 @@ def _alert_kind(event: Event) -> str | None:
     return None
 
 
-def _base_url() -> str:
-    return str(current_app.config["BASE_URL"]).rstrip("/")
-
-
 def alert_payload(kind: str, event: Event) -> dict[str, Any]:
     """What an alert says (in Chinese, the staff's language): never a visitor's contact."""
     summary = event.payload or {}
@@ -277,7 +274,7 @@ def alert_payload(kind: str, event: Event) -> dict[str, Any]:
         "type": kind,
         "case_id": event.case_id,
         "reference": summary.get("reference", ""),
-        "url": f"{_base_url()}/staff/cases/{event.case_id}",
+        "url": absolute_url(f"/staff/cases/{event.case_id}"),
         "title": f"{heading}: {summary.get('category_name', '')} · {place}",
         "body": text,
         "urgent": bool(summary.get("urgent")),

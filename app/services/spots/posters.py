@@ -120,7 +120,7 @@ def check_cjk_font() -> list[str]:
 
 def describe_spot(spot: Spot, base_url: str) -> PosterSpot:
     """Collect what a poster prints about a spot, with its QR code as inline SVG."""
-    url = spot_url(base_url, spot)
+    url = spot_url(spot, base_url)
     park, unit = spot.park, spot.park.unit
     return PosterSpot(
         code=spot.code, name_zh=spot.name_zh, name_en=spot.name_en,

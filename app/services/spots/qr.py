@@ -12,6 +12,7 @@ import qrcode.constants
 from PIL import Image
 
 from app.models import Spot
+from app.services.platform.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,9 @@ class LocalBaseUrl(ValueError):
     """Printing a code that points at this machine would be a costly mistake."""
 
 
-def spot_url(base_url: str, spot: Spot) -> str:
-    """The URL a spot's QR code carries: BASE_URL/q/<code>."""
-    return f"{base_url.rstrip('/')}/q/{spot.code}"
+def spot_url(spot: Spot, base: str | None = None) -> str:
+    """The URL a spot's QR code carries: BASE_URL/q/<code> (or `base`/q/<code>)."""
+    return absolute_url(f"/q/{spot.code}", base)
 
 
 def short_url(url: str) -> str:
