@@ -46,6 +46,22 @@ def test_spots_list_json_has_full_qr_urls(app, db, client):
     first = spots[0]
     assert first["park"] == "日坛公园"
     assert first["url"] == f"https://parks.example.org/q/{first['code']}"
+    # every demo spot has its position (WGS-84) near its park's, and each park its code
+    assert {spot["park_code"] for spot in spots} == {"ritan-park", "baiziwan-park",
+                                                     "qingniao-park", "wurui-park"}
+    from app.services.cases.open311 import distance_m
+
+    def apart(one, two):
+        return distance_m(one["latitude"], one["longitude"], two["latitude"], two["longitude"])
+
+    for one in spots:
+        for two in spots:  # a park's spots lie together (Ritan Park is ~600 m long)
+            if one["park_code"] == two["park_code"]:
+                assert apart(one, two) < 700, (one, two)
+            else:
+                assert apart(one, two) > 700, (one, two)
+    altar = next(spot for spot in spots if spot["name_en"] == "Altar square")
+    assert (round(altar["latitude"], 3), round(altar["longitude"], 3)) == (39.914, 116.438)
     # the printed URL is the one that answers
     assert client.get(f"/q/{first['code']}").status_code == 200
 

@@ -85,3 +85,38 @@ def test_public_columns_arrive_on_a_database_with_cases_and_photos(tmp_path):
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         db.engine.dispose()
+
+
+def test_parks_already_there_get_a_stable_unique_code(tmp_path):
+    """0018 gives every existing park a code: its English name as a slug when that is free,
+    else a random one; a park without an English name too. Spots and cases stay."""
+    from sqlalchemy import text
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path))
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade(revision="0015")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO units (id, code, name_zh, name_en, timezone, "
+                                    "is_demo, created_at) VALUES (1, 'RT', '日坛', 'Ritan', "
+                                    "'Asia/Shanghai', false, '2026-01-01 00:00:00')"))
+            for park_id, name_en in ((1, "Ritan Park"), (2, "Ritan park!"), (3, "")):
+                connection.execute(text("INSERT INTO parks (id, unit_id, name_zh, name_en, "
+                                        "created_at) VALUES (:id, 1, '园', :en, "
+                                        "'2026-01-01 00:00:00')"), {"id": park_id, "en": name_en})
+        upgrade()
+        with db.engine.begin() as connection:
+            codes = dict(connection.execute(text("SELECT id, park_code FROM parks")).all())
+        assert codes[1] == "ritan-park"
+        assert codes[2] != "ritan-park"  # the same slug: taken, so a random code
+        assert len(set(codes.values())) == 3
+        assert all(code and len(code) <= 32 for code in codes.values())
+        downgrade(revision="0015")
+        upgrade()
+        db.session.remove()
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.engine.dispose()

@@ -30,12 +30,16 @@ def register_spots(app: Flask) -> None:
             {
                 "id": spot.id,
                 "park_id": spot.park_id,
+                "park_code": spot.park.park_code,
                 "park": spot.park.name_zh,
                 "park_en": spot.park.name_en,
                 "name": spot.name_zh,
                 "name_en": spot.name_en,
                 "code": spot.code,
                 "active": spot.active,
+                # WGS-84 decimal degrees, None where the spot has no position yet
+                "latitude": spot.latitude,
+                "longitude": spot.longitude,
                 "url": spot_url(spot),
             }
             for spot in rows

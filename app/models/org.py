@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -13,6 +15,15 @@ from app.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.models.people import Membership
+
+
+PARK_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # as spot codes: nothing to misread
+PARK_CODE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")  # what /p/<park_code> takes
+
+
+def new_park_code() -> str:
+    """A park's code when nobody chose one: 8 letters/digits, never sequential."""
+    return "".join(secrets.choice(PARK_CODE_ALPHABET) for _ in range(8))
 
 
 def local_name(name_zh: str, name_en: str, locale: str) -> str:
@@ -59,6 +70,11 @@ class Park(Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     name_zh: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120), default="")
+    # the park's public address, /p/<park_code> (the board): stable, never renamed with the
+    # park; nullable in the schema only (SQLite cannot add NOT NULL without copying the table
+    # the spots and cases hang from): every row has one (the default, migration 0018)
+    park_code: Mapped[str] = mapped_column(String(32), nullable=True, unique=True, index=True,
+                                           default=new_park_code)
     # the day its QR codes went up: hotline tickets are compared before and after it
     mailbox_started_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,35 +16,42 @@ log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - published demo password, never seeded in production
 
+# park code (its board: /p/<code>), names, and each spot with its WGS-84 position.
+# Ritan Park: the altar is at 39.914417 N, 116.438111 E (Wikipedia, "Ritan Park (Beijing)");
+# the other spots are placed inside the park around it (the north gate on Ritan North Road,
+# the south gate towards Guanghua Road, the lake and rockery on the west side, the fitness
+# area in the north-east corner). The three smaller gardens are demo placements in
+# Chaoyang District (Baiziwan near Baiziwan Road; Qingniao and Wurui a few streets from
+# Ritan), each spot within ~150 m of its garden's middle: plausible, not surveyed.
 PARKS = [
-    ("日坛公园", "Ritan Park", [
-        ("北门厕所", "North gate toilet"),
-        ("南门", "South gate"),
-        ("祭台广场", "Altar square"),
-        ("儿童游乐场", "Children's playground"),
-        ("湖畔步道", "Lakeside path"),
-        ("健身区", "Fitness area"),
+    ("ritan-park", "日坛公园", "Ritan Park", [
+        ("北门厕所", "North gate toilet", 39.91680, 116.43830),
+        ("南门", "South gate", 39.91150, 116.43800),
+        ("祭台广场", "Altar square", 39.91442, 116.43811),
+        ("儿童游乐场", "Children's playground", 39.91300, 116.43950),
+        ("湖畔步道", "Lakeside path", 39.91280, 116.43680),
+        ("健身区", "Fitness area", 39.91630, 116.44000),
     ]),
-    ("百子湾园", "Baiziwan Park", [
-        ("东门厕所", "East gate toilet"),
-        ("舞蹈广场", "Dance square"),
-        ("儿童游乐场", "Children's playground"),
-        ("湖畔步道", "Lakeside path"),
-        ("篮球场", "Basketball court"),
+    ("baiziwan-park", "百子湾园", "Baiziwan Park", [
+        ("东门厕所", "East gate toilet", 39.89060, 116.49250),
+        ("舞蹈广场", "Dance square", 39.89020, 116.49080),
+        ("儿童游乐场", "Children's playground", 39.89110, 116.49010),
+        ("湖畔步道", "Lakeside path", 39.88960, 116.48930),
+        ("篮球场", "Basketball court", 39.89150, 116.49170),
     ]),
-    ("青鸟园", "Qingniao Park", [
-        ("西门", "West gate"),
-        ("厕所", "Public toilet"),
-        ("林荫步道", "Shady path"),
-        ("健身器材区", "Exercise equipment"),
-        ("停车场", "Car park"),
+    ("qingniao-park", "青鸟园", "Qingniao Park", [
+        ("西门", "West gate", 39.92210, 116.44560),
+        ("厕所", "Public toilet", 39.92260, 116.44690),
+        ("林荫步道", "Shady path", 39.92180, 116.44740),
+        ("健身器材区", "Exercise equipment", 39.92300, 116.44810),
+        ("停车场", "Car park", 39.92140, 116.44880),
     ]),
-    ("五瑞园", "Wurui Park", [
-        ("北门", "North gate"),
-        ("舞蹈广场", "Dance square"),
-        ("厕所", "Public toilet"),
-        ("儿童沙池", "Children's sandpit"),
-        ("花园凉亭", "Garden pavilion"),
+    ("wurui-park", "五瑞园", "Wurui Park", [
+        ("北门", "North gate", 39.90930, 116.45180),
+        ("舞蹈广场", "Dance square", 39.90850, 116.45210),
+        ("厕所", "Public toilet", 39.90800, 116.45100),
+        ("儿童沙池", "Children's sandpit", 39.90760, 116.45270),
+        ("花园凉亭", "Garden pavilion", 39.90820, 116.45340),
     ]),
 ]
 
@@ -84,11 +91,12 @@ def create_demo_data() -> Unit:
                     timezone="Asia/Shanghai", is_demo=True)
         session.add(unit)
         unit.categories.extend(standard_categories())
-        for park_zh, park_en, spots in PARKS:
-            park = Park(name_zh=park_zh, name_en=park_en)
+        for park_code, park_zh, park_en, spots in PARKS:
+            park = Park(park_code=park_code, name_zh=park_zh, name_en=park_en)
             unit.parks.append(park)
-            for spot_zh, spot_en in spots:
-                park.spots.append(Spot(code=new_spot_code(), name_zh=spot_zh, name_en=spot_en))
+            for spot_zh, spot_en, latitude, longitude in spots:
+                park.spots.append(Spot(code=new_spot_code(), name_zh=spot_zh, name_en=spot_en,
+                                       latitude=latitude, longitude=longitude))
         session.flush()
         categories = {category.code: category for category in unit.categories}
         for title, body, category_code in REPLY_TEMPLATES:
