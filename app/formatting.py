@@ -6,11 +6,11 @@ Beijing parks), whatever the server's zone; dates and numbers follow the page's 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_decimal
 from flask import Flask, current_app
 from flask_babel import get_locale
@@ -63,6 +63,27 @@ def duration(minutes: float | None) -> str:
     return str(_("%(d)d d %(h)d h", d=days, h=hours) if hours else _("%(d)d d", d=days))
 
 
+def ago(moment: datetime | None, now: datetime) -> str:
+    """How long ago, the page's language: "刚刚", "3分钟前", "2小时前" (staff.js keeps it fresh,
+    with the same units and rounding)."""
+    if moment is None:
+        return ""
+    elapsed = now - moment
+    if elapsed < timedelta(minutes=1):
+        return str(_("just now"))
+    return format_timedelta(-elapsed, threshold=1, add_direction=True,
+                            locale=get_locale() or "zh_CN")
+
+
+def duration_formats() -> dict[str, str]:
+    """The translated patterns of `duration` and of the time limits, for staff.js's clock."""
+    return {
+        "m": _("%(m)d min"), "hm": _("%(h)d h %(m)d min"), "h": _("%(h)d h"),
+        "dh": _("%(d)d d %(h)d h"), "d": _("%(d)d d"),
+        "left": _("%(span)s left"), "overdue": _("overdue %(span)s"), "just_now": _("just now"),
+    }
+
+
 def percent(share: float | None) -> str:
     """A share of 0..1 as a whole percentage ("–" when nothing counts yet)."""
     return "–" if share is None else f"{share * 100:.0f}%"
@@ -70,4 +91,4 @@ def percent(share: float | None) -> str:
 
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(unit_time=unit_time, unit_time_iso=unit_time_iso, number=number,
-                                 duration=duration, percent=percent)
+                                 duration=duration, percent=percent, ago=ago)

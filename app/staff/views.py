@@ -15,6 +15,7 @@ from flask_login import current_user, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
+from app.formatting import duration_formats
 from app.i18n import current_language
 from app.models import Case, MessageKind, StaffUser, Status
 from app.models.types import utcnow
@@ -22,7 +23,7 @@ from app.realtime import NAMESPACE
 from app.realtime.events import latest_visible_event_id
 from app.security import send_photo, start_staff_session, uploaded_files
 from app.services.accounts.staff import authenticate, log_out_everywhere, login_wait_seconds
-from app.services.cases.deadlines import deadline_state
+from app.services.cases.deadlines import deadline_state, next_deadline
 from app.services.cases.inbox import (
     InboxFilter,
     count_open,
@@ -52,7 +53,8 @@ INBOX_LIMIT = 200
 
 @bp.app_context_processor
 def _case_helpers() -> dict[str, Any]:
-    return {"deadline_state": deadline_state, "is_yours": is_yours, "role_label": ROLE_LABELS}
+    return {"deadline_state": deadline_state, "next_deadline": next_deadline, "is_yours": is_yours,
+            "role_label": ROLE_LABELS}
 
 
 def _safe_next(target: str | None) -> str:
@@ -117,6 +119,9 @@ def _live_context(user: StaffUser) -> dict[str, Any]:
         "status_labels_json": json.dumps({s.value: str(STATUS_LABELS[s]) for s in Status},
                                          ensure_ascii=False),
         "status_label": STATUS_LABELS,
+        # staff.js's clock: "3 min ago" and the time limits, counted on without a reload
+        "clock_json": json.dumps({**duration_formats(), "claim": _("Claim"), "reply": _("Reply"),
+                                  "resolve": _("Resolve")}, ensure_ascii=False),
     }
 
 

@@ -182,3 +182,25 @@ def test_large_text_switch_works_without_javascript_and_is_remembered(site, new_
     page.wait_for_url("**?text=normal")
     page.wait_for_load_state("load")  # the stylesheet is applied
     assert page.evaluate(size) == normal
+
+
+def test_inbox_cards_count_on_without_a_reload(site, new_context):
+    """A card says how long ago the message came and counts its time limit on: left on the
+    page past its deadline, it says "overdue", not the countdown it was drawn with."""
+    visitor = new_context().new_page()
+    reference = submit_case_as_visitor(visitor, site, "长椅上有口香糖", "clock-visitor")
+    staff = new_context().new_page()
+    staff.clock.install()
+    log_in_staff(staff, site)
+    row = staff.locator(".case-row", has_text=reference)
+    deadline = row.locator('[data-role="deadline"]')
+    expect(deadline).to_contain_text("剩余")
+    expect(row.locator('[data-role="received"]')).to_have_text(re.compile(r"^(刚刚|\d+分钟前)$"))
+    due_ms = staff.evaluate("node => Date.parse(node.dataset.due)", deadline.element_handle())
+    # the phone's clock jumps to 12 minutes past the limit; the page's next tick sees it
+    staff.clock.set_system_time(due_ms / 1000 + 12 * 60 + 5)
+    staff.clock.fast_forward(31_000)
+    expect(deadline).to_have_text(re.compile(r"^认领 · 超时 12 分钟$"))
+    expect(row).to_have_class(re.compile(r"\bis-overdue\b"))
+    expect(row.locator('[data-role="received"]')).to_have_text(re.compile(r"^\d+(分钟|小时|天)前$"))
+    shot(staff, "clock-staff-overdue")

@@ -113,3 +113,52 @@ def test_garbage_filters_are_ignored(staff_client, spot):
     make_case(spot)
     response = staff_client.get("/staff/?show=everything&park=x&category=")
     assert response.status_code == 200
+
+
+def urgent_noise(db, unit):
+    next(c for c in unit.categories if c.code == "noise").urgent = True
+    db.session.commit()
+
+
+def test_urgent_cases_head_the_list_while_open(db, unit, staff, cleaner, spot, separate_cases):
+    """Safety first: an open case of an urgent category comes before the user's own cases."""
+    urgent_noise(db, unit)
+    safety = make_case(spot, category_code="noise", body="有人打架")
+    toilets = make_case(spot, category_code="toilets", body="没有纸")
+    assert references(db, cleaner) == [safety.case.reference, toilets.case.reference]
+    reply_to_visitor(user=staff, case_id=safety.case.id, body="已处理", new_status="resolved")
+    assert references(db, cleaner) == [toilets.case.reference, safety.case.reference]
+
+
+def test_cards_say_how_long_ago_and_flag_urgent_ones(app, db, unit, spot, cleaner):
+    urgent_noise(db, unit)
+    with time_machine.travel(MONDAY_9_LOCAL, tick=False):
+        make_case(spot, category_code="noise", body="有人打架")
+        client = app.test_client()
+        log_in(client, cleaner.email)
+    with time_machine.travel(MONDAY_9_LOCAL + timedelta(minutes=3, seconds=20), tick=False):
+        zh = client.get("/staff/").get_data(as_text=True)
+        en = client.get("/staff/?lang=en").get_data(as_text=True)
+    assert 'data-role="urgent">紧急<' in zh
+    assert "3分钟前" in zh
+    # the exact time on hover, in the unit's zone (Beijing: 09:00)
+    assert 'datetime="2026-06-01T09:00+08:00"' in zh
+    assert "3 minutes ago" in en
+    assert 'data-role="urgent">Urgent<' in en
+
+
+def test_card_countdown_carries_its_deadline_for_the_clock(app, db, spot, cleaner):
+    """staff.js counts on from data-due; the socket payload carries the same limit."""
+    with time_machine.travel(MONDAY_9_LOCAL, tick=False):
+        created = make_case(spot)
+        client = app.test_client()
+        log_in(client, cleaner.email)
+        html = client.get("/staff/").get_data(as_text=True)
+    due = created.case.claim_due_at
+    assert f'data-limit="claim" data-due="{due.isoformat()}"' in html
+    from app.services.cases.summaries import case_summary
+    assert case_summary(created.case)["next_due_at"] == due.isoformat()
+    claim_case(user=cleaner, case_id=created.case.id)
+    summary = case_summary(created.case)
+    assert summary["next_limit"] == "reply"
+    assert summary["next_due_at"] == created.case.reply_due_at.isoformat()

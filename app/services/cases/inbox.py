@@ -45,8 +45,14 @@ def unanswered_condition() -> ColumnElement[bool]:
     return and_(Case.first_response_at.is_(None), Case.status != Status.SPAM.value)
 
 
+def urgent_open_condition() -> ColumnElement[bool]:
+    """Open cases of an urgent category (safety first: they head every list)."""
+    urgent = select(Category.id).where(Category.urgent.is_(True))
+    return and_(Case.category_id.in_(urgent), Case.status.in_(OPEN_VALUES))
+
+
 def inbox_query(user: StaffUser, selected: InboxFilter, now: datetime) -> Any:
-    """Open cases that are the user's first (oldest deadline first), then everything newest."""
+    """Open urgent cases first, then the user's open ones, then everything; newest first."""
     yours_and_open = and_(yours_condition(user), Case.status.in_(OPEN_VALUES))
     query = select(Case).where(Case.unit_id.in_(user.unit_ids))
     if selected.show == "mine":
@@ -62,6 +68,7 @@ def inbox_query(user: StaffUser, selected: InboxFilter, now: datetime) -> Any:
     if selected.category_id is not None:
         query = query.where(Case.category_id == selected.category_id)
     return query.order_by(
+        case((urgent_open_condition(), 0), else_=1),
         case((yours_and_open, 0), else_=1),
         Case.created_at.desc(),
         Case.id.desc(),

@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.models import Case
+from app.services.cases.deadlines import next_deadline
 from app.services.errors import DomainError
 
 MAX_BODY = 4000
@@ -38,7 +39,17 @@ def case_summary(case: Case) -> dict[str, Any]:
         "me_too_count": case.me_too_count,
         "photo_count": len(case.photos),
         "created_at": case.created_at.isoformat(),
+        # the next time limit ("claim", "reply", "resolve"), for the card's countdown
+        **_next_limit(case),
     }
+
+
+def _next_limit(case: Case) -> dict[str, Any]:
+    upcoming = next_deadline(case)
+    if upcoming is None:
+        return {"next_limit": None, "next_due_at": None}
+    which, due_at = upcoming
+    return {"next_limit": which, "next_due_at": due_at.isoformat()}
 
 
 def validate_body(body: str) -> str:

@@ -57,6 +57,70 @@
     }
   }
 
+  // The clock: "3 min ago" and the time limits count on without a reload (same units and
+  // rounding as app/formatting.py's `ago` and `duration`); an escalated card says
+  // "overdue 12 min", never a countdown that stopped when the page was drawn.
+  var clock = JSON.parse(data.clock || "{}");
+  var relative = window.Intl && Intl.RelativeTimeFormat
+    ? new Intl.RelativeTimeFormat(data.locale === "en" ? "en" : "zh-CN", { numeric: "always" }) : null;
+  var AGO_UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+                   ["hour", 3600], ["minute", 60]];
+
+  function fill(pattern, values) {
+    return (pattern || "").replace(/%\((\w+)\)[sd]/g, function (_, name) { return values[name]; });
+  }
+
+  function duration(minutes) {
+    if (minutes < 60) { return fill(clock.m, { m: minutes }); }
+    var hours = Math.floor(minutes / 60), rest = minutes % 60;
+    if (hours < 24) { return rest ? fill(clock.hm, { h: hours, m: rest }) : fill(clock.h, { h: hours }); }
+    var days = Math.floor(hours / 24);
+    hours = hours % 24;
+    return hours ? fill(clock.dh, { d: days, h: hours }) : fill(clock.d, { d: days });
+  }
+
+  function ago(seconds) {
+    if (seconds < 60 || !relative) { return seconds < 60 ? clock.just_now : null; }
+    for (var i = 0; i < AGO_UNITS.length; i += 1) {
+      var value = seconds / AGO_UNITS[i][1];
+      if (value >= 1) { return relative.format(-Math.max(1, Math.round(value)), AGO_UNITS[i][0]); }
+    }
+    return null;
+  }
+
+  function tick() {
+    var now = Date.now();
+    Array.prototype.forEach.call(document.querySelectorAll('[data-role="received"][datetime]'), function (node) {
+      var said = ago(Math.max(0, (now - Date.parse(node.getAttribute("datetime"))) / 1000));
+      if (said) { node.textContent = said; }
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-role="deadline"][data-due]'), function (node) {
+      var left = Date.parse(node.dataset.due) - now;
+      var span = duration(Math.floor(Math.abs(left) / 60000));
+      node.textContent = (clock[node.dataset.limit] || "") + " · " +
+        fill(left < 0 ? clock.overdue : clock.left, { span: span });
+      node.classList.toggle("is-overdue", left < 0);
+      var row = node.closest(".case-row");
+      if (row) { row.classList.toggle("is-overdue", left < 0); }
+    });
+  }
+
+  function deadlineNode(message) {
+    var node = text("span", "deadline", "");
+    node.dataset.role = "deadline";
+    node.dataset.limit = message.next_limit;
+    node.dataset.due = message.next_due_at;
+    return node;
+  }
+
+  function receivedNode(message) {
+    var node = text("time", "received", clock.just_now || "");
+    node.dataset.role = "received";
+    node.setAttribute("datetime", message.created_at);
+    node.title = new Date(message.created_at).toLocaleString(data.locale === "en" ? "en" : "zh-CN");
+    return node;
+  }
+
   function text(tag, className, value) {
     var node = document.createElement(tag);
     node.className = className;
@@ -89,7 +153,7 @@
     var url = data.caseUrl + message.case_id;
     var item = document.createElement("li");
     item.className = "case-row status-" + message.status + " is-fresh" +
-      (isYours(message) ? " is-yours" : "");
+      (isYours(message) ? " is-yours" : "") + (message.urgent ? " is-urgent" : "");
     item.dataset.status = message.status;
     item.dataset.caseId = message.case_id;
     var link = document.createElement("a");
@@ -109,6 +173,12 @@
     link.appendChild(whereNode);
     link.appendChild(text("span", "case-excerpt", message.excerpt));
     var meta = text("span", "case-meta", "");
+    if (message.urgent) {
+      var urgent = text("span", "tag tag-urgent", data.labelUrgent);
+      urgent.dataset.role = "urgent";
+      meta.appendChild(urgent);
+    }
+    if (message.created_at) { meta.appendChild(receivedNode(message)); }
     if (isYours(message)) {
       meta.appendChild(text("span", "tag tag-yours", data.labelYours));
     }
@@ -116,6 +186,7 @@
     var unanswered = text("span", "tag tag-warn", data.labelUnanswered);
     unanswered.dataset.role = "unanswered";
     meta.appendChild(unanswered);
+    if (message.next_due_at) { meta.appendChild(deadlineNode(message)); }
     link.appendChild(meta);
     item.appendChild(link);
     return item;
@@ -127,7 +198,11 @@
     var url = data.caseUrl + message.case_id;
     if (data.page === "inbox" && !data.filtered) {
       var list = document.getElementById("case-list");
-      list.insertBefore(caseRow(message), list.firstChild);
+      // urgent cases head the list (as the server sorts it); the others go below them
+      var after = message.urgent ? null : list.querySelectorAll(".case-row.is-urgent");
+      var before = after && after.length ? after[after.length - 1].nextSibling : list.firstChild;
+      list.insertBefore(caseRow(message), before);
+      tick();
       var empty = document.getElementById("empty-inbox");
       if (empty) { empty.hidden = true; }
       openCount += 1;
@@ -183,6 +258,26 @@
       badge.textContent = labels[message.status] || message.status;
       badge.className = "badge badge-" + message.status;
     }
+    if ("next_limit" in message) { updateDeadline(scope, message); }
+  }
+
+  function updateDeadline(scope, message) {
+    // the next limit after a claim, a reply or a closing (none once the case is closed)
+    var node = scope.querySelector('[data-role="deadline"]');
+    if (!message.next_limit) {
+      if (node) { node.remove(); }
+      if (scope.classList.contains("case-row")) { scope.classList.remove("is-overdue"); }
+      return;
+    }
+    if (!node) {
+      var meta = scope.querySelector(".case-meta");
+      if (!meta) { return; }
+      node = deadlineNode(message);
+      meta.appendChild(node);
+    }
+    node.dataset.limit = message.next_limit;
+    node.dataset.due = message.next_due_at;
+    tick();
   }
 
   var liveState = document.getElementById("live-state");
@@ -218,4 +313,7 @@
     });
   }
   updateTitle();
+  tick();
+  window.setInterval(tick, 30000);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { tick(); } });
 }());
