@@ -181,6 +181,14 @@ class Config:
     # staff alert channels (robots, webhooks) may be http and private addresses, and robots
     # any host: for development and tests only (refused in production)
     OUTBOUND_ALLOW_PRIVATE = os.environ.get("OUTBOUND_ALLOW_PRIVATE", "0") == "1"
+    # Web Push to staff phones (/staff/alerts): the deployment's VAPID key pair. Without
+    # VAPID_PRIVATE_KEY (base64url raw or DER, or PEM; set it when several servers share
+    # one database), the key is created once in VAPID_KEY_FILE; `flask --app wsgi push
+    # keys` prints the public key. VAPID_SUBJECT (mailto: or https:) is the contact push
+    # services see; empty: BASE_URL when it is https.
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+    VAPID_KEY_FILE = os.environ.get("VAPID_KEY_FILE", str(INSTANCE_DIR / "vapid_private_key.pem"))
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "")
     # a director's "set your password" link for a new or reset account is valid this long
     STAFF_INVITE_HOURS = float(os.environ.get("STAFF_INVITE_HOURS", "72"))
     # the server process runs the periodic jobs (SLA timers, auto-close...) in the background

@@ -1,7 +1,13 @@
 """The domain models, one module per group of nouns."""
 
 from app.models.abuse import ClientBlock
-from app.models.alerts import AlertChannel, AlertDelivery, ChannelKind
+from app.models.alerts import (
+    AlertChannel,
+    AlertDelivery,
+    ChannelKind,
+    PushDelivery,
+    PushSubscription,
+)
 from app.models.api import ApiKey
 from app.models.bureau import (
     EarlyWarning,
@@ -33,6 +39,8 @@ __all__ = [
     "AlertChannel",
     "AlertDelivery",
     "ChannelKind",
+    "PushDelivery",
+    "PushSubscription",
     "ApiKey",
     "BUREAU_ROLES",
     "OPEN_STATUSES",

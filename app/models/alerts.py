@@ -81,3 +81,52 @@ class AlertDelivery(Model):
 
     def __repr__(self) -> str:
         return f"<AlertDelivery {self.id} {self.event} {self.state}>"
+
+
+class PushSubscription(Model):
+    """One phone (browser) of a staff member that receives Web Push alerts: the browser's
+    PushSubscription (its push service endpoint and the keys the payload is encrypted to)."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(120))  # the browser's P-256 key, base64url
+    auth: Mapped[str] = mapped_column(String(60))  # its 16-byte auth secret, base64url
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    def __repr__(self) -> str:
+        return f"<PushSubscription {self.id} of user {self.user_id}>"
+
+
+class PushDelivery(Model):
+    """One Web Push message to one subscription, written in the transaction of its event
+    (the same outbox pattern as AlertDelivery; removed with its subscription)."""
+
+    __tablename__ = "push_deliveries"
+    __table_args__ = (Index("ix_push_deliveries_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("push_subscriptions.id"),
+                                                 index=True)
+    case_id: Mapped[int | None] = mapped_column(BigId)  # None: a test alert
+    event: Mapped[str] = mapped_column(String(40))
+    # type, case_id, reference, url, title, body, urgent (never a visitor's contact)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    subscription: Mapped[PushSubscription] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PushDelivery {self.id} {self.event} {self.state}>"

@@ -9,7 +9,7 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # the modules whose views attach to `bp` (each imports `bp` from here)
-ROUTE_MODULES = ("views", "actions", "account")
+ROUTE_MODULES = ("views", "actions", "account", "push")
 
 
 def staff_blueprint() -> Blueprint:

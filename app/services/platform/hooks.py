@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 from app.realtime import publish
 from app.services.bureau import rollups
 from app.services.cases import photos
-from app.services.notify import channels, visitors
+from app.services.notify import channels, push, visitors
 from app.services.spots import cache
 
 # (session event, hook), in the order they run for one event
 SESSION_HOOKS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("before_flush", visitors.queue_notifications),
     ("before_flush", channels.queue_alerts),
+    ("before_flush", push.queue_pushes),
     ("before_flush", rollups.note_old_values),
     ("after_flush", rollups.apply_changes),
     ("after_flush", cache.note_spot_changes),

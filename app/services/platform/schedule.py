@@ -14,6 +14,7 @@ from app.services.cases.operations import close_resolved_cases
 from app.services.cases.sla import escalate_overdue_cases
 from app.services.notify.channels import send_due_alerts
 from app.services.notify.privacy import erase_expired_contacts
+from app.services.notify.push import send_due_pushes
 from app.services.notify.visitors import send_due_notifications
 from app.services.platform.jobs import Job
 
@@ -22,6 +23,8 @@ SCHEDULE: tuple[Job, ...] = (
     Job("notify.send", timedelta(seconds=30), send_due_notifications),
     # staff alerts to group robots and webhooks (/admin/channels), retried with backoff
     Job("alerts.send", timedelta(seconds=10), send_due_alerts),
+    # Web Push to staff phones (/staff/alerts), retried with backoff
+    Job("push.send", timedelta(seconds=5), send_due_pushes),
     # cases past their claim or reply limit go to the directors
     Job("sla.tick", timedelta(minutes=1), escalate_overdue_cases),
     # spikes of a spot x category against its own baseline

@@ -1,0 +1,463 @@
+"""Web Push to staff phones: the deployment's VAPID key, each person's subscriptions, and
+the outbox of pushes to them.
+
+A staff member taps "Alert me on this phone" (/staff/alerts): the service worker
+/staff/sw.js subscribes with the deployment's VAPID public key and the browser's
+PushSubscription is stored here. A session hook writes one `PushDelivery` per phone of
+each person who must know, in the transaction of the event (as channels.queue_alerts does
+for group robots): a new case to the holders of its responsible role, a reopened case to
+its assignee and those holders, an escalation to the unit's directors. The periodic job
+`push.send` sends them outside any transaction, claimed row by row (once across
+processes), encrypted as RFC 8291 says (aes128gcm) and signed as RFC 8292 says (VAPID),
+retried with backoff; a push service's 404 or 410 removes that subscription. The message
+carries spot, category and a masked excerpt, never a contact (channels.alert_payload).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import logging
+import os
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from py_vapid import Vapid
+from pywebpush import WebPusher
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Event, Membership, PushDelivery, PushSubscription, StaffUser
+from app.models.types import utcnow
+from app.services.errors import DomainError, NotFoundError
+from app.services.notify.channels import (
+    _alert_kind,
+    _allow_private,
+    _check_destination,
+    _is_private_literal,
+    alert_payload,
+)
+from app.services.notify.visitors import retry_delay
+from app.services.platform.urls import absolute_url, base_url
+
+log = logging.getLogger(__name__)
+
+PENDING, SENT, FAILED, GONE = "pending", "sent", "failed", "gone"
+# a push waits this long on the push service for a phone that is off (RFC 8030 TTL)
+TTL_SECONDS = 6 * 3600
+# the VAPID token's lifetime (RFC 8292: at most 24 hours)
+TOKEN_SECONDS = 12 * 3600
+TIMEOUT_SECONDS = 10.0
+CLAIM_TIMEOUT = timedelta(minutes=5)
+MAX_ATTEMPTS = 12
+BATCH = 100
+MAX_PHONES = 10
+_B64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+
+
+# --- the deployment's VAPID key -------------------------------------------------------
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64url(value: Any) -> bytes:
+    if not isinstance(value, str) or not _B64URL.match(value):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(value.rstrip("=") + "=" * (-len(value.rstrip("=")) % 4))
+
+
+def _create_key_file(path: Path) -> None:
+    """A new private key in `path`, unless another process wrote one first (atomic link)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    draft = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(pem)
+    try:
+        os.link(draft, path)
+        log.info("created the deployment's VAPID key in %s", path)
+    except FileExistsError:
+        pass  # another process created it: theirs is the deployment's key
+    finally:
+        draft.unlink()
+
+
+@functools.lru_cache(maxsize=4)
+def _load_vapid(private_key: str, key_file: str) -> Vapid:
+    if private_key:
+        if "BEGIN" in private_key:
+            return Vapid.from_pem(private_key.encode())
+        return Vapid.from_string(private_key)
+    path = Path(key_file)
+    if not path.exists():
+        _create_key_file(path)
+    return Vapid.from_pem(path.read_bytes())
+
+
+def vapid() -> Vapid:
+    """The deployment's VAPID key: VAPID_PRIVATE_KEY, else the one in VAPID_KEY_FILE
+    (created there the first time)."""
+    return _load_vapid(str(current_app.config.get("VAPID_PRIVATE_KEY") or ""),
+                       str(current_app.config["VAPID_KEY_FILE"]))
+
+
+def public_key() -> str:
+    """The VAPID public key as browsers take it: the uncompressed P-256 point, base64url."""
+    point = vapid().public_key.public_bytes(serialization.Encoding.X962,
+                                            serialization.PublicFormat.UncompressedPoint)
+    return _b64url(point)
+
+
+def vapid_subject() -> str:
+    """Who runs this deployment, for the push services: VAPID_SUBJECT, else BASE_URL's
+    origin when it is https, else a mailto: placeholder."""
+    subject = str(current_app.config.get("VAPID_SUBJECT") or "").strip()
+    if subject:
+        return subject
+    parts = urllib.parse.urlsplit(base_url())
+    if parts.scheme == "https" and parts.hostname:
+        return f"https://{parts.hostname}"
+    return "mailto:parkmailbox@localhost"
+
+
+# --- subscriptions --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SubscriptionFields:
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+def parse_subscription(data: Any) -> SubscriptionFields:
+    """The browser's PushSubscription.toJSON(), checked (DomainError with the reason)."""
+    if not isinstance(data, dict):
+        raise DomainError(_("Send the browser's push subscription as JSON."))
+    endpoint = validate_endpoint(data.get("endpoint"))
+    keys = data.get("keys")
+    if not isinstance(keys, dict):
+        raise DomainError(_("The subscription has no keys."))
+    try:
+        p256dh, auth = _unb64url(keys.get("p256dh")), _unb64url(keys.get("auth"))
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), p256dh)
+    except ValueError:
+        raise DomainError(_("The subscription's keys are not valid.")) from None
+    if len(p256dh) != 65 or len(auth) != 16:
+        raise DomainError(_("The subscription's keys are not valid."))
+    return SubscriptionFields(endpoint, _b64url(p256dh), _b64url(auth))
+
+
+def validate_endpoint(endpoint: Any) -> str:
+    """A push service URL: https and a public host (http and private hosts only with
+    OUTBOUND_ALLOW_PRIVATE, for development and tests)."""
+    if not isinstance(endpoint, str) or not 0 < len(endpoint) <= 1000:
+        raise DomainError(_("The subscription's endpoint must be a full https:// URL."))
+    try:
+        parts = urllib.parse.urlsplit(endpoint)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise DomainError(_("The subscription's endpoint must be a full https:// URL.")) from None
+    schemes = ("https", "http") if _allow_private() else ("https",)
+    if parts.scheme not in schemes or not parts.hostname or any(c in endpoint for c in " \n\r\t"):
+        raise DomainError(_("The subscription's endpoint must be a full https:// URL."))
+    if not _allow_private() and _is_private_literal(parts.hostname):
+        raise DomainError(_("The subscription's endpoint must be a public address."))
+    return endpoint
+
+
+def subscribe(*, user: StaffUser, fields: SubscriptionFields, user_agent: str
+              ) -> tuple[PushSubscription, bool]:
+    """Store this phone's subscription for the user; (it, whether it is new). The same
+    endpoint again updates its keys (the browser renewed them) and its owner (whoever
+    logged in last on that phone gets its alerts)."""
+    with write_transaction() as session:
+        existing = session.scalar(select(PushSubscription)
+                                  .where(PushSubscription.endpoint == fields.endpoint))
+        if existing is not None:
+            if existing.user_id != user.id:
+                session.execute(delete(PushDelivery)
+                                .where(PushDelivery.subscription_id == existing.id))
+            existing.user_id, existing.p256dh, existing.auth = user.id, fields.p256dh, fields.auth
+            existing.user_agent = user_agent[:300]
+            return existing, False
+        count = len(user_subscriptions(user.id, session))
+        if count >= MAX_PHONES:
+            raise DomainError(_("You have %(count)d phones with alerts already: remove one "
+                                "first.", count=count))
+        subscription = PushSubscription(user_id=user.id, endpoint=fields.endpoint,
+                                        p256dh=fields.p256dh, auth=fields.auth,
+                                        user_agent=user_agent[:300])
+        session.add(subscription)
+        session.flush()
+    log.info("push subscription %s added for user %s", subscription.id, user.id)
+    return subscription, True
+
+
+def _remove(session: Session, subscription_id: int) -> None:
+    session.execute(delete(PushDelivery).where(PushDelivery.subscription_id == subscription_id))
+    session.execute(delete(PushSubscription).where(PushSubscription.id == subscription_id))
+
+
+def unsubscribe(*, user: StaffUser, endpoint: str) -> bool:
+    """Forget this phone (the browser's endpoint) for the user; whether it was there."""
+    with write_transaction() as session:
+        found = session.scalar(select(PushSubscription.id).where(
+            PushSubscription.endpoint == endpoint, PushSubscription.user_id == user.id))
+        if found is None:
+            return False
+        _remove(session, found)
+    log.info("push subscription %s removed by user %s", found, user.id)
+    return True
+
+
+def remove_subscription(*, user: StaffUser, subscription_id: int) -> None:
+    """The remove button of one of the user's phones."""
+    with write_transaction() as session:
+        found = session.get(PushSubscription, subscription_id)
+        if found is None or found.user_id != user.id:
+            raise NotFoundError(_("No such phone."))
+        _remove(session, found.id)
+    log.info("push subscription %s removed by user %s", subscription_id, user.id)
+
+
+def user_subscriptions(user_id: int, session: Session | None = None) -> list[PushSubscription]:
+    return list((session or db.session).scalars(
+        select(PushSubscription).where(PushSubscription.user_id == user_id)
+        .order_by(PushSubscription.id)))
+
+
+def phone_label(user_agent: str) -> str:
+    """A short name for a phone from its browser's User-Agent ("Android · Chrome")."""
+    systems = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
+               ("HarmonyOS", "HarmonyOS"), ("Windows", "Windows"), ("Macintosh", "Mac"),
+               ("Linux", "Linux"))
+    browsers = (("MicroMessenger", "WeChat"), ("EdgA", "Edge"), ("Edg/", "Edge"),
+                ("Firefox", "Firefox"), ("HuaweiBrowser", "Huawei"), ("SamsungBrowser", "Samsung"),
+                ("Chrome", "Chrome"), ("Safari", "Safari"))
+    system = next((name for key, name in systems if key in user_agent), "")
+    browser = next((name for key, name in browsers if key in user_agent), "")
+    return " · ".join(part for part in (system, browser) if part) or _("Unknown browser")
+
+
+def queue_test(*, user: StaffUser) -> int:
+    """A test alert to each of the user's phones, sent by the job like any alert; how many."""
+    with force_locale("zh_CN"):
+        title = _("Park Mailbox: test alert")
+        body = _("Alerts reach this phone: new cases will appear like this.")
+    payload = {"type": "test", "case_id": None, "reference": "", "url": absolute_url("/staff/"),
+               "title": title, "body": body, "urgent": False}
+    with write_transaction() as session:
+        subscriptions = user_subscriptions(user.id, session)
+        for subscription in subscriptions:
+            session.add(PushDelivery(subscription_id=subscription.id, case_id=None, event="test",
+                                     payload=payload, urgent=False, state=PENDING, attempts=0,
+                                     next_attempt_at=utcnow()))
+    log.info("test push queued for %d phone(s) of user %s", len(subscriptions), user.id)
+    return len(subscriptions)
+
+
+# --- the session hook: deliveries in the event's own transaction ----------------------
+
+def _recipients(session: Session, kind: str, event: Event) -> set[int]:
+    """The people who must know: by the case's responsible role, its assignee for a
+    reopened case, the directors for an escalation (active accounts only)."""
+    payload = event.payload or {}
+    if kind == "case.escalated":
+        roles = {"director"}
+    else:
+        roles = {str(payload.get("role") or "")}
+    users = set(session.scalars(
+        select(Membership.user_id).join(StaffUser, StaffUser.id == Membership.user_id)
+        .where(Membership.unit_id == event.unit_id, Membership.role.in_(roles),
+               StaffUser.active)))
+    assignee = payload.get("assignee_id")
+    if kind == "case.reopened" and isinstance(assignee, int):
+        if session.scalar(select(StaffUser.id).where(StaffUser.id == assignee, StaffUser.active)):
+            users.add(assignee)
+    return users
+
+
+def queue_pushes(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """Before a flush: one push per phone of each person who must know, per alerting event."""
+    events = [(kind, instance) for instance in list(session.new)
+              if isinstance(instance, Event) and (kind := _alert_kind(instance))]
+    for kind, event in events:
+        if kind == "feedback.created" and (event.payload or {}).get("split_from"):
+            continue  # split off an existing case: its people know it already
+        with session.no_autoflush:
+            users = _recipients(session, kind, event)
+            subscription_ids = list(session.scalars(
+                select(PushSubscription.id).where(PushSubscription.user_id.in_(users)))
+            ) if users else []
+        if not subscription_ids:
+            continue
+        payload = alert_payload(kind, event)
+        urgent = bool(payload.get("urgent")) or kind == "case.escalated"
+        for subscription_id in subscription_ids:
+            session.add(PushDelivery(subscription_id=subscription_id, case_id=event.case_id,
+                                     event=kind, payload=payload, urgent=urgent, state=PENDING,
+                                     attempts=0, next_attempt_at=utcnow()))
+        log.info("%s push queued for %d phone(s) of %d people", kind, len(subscription_ids),
+                 len(users))
+
+
+# --- the request ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PushRequest:
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class SubscriptionGone(Exception):  # noqa: N818 - what the push service says
+    """The push service no longer knows this subscription (404 or 410)."""
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    port = f":{parts.port}" if parts.port and parts.port != default else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
+def build_push(subscription: PushSubscription, payload: dict[str, Any], *, urgent: bool
+               ) -> PushRequest:
+    """The POST to the subscription's push service: the payload encrypted to the browser's
+    keys (RFC 8291, aes128gcm) and a VAPID token for the endpoint's origin (RFC 8292)."""
+    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    encrypted = WebPusher({"endpoint": subscription.endpoint,
+                           "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
+                          ).encode(data, "aes128gcm")
+    claims = {"aud": _origin(subscription.endpoint), "sub": vapid_subject(),
+              "exp": int(time.time()) + TOKEN_SECONDS}
+    headers = {**vapid().sign(claims),
+               "TTL": str(TTL_SECONDS),
+               "Urgency": "high" if urgent else "normal",
+               "Content-Encoding": "aes128gcm",
+               "Content-Type": "application/octet-stream",
+               "User-Agent": "ParkMailbox-Alerts/1"}
+    return PushRequest(subscription.endpoint, headers, bytes(encrypted["body"]))
+
+
+def post_push(request: PushRequest) -> None:
+    """Send it; SubscriptionGone on 404/410, DomainError on any other refusal."""
+    _check_destination(request.url)
+    outbound = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
+        request.url, data=request.body, headers=request.headers, method="POST")
+    try:
+        with urllib.request.urlopen(outbound, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - checked above
+            response.read(16 * 1024)
+    except urllib.error.HTTPError as error:
+        if error.code in (404, 410):
+            raise SubscriptionGone(f"HTTP {error.code}") from None
+        raise DomainError(f"HTTP {error.code}") from None
+
+
+# --- delivery -------------------------------------------------------------------------
+
+def _claim(delivery_id: int, now: datetime) -> bool:
+    with write_transaction() as session:
+        result = session.execute(
+            update(PushDelivery)
+            .where(PushDelivery.id == delivery_id, PushDelivery.state == PENDING,
+                   PushDelivery.next_attempt_at <= now)
+            .values(attempts=PushDelivery.attempts + 1, next_attempt_at=now + CLAIM_TIMEOUT))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _record(delivery_id: int, now: datetime, error: str | None) -> str:
+    with write_transaction() as session:
+        delivery = session.get(PushDelivery, delivery_id)
+        if delivery is None:
+            return GONE  # its subscription was removed meanwhile
+        subscription = session.get(PushSubscription, delivery.subscription_id)
+        assert subscription is not None  # noqa: S101 - removed with its deliveries
+        if error is None:
+            delivery.state, delivery.sent_at, delivery.last_error = SENT, now, None
+            subscription.last_success_at = now
+        else:
+            delivery.last_error = error[:500]
+            subscription.last_failure_at, subscription.last_error = now, error[:500]
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.state = FAILED
+            else:
+                delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+        return delivery.state
+
+
+def _forget(delivery_id: int, subscription_id: int) -> str:
+    with write_transaction() as session:
+        _remove(session, subscription_id)
+    log.info("push subscription %s is gone at its push service (push %s): removed",
+             subscription_id, delivery_id)
+    return GONE
+
+
+def deliver_push(delivery_id: int, now: datetime) -> str | None:
+    """One attempt at one due push; its state after ("gone": the subscription was removed),
+    None if another process has it."""
+    db.session.rollback()
+    if not _claim(delivery_id, now):
+        return None
+    delivery = db.session.get(PushDelivery, delivery_id)
+    if delivery is None:
+        return None
+    subscription_id, error = delivery.subscription_id, None
+    try:
+        request = build_push(delivery.subscription, dict(delivery.payload),
+                             urgent=delivery.urgent)
+        db.session.commit()  # no transaction held while the network answers
+        post_push(request)
+    except SubscriptionGone:
+        db.session.rollback()
+        return _forget(delivery_id, subscription_id)
+    except Exception as exc:  # any failure of any push service is retried later
+        error = f"{type(exc).__name__}: {exc}"
+        db.session.rollback()
+    state = _record(delivery_id, now, error)
+    if error is None:
+        log.info("push %s sent", delivery_id)
+    else:
+        log.warning("push %s failed (%s), now %s", delivery_id, error, state)
+    return state
+
+
+@dataclass(frozen=True)
+class PushReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    gone: int = 0
+
+
+def send_due_pushes(now: datetime | None = None, limit: int = BATCH) -> PushReport:
+    """Try every due push (the job `push.send`)."""
+    now = now or utcnow()
+    ids = list(db.session.scalars(
+        select(PushDelivery.id)
+        .where(PushDelivery.state == PENDING, PushDelivery.next_attempt_at <= now)
+        .order_by(PushDelivery.next_attempt_at, PushDelivery.id).limit(limit)))
+    db.session.commit()
+    states = [deliver_push(delivery_id, now) for delivery_id in ids]
+    return PushReport(sent=states.count(SENT), retrying=states.count(PENDING),
+                      failed=states.count(FAILED), gone=states.count(GONE))

@@ -1,0 +1,437 @@
+"""Web Push to staff phones: the contract endpoints, and pushes from the outbox to a
+local push service.
+
+The push service stand-in does what a real one does before it takes a message: it
+verifies the VAPID token (RFC 8292: an ES256 JWT signed by the key in `k`, for its own
+origin, expiring within 24 hours) and refuses a request without TTL. The test then plays
+the browser: it holds the subscription's private key and decrypts the body as RFC 8291
+says (aes128gcm), with http_ece, so a wrong key, a wrong encoding or a wrong token fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import http_ece
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import PushDelivery, PushSubscription, Spot, StaffUser, Unit
+from app.models.types import utcnow
+from app.services.cases.operations import reply_to_visitor
+from app.services.cases.sla import escalate_overdue_cases
+from app.services.cases.tracking import report_not_fixed
+from app.services.notify import push
+from app.services.notify.push import send_due_pushes
+from tests.conftest import csrf_token, log_in, make_case, make_staff
+from tests.support.db_snapshot import nothing_stored
+
+SUBJECT = "mailto:ops@parks.example.org"
+pytestmark = pytest.mark.config(VAPID_SUBJECT=SUBJECT)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass
+class Phone:
+    """A browser's push subscription: its keys stay here, as they stay in the browser."""
+
+    endpoint: str
+    key: ec.EllipticCurvePrivateKey = field(
+        default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
+    auth: bytes = field(default_factory=lambda: os.urandom(16))
+
+    def to_json(self) -> dict[str, Any]:
+        point = self.key.public_key().public_bytes(serialization.Encoding.X962,
+                                                   serialization.PublicFormat.UncompressedPoint)
+        return {"endpoint": self.endpoint, "expirationTime": None,
+                "keys": {"p256dh": b64url(point), "auth": b64url(self.auth)}}
+
+    def decrypt(self, body: bytes) -> dict[str, Any]:
+        plain = http_ece.decrypt(body, private_key=self.key, auth_secret=self.auth,
+                                 version="aes128gcm")
+        return json.loads(plain)
+
+
+@dataclass
+class Pushed:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    claims: dict[str, Any]
+    vapid_key: str
+
+
+def verify_vapid(authorization: str, origin: str) -> tuple[dict[str, Any], str]:
+    """RFC 8292 as a push service checks it: (claims, k) or AssertionError."""
+    scheme, _, params = authorization.partition(" ")
+    assert scheme == "vapid", authorization
+    parts = dict(part.strip().split("=", 1) for part in params.split(","))
+    token, k = parts["t"], parts["k"]
+    header_b64, claims_b64, signature_b64 = token.split(".")
+    header = json.loads(unb64url(header_b64))
+    assert header == {"typ": "JWT", "alg": "ES256"}
+    signature = unb64url(signature_b64)
+    assert len(signature) == 64  # JWS ES256: r || s, 32 bytes each
+    public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64url(k))
+    try:
+        public.verify(encode_dss_signature(int.from_bytes(signature[:32], "big"),
+                                           int.from_bytes(signature[32:], "big")),
+                      f"{header_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        raise AssertionError("VAPID signature does not verify") from None
+    claims = json.loads(unb64url(claims_b64))
+    assert claims["aud"] == origin
+    assert time.time() < claims["exp"] <= time.time() + 24 * 3600
+    return claims, k
+
+
+@dataclass
+class PushService:
+    """A local push service: 201 for each verified message, or the statuses queued."""
+
+    port: int = 0
+    received: list[Pushed] = field(default_factory=list)
+    answers: list[int] = field(default_factory=list)
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def phone(self, name: str) -> Phone:
+        return Phone(f"{self.origin}/push/{name}")
+
+    def for_phone(self, phone: Phone) -> list[Pushed]:
+        return [p for p in self.received if self.origin + p.path == phone.endpoint]
+
+
+@pytest.fixture
+def push_service() -> Iterator[PushService]:
+    service = PushService()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            try:
+                claims, k = verify_vapid(headers.get("authorization", ""), service.origin)
+                assert int(headers["ttl"]) >= 0
+                assert headers["content-encoding"] == "aes128gcm"
+            except (AssertionError, KeyError, ValueError) as error:
+                self.send_response(401 if "authorization" in str(error) else 400)
+                self.end_headers()
+                self.wfile.write(str(error).encode())
+                return
+            status = service.answers.pop(0) if service.answers else 201
+            if status == 201:
+                service.received.append(Pushed(self.path, headers, body, claims, k))
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    service.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield service
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def key_file(app: Flask, tmp_path: Path) -> Path:
+    """The deployment's key in this test's instance folder (created on first use)."""
+    path = tmp_path / "instance" / "vapid_private_key.pem"
+    app.config["VAPID_KEY_FILE"] = str(path)
+    return path
+
+
+def logged_in(app: Flask, user: StaffUser) -> tuple[FlaskClient, str]:
+    client = app.test_client()
+    assert log_in(client, user.email).status_code == 303
+    return client, csrf_token(client, "/staff/password")
+
+
+def subscribe(client: FlaskClient, token: str, body: Any) -> Any:
+    return client.post("/staff/push/subscriptions", json=body, headers={"X-CSRFToken": token})
+
+
+def subscriptions() -> list[PushSubscription]:
+    db.session.commit()
+    return list(db.session.scalars(select(PushSubscription).order_by(PushSubscription.id)))
+
+
+# --- the key ---------------------------------------------------------------------------
+
+def test_the_key_is_made_once_and_served_as_an_uncompressed_point(
+        app: Flask, staff_client: FlaskClient, key_file: Path) -> None:
+    assert not key_file.exists()
+    answer = staff_client.get("/staff/push/key")
+    assert answer.status_code == 200
+    public = answer.get_json()["publicKey"]
+    point = unb64url(public)
+    assert len(point) == 65
+    assert point[0] == 4
+    ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    assert key_file.exists()
+    assert key_file.stat().st_mode & 0o077 == 0
+    # another process (no cache) reads the same key; the CLI prints it
+    push._load_vapid.cache_clear()
+    assert staff_client.get("/staff/push/key").get_json()["publicKey"] == public
+    result = app.test_cli_runner().invoke(args=["push", "keys"])
+    assert result.exit_code == 0, result.output
+    assert public in result.output
+
+
+def test_a_configured_private_key_wins(app: Flask, staff_client: FlaskClient,
+                                       key_file: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    raw = key.private_numbers().private_value.to_bytes(32, "big")
+    app.config["VAPID_PRIVATE_KEY"] = b64url(raw)
+    expected = key.public_key().public_bytes(serialization.Encoding.X962,
+                                             serialization.PublicFormat.UncompressedPoint)
+    assert staff_client.get("/staff/push/key").get_json() == {"publicKey": b64url(expected)}
+    assert not key_file.exists()
+
+
+def test_the_key_needs_a_login(client: FlaskClient) -> None:
+    answer = client.get("/staff/push/key")
+    assert answer.status_code == 302
+    assert "/staff/login" in answer.headers["Location"]
+
+
+# --- the subscriptions -----------------------------------------------------------------
+
+def test_subscribe_again_and_unsubscribe(app: Flask, unit: Unit, staff: StaffUser,
+                                         push_service: PushService) -> None:
+    client, token = logged_in(app, staff)
+    phone, tablet = push_service.phone("a"), push_service.phone("b")
+    assert subscribe(client, token, phone.to_json()).status_code == 201
+    assert subscribe(client, token, phone.to_json()).status_code == 200
+    assert [s.endpoint for s in subscriptions()] == [phone.endpoint]
+    assert subscribe(client, token, tablet.to_json()).status_code == 201  # several phones
+    assert [s.user_id for s in subscriptions()] == [staff.id, staff.id]
+    answer = client.delete("/staff/push/subscriptions", json={"endpoint": phone.endpoint},
+                           headers={"X-CSRFToken": token})
+    assert answer.status_code == 204
+    assert [s.endpoint for s in subscriptions()] == [tablet.endpoint]
+
+
+def test_no_subscription_without_the_csrf_header_or_a_login(
+        app: Flask, unit: Unit, staff: StaffUser, push_service: PushService) -> None:
+    client, _token = logged_in(app, staff)
+    with nothing_stored("no CSRF header"):
+        answer = client.post("/staff/push/subscriptions", json=push_service.phone("a").to_json())
+        assert answer.status_code == 400
+    with nothing_stored("no login"):
+        answer = app.test_client().post("/staff/push/subscriptions",
+                                        json=push_service.phone("a").to_json())
+        assert answer.status_code in (400, 302)
+
+
+def _bad_bodies() -> dict[str, Any]:
+    good = Phone("https://fcm.googleapis.com/fcm/send/abc").to_json()
+    return {
+        "not JSON": "endpoint=x",
+        "a list": [good],
+        "no keys": {"endpoint": good["endpoint"]},
+        "keys not an object": {**good, "keys": "p256dh"},
+        "no auth": {**good, "keys": {"p256dh": good["keys"]["p256dh"]}},
+        "auth too short": {**good, "keys": {**good["keys"], "auth": b64url(b"x" * 8)}},
+        "p256dh not base64url": {**good, "keys": {**good["keys"], "p256dh": "*&^%"}},
+        "p256dh not a point": {**good, "keys": {**good["keys"], "p256dh": b64url(b"\x04" * 65)}},
+        "endpoint not a URL": {**good, "endpoint": "not a url"},
+        "endpoint a number": {**good, "endpoint": 12},
+        "endpoint javascript:": {**good, "endpoint": "javascript:alert(1)"},
+        "endpoint too long": {**good, "endpoint": "https://push.example.com/" + "a" * 1000},
+        "endpoint bad port": {**good, "endpoint": "https://push.example.com:99999999/x"},
+    }
+
+
+@pytest.mark.parametrize("case", list(_bad_bodies()))
+def test_bad_subscriptions_are_400_and_store_nothing(app: Flask, unit: Unit, staff: StaffUser,
+                                                     case: str) -> None:
+    client, token = logged_in(app, staff)
+    body = _bad_bodies()[case]
+    with nothing_stored(case):
+        if isinstance(body, str):
+            answer = client.post("/staff/push/subscriptions", data=body,
+                                 headers={"X-CSRFToken": token})
+        else:
+            answer = subscribe(client, token, body)
+        assert answer.status_code == 400, case
+        assert "error" in answer.get_json()
+
+
+@pytest.mark.config(VAPID_SUBJECT=SUBJECT, OUTBOUND_ALLOW_PRIVATE=False)
+@pytest.mark.parametrize("endpoint", ["https://127.0.0.1/push/x", "https://10.1.2.3/x",
+                                      "https://localhost/x", "https://[::1]/x",
+                                      "http://fcm.googleapis.com/fcm/send/abc"])
+def test_in_production_a_private_or_plain_http_endpoint_is_refused(
+        app: Flask, unit: Unit, staff: StaffUser, endpoint: str) -> None:
+    client, token = logged_in(app, staff)
+    with nothing_stored(endpoint):
+        assert subscribe(client, token, Phone(endpoint).to_json()).status_code == 400
+    # a public push service is taken
+    answer = subscribe(client, token, Phone("https://fcm.googleapis.com/fcm/send/a").to_json())
+    assert answer.status_code == 201
+
+
+def test_a_phone_that_changes_hands_follows_the_last_login(
+        app: Flask, unit: Unit, staff: StaffUser, push_service: PushService) -> None:
+    guard = make_staff(unit, "guard@rt.test", roles=("security",))
+    phone = push_service.phone("shared")
+    first, first_token = logged_in(app, staff)
+    second, second_token = logged_in(app, guard)
+    assert subscribe(first, first_token, phone.to_json()).status_code == 201
+    assert subscribe(second, second_token, phone.to_json()).status_code == 200
+    assert [s.user_id for s in subscriptions()] == [guard.id]
+    # the first person cannot remove the guard's phone by its endpoint
+    first.delete("/staff/push/subscriptions", json={"endpoint": phone.endpoint},
+                 headers={"X-CSRFToken": first_token})
+    assert [s.user_id for s in subscriptions()] == [guard.id]
+
+
+# --- pushes ----------------------------------------------------------------------------
+
+@dataclass
+class Team:
+    cleaner: Phone
+    guard: Phone
+    director: Phone
+
+
+@pytest.fixture
+def team(app: Flask, unit: Unit, staff: StaffUser, push_service: PushService) -> Team:
+    """A cleaner, a guard and the director (the `staff` fixture), one phone each."""
+    people = {"cleaner": make_staff(unit, "cleaner@rt.test", roles=("cleaning",)),
+              "guard": make_staff(unit, "guard@rt.test", roles=("security",)),
+              "director": staff}
+    phones = {}
+    for name, person in people.items():
+        client, token = logged_in(app, person)
+        phones[name] = push_service.phone(name)
+        assert subscribe(client, token, phones[name].to_json()).status_code == 201
+    return Team(**phones)
+
+
+def test_a_new_case_reaches_the_phones_of_its_role_encrypted_and_signed(
+        app: Flask, spot: Spot, team: Team, push_service: PushService,
+        staff_client: FlaskClient) -> None:
+    receipt = make_case(spot, body="厕所没有纸了，请联系我 13812345678 或 me@example.com")
+    assert send_due_pushes() == push.PushReport(sent=1)
+    assert send_due_pushes() == push.PushReport()  # exactly once
+    assert push_service.for_phone(team.guard) == []
+    assert push_service.for_phone(team.director) == []
+    (got,) = push_service.for_phone(team.cleaner)
+    public = staff_client.get("/staff/push/key").get_json()["publicKey"]
+    assert got.vapid_key == public
+    assert got.claims["sub"] == SUBJECT
+    assert int(got.headers["ttl"]) >= 3600
+    assert got.headers["urgency"] == "normal"
+    message = team.cleaner.decrypt(got.body)
+    case = receipt.case
+    assert message["type"] == "feedback.created"
+    assert message["case_id"] == case.id
+    assert message["reference"] == case.reference
+    assert message["url"] == f"https://parks.example.org/staff/cases/{case.id}"
+    assert "厕所与保洁" in message["title"]
+    assert "北门厕所" in message["title"]
+    assert message["body"].startswith("厕所没有纸了")
+    text = json.dumps(message, ensure_ascii=False)
+    assert "13812345678" not in text
+    assert "me@example.com" not in text
+    # the phone's last successful delivery is recorded
+    cleaner_phone = next(s for s in subscriptions() if s.endpoint == team.cleaner.endpoint)
+    assert cleaner_phone.last_success_at is not None
+
+
+def test_urgent_cases_escalations_and_reopened_cases(
+        app: Flask, unit: Unit, spot: Spot, staff: StaffUser, team: Team,
+        push_service: PushService) -> None:
+    noise = next(c for c in unit.categories if c.code == "noise")
+    noise.urgent = True
+    db.session.commit()
+    make_case(spot, category_code="noise", body="有人打架")
+    send_due_pushes()
+    (urgent,) = push_service.for_phone(team.guard)
+    assert urgent.headers["urgency"] == "high"
+    assert team.guard.decrypt(urgent.body)["type"] == "feedback.created"
+
+    receipt = make_case(spot, body="垃圾桶满了")
+    send_due_pushes()
+    push_service.received.clear()
+    assert escalate_overdue_cases(utcnow() + timedelta(days=3)) >= 1
+    send_due_pushes()
+    escalations = push_service.for_phone(team.director)
+    assert escalations
+    assert all(p.headers["urgency"] == "high" for p in escalations)
+    assert {team.director.decrypt(p.body)["type"] for p in escalations} == {"case.escalated"}
+    assert push_service.for_phone(team.cleaner) == []  # escalations: the directors only
+
+    push_service.received.clear()
+    reply_to_visitor(user=staff, case_id=receipt.case.id, body="已清理", new_status="resolved")
+    report_not_fixed(token=receipt.token)
+    send_due_pushes()
+    (reopened,) = push_service.for_phone(team.cleaner)
+    message = team.cleaner.decrypt(reopened.body)
+    assert (message["type"], message["case_id"]) == ("case.reopened", receipt.case.id)
+    assert push_service.for_phone(team.guard) == []
+
+
+def test_a_gone_subscription_is_removed_and_a_failure_is_retried_with_backoff(
+        app: Flask, spot: Spot, team: Team, push_service: PushService) -> None:
+    push_service.answers = [410]
+    make_case(spot, body="厕所没有纸了")
+    assert send_due_pushes() == push.PushReport(gone=1)
+    assert team.cleaner.endpoint not in [s.endpoint for s in subscriptions()]
+    assert db.session.scalar(select(func.count(PushDelivery.id))) == 0
+
+    # the guard's phone: the push service fails once, the push waits and goes once
+    push_service.answers = [503]
+    make_case(spot, category_code="noise", body="很吵")
+    now = utcnow()
+    assert send_due_pushes(now) == push.PushReport(retrying=1)
+    delivery = db.session.scalars(select(PushDelivery)).one()
+    assert delivery.attempts == 1
+    assert delivery.next_attempt_at > now
+    assert delivery.last_error == "DomainError: HTTP 503"
+    assert send_due_pushes(now) == push.PushReport()  # not yet due
+    assert send_due_pushes(delivery.next_attempt_at) == push.PushReport(sent=1)
+    assert len(push_service.for_phone(team.guard)) == 1
+
+
+def test_a_deactivated_person_gets_no_push(app: Flask, unit: Unit, spot: Spot, team: Team,
+                                           push_service: PushService) -> None:
+    cleaner = db.session.scalars(select(StaffUser).where(
+        StaffUser.email == "cleaner@rt.test")).one()
+    cleaner.active = False
+    db.session.commit()
+    make_case(spot, body="厕所没有纸了")
+    assert send_due_pushes() == push.PushReport()
