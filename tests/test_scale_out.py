@@ -65,13 +65,17 @@ def start_processes(stack: ExitStack, city: Deployment, count: int = 2,
             for n in range(count)]
 
 
-def staff_cookie(server: Server) -> str:
+def staff_session(server: Server, email: str = "director@ritan.demo") -> requests.Session:
     session = requests.Session()
     token = CSRF.search(session.get(f"{server.url}/staff/login").text).group(1)
     response = session.post(f"{server.url}/staff/login", allow_redirects=False, data={
-        "email": "director@ritan.demo", "password": "demo12345", "csrf_token": token})
+        "email": email, "password": "demo12345", "csrf_token": token})
     assert response.status_code == 303
-    return f"session={session.cookies['session']}"
+    return session
+
+
+def staff_cookie(server: Server, email: str = "director@ritan.demo") -> str:
+    return f"session={staff_session(server, email).cookies['session']}"
 
 
 def submit(server: Server, spot_code: str, body: str) -> None:
@@ -174,6 +178,32 @@ def test_catch_up_works_on_another_process(city, sockets):
     name, done = again.next()
     assert name == "sync.done"
     assert done["replayed"] == len(missed)
+
+
+def test_an_ended_session_closes_its_sockets_on_every_process(city, sockets):
+    """"Log out" ends every session of the person: their pages on both processes are told
+    and their sockets close; a colleague's stay and still get new cases."""
+    captain = "security@ritan.demo"
+    old_cookie = staff_cookie(city.a, captain)
+    on_a, on_b = StaffSocket(city.a, old_cookie), StaffSocket(city.b, old_cookie)
+    director = StaffSocket(city.a, staff_cookie(city.a))
+    sockets.extend([on_a, on_b, director])
+
+    other_login = staff_session(city.b, captain)
+    token = CSRF.search(other_login.get(f"{city.b.url}/staff/").text).group(1)
+    response = other_login.post(f"{city.b.url}/staff/logout", data={"csrf_token": token},
+                                allow_redirects=False)
+    assert response.status_code in (302, 303)
+
+    for socket in (on_a, on_b):
+        assert socket.next()[0] == "session.ended"
+        assert socket.closed.wait(WAIT)
+    submit(city.b, city.deployment.spots[4]["code"], "登出之后的新留言")
+    name, payload = director.next()
+    assert (name, payload["excerpt"]) == ("feedback.created", "登出之后的新留言")
+    assert not director.closed.is_set()
+    assert on_a.events.empty()
+    assert on_b.events.empty()
 
 
 def test_periodic_jobs_run_once_per_round_across_processes(city):

@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from app.extensions import db, socketio
 from app.ids import MAX_ID
 from app.models import BUREAU_ROLES, Event, Park, StaffUser
-from app.realtime import BUREAU_KINDS, BUREAU_ROOM, NAMESPACE, park_room, unit_room
+from app.realtime import BUREAU_KINDS, BUREAU_ROOM, NAMESPACE, park_room, session_room, unit_room
 from app.security import session_expired
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,7 @@ def staff_connect(auth: Any = None) -> None:
         join_room(park_room(park_id))
     for unit_id in user.unit_ids:
         join_room(unit_room(unit_id))
+    join_room(session_room(user.id, user.session_nonce))  # closed when the session ends
     if is_bureau:
         join_room(BUREAU_ROOM)
     since = _since(auth)

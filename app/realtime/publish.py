@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db, socketio
 from app.models import Event
 from app.realtime import BUREAU_KINDS, BUREAU_ROOM, NAMESPACE, park_room, unit_room
+from app.realtime.queue import SESSION_ENDED, EventQueue, disconnect_room
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +70,20 @@ def emit_event(kind: str, message: dict[str, Any], room: str | list[str]) -> Non
                       kind, message.get("event_id"))
 
 
+def end_sessions_after_commit(room: str) -> None:
+    """Once the current transaction commits: the open pages of the sessions in `room` are
+    told they are logged out, and their sockets close, in every process."""
+    db.session().info.setdefault(PENDING_KEY, []).append((SESSION_ENDED, {}, room))
+
+
 def emit_after_commit(session: Session) -> None:
     for kind, message, room in session.info.pop(PENDING_KEY, []):
         emit_event(kind, message, room)
+        manager = socketio.server.manager if socketio.server else None
+        if kind == SESSION_ENDED and manager is not None and not isinstance(manager, EventQueue):
+            # one process, no queue: close here (with a queue, every process closes its own
+            # when the message comes back to it: EventQueue._handle_emit)
+            disconnect_room(manager, str(room))
 
 
 def drop_after_rollback(session: Session, previous_transaction: Any) -> None:

@@ -20,6 +20,20 @@ from app.realtime import NAMESPACE
 
 log = logging.getLogger(__name__)
 
+# Sent to a session_room when its sessions end; every process then closes its own sockets
+# in that room (a server-side namespace disconnect: the client does not reconnect).
+SESSION_ENDED = "session.ended"
+
+
+def disconnect_room(manager: socketio.base_manager.BaseManager, room: str) -> int:
+    """Close this process's staff sockets in `room`; how many there were."""
+    sids = [sid for sid, _eio_sid in manager.get_participants(NAMESPACE, room)]
+    for sid in sids:
+        manager.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+    if sids:
+        log.info("closed %d staff sockets of an ended session", len(sids))
+    return len(sids)
+
 # The pub/sub connection idles between events: a read timeout (`socket_timeout`) would
 # break it every few seconds and make it resubscribe forever, losing events in between
 # (python-socketio #281 and its follow-ups). Instead: a bounded connect, TCP keepalive,
@@ -55,6 +69,11 @@ class EventQueue(socketio.RedisManager):
                 log.error("message queue unavailable (%s); retrying in %.0f s", exc, retry_sleep)
                 time.sleep(retry_sleep)
                 retry_sleep = min(retry_sleep * 2, MAX_RETRY_SECONDS)
+
+    def _handle_emit(self, message: dict[str, Any]) -> None:
+        super()._handle_emit(message)
+        if message.get("event") == SESSION_ENDED and isinstance(message.get("room"), str):
+            disconnect_room(self, message["room"])
 
     def _ask_clients_to_catch_up(self) -> None:
         """Close this process's staff connections: clients reconnect with `since` and replay."""

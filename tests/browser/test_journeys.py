@@ -204,3 +204,21 @@ def test_inbox_cards_count_on_without_a_reload(site, new_context):
     expect(row).to_have_class(re.compile(r"\bis-overdue\b"))
     expect(row.locator('[data-role="received"]')).to_have_text(re.compile(r"^\d+(分钟|小时|天)前$"))
     shot(staff, "clock-staff-overdue")
+
+
+def test_a_page_whose_session_ended_says_so_and_offers_the_login(site, new_context):
+    """Logged out on another phone: the open inbox says so at once (not "reconnecting…" for
+    ever) and links to the login."""
+    left_open = new_context().new_page()
+    log_in_staff(left_open, site, email="cleaning@ritan.demo")
+    wait_until_live(left_open)
+    other_phone = new_context().new_page()
+    log_in_staff(other_phone, site, email="cleaning@ritan.demo")
+    other_phone.click("form[action$='/logout'] button[type=submit]")
+    notice = left_open.locator("#logged-out")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("已退出登录")
+    expect(left_open.locator("#live-state")).to_be_hidden()
+    shot(left_open, "session-ended-inbox")
+    notice.locator("a").click()
+    left_open.wait_for_url(re.compile(r"/staff/login\?next="))

@@ -227,3 +227,41 @@ def test_a_page_is_current_to_its_own_units_events_not_the_newest_of_all(app, st
     again = connect(app, staff_client, auth={"since": mine["event_id"]})
     (done,) = [event["args"][0] for event in again.get_received(NAMESPACE)]
     assert done == {"latest_event_id": mine["event_id"], "replayed": 0}
+
+
+def test_a_deactivated_persons_sockets_close_at_once_a_colleagues_stay(app, staff, spot, unit):
+    """One process, no queue: the director deactivates a guard; the guard's open page is
+    told "logged out" and its socket closes; the director's own stays live."""
+    from app.services.accounts.staff import set_staff_active
+
+    guard = make_staff(unit, "guard@rt.test", roles=("security",))
+    guard_client, director_client = app.test_client(), app.test_client()
+    log_in(guard_client, guard.email)
+    log_in(director_client, staff.email)
+    guards_page, directors_page = connect(app, guard_client), connect(app, director_client)
+    assert guards_page.is_connected(NAMESPACE)
+
+    set_staff_active(director=staff, unit_id=unit.id, user_id=guard.id, active=False)
+
+    assert not guards_page.is_connected(NAMESPACE)
+    # what reached the page before the socket closed (get_received refuses once closed)
+    assert [e["name"] for e in guards_page.queue] == ["session.ended"]
+    assert directors_page.is_connected(NAMESPACE)
+    make_case(spot, category_code="noise")
+    assert len(events_named(directors_page, "feedback.created")) == 1
+
+
+def test_a_new_session_after_a_password_change_is_not_closed_by_it(app, staff, spot):
+    """Only the sockets of the ended login generation close (rooms are per session nonce)."""
+    from app.services.accounts.staff import log_out_everywhere
+
+    old_client = app.test_client()
+    log_in(old_client, staff.email)
+    old_page = connect(app, old_client)
+    log_out_everywhere(staff.id)
+    new_client = app.test_client()
+    log_in(new_client, staff.email)
+    new_page = connect(app, new_client)
+    assert not old_page.is_connected(NAMESPACE)
+    assert new_page.is_connected(NAMESPACE)
+    assert new_page.get_received(NAMESPACE) == []

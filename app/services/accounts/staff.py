@@ -24,6 +24,8 @@ from app.database import write_transaction
 from app.extensions import db, limiter
 from app.models import ROLES, Membership, StaffUser
 from app.models.types import utcnow
+from app.realtime import session_room
+from app.realtime.publish import end_sessions_after_commit
 from app.security import client_key
 from app.services.accounts.audit import record_audit
 from app.services.errors import DomainError, NotFoundError
@@ -153,7 +155,7 @@ def _own_password_set(user: StaffUser, password_hash: str, action: str, *, by: s
     end, and the audit log says so (never with the password)."""
     user.password_hash = password_hash
     user.password_change_required = False
-    user.rotate_session_nonce()
+    end_sessions(user)
     unit_ids = sorted(user.unit_ids)
     record_audit(action, user_id=user.id, unit_id=unit_ids[0] if unit_ids else None,
                  target_type="staff_user", target_id=user.id, after={"by": by})
@@ -185,12 +187,19 @@ def change_own_password(*, user_id: int, current: str, new: str) -> StaffUser:
     return user
 
 
+def end_sessions(user: StaffUser) -> None:
+    """Every session of the user ends: the cookie's nonce no longer matches, and after the
+    commit their open pages say so and their sockets close, in every process."""
+    end_sessions_after_commit(session_room(user.id, user.session_nonce))
+    user.rotate_session_nonce()
+
+
 def log_out_everywhere(user_id: int) -> None:
     """Invalidate every session of the user server-side (the cookie's nonce no longer matches)."""
     with write_transaction():
         user = db.session.get(StaffUser, user_id)
         if user is not None:
-            user.rotate_session_nonce()
+            end_sessions(user)
 
 
 # --- directors manage their unit's staff accounts ----------------------------------------
@@ -327,7 +336,7 @@ def set_staff_active(*, director: StaffUser, unit_id: int, user_id: int, active:
         _own_account(user, unit_id, director)
         before = user.active
         user.active = active
-        user.rotate_session_nonce()
+        end_sessions(user)
         record_audit("staff.activated" if active else "staff.deactivated",
                      user_id=director.id, unit_id=unit_id, target_type="staff_user",
                      target_id=user_id, before={"active": before}, after={"active": active})
@@ -344,7 +353,7 @@ def reset_staff_password(*, director: StaffUser, unit_id: int, user_id: int,
         _own_account(user, unit_id, director)
         user.password_hash = password_hash
         user.password_change_required = password is not None
-        user.rotate_session_nonce()
+        end_sessions(user)
         record_audit("staff.password_reset", user_id=director.id, unit_id=unit_id,
                      target_type="staff_user", target_id=user_id,
                      after={"credential": credential})

@@ -291,9 +291,26 @@
     // a function, so that every reconnection asks for what it missed since the last id seen
     auth: function (send) { send({ since: lastId }); }
   });
+  // A session that ended (logged out elsewhere, password reset, account deactivated) or
+  // expired is said so, with the login, instead of "reconnecting…" for ever.
+  var loggedOut = false;
+  function showLoggedOut() {
+    loggedOut = true;
+    var notice = document.getElementById("logged-out");
+    if (notice) { notice.hidden = false; }
+    if (liveState) {
+      liveState.textContent = liveState.dataset.offline;
+      liveState.classList.add("is-offline");
+      liveState.hidden = true;
+    }
+  }
   socket.on("connect", function () { setLive(true); });
-  socket.on("disconnect", function () { setLive(false); });
-  socket.on("connect_error", function () { setLive(false); });
+  socket.on("disconnect", function () { if (!loggedOut) { setLive(false); } });
+  socket.on("connect_error", function () {
+    // refused by the server (no valid session): the client will not retry on its own
+    if (!socket.active) { showLoggedOut(); } else { setLive(false); }
+  });
+  socket.on("session.ended", showLoggedOut);
   socket.on("feedback.created", onCreated);
   ["case.updated", "case.claimed", "case.assigned", "case.handed_back", "case.noted",
    "case.escalated"].forEach(function (name) { socket.on(name, onUpdated); });
