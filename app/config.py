@@ -33,6 +33,24 @@ def _database_url() -> str:
     return url
 
 
+def score_weights(text: str) -> dict[str, float]:
+    """BUREAU_SCORE_WEIGHTS, e.g. "response=40,resolution=30,satisfaction=30": the weight
+    of each rate in the bureau's composite score (relative; a rate left out weighs 0)."""
+    weights = {"response": 0.0, "resolution": 0.0, "satisfaction": 0.0}
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        name, _sep, value = part.partition("=")
+        if name.strip() not in weights or not value.strip():
+            raise ValueError(f"BUREAU_SCORE_WEIGHTS: {part!r} is not response/resolution/"
+                             "satisfaction=<number>")
+        weight = float(value)
+        if not 0 <= weight < float("inf"):
+            raise ValueError(f"BUREAU_SCORE_WEIGHTS: {part!r} is not a weight >= 0")
+        weights[name.strip()] = weight
+    if not sum(weights.values()):
+        raise ValueError("BUREAU_SCORE_WEIGHTS: at least one weight must be above 0")
+    return weights
+
+
 def _finalize_sessions(settings: dict[str, Any]) -> None:
     """Cookie flags and lifetimes that follow from other settings."""
     if settings.get("SESSION_COOKIE_SECURE") is None:
@@ -167,6 +185,9 @@ class Config:
     DEMO_ALLOWED = True
     # parks with fewer cases in the period are listed but not ranked on /bureau/
     BUREAU_MIN_CASES = int(os.environ.get("BUREAU_MIN_CASES", "20"))
+    # the composite score of the league table: 响应率, 解决率 and 满意率 weighted so (README)
+    BUREAU_SCORE_WEIGHTS = score_weights(os.environ.get(
+        "BUREAU_SCORE_WEIGHTS", "response=40,resolution=30,satisfaction=30"))
     # Visitor notifications. Without SMTP_HOST, e-mails are written to the log only.
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))

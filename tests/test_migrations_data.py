@@ -120,3 +120,54 @@ def test_parks_already_there_get_a_stable_unique_code(tmp_path):
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         db.engine.dispose()
+
+
+def _rate_columns() -> list[tuple[object, ...]]:
+    db.session.commit()
+    names = ("with_limit", "within_limit", "satisfied", "reopens", "not_counted")
+    daily = db.session.execute(
+        select(rollup_daily.c.park_id, rollup_daily.c.day,
+               *[rollup_daily.c[name] for name in names])
+        .order_by(rollup_daily.c.park_id, rollup_daily.c.day)).all()
+    monthly = db.session.execute(
+        select(rollup_monthly.c.park_id, rollup_monthly.c.month,
+               *[rollup_monthly.c[name] for name in names])
+        .order_by(rollup_monthly.c.park_id)).all()
+    db.session.commit()
+    return [tuple(row) for row in daily + monthly]
+
+
+def test_the_counts_behind_the_three_rates_come_from_the_cases_already_there(tmp_path):
+    """0017: satisfied, reopens and not_counted filled in, spam taken out of with_limit."""
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path))
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade()
+        unit = make_unit("RT", me_too_window_hours=0)
+        staff = make_staff(unit, "director@rt.test")
+        spot = unit.parks[0].spots[0]
+        answered = [make_case(spot, body=f"已回复 {n}") for n in range(3)]
+        for receipt in answered:
+            reply_to_visitor(user=staff, case_id=receipt.case.id, body="已处理")
+        for receipt, rating in zip(answered, (5, 4, 2), strict=True):
+            receipt.case.satisfaction = rating
+        answered[0].case.reopen_count = 2
+        spam = make_case(spot, body="广告")
+        change_status(user=staff, case_id=spam.case.id, status="spam")
+        duplicate = make_case(spot, body="重复")
+        reply_to_visitor(user=staff, case_id=duplicate.case.id, body="同上")
+        change_status(user=staff, case_id=duplicate.case.id, status="duplicate")
+        written_by_the_app = _rate_columns()
+        # 4 cases with a deadline (spam aside), 2 rated 4-5, 2 reopens, spam and duplicate
+        assert [row[2:] for row in written_by_the_app] == [(4, 4, 2, 2, 2)] * 2
+        db.session.remove()
+        downgrade(revision="0016")
+        upgrade(revision="0017")
+        assert _rate_columns() == written_by_the_app
+        db.session.remove()
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.engine.dispose()

@@ -209,12 +209,17 @@ def dump_page(items: list[Any], page: int, per_page: int, total: int) -> dict[st
 
 
 class ComparisonQuerySchema(Schema):
-    """The period [from, to] (inclusive dates; this month by default) and the ranking."""
+    """The period: ?month=YYYY-MM, or [from, to] (inclusive dates); by default the last
+    complete month. The rank is always by `score`; `sort` only orders the list."""
 
+    month = fields.String(metadata={
+        "description": "YYYY-MM; a month that does not parse is a 400 with a message"})
     from_ = fields.Date(data_key="from", validate=validate.Range(min=EARLIEST, max=LATEST))
     to = fields.Date(validate=validate.Range(min=EARLIEST, max=LATEST))
-    min_cases = fields.Integer(load_default=20, validate=validate.Range(min=0, max=1_000_000))
-    sort = fields.String(load_default="within_limit_share", validate=validate.OneOf(SORT_KEYS))
+    min_cases = fields.Integer(validate=validate.Range(min=0, max=1_000_000), metadata={
+        "description": "fewest cases to be ranked; default: the setting BUREAU_MIN_CASES"})
+    sort = fields.String(load_default="score", validate=validate.OneOf(SORT_KEYS), metadata={
+        "description": "the order of `parks` (ranked parks first); the rank stays by score"})
 
 
 class FiguresSchema(Schema):
@@ -233,22 +238,58 @@ class FiguresSchema(Schema):
     unanswered = fields.Integer(required=True, metadata={
         "description": "cases with no public reply to the visitor yet, open or closed "
                        "(spam aside)"})
-    satisfaction = fields.Float(required=True, allow_none=True)
+    satisfaction = fields.Float(required=True, allow_none=True, metadata={
+        "description": "mean rating (1..5) of the rated cases"})
     reopen_rate = fields.Float(required=True, allow_none=True)
+    reports = fields.Integer(required=True, metadata={
+        "description": "every report: the cases, each \"me too\" joined to one, each \"not "
+                       "fixed\""})
+    response_counted = fields.Integer(required=True, metadata={
+        "description": "cases that count for `response_rate` (the same as "
+                       "`within_limit_counted`): they have a reply deadline and were answered, "
+                       "or their deadline has passed; spam needs no reply"})
+    response_rate = fields.Float(required=True, allow_none=True, metadata={
+        "description": "响应率 (0..1): answered at or before the reply deadline, among "
+                       "`response_counted` (the same as `within_limit_share`); null when none "
+                       "counts yet"})
+    resolution_rate = fields.Float(required=True, allow_none=True, metadata={
+        "description": "解决率 (0..1): resolved (then confirmed by the visitor or closed "
+                       "automatically), among all cases but spam and duplicates; null when "
+                       "there are none"})
+    satisfaction_rate = fields.Float(required=True, allow_none=True, metadata={
+        "description": "满意率 (0..1): rated 4 or 5 of 5, among the rated cases; null when "
+                       "none is rated"})
+    score = fields.Float(required=True, allow_none=True, metadata={
+        "description": "0..100: the three rates weighted by `weights` (the setting "
+                       "BUREAU_SCORE_WEIGHTS), over the rates that are not null; null when "
+                       "all are"})
 
 
 class ParkFiguresSchema(FiguresSchema):
+    park_id = fields.Integer(required=True)
     park = fields.Nested(ParkSchema, required=True)
-    rank = fields.Integer(required=True, allow_none=True,
-                          metadata={"description": "null: fewer cases than min_cases"})
+    rank = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "by `score`, highest first (ties: more cases, then the lower park "
+                       "id); null: fewer cases than min_cases, or no score"})
     visits = fields.Integer(required=True, allow_none=True)
     per_10k_visits = fields.Float(required=True, allow_none=True)
     by_category = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
 
 
+class WeightsSchema(Schema):
+    response = fields.Float(required=True)
+    resolution = fields.Float(required=True)
+    satisfaction = fields.Float(required=True)
+
+
 class ComparisonSchema(Schema):
     """The bureau's league table of parks, from the analytics rollups."""
 
+    month = fields.String(required=True, allow_none=True, metadata={
+        "description": "YYYY-MM when the period is one calendar month, else null"})
+    is_partial = fields.Boolean(required=True, data_key="partial", metadata={
+        "description": "the period has not ended: its figures will still change"})
+    weights = fields.Nested(WeightsSchema, required=True)
     start = fields.Date(required=True)
     end = fields.Date(required=True, metadata={"description": "the last day, inclusive"})
     min_cases = fields.Integer(required=True)

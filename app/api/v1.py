@@ -19,6 +19,8 @@ from sqlalchemy.orm import joinedload
 
 from app.api.auth import Caller, acting_staff, current_caller, rate_limit_key
 from app.api.schemas import (
+    EARLIEST,
+    LATEST,
     AssignSchema,
     CasePageSchema,
     CaseQuerySchema,
@@ -40,7 +42,13 @@ from app.api.schemas import (
 from app.bureau.decorators import scope_of
 from app.extensions import csrf, db, limiter
 from app.models import Case, Category, Message, MessageKind, Park, Spot, StaffUser
-from app.services.bureau.analytics import Figures, compare_parks, next_month
+from app.services.bureau.analytics import (
+    Figures,
+    Weights,
+    compare_parks,
+    last_complete_month,
+    next_month,
+)
 from app.services.bureau.rollups import REPORT_TZ
 from app.services.cases.operations import (
     add_internal_note,
@@ -303,8 +311,14 @@ def list_categories() -> list[Category]:
     return list(db.session.scalars(query))
 
 
-def _figures(figures: Figures) -> dict[str, Any]:
+def _figures(figures: Figures, weights: Weights) -> dict[str, Any]:
     return {"cases": figures.cases,
+            "reports": figures.reports,
+            "response_counted": figures.response_counted,
+            "response_rate": figures.response_rate,
+            "resolution_rate": figures.resolution_rate,
+            "satisfaction_rate": figures.satisfaction_rate,
+            "score": figures.score(weights),
             "median_response_minutes": figures.median_response_minutes,
             "p90_response_minutes": figures.p90_response_minutes,
             "median_resolution_minutes": figures.median_resolution_minutes,
@@ -329,25 +343,62 @@ def _compared_parks(caller: Caller) -> list[Park]:
     return list(db.session.scalars(query))
 
 
+def _period(month: str | None, from_: date | None, to: date | None) -> tuple[date, date]:
+    """[start, end) of the comparison: ?month=, else ?from=&to=, else the last complete
+    month in the city's calendar."""
+    if month is not None:
+        try:
+            start = datetime.strptime(month, "%Y-%m").date()  # noqa: DTZ007 - a calendar month
+        except ValueError:
+            abort(400, message="month must be YYYY-MM, e.g. 2026-11.")
+        if not EARLIEST <= start <= LATEST:
+            abort(400, message=f"month must be between {EARLIEST:%Y-%m} and {LATEST:%Y-%m}.")
+        return start, next_month(start)
+    today = datetime.now(REPORT_TZ).date()
+    start = from_ or (today.replace(day=1) if to else last_complete_month(today))
+    end = (to + timedelta(days=1)) if to else next_month(start)
+    if end <= start or end - start > timedelta(days=366):
+        abort(422, message="from must be before to, at most a year apart.")
+    return start, end
+
+
 @bp.route("/bureau/comparison", methods=["GET"])
 @bp.doc(security=SECURITY)
 @bp.arguments(ComparisonQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, ComparisonSchema)
-def compare(min_cases: int, sort: str, from_: date | None = None,
-            to: date | None = None) -> dict[str, Any]:
-    """Parks side by side: volume, per 10,000 visits, response and resolution times..."""
+def compare(sort: str, month: str | None = None, min_cases: int | None = None,
+            from_: date | None = None, to: date | None = None) -> dict[str, Any]:
+    """Parks side by side, ranked by the composite score of 响应率, 解决率 and 满意率.
+
+    Response rate (响应率): cases answered at or before their reply deadline, among the
+    cases that count (`response_counted`): a deadline and an answer, or a deadline that has
+    passed; a case not answered yet whose deadline is still ahead is neither late nor on
+    time, and spam needs no reply. Resolution rate (解决率): cases resolved (then confirmed
+    by the visitor or closed automatically) among all but spam and duplicates. Satisfaction
+    rate (满意率): rated 4 or 5 of 5 among the rated cases. `score` weighs the three by
+    `weights` (the setting BUREAU_SCORE_WEIGHTS). Parks with fewer than `min_cases` cases
+    (default: the setting BUREAU_MIN_CASES) are listed with a null rank. Without `month` or
+    `from`, the period is the last complete month. Kept from before: `park`,
+    `within_limit_share` and `within_limit_counted` (the same as `response_rate` and
+    `response_counted`), `start`, `end`, `city`.
+    """
     caller = current_caller()
-    start = from_ or datetime.now(REPORT_TZ).date().replace(day=1)
-    end = (to + timedelta(days=1)) if to else next_month(start)
-    if end <= start or end - start > timedelta(days=366):
-        abort(422, message="from must be before to, at most a year apart.")
+    start, end = _period(month, from_, to)
+    if min_cases is None:
+        min_cases = int(current_app.config["BUREAU_MIN_CASES"])
     comparison = compare_parks(_compared_parks(caller), start, end, min_cases=min_cases,
                                sort=sort)
+    weights = comparison.weights
+    whole_month = start.day == 1 and end == next_month(start)
     return {
+        "month": start.strftime("%Y-%m") if whole_month else None,
+        "is_partial": comparison.partial(datetime.now(REPORT_TZ).date()),
+        "weights": weights,
         "start": comparison.start, "end": comparison.end - timedelta(days=1),
         "min_cases": comparison.min_cases, "sort": comparison.sort,
-        "parks": [{**_figures(row.figures), "park": row.park, "rank": row.rank,
-                   "visits": row.visits, "per_10k_visits": row.per_10k_visits,
+        "parks": [{**_figures(row.figures, weights), "park_id": row.park.id, "park": row.park,
+                   "rank": row.rank, "visits": row.visits,
+                   "per_10k_visits": row.per_10k_visits,
                    "by_category": row.by_category} for row in comparison.rows],
-        "city": _figures(comparison.city),
+        "city": _figures(comparison.city, weights),
     }

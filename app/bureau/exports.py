@@ -13,7 +13,8 @@ from app.bureau.views import requested_min_cases, requested_period
 from app.database import write_transaction
 from app.models import Park
 from app.services.accounts.audit import record_audit
-from app.services.bureau.exports import export_csv, export_xlsx
+from app.services.bureau.analytics import Comparison, compare_parks
+from app.services.bureau.exports import export_csv, export_summary_csv, export_xlsx
 from app.services.bureau.report import render_report
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,6 +36,13 @@ def _audit(scope: Scope, action: str, parks: list[Park], period: str) -> None:
         record_audit(action, user_id=scope.user.id, unit_id=None, target_type="parks",
                      target_id=parks[0].id if len(parks) == 1 else None,
                      after={"parks": len(parks), "period": period})
+
+
+def _comparison(scope: Scope) -> Comparison:
+    """The league table the exports carry: the same as the page's for this period, over
+    every park in scope (one park's rank is its rank among them)."""
+    start, end, _month = requested_period()
+    return compare_parks(scope.parks, start, end, min_cases=requested_min_cases())
 
 
 def _filename(kind: str, start: str, parks: list[Park], extension: str) -> str:
@@ -62,7 +70,19 @@ def export_cases_xlsx(scope: Scope) -> ResponseReturnValue:
     parks, _title = _chosen_parks(scope)
     _audit(scope, "cases.export_xlsx", parks, f"{start}..{end}")
     name = _filename("cases", start.isoformat(), parks, "xlsx")
-    return Response(export_xlsx(parks, start, end), mimetype=XLSX_TYPE,
+    return Response(export_xlsx(parks, start, end, _comparison(scope)), mimetype=XLSX_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/parks.csv")
+@bureau_required
+def export_parks_csv(scope: Scope) -> ResponseReturnValue:
+    """The league table (rank, score, the three rates per park) as CSV."""
+    comparison = _comparison(scope)
+    _audit(scope, "parks.export_csv", scope.parks, f"{comparison.start}..{comparison.end}")
+    body = ("\ufeff" + export_summary_csv(comparison)).encode()
+    name = _filename("parks", comparison.start.isoformat(), scope.parks, "csv")
+    return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -14,7 +14,12 @@ from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.realtime.events import latest_visible_event_id
 from app.services.accounts.staff import log_out_everywhere
-from app.services.bureau.analytics import SORT_KEYS, compare_parks, next_month
+from app.services.bureau.analytics import (
+    SORT_KEYS,
+    compare_parks,
+    last_complete_month,
+    next_month,
+)
 from app.services.bureau.rollups import REPORT_TZ
 from app.services.bureau.warnings import names_for_warnings, recent_warnings
 
@@ -26,7 +31,8 @@ def today() -> date:
 
 
 def requested_period() -> tuple[date, date, str]:
-    """[start, end) from ?month=YYYY-MM or ?from=&to= (inclusive); this month by default."""
+    """[start, end) from ?month=YYYY-MM or ?from=&to= (inclusive); by default the last
+    complete month (the current one is partial: every park would be "not ranked")."""
     month_text = request.args.get("month", "")
     try:
         if request.args.get("from") and request.args.get("to"):
@@ -39,7 +45,7 @@ def requested_period() -> tuple[date, date, str]:
             return start, next_month(start), month_text
     except ValueError:
         pass
-    start = today().replace(day=1)
+    start = last_complete_month(today())
     return start, next_month(start), start.strftime("%Y-%m")
 
 
@@ -57,12 +63,15 @@ def index(scope: Scope) -> ResponseReturnValue:
     start, end, month = requested_period()
     # read first: a warning raised while the page is built is replayed, not missed
     last_event_id = latest_visible_event_id(scope.user)
-    sort = request.args.get("sort", "within_limit_share")
+    sort = request.args.get("sort", "score")
     comparison = compare_parks(scope.parks, start, end, min_cases=requested_min_cases(),
                                sort=sort)
     warnings = recent_warnings(scope.park_ids, utcnow() - timedelta(days=WARNING_DAYS))
     return render_template("bureau/index.html", scope=scope, comparison=comparison,
                            month=month, last_day=end - timedelta(days=1), sort_keys=SORT_KEYS,
+                           partial=comparison.partial(today()),
+                           this_month=today().strftime("%Y-%m"),
+                           last_month=last_complete_month(today()).strftime("%Y-%m"),
                            warnings=warnings, warning_days=WARNING_DAYS,
                            names=names_for_warnings(warnings), namespace=NAMESPACE,
                            last_event_id=last_event_id)

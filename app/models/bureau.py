@@ -41,7 +41,7 @@ SCALARS = (
     "open_cases",    # of which still open
     "me_too",        # sum of "me too" counts
     "responded",     # with a first response
-    "with_limit",    # with a first-reply deadline
+    "with_limit",    # with a first-reply deadline (spam aside: it needs no reply)
     "within_limit",  # first response at or before the deadline
     "resolved",      # with a resolution time
     "resolved_ever",  # resolved at least once (resolved now, or reopened)
@@ -49,6 +49,9 @@ SCALARS = (
     "sat_count",     # rated by the visitor
     "sat_sum",       # sum of those ratings (1-5)
     "unanswered",    # no public reply yet, however closed (spam aside: it needs none)
+    "satisfied",     # rated 4 or 5 by the visitor (满意率's numerator)
+    "reopens",       # sum of reopen counts: each "not fixed" is one more report
+    "not_counted",   # spam or duplicate: not a case of its own for 解决率
 )
 MEASURES = SCALARS + RESPONSE_BUCKETS + RESOLVE_BUCKETS + HOURS
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from app.models import Message
 from app.services.accounts.api_keys import issue_api_key
+from app.services.bureau.rollups import REPORT_TZ
 from app.services.cases.operations import reply_to_visitor
 from tests.conftest import log_in, make_case, make_staff
 from tests.support.db_snapshot import nothing_stored
@@ -175,7 +178,9 @@ def test_openapi_document_and_docs_page(client):
 
 def test_directors_compare_their_parks(staff_client, spot):
     make_case(spot)
-    document = staff_client.get("/api/v1/bureau/comparison?min_cases=0").get_json()
+    this_month = datetime.now(REPORT_TZ).strftime("%Y-%m")  # the default is the last one
+    document = staff_client.get(
+        f"/api/v1/bureau/comparison?month={this_month}&min_cases=0").get_json()
     assert [row["park"]["id"] for row in document["parks"]] == [spot.park_id]
     assert document["parks"][0]["cases"] == 1
     assert document["city"]["cases"] == 1

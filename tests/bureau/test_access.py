@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 
 from app.extensions import db
+from app.services.bureau.rollups import REPORT_TZ
 from tests.conftest import log_in, make_case, make_staff
 
 CONTACT = "13912345678"
@@ -46,16 +48,17 @@ def test_unanswered_cases_are_a_column_with_its_definition(bureau_client, unit, 
     # two unanswered cases at one spot (joined as "me too" they would be one)
     for body in ("还没有人回复", "也还没有人回复"):
         make_case(unit.parks[0].spots[0], body=body)
-    page = bureau_client.get("/bureau/").get_data(as_text=True)
+    this_month = datetime.now(REPORT_TZ).strftime("%Y-%m")  # the page opens on the last one
+    page = bureau_client.get(f"/bureau/?month={this_month}").get_data(as_text=True)
     header = page.split('<table class="figures" id="league">')[1].split("</thead>")[0]
     columns = re.findall(r'<th scope="col">([^<]+)</th>', header)
     assert "未回复" in columns
     row = page.split(f'data-park-id="{unit.parks[0].id}"')[1].split("</tr>")[0]
     cells = re.findall(r"<td>([^<]*)</td>", row)
-    # the rank is the first cell, then the figures in the header's order from "Cases"
+    # the rank is the first cell, then the figures in the header's order from "Score"
     assert cells[columns.index("未回复") - 1] == "2"
     assert "未回复：尚未给游客公开回复的留言" in page
-    api = bureau_client.get("/api/v1/bureau/comparison").get_json()
+    api = bureau_client.get(f"/api/v1/bureau/comparison?month={this_month}").get_json()
     park = next(p for p in api["parks"] if p["park"]["id"] == unit.parks[0].id)
     assert (park["unanswered"], api["city"]["unanswered"]) == (2, 2)
 

@@ -54,7 +54,8 @@ def test_xlsx_reads_back_without_contacts(bureau_client, cases):
     response = bureau_client.get("/bureau/export.xlsx?month=2026-03")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.get_data()), read_only=True)
-    rows = list(workbook.active.iter_rows(values_only=True))
+    assert workbook.sheetnames == ["汇总", "2026-03-01"]  # the league table, then the cases
+    rows = list(workbook["2026-03-01"].iter_rows(values_only=True))
     assert len(rows) == 4
     references = [row[0] for row in rows[1:]]
     assert references == ["RT-2026-000001", "XY-2026-000001", "RT-2026-000002"]
@@ -134,11 +135,12 @@ def test_xlsx_cells_are_text_never_formulas(bureau_client, formula_cases):
     import zipfile
 
     data = bureau_client.get("/bureau/export.xlsx?month=2026-03").get_data()
-    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
-    assert "<f>" not in sheet
-    assert "<f " not in sheet
+    for name in ("sheet1", "sheet2"):  # the summary, the cases
+        sheet = zipfile.ZipFile(io.BytesIO(data)).read(f"xl/worksheets/{name}.xml").decode()
+        assert "<f>" not in sheet
+        assert "<f " not in sheet
     workbook = load_workbook(io.BytesIO(data))
-    rows = list(workbook.active.iter_rows())[1:]
+    rows = list(workbook["2026-03-01"].iter_rows())[1:]
     texts = [row[-1] for row in rows]
     # the visitor's words, unchanged (XML reads a lone CR back as a line feed)
     assert [cell.value for cell in texts] == [body.replace("\r", "\n") for body in FORMULAS]

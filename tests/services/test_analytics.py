@@ -137,14 +137,20 @@ def test_cases_per_10000_visits_use_the_visits_of_the_period(city):
 
 
 def test_parks_under_the_minimum_are_shown_but_not_ranked(city):
+    # A: 响应率 3/5, 解决率 3/5, 满意率 2/2 -> 72.0; C: 3/3, 0/3, none rated -> 57.1
     comparison = compare_parks(all_parks(), *MARCH, min_cases=3)
+    assert row_of(comparison, city["a"]).score == pytest.approx(72.0)
+    assert row_of(comparison, city["c"]).score == pytest.approx(100 * 40 / 70)
     assert [(row.park.id, row.rank) for row in comparison.rows] == [
-        (city["c"].id, 1), (city["a"].id, 2), (city["b"].id, None)]
-    by_cases = compare_parks(all_parks(), *MARCH, min_cases=3, sort="cases")
-    assert [(row.park.id, row.rank) for row in by_cases.rows] == [
         (city["a"].id, 1), (city["c"].id, 2), (city["b"].id, None)]
-    everyone = compare_parks(all_parks(), *MARCH, min_cases=2, sort="cases")
+    everyone = compare_parks(all_parks(), *MARCH, min_cases=2)
     assert [row.rank for row in everyone.rows] == [1, 2, 3]
+
+
+def test_the_order_shown_never_changes_a_rank(city):
+    by_response = compare_parks(all_parks(), *MARCH, min_cases=3, sort="response_rate")
+    assert [(row.park.id, row.rank) for row in by_response.rows] == [
+        (city["c"].id, 2), (city["a"].id, 1), (city["b"].id, None)]
 
 
 def test_by_category_breakdown_groups_units_by_code(city):

@@ -17,24 +17,42 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Table, func, select
 
 from app.extensions import db
-from app.models import Case, Category, Park, ParkVisits, Spot, rollup_daily, rollup_monthly
+from app.models import (
+    Case,
+    Category,
+    Park,
+    ParkVisits,
+    Spot,
+    Status,
+    rollup_daily,
+    rollup_monthly,
+)
 from app.models.bureau import MEASURES, RESOLVE_EDGES, RESPONSE_EDGES
 from app.models.types import utcnow
-from app.services.bureau.rollups import MEASURE_INDEX, REPORT_TZ
+from app.services.bureau.rollups import MEASURE_INDEX, NOT_COUNTED, REPORT_TZ, SATISFIED
 
 log = logging.getLogger(__name__)
 
-SORT_KEYS = ("within_limit_share", "cases", "per_10k_visits", "median_response_minutes",
-             "satisfaction", "reopen_rate")
+# the orders the league table can be shown in; the rank is always by `score` (rank_parks)
+SORT_KEYS = ("score", "response_rate", "resolution_rate", "satisfaction_rate", "cases",
+             "reports", "per_10k_visits", "median_response_minutes", "satisfaction",
+             "reopen_rate", "within_limit_share")
 # for these, smaller is better
 ASCENDING = frozenset({"per_10k_visits", "median_response_minutes", "reopen_rate"})
+Weights = dict[str, float]
 
 
 def next_month(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def last_complete_month(today: date) -> date:
+    """The first day of the last month that has ended by `today` (the default period)."""
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 def period_parts(start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
@@ -137,6 +155,54 @@ class Figures:
         return _ratio(self._sum("within_limit"), self.within_limit_counted)
 
     @property
+    def response_counted(self) -> int:
+        """Cases that count for 响应率: as `within_limit_counted` (spam needs no reply)."""
+        return self.within_limit_counted
+
+    @property
+    def response_rate(self) -> float | None:
+        """响应率: answered within the response limit, among `response_counted`."""
+        return self.within_limit_share
+
+    @property
+    def resolution_counted(self) -> int:
+        """Cases that count for 解决率: all but spam and duplicates."""
+        return self.cases - self._sum("not_counted")
+
+    @property
+    def resolution_rate(self) -> float | None:
+        """解决率: resolved (then confirmed by the visitor or closed automatically, or still
+        waiting for that), among `resolution_counted`; a reopened case counts once resolved
+        again."""
+        return _ratio(self._sum("resolved"), self.resolution_counted)
+
+    @property
+    def rated(self) -> int:
+        return self._sum("sat_count")
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率: rated 4 or 5 (of 5), among the rated cases."""
+        return _ratio(self._sum("satisfied"), self.rated)
+
+    @property
+    def reports(self) -> int:
+        """Every report: the cases, each "me too" joined to one, each "not fixed"."""
+        return self.cases + self._sum("me_too") + self._sum("reopens")
+
+    def score(self, weights: Weights) -> float | None:
+        """The composite score (0..100): the rates weighted by `weights`, over the rates that
+        have something to count (their weights shared out again); None when none has."""
+        rates = {"response": self.response_rate, "resolution": self.resolution_rate,
+                 "satisfaction": self.satisfaction_rate}
+        known = {name: rate for name, rate in rates.items()
+                 if rate is not None and weights.get(name, 0) > 0}
+        total = sum(weights[name] for name in known)
+        if not total:
+            return None
+        return 100 * sum(weights[name] * rate for name, rate in known.items()) / total
+
+    @property
     def satisfaction(self) -> float | None:
         return _ratio(self._sum("sat_sum"), self._sum("sat_count"))
 
@@ -157,6 +223,7 @@ class ParkRow:
     figures: Figures
     by_category: dict[str, int]
     visits: int | None
+    score: float | None = None
     rank: int | None = None
 
     @property
@@ -168,8 +235,10 @@ class ParkRow:
     def value(self, key: str) -> float | None:
         if key == "per_10k_visits":
             return self.per_10k_visits
-        if key == "cases":
-            return float(self.figures.cases)
+        if key in ("cases", "reports"):
+            return float(getattr(self.figures, key))
+        if key == "score":
+            return self.score
         result: float | None = getattr(self.figures, key)
         return result
 
@@ -183,6 +252,12 @@ class Comparison:
     rows: list[ParkRow]
     categories: list[tuple[str, str, str]]  # code, zh, en
     city: Figures
+    weights: Weights
+    city_score: float | None = None
+
+    def partial(self, today: date) -> bool:
+        """The period has not ended yet: its figures will still change."""
+        return self.end > today
 
 
 def _sums(table: Table, keys: Sequence[str], measures: Sequence[str],
@@ -239,14 +314,28 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def answered_within_limit(first_response_at: datetime | None, reply_due_at: datetime | None,
-                          now: datetime) -> bool | None:
-    """One case's part in the share within the limit: True on time, False late, None when it
-    does not count (no deadline, or not answered yet and the deadline still ahead)."""
-    if reply_due_at is None:
+                          now: datetime, status: str = "") -> bool | None:
+    """One case's part in 响应率 (the share within the limit): True on time, False late,
+    None when it does not count (no deadline, spam, or not answered yet and the deadline
+    still ahead). The rollups count the same (`contribution_of`)."""
+    if reply_due_at is None or status == Status.SPAM:
         return None
     if first_response_at is not None:
         return first_response_at <= reply_due_at
     return False if reply_due_at <= now else None
+
+
+def counts_as_resolved(status: str, resolved_at: datetime | None) -> bool | None:
+    """One case's part in 解决率: resolved (and maybe confirmed or closed since), or not;
+    None for spam and duplicates, which do not count."""
+    if status in NOT_COUNTED:
+        return None
+    return resolved_at is not None
+
+
+def counts_as_satisfied(satisfaction: int | None) -> bool | None:
+    """One case's part in 满意率: rated 4 or 5, or rated lower; None when not rated."""
+    return None if satisfaction is None else satisfaction >= SATISFIED
 
 
 def not_yet_due(park_ids: Sequence[int], start: date, end: date,
@@ -264,23 +353,57 @@ def not_yet_due(park_ids: Sequence[int], start: date, end: date,
     wanted = set(park_ids)
     counts: dict[int, int] = defaultdict(int)
     rows = db.session.execute(
-        select(Case.park_id, Case.created_at)
+        select(Case.park_id, Case.created_at, Case.status)
         .where(Case.reply_due_at > (now or utcnow()), Case.first_response_at.is_(None))
     )
-    for park_id, created_at in rows:
-        if park_id in wanted and low <= created_at < high:
+    for park_id, created_at, status in rows:
+        # spam is not among `with_limit` (it needs no reply)
+        if park_id in wanted and low <= created_at < high and status != Status.SPAM:
             counts[park_id] += 1
     return dict(counts)
 
 
-def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: int,
-                  sort: str = "within_limit_share", now: datetime | None = None
-                  ) -> Comparison:
-    """The league table of `parks` over [start, end): parks under `min_cases` are not ranked.
+def rank_parks(rows: Sequence[ParkRow], min_cases: int) -> None:
+    """The one ranking (page, PDF, exports, API): by score, highest first, among the parks
+    with at least `min_cases` cases and a score; ties go to more cases, then the lower park
+    id. The others get no rank."""
+    ranked = [row for row in rows if row.figures.cases >= min_cases and row.score is not None]
+    ranked.sort(key=lambda row: (-(row.score or 0.0), -row.figures.cases, row.park.id))
+    for row in rows:
+        row.rank = None
+    for position, row in enumerate(ranked, start=1):
+        row.rank = position
 
-    Deadlines are judged at `now` (the current time by default)."""
+
+def ordered_rows(rows: Sequence[ParkRow], sort: str) -> list[ParkRow]:
+    """The rows as shown: the ranked parks by `sort` (by rank for "score"), then the
+    unranked ones by cases. The order never changes a rank."""
+    ranked = [row for row in rows if row.rank is not None]
+    unranked = [row for row in rows if row.rank is None]
+    sign = 1 if sort in ASCENDING else -1
+    ranked.sort(key=lambda row: (0, 0.0, row.rank or 0) if sort == "score" else (
+        row.value(sort) is None, sign * (row.value(sort) or 0.0), row.rank or 0))
+    unranked.sort(key=lambda row: (-row.figures.cases, row.park.id))
+    return ranked + unranked
+
+
+def score_weights() -> Weights:
+    """The composite score's weights (the setting BUREAU_SCORE_WEIGHTS)."""
+    weights: Weights = current_app.config["BUREAU_SCORE_WEIGHTS"]
+    return weights
+
+
+def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: int,
+                  sort: str = "score", now: datetime | None = None,
+                  weights: Weights | None = None) -> Comparison:
+    """The league table of `parks` over [start, end), ranked by `rank_parks`; parks under
+    `min_cases` are listed but not ranked.
+
+    Deadlines are judged at `now` (the current time by default); the score's weights are
+    the configured ones unless given."""
     if sort not in SORT_KEYS:
-        sort = "within_limit_share"
+        sort = "score"
+    weights = weights if weights is not None else score_weights()
     park_ids = [park.id for park in parks]
     codes = category_codes()
     per_park: dict[int, Figures] = defaultdict(Figures)
@@ -299,16 +422,9 @@ def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: i
         city.not_yet_due = sum(figures.not_yet_due for figures in per_park.values())
     visits = park_visits(start, end, park_ids)
     rows = [ParkRow(park=park, figures=per_park[park.id], by_category=dict(per_category[park.id]),
-                    visits=visits.get(park.id)) for park in parks]
-    ranked = [row for row in rows if row.figures.cases >= min_cases and
-              row.value(sort) is not None]
-    ranked_ids = {row.park.id for row in ranked}
-    unranked = [row for row in rows if row.park.id not in ranked_ids]
-    sign = 1 if sort in ASCENDING else -1
-    ranked.sort(key=lambda row: (sign * (row.value(sort) or 0.0), row.park.id))
-    for position, row in enumerate(ranked, start=1):
-        row.rank = position
-    unranked.sort(key=lambda row: (-row.figures.cases, row.park.id))
+                    visits=visits.get(park.id), score=per_park[park.id].score(weights))
+            for park in parks]
+    rank_parks(rows, min_cases)
     seen: dict[str, tuple[str, str, str]] = {}
     for code, zh, en in codes.values():
         seen.setdefault(code, (code, zh, en))
@@ -316,7 +432,8 @@ def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: i
     categories = [seen[code] for code in seen if code in used]
     log.info("compared %d parks over %s..%s", len(rows), start, end)
     return Comparison(start=start, end=end, min_cases=min_cases, sort=sort,
-                      rows=ranked + unranked, categories=categories, city=city)
+                      rows=ordered_rows(rows, sort), categories=categories, city=city,
+                      weights=weights, city_score=city.score(weights))
 
 
 def monthly_trend(park_ids: Sequence[int], start: date, end: date

@@ -17,7 +17,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Case, Category, Park, Spot
 from app.models.types import utcnow
-from app.services.bureau.analytics import answered_within_limit, period_bounds
+from app.services.bureau.analytics import (
+    Comparison,
+    answered_within_limit,
+    counts_as_resolved,
+    counts_as_satisfied,
+    period_bounds,
+)
 from app.services.bureau.rollups import REPORT_TZ
 
 log = logging.getLogger(__name__)
@@ -33,10 +39,12 @@ EXPORT_COLUMNS = (
     ("created_at", _l("Created")),
     ("first_response_at", _l("First response")),
     ("reply_due_at", _l("Reply due")),
-    ("within_limit", _l("Answered within the limit")),
+    ("within_limit", _l("Answered within the limit (response rate)")),
     ("resolved_at", _l("Resolved")),
     ("closed_at", _l("Closed")),
     ("satisfaction", _l("Satisfaction")),
+    ("resolved_counted", _l("Resolved (resolution rate)")),
+    ("satisfied", _l("Satisfied (satisfaction rate)")),
     ("reopen_count", _l("Reopened")),
     ("me_too_count", _l("Me too")),
     ("text", _l("Text")),
@@ -67,12 +75,51 @@ def case_rows(parks: Sequence[Park], start: date, end: date) -> Iterator[list[An
     )
     for (reference, park_id, spot, category_id, status, source, created, responded, due,
          resolved, closed, satisfaction, reopened, me_too, body) in db.session.execute(query):
-        counted = answered_within_limit(responded, due, now)
-        within = "" if counted is None else ("yes" if counted else "no")
         yield [reference, park_names[park_id], spot or "", categories.get(category_id, ""),
-               status, source, _local(created), _local(responded), _local(due), within,
+               status, source, _local(created), _local(responded), _local(due),
+               _yes_no(answered_within_limit(responded, due, now, status)),
                _local(resolved), _local(closed), satisfaction if satisfaction else "",
-               reopened, me_too, body]
+               _yes_no(counts_as_resolved(status, resolved)),
+               _yes_no(counts_as_satisfied(satisfaction)), reopened, me_too, body]
+
+
+def _yes_no(part: bool | None) -> str:
+    """A case's part in a rate: yes, no, or blank when it does not count."""
+    return "" if part is None else ("yes" if part else "no")
+
+
+# the league table as exported (XLSX summary sheet, parks CSV): (header, value of a row)
+SUMMARY_COLUMNS = (
+    _l("Rank"), _l("Park"), _l("Score"), _l("Response rate"), _l("Resolution rate"),
+    _l("Satisfaction rate"), _l("Cases"), _l("Reports"), _l("Counted for the response rate"),
+    _l("Rated"),
+)
+
+
+def summary_rows(comparison: Comparison) -> Iterator[list[Any]]:
+    """One row per park in the league table's order (its rank, from `rank_parks`); rates
+    as fractions (0..1), blank when nothing counts."""
+    yield [str(header) for header in SUMMARY_COLUMNS]
+    for row in comparison.rows:
+        figures = row.figures
+        yield [row.rank if row.rank is not None else "", row.park.name_zh,
+               _blank(None if row.score is None else round(row.score, 1)),
+               _blank(figures.response_rate), _blank(figures.resolution_rate),
+               _blank(figures.satisfaction_rate), figures.cases, figures.reports,
+               figures.response_counted, figures.rated]
+
+
+def _blank(value: float | None) -> float | str:
+    return "" if value is None else value
+
+
+def export_summary_csv(comparison: Comparison) -> str:
+    """The league table as CSV (the parks, their rank and rates)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in summary_rows(comparison):
+        writer.writerow([neutralised(value) for value in row])
+    return buffer.getvalue()
 
 
 # OWASP, CSV injection: a cell starting with one of these is a formula to a spreadsheet
@@ -124,9 +171,28 @@ def export_csv(parks: Sequence[Park], start: date, end: date) -> Iterator[str]:
     log.info("exported %d cases as CSV", count)
 
 
-def export_xlsx(parks: Sequence[Park], start: date, end: date) -> bytes:
-    """An XLSX workbook of the cases (at most XLSX_MAX_ROWS; a last row says if cut)."""
+RATE_COLUMNS = (3, 4, 5)  # response, resolution, satisfaction: shown as percentages
+
+
+def _summary_sheet(workbook: Workbook, comparison: Comparison) -> None:
+    sheet = workbook.create_sheet(str(_l("Summary")))
+    for number, row in enumerate(summary_rows(comparison)):
+        cells = _text_cells(sheet, row)
+        if number:
+            for index in RATE_COLUMNS:
+                if row[index] != "":
+                    cell = WriteOnlyCell(sheet, value=row[index])
+                    cell.number_format = "0.0%"
+                    cells[index] = cell
+        sheet.append(cells)
+
+
+def export_xlsx(parks: Sequence[Park], start: date, end: date,
+                comparison: Comparison) -> bytes:
+    """An XLSX workbook: the league table of `comparison` (a summary sheet first), then the
+    cases (at most XLSX_MAX_ROWS; a last row says if cut)."""
     workbook = Workbook(write_only=True)
+    _summary_sheet(workbook, comparison)
     sheet = workbook.create_sheet(f"{start.isoformat()}")
     sheet.append(headers())
     count = 0

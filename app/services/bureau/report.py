@@ -40,7 +40,7 @@ def report_context(parks: Sequence[Park], month: date, title: str,
     """Everything the report shows, with its charts drawn as SVG."""
     end = next_month(month)
     park_ids = [park.id for park in parks]
-    comparison = compare_parks(parks, month, end, min_cases=min_cases, sort="cases")
+    comparison = compare_parks(parks, month, end, min_cases=min_cases)
     year_start = month
     for _step in range(11):
         year_start = (year_start - timedelta(days=1)).replace(day=1)

@@ -48,6 +48,10 @@ TRACKED = ("park_id", "spot_id", "category_id", "created_at", "status", "first_r
            "reply_due_at", "resolved_at", "satisfaction", "reopen_count", "me_too_count")
 TRACKED_SET = frozenset(TRACKED)
 OPEN_VALUES = frozenset(str(status) for status in OPEN_STATUSES)
+# a rating from this up (of 1-5) is "satisfied" for 满意率
+SATISFIED = 4
+# not a case of its own: left out of 解决率 (spam is also left out of 响应率: it needs no reply)
+NOT_COUNTED = frozenset({Status.SPAM.value, Status.DUPLICATE.value})
 
 DailyKey = tuple[int, int, int, date]
 MonthlyKey = tuple[int, int, date]
@@ -127,10 +131,12 @@ def contribution_of(park_id: int, spot_id: int | None, category_id: int,
         values.append((RESPONSE_INDEX[bucket], 1))
     elif status != Status.SPAM:
         values.append((_I["unanswered"], 1))
-    if reply_due_at is not None:
+    if reply_due_at is not None and status != Status.SPAM:
         values.append((_I["with_limit"], 1))
         if first_response_at is not None and first_response_at <= reply_due_at:
             values.append((_I["within_limit"], 1))
+    if status in NOT_COUNTED:
+        values.append((_I["not_counted"], 1))
     if resolved_at is not None:
         values.append((_I["resolved"], 1))
         values.append((RESOLVE_INDEX[resolve_bucket(_seconds(created_at, resolved_at))], 1))
@@ -138,9 +144,12 @@ def contribution_of(park_id: int, spot_id: int | None, category_id: int,
         values.append((_I["resolved_ever"], 1))
     if reopen_count > 0:
         values.append((_I["reopened"], 1))
+        values.append((_I["reopens"], reopen_count))
     if satisfaction is not None:
         values.append((_I["sat_count"], 1))
         values.append((_I["sat_sum"], satisfaction))
+        if satisfaction >= SATISFIED:
+            values.append((_I["satisfied"], 1))
     daily_key = (park_id, spot_id or 0, category_id, day)
     monthly_key = (park_id, category_id, day.replace(day=1))
     return daily_key, monthly_key, values
@@ -327,8 +336,9 @@ def _per_case_query(dialect: str, where: list[Any]) -> Any:
         f.status, f.me_too_count, f.satisfaction, f.reopen_count,
         f.first_response_at.is_not(None).label("has_response"),
         f.first_response_at.is_(None).label("no_response"),
-        f.reply_due_at.is_not(None).label("has_due"),
+        and_(f.reply_due_at.is_not(None), f.status != Status.SPAM.value).label("has_due"),
         and_(f.first_response_at.is_not(None), f.reply_due_at.is_not(None),
+             f.status != Status.SPAM.value,
              f.first_response_at <= f.reply_due_at).label("in_time"),
         f.resolved_at.is_not(None).label("has_resolved"),
         _bucket(seconds(f.first_response_at), RESPONSE_EDGES).label("rsp"),
@@ -355,6 +365,9 @@ def _measure_expressions(c: Any) -> list[Any]:
         "sat_count": _count(c.satisfaction.is_not(None)),
         "sat_sum": func.coalesce(func.sum(c.satisfaction), 0),
         "unanswered": _count(and_(c.no_response, c.status != Status.SPAM.value)),
+        "satisfied": _count(c.satisfaction >= SATISFIED),
+        "reopens": func.coalesce(func.sum(c.reopen_count), 0),
+        "not_counted": _count(c.status.in_(sorted(NOT_COUNTED))),
     }
     for index in range(len(RESPONSE_EDGES) + 1):
         expressions[f"rsp_{index}"] = _count(and_(c.has_response, c.rsp == index))
