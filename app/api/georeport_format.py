@@ -19,6 +19,7 @@ FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=
 LIST_ITEMS = {
     "services": "service",
     "service_requests": "request",
+    "service_request_updates": "request_update",  # mySociety's extension
     "attributes": "attribute",
     "values": "value",
     "endpoints": "endpoint",

@@ -15,32 +15,38 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from app.api.georeport_format import FORMATS, render, render_errors
-from app.extensions import csrf, limiter
+from app.extensions import csrf, db, limiter
 from app.i18n import current_language
-from app.models import OPEN_STATUSES, Case, Unit
-from app.security import client_key
+from app.models import OPEN_STATUSES, Case, MessageKind, Status, Unit
+from app.security import client_key, uploaded_files
 from app.services.accounts.api_keys import find_api_key
 from app.services.cases.open311 import (
     KeyRefused,
     NewRequest,
+    RequestUpdate,
     active_categories,
     active_spots,
     file_service_request,
     find_jurisdiction,
+    find_request_updates,
     find_service,
     find_service_request,
     find_service_requests,
     jurisdiction_id,
     latest_public_replies,
     request_unit,
+    services_changeset,
+    update_status,
 )
+from app.services.cases.photos import prepare_photos
 from app.services.cases.public import public_description, public_photos, public_reply
 from app.services.cases.submission import find_case_by_token
+from app.services.cases.workflow import STATUS_LABELS
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform.urls import absolute_url, absolute_url_for, base_url
 
@@ -61,6 +67,41 @@ def rate_limit_key() -> str:
     if secret:
         return "key:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
     return "client:" + client_key()
+
+
+def param(name: str) -> str | None:
+    """A parameter from the form body or, as many clients send it, the query string
+    (api_key, jurisdiction_id): the body wins when both are given."""
+    value = request.form.get(name)
+    return value if value not in (None, "") else request.args.get(name)
+
+
+def cors_origin() -> str | None:
+    """The Access-Control-Allow-Origin for this request: the Origin when it is one of
+    OPEN311_CORS_ORIGINS ("*": any), else None (no CORS; the default)."""
+    origin = request.headers.get("Origin", "")
+    allowed = {part.strip().rstrip("/") for part in
+               str(current_app.config.get("OPEN311_CORS_ORIGINS") or "").split(",")
+               if part.strip()}
+    if not origin or not allowed:
+        return None
+    if "*" in allowed:
+        return "*"
+    return origin if origin.rstrip("/") in allowed else None
+
+
+@bp.after_request
+def allow_browser_clients(response: Response) -> Response:
+    """CORS for the read endpoints (GET, and the browser's OPTIONS preflight of a GET):
+    a browser client on an allowed origin may read; filing stays server to server."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        origin = cors_origin()
+        if origin is not None:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Methods"] = "GET"
+            response.headers["Access-Control-Max-Age"] = "3600"
+        response.vary.add("Origin")
+    return response
 
 
 def _read_limit() -> str:
@@ -161,8 +202,9 @@ def request_row(case: Case, status_notes: str | None, locale: str) -> dict[str, 
 def discovery(fmt: str) -> ResponseReturnValue:
     base = base_url()
     production = current_app.config["ENV_NAME"] == "production"
+    changeset = services_changeset(CHANGESET)
     return render(fmt, "discovery", {
-        "changeset": CHANGESET,
+        "changeset": changeset,
         "contact": current_app.config["OPEN311_CONTACT"] or _(
             "Park Mailbox at %(url)s: ask the parks bureau or your park's director.", url=base),
         "key_service": _("API keys are issued by a park's director (Settings, API keys) "
@@ -171,7 +213,7 @@ def discovery(fmt: str) -> ResponseReturnValue:
         "endpoints": [{
             "specification": SPECIFICATION,
             "url": absolute_url("/open311/v2"),
-            "changeset": CHANGESET,
+            "changeset": changeset,
             "type": "production" if production else "test",
             "formats": ["text/xml", "application/json"],
         }],
@@ -182,7 +224,7 @@ def discovery(fmt: str) -> ResponseReturnValue:
 @limiter.limit(_read_limit, key_func=rate_limit_key)
 @georeport
 def services(fmt: str) -> ResponseReturnValue:
-    unit = find_jurisdiction(request.args.get("jurisdiction_id"), required=True)
+    unit = find_jurisdiction(param("jurisdiction_id"), required=True)
     assert unit is not None  # noqa: S101 - required=True
     locale = current_language()
     rows = [{
@@ -203,7 +245,7 @@ def services(fmt: str) -> ResponseReturnValue:
 @limiter.limit(_read_limit, key_func=rate_limit_key)
 @georeport
 def service_definition(service_code: str, fmt: str) -> ResponseReturnValue:
-    unit = find_jurisdiction(request.args.get("jurisdiction_id"), required=True)
+    unit = find_jurisdiction(param("jurisdiction_id"), required=True)
     assert unit is not None  # noqa: S101 - required=True
     category = find_service(unit, service_code)
     locale = current_language()
@@ -251,13 +293,17 @@ def _new_request() -> NewRequest:
 @limiter.limit(_write_limit, key_func=rate_limit_key)
 @georeport
 def create_request(fmt: str) -> ResponseReturnValue:
-    key = find_api_key(request.form.get("api_key"))
+    key = find_api_key(param("api_key"))
     if key is None:
         raise KeyRefused(_("Missing or invalid api_key: ask for a key to file requests."))
     new = _new_request()
-    unit = request_unit(key, request.form.get("jurisdiction_id"), new.address_id)
+    unit = request_unit(key, param("jurisdiction_id"), new.address_id)
     locale = current_language()
-    receipt = file_service_request(key=key, unit=unit, request=new, language=locale)
+    # `media`: photos uploaded with the request, checked and re-encoded as the visitor
+    # form's are (before anything is stored)
+    photos = prepare_photos(uploaded_files("media"))
+    receipt = file_service_request(key=key, unit=unit, request=new, language=locale,
+                                   photos=photos)
     case = receipt.case
     return render(fmt, "service_requests", [{
         "service_request_id": case.reference,
@@ -270,14 +316,14 @@ def create_request(fmt: str) -> ResponseReturnValue:
 @limiter.limit(_read_limit, key_func=rate_limit_key)
 @georeport
 def list_requests(fmt: str) -> ResponseReturnValue:
-    unit = find_jurisdiction(request.args.get("jurisdiction_id"), required=False)
+    unit = find_jurisdiction(param("jurisdiction_id"), required=False)
     cases = find_service_requests(
         unit=unit,
-        service_request_id=request.args.get("service_request_id"),
-        service_code=request.args.get("service_code"),
+        service_request_id=_joined("service_request_id"),
+        service_code=_joined("service_code"),
         start_date=request.args.get("start_date"),
         end_date=request.args.get("end_date"),
-        status=request.args.get("status"),
+        status=_joined("status"),
     )
     notes = latest_public_replies(cases)
     locale = current_language()
@@ -289,11 +335,66 @@ def list_requests(fmt: str) -> ResponseReturnValue:
 @limiter.limit(_read_limit, key_func=rate_limit_key)
 @georeport
 def show_request(service_request_id: str, fmt: str) -> ResponseReturnValue:
-    unit = find_jurisdiction(request.args.get("jurisdiction_id"), required=False)
+    unit = find_jurisdiction(param("jurisdiction_id"), required=False)
     case = find_service_request(unit, service_request_id)
     notes = latest_public_replies([case])
     return render(fmt, "service_requests",
                   [request_row(case, notes.get(case.id), current_language())])
+
+
+def _joined(name: str) -> str:
+    """A list parameter given comma separated, repeated (status=open&status=closed) or both."""
+    return ",".join(request.args.getlist(name))
+
+
+def _reader_unit() -> Unit | None:
+    """The unit a reading client asks about: jurisdiction_id, or its api_key's own unit.
+    A key is optional for reading, but one sent must be valid (and for that unit)."""
+    unit = find_jurisdiction(param("jurisdiction_id"), required=False)
+    secret = param("api_key")
+    if not secret:
+        return unit
+    key = find_api_key(secret)
+    if key is None:
+        raise KeyRefused(_("Missing or invalid api_key: ask for a key to file requests."))
+    if key.unit_id is None:
+        return unit
+    if unit is not None and unit.id != key.unit_id:
+        raise KeyRefused(_("This api_key is not valid for jurisdiction_id %(value)s.",
+                           value=param("jurisdiction_id")))
+    return db.session.get(Unit, key.unit_id)
+
+
+def update_row(update: RequestUpdate, locale: str) -> dict[str, Any]:
+    """One request_update as mySociety's extension has it: a public reply's text masked
+    (nothing for a private case), a bare status change described by its status."""
+    case, message = update.case, update.message
+    text = public_reply(case, message.body) if message.body else None
+    if not text and message.kind == MessageKind.STATUS:
+        text = str(STATUS_LABELS[Status(update.status)])
+    return {
+        "update_id": str(message.id),
+        "service_request_id": case.reference,
+        "status": update_status(update.status),
+        "updated_datetime": w3c(message.created_at, case.unit),
+        "description": text or "",
+        "media_url": None,
+        "external_status_code": update.status,
+    }
+
+
+@bp.get("/servicerequestupdates.<fmt>")
+@limiter.limit(_read_limit, key_func=rate_limit_key)
+@georeport
+def request_updates(fmt: str) -> ResponseReturnValue:
+    """mySociety's extension (FixMyStreet polls it): the updates made between start_date and
+    end_date, from the public replies and status changes."""
+    updates = find_request_updates(unit=_reader_unit(),
+                                   start_date=request.args.get("start_date"),
+                                   end_date=request.args.get("end_date"))
+    locale = current_language()
+    return render(fmt, "service_request_updates",
+                  [update_row(update, locale) for update in updates])
 
 
 @bp.get("/tokens/<token>.<fmt>")
@@ -301,7 +402,7 @@ def show_request(service_request_id: str, fmt: str) -> ResponseReturnValue:
 @georeport
 def show_token(token: str, fmt: str) -> ResponseReturnValue:
     """A visitor's tracking token (from their private link) -> the service_request_id."""
-    unit = find_jurisdiction(request.args.get("jurisdiction_id"), required=False)
+    unit = find_jurisdiction(param("jurisdiction_id"), required=False)
     try:
         case = find_case_by_token(token)
     except NotFoundError:

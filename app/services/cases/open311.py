@@ -10,14 +10,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
+from app.i18n import current_language
 from app.models import (
     OPEN_STATUSES,
     ApiKey,
+    AuditLog,
     Case,
     Category,
     Message,
@@ -29,6 +32,7 @@ from app.models import (
     Unit,
 )
 from app.models.types import utcnow
+from app.services.cases.photos import PreparedPhoto
 from app.services.cases.submission import MAX_BODY, Receipt, submit_case
 from app.services.errors import DomainError, NotFoundError
 
@@ -38,8 +42,10 @@ MAX_RANGE = timedelta(days=90)
 MAX_REQUESTS = 1000
 MAX_MEDIA_URL = 500
 # a reporter standing anywhere near a spot: farther than this, we would rather ask
+# (the default of OPEN311_SPOT_RADIUS_M)
 MAX_SPOT_DISTANCE_M = 500.0
 EARTH_RADIUS_M = 6_371_000.0
+UNENCODED_OFFSET = re.compile(r" (\d{2}:?\d{2})$")
 HTML = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>")
 # cases never shown to the outside: reported as abuse
 HIDDEN_STATUSES = (Status.SPAM.value,)
@@ -140,9 +146,76 @@ def _park_filter(unit: Unit, park: str) -> int | None:
     raise DomainError(_("attribute[park] is not a park of this jurisdiction."))
 
 
+def spot_radius_m() -> float:
+    """How far from a spot (metres) lat/long may be and still mean it: OPEN311_SPOT_RADIUS_M."""
+    return float(current_app.config.get("OPEN311_SPOT_RADIUS_M", MAX_SPOT_DISTANCE_M))
+
+
+def nearest_spot(spots: Sequence[Spot], coordinates: tuple[float, float]
+                 ) -> tuple[Spot, float] | None:
+    """The spot with a position nearest to the point, and how far it is (metres)."""
+    placed = [(spot, distance_m(*coordinates, spot.latitude, spot.longitude))
+              for spot in spots if spot.latitude is not None and spot.longitude is not None]
+    return min(placed, key=lambda pair: pair[1]) if placed else None
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _names_match(wanted: str, *names: str) -> bool:
+    """The address names it: equal, one inside the other (日坛公园北门厕所 holds 北门厕所)."""
+    return any(name and (wanted == name or wanted in name or name in wanted)
+               for name in map(_words, names))
+
+
+def _spot_matches(spot: Spot, wanted: str) -> bool:
+    """A spot's names, or its address (the description staff wrote, e.g. 北门内东侧)."""
+    address = _words(spot.description)
+    return (_names_match(wanted, spot.name_zh, spot.name_en)
+            or (len(wanted) >= 2 and bool(address) and wanted in address))
+
+
+def match_address(unit: Unit, candidates: Sequence[Spot], address: str,
+                  coordinates: tuple[float, float] | None) -> Spot:
+    """The spot address_string names: by a spot's name or address, within the parks it names
+    (park names: "日坛公园 北门厕所"); a park alone is enough when lat/long pick the spot
+    nearest to it in that park, or the park has one spot."""
+    wanted = _words(address)
+    parks = [park for park in unit.parks if _names_match(wanted, park.name_zh, park.name_en)]
+    if parks:
+        in_parks = [spot for spot in candidates if spot.park_id in {p.id for p in parks}]
+        candidates = in_parks or candidates
+    exact = [spot for spot in candidates
+             if wanted in (_words(spot.name_zh), _words(spot.name_en))]
+    matching = exact or [spot for spot in candidates if _spot_matches(spot, wanted)]
+    if len(matching) == 1:
+        return matching[0]
+    if len(matching) > 1:
+        raise DomainError(_("Several spots match address_string; give address_id "
+                            "(a spot code) instead."))
+    if len(parks) == 1:
+        in_park = [spot for spot in candidates if spot.park_id == parks[0].id]
+        found = nearest_spot(in_park, coordinates) if coordinates else None
+        if found is not None:
+            return found[0]
+        if len(in_park) == 1:
+            return in_park[0]
+        raise DomainError(_("address_string names %(park)s but none of its spots: give "
+                            "address_id or attribute[spot] (GET services/<code> lists them).",
+                            park=parks[0].name(current_language())))
+    raise DomainError(_("No park or spot matches address_string; give address_id "
+                        "(a spot code)."))
+
+
 def locate_spot(unit: Unit, request: NewRequest,
-                 coordinates: tuple[float, float] | None) -> Spot:
-    """The spot a request is about: its code, the nearest spot, or a spot named so."""
+                coordinates: tuple[float, float] | None) -> Spot:
+    """The spot a request is about: its code; else the nearest spot with a position within
+    OPEN311_SPOT_RADIUS_M of lat/long; else the park or spot address_string names.
+
+    Parks have no outline in this model, so a point is placed by its nearest spot only
+    (a point in a park's far corner, farther than the radius from every spot, needs
+    address_string or address_id)."""
     code = (request.address_id or request.spot).strip()
     if code:
         spot = db.session.scalar(select(Spot).where(Spot.code == code))
@@ -152,29 +225,15 @@ def locate_spot(unit: Unit, request: NewRequest,
     park_id = _park_filter(unit, request.park.strip())
     candidates = active_spots(unit, park_id)
     if coordinates is not None:
-        placed = [p for p in candidates if p.latitude is not None and p.longitude is not None]
-        if placed:
-            nearest = min(placed, key=lambda p: distance_m(*coordinates, p.latitude or 0.0,
-                                                           p.longitude or 0.0))
-            far = distance_m(*coordinates, nearest.latitude or 0.0, nearest.longitude or 0.0)
-            if far <= MAX_SPOT_DISTANCE_M:
-                return nearest
+        found = nearest_spot(candidates, coordinates)
+        radius = spot_radius_m()
+        if found is not None and found[1] <= radius:
+            return found[0]
         if not request.address_string.strip():
             raise DomainError(_("No spot of this jurisdiction is within %(m)d m of lat/long; "
-                                "give address_id or address_string.", m=MAX_SPOT_DISTANCE_M))
-    wanted = " ".join(request.address_string.split()).casefold()
-    if wanted:
-        exact = [p for p in candidates if wanted in (p.name_zh.casefold(), p.name_en.casefold())]
-        partial = exact or [p for p in candidates
-                            if wanted in p.name_zh.casefold() or wanted in p.name_en.casefold()
-                            or p.name_zh.casefold() in wanted
-                            or (p.name_en and p.name_en.casefold() in wanted)]
-        if len(partial) == 1:
-            return partial[0]
-        if partial:
-            raise DomainError(_("Several spots match address_string; give address_id "
-                                "(a spot code) instead."))
-        raise DomainError(_("No spot matches address_string; give address_id (a spot code)."))
+                                "give address_id or address_string.", m=radius))
+    if request.address_string.strip():
+        return match_address(unit, candidates, request.address_string, coordinates)
     raise DomainError(_("A location is required: lat and long, address_string or address_id."))
 
 
@@ -234,9 +293,10 @@ def request_unit(key: ApiKey, jurisdiction: str | None, address_id: str) -> Unit
     return unit
 
 
-def file_service_request(*, key: ApiKey, unit: Unit, request: NewRequest,
-                         language: str) -> Receipt:
-    """File a request through the same path as a QR submission, with source "api"."""
+def file_service_request(*, key: ApiKey, unit: Unit, request: NewRequest, language: str,
+                         photos: Sequence[PreparedPhoto] = ()) -> Receipt:
+    """File a request through the same path as a QR submission, with source "api"; `photos`
+    (the `media` upload) are checked and stored as a visitor's (never public on their own)."""
     category = find_service(unit, request.service_code)
     description = _clean_description(request.description)
     media_url = _clean_media_url(request.media_url)
@@ -247,7 +307,7 @@ def file_service_request(*, key: ApiKey, unit: Unit, request: NewRequest,
     receipt = submit_case(
         spot_id=spot.id, category_code=category.code, body=description,
         contact=contact, contact_note=contact_note, language=language, source=Source.API,
-        latitude=latitude, longitude=longitude, media_url=media_url,
+        latitude=latitude, longitude=longitude, media_url=media_url, photos=photos,
     )
     log.info("open311 request %s filed with api key %s", receipt.case.reference, key.id)
     return receipt
@@ -257,6 +317,9 @@ def parse_datetime(name: str, value: str | None) -> datetime | None:
     value = (value or "").strip()
     if not value:
         return None
+    # 2026-05-01T08:00:00+08:00 in a query string without encoding its "+" arrives with a
+    # space there (application/x-www-form-urlencoded): read it as the offset it was
+    value = UNENCODED_OFFSET.sub(r"+\1", value)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -309,6 +372,14 @@ def find_service_requests(
         query = query.where(Case.status.in_(open_values))
     elif statuses == {"closed"}:
         query = query.where(Case.status.not_in(open_values))
+    start, end = date_window(start_date, end_date)
+    query = query.where(Case.created_at >= start, Case.created_at <= end)
+    return list(db.session.scalars(query))
+
+
+def date_window(start_date: str | None, end_date: str | None) -> tuple[datetime, datetime]:
+    """start_date..end_date as the spec reads them: at most 90 days; the last 90 days when
+    neither is given, 90 days from or up to the one given."""
     start, end = parse_datetime("start_date", start_date), parse_datetime("end_date", end_date)
     if start and end and end - start > MAX_RANGE:
         raise DomainError(_("start_date and end_date may not be more than 90 days apart."))
@@ -320,8 +391,7 @@ def find_service_requests(
         start = (end or utcnow()) - MAX_RANGE
     if end is None:
         end = start + MAX_RANGE
-    query = query.where(Case.created_at >= start, Case.created_at <= end)
-    return list(db.session.scalars(query))
+    return start, end
 
 
 def find_service_request(unit: Unit | None, reference: str) -> Case:
@@ -342,3 +412,87 @@ def latest_public_replies(cases: Sequence[Case]) -> dict[int, str]:
     rows = db.session.execute(select(Message.case_id, Message.body)
                               .where(Message.id.in_(newest)))
     return {case_id: body for case_id, body in rows}
+
+
+# --- mySociety's extension: GET servicerequestupdates.{format} ------------------------------
+# (FixMyStreet's Open311::GetServiceRequestUpdates polls it with start_date/end_date and
+# maps the status with lc() and "_" -> " ": fixed -> "fixed - council", etc.)
+UPDATE_STATUSES = {
+    Status.NEW: "open",
+    Status.ACKNOWLEDGED: "investigating",
+    Status.IN_PROGRESS: "in_progress",
+    Status.RESOLVED: "fixed",
+    Status.CLOSED: "closed",
+    Status.DUPLICATE: "duplicate",
+    Status.REFERRED: "not_councils_responsibility",  # handed to another body
+    Status.NO_ACTION: "no_further_action",
+}
+UPDATE_KINDS = (MessageKind.REPLY.value, MessageKind.STATUS.value)
+
+
+@dataclass(frozen=True)
+class RequestUpdate:
+    """One update of a request: a public reply or a status change, and the status (ours)
+    the case had right after it."""
+
+    message: Message
+    case: Case
+    status: str
+
+
+def _status_after(steps: list[tuple[datetime, int, str]], moment: datetime) -> str:
+    """The status the last status step at or before `moment` set (a case starts new)."""
+    status = Status.NEW.value
+    for created_at, _id, status_to in steps:
+        if created_at > moment:
+            break
+        status = status_to
+    return status
+
+
+def find_request_updates(*, unit: Unit | None, start_date: str | None,
+                         end_date: str | None) -> list[RequestUpdate]:
+    """Public replies and status changes made in the window, oldest first (the newest 1000
+    when there are more). A reply and the status change made with it are one update."""
+    start, end = date_window(start_date, end_date)
+    query = (select(Message)
+             .join(Case, Message.case_id == Case.id)
+             .where(Message.kind.in_(UPDATE_KINDS), Message.created_at >= start,
+                    Message.created_at <= end, Case.status.not_in(HIDDEN_STATUSES))
+             .options(joinedload(Message.case).joinedload(Case.unit))
+             .order_by(Message.created_at.desc(), Message.id.desc())
+             .limit(MAX_REQUESTS))
+    if unit is not None:
+        query = query.where(Case.unit_id == unit.id)
+    messages = list(reversed(db.session.scalars(query).all()))
+    if not messages:
+        return []
+    history: dict[int, list[tuple[datetime, int, str]]] = {}
+    rows = db.session.execute(
+        select(Message.case_id, Message.created_at, Message.id, Message.status_to)
+        .where(Message.case_id.in_({m.case_id for m in messages}),
+               Message.kind == MessageKind.STATUS.value, Message.created_at <= end)
+        .order_by(Message.created_at, Message.id))
+    for case_id, created_at, message_id, status_to in rows:
+        history.setdefault(case_id, []).append((created_at, message_id, status_to or ""))
+    replied = {(m.case_id, m.created_at) for m in messages if m.kind == MessageKind.REPLY}
+    return [RequestUpdate(message=m, case=m.case,
+                          status=_status_after(history.get(m.case_id, []), m.created_at))
+            for m in messages
+            if m.kind == MessageKind.REPLY or (m.case_id, m.created_at) not in replied]
+
+
+def update_status(status: str) -> str:
+    """Our status as the extension's value (FixMyStreet maps it to its own states)."""
+    return UPDATE_STATUSES.get(Status(status), "open")
+
+
+def services_changeset(documents: str) -> str:
+    """When the services last changed, as discovery's sortable `changeset`: the latest of the
+    API documents' own date, a category created or changed, a unit set up."""
+    latest = [db.session.scalar(select(func.max(AuditLog.created_at)).where(
+                  AuditLog.target_type == "category")),
+              db.session.scalar(select(func.max(Unit.created_at)))]
+    stamps: list[str] = [documents] + [moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                            for moment in latest if moment is not None]
+    return max(stamps)
