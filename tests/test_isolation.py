@@ -30,6 +30,7 @@ from app.models import (
     AuditLog,
     Case,
     ClientBlock,
+    PushSubscription,
     ReplyTemplate,
     RoutingRule,
     Unit,
@@ -51,6 +52,9 @@ PUBLIC_ENDPOINTS = {
     "admin.invite",
     # the staff app's manifest (name, icons), read by the phone before anyone logs in
     "staff.manifest",
+    # the staff service worker (a static script; the browser checks it for updates in the
+    # background, even after the session ended)
+    "staff.service_worker",
     # the API's own description
     "api_docs_page.docs", "api-docs.openapi_json",
 }
@@ -91,6 +95,7 @@ ARGUMENTS: dict[str, Any] = {
     "template_id": lambda world: world.ids["template"],
     "rule_id": lambda world: world.ids["rule"],
     "channel_id": lambda world: world.ids["channel"],
+    "subscription_id": lambda world: world.ids["subscription"],
     "code": lambda world: world.ids["spot_code"],
 }
 
@@ -142,16 +147,20 @@ def _build_world(app: Flask) -> World:
         channel = AlertChannel(unit_id=unit.id, kind="webhook",
                                url="https://hooks.example.org/unit-A-secret-hook",
                                secret="whsec_" + "A" * 32, events="feedback.created")
-        session.add_all([template, rule, channel])
+        phone = PushSubscription(user_id=owner.id, p256dh="B" * 87, auth="C" * 22,
+                                 endpoint="https://push.example.org/unit-A-secret-phone")
+        session.add_all([template, rule, channel, phone])
         session.flush()
         ids = {"case": case.id, "photo": photo.id, "block": block.id, "key": key.id,
                "park": unit.parks[0].id, "spot": spot.id,
                "category": unit.categories[0].id, "user": owner.id, "unit": unit.id,
                "message": case.messages[0].id, "spot_code": spot.code,
-               "template": template.id, "rule": rule.id, "channel": channel.id}
+               "template": template.id, "rule": rule.id, "channel": channel.id,
+               "subscription": phone.id}
         reference = case.reference
     return World(unit=unit, case=case, secrets=(private_body, contact, reference, spot.code,
-                                                "unit-A-secret-template", "unit-A-secret-hook"),
+                                                "unit-A-secret-template", "unit-A-secret-hook",
+                                                "unit-A-secret-phone"),
                  ids=ids)
 
 

@@ -3,16 +3,31 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from flask import jsonify, request
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
+from flask_babel import gettext as _
 
 from app.models import StaffUser
 from app.services.errors import DomainError
-from app.services.notify.push import parse_subscription, public_key, subscribe, unsubscribe
+from app.services.notify.push import (
+    parse_subscription,
+    phone_label,
+    public_key,
+    queue_test,
+    remove_subscription,
+    subscribe,
+    unsubscribe,
+    user_subscriptions,
+)
 from app.staff.blueprint import bp
 from app.staff.decorators import staff_required
+
+SERVICE_WORKER = Path(__file__).resolve().parent.parent / "static" / "js" / "sw.js"
 
 
 def _bad(error: DomainError | str) -> ResponseReturnValue:
@@ -50,3 +65,44 @@ def push_unsubscribe(user: StaffUser) -> ResponseReturnValue:
         return _bad("endpoint missing")
     unsubscribe(user=user, endpoint=endpoint)
     return "", 204
+
+
+@bp.get("/alerts")
+@staff_required
+def alerts(user: StaffUser) -> ResponseReturnValue:
+    """This person's phones with Web Push, and the buttons to add this one and test."""
+    phones = user_subscriptions(user.id)
+    unit = min(user.memberships, key=lambda m: m.unit_id).unit
+    return render_template("staff/alerts.html", user=user, phones=phones, unit=unit,
+                           phone_label=phone_label,
+                           endpoints_json=json.dumps([p.endpoint for p in phones]))
+
+
+@bp.post("/push/test")
+@staff_required
+def push_test(user: StaffUser) -> ResponseReturnValue:
+    count = queue_test(user=user)
+    if count:
+        flash(_("A test alert is on its way to your %(n)d phone(s): it arrives within seconds.",
+                n=count), "success")
+    else:
+        flash(_("No phone has alerts on yet: tap \"Alert me on this phone\" first."), "error")
+    return redirect(url_for("staff.alerts"), code=303)
+
+
+@bp.post("/push/subscriptions/<int:subscription_id>/remove")
+@staff_required
+def push_remove(user: StaffUser, subscription_id: int) -> ResponseReturnValue:
+    remove_subscription(user=user, subscription_id=subscription_id)
+    flash(_("That phone gets no more alerts."), "success")
+    return redirect(url_for("staff.alerts"), code=303)
+
+
+@bp.get("/sw.js")
+def service_worker() -> ResponseReturnValue:
+    """The service worker that shows pushes as notifications, for the whole of /staff/."""
+    # read whole (a few KB), so that it is compressed like the static scripts
+    response = Response(SERVICE_WORKER.read_bytes(), mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = url_for("staff.inbox")
+    response.headers["Cache-Control"] = "no-cache"  # browsers check it for updates
+    return response

@@ -435,3 +435,62 @@ def test_a_deactivated_person_gets_no_push(app: Flask, unit: Unit, spot: Spot, t
     db.session.commit()
     make_case(spot, body="厕所没有纸了")
     assert send_due_pushes() == push.PushReport()
+
+
+# --- the page ---------------------------------------------------------------------------
+
+ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+           "Chrome/131.0.0.0 Mobile Safari/537.36")
+
+
+def test_the_alerts_page_lists_the_phones_and_sends_a_test(
+        app: Flask, unit: Unit, staff: StaffUser, push_service: PushService) -> None:
+    client, token = logged_in(app, staff)
+    page = client.get("/staff/alerts?lang=en").get_data(as_text=True)
+    assert "Alert me on this phone" in page
+    assert "No phone yet" in page
+    assert "iOS 16.4" in page
+    phone = push_service.phone("pixel")
+    answer = client.post("/staff/push/subscriptions", json=phone.to_json(),
+                         headers={"X-CSRFToken": token, "User-Agent": ANDROID})
+    assert answer.status_code == 201
+    page = client.get("/staff/alerts?lang=en").get_data(as_text=True)
+    assert "Android · Chrome" in page
+    assert "no alert delivered yet" in page
+    answer = client.post("/staff/push/test", data={"csrf_token": token})
+    assert answer.status_code == 303
+    assert send_due_pushes() == push.PushReport(sent=1)
+    (got,) = push_service.for_phone(phone)
+    message = phone.decrypt(got.body)
+    assert message["type"] == "test"
+    assert message["title"] == "园长信箱：测试提醒"
+    assert "last alert delivered" in client.get("/staff/alerts?lang=en").get_data(as_text=True)
+    # zh, the default
+    assert "在这部手机上提醒我" in client.get("/staff/alerts?lang=zh_CN").get_data(as_text=True)
+
+
+def test_remove_a_phone_and_not_someone_elses(app: Flask, unit: Unit, staff: StaffUser,
+                                              push_service: PushService) -> None:
+    guard = make_staff(unit, "guard@rt.test", roles=("security",))
+    client, token = logged_in(app, staff)
+    other, other_token = logged_in(app, guard)
+    assert subscribe(client, token, push_service.phone("mine").to_json()).status_code == 201
+    assert subscribe(other, other_token, push_service.phone("his").to_json()).status_code == 201
+    mine, his = subscriptions()
+    with nothing_stored("someone else's phone"):
+        answer = client.post(f"/staff/push/subscriptions/{his.id}/remove",
+                             data={"csrf_token": token})
+        assert answer.status_code == 404
+    answer = client.post(f"/staff/push/subscriptions/{mine.id}/remove", data={"csrf_token": token})
+    assert answer.status_code == 303
+    assert [s.id for s in subscriptions()] == [his.id]
+
+
+def test_the_service_worker_is_served_for_the_whole_staff_scope(client: FlaskClient) -> None:
+    answer = client.get("/staff/sw.js")
+    assert answer.status_code == 200
+    assert answer.mimetype == "text/javascript"
+    assert answer.headers["Service-Worker-Allowed"] == "/staff/"
+    script = answer.get_data(as_text=True)
+    assert 'addEventListener("push"' in script
+    assert 'addEventListener("notificationclick"' in script

@@ -316,15 +316,31 @@
    "case.escalated"].forEach(function (name) { socket.on(name, onUpdated); });
   socket.on("sync.reload", function () { window.location.reload(); });
 
+  // Sound and notifications are turned on once per device: the choice is remembered, and
+  // on later pages the sound wakes at the first tap anywhere (browsers allow sound only
+  // after one), with no button and no question asked again.
+  var ALERTS_KEY = "parkMailbox.alertsOn";
+  function remembered() {
+    try { return localStorage.getItem(ALERTS_KEY) === "1"; } catch (e) { return false; }
+  }
+  function wakeSound() {
+    var AudioContext = window.AudioContext || window.webkitAudioContext;
+    if (AudioContext && !audio) { audio = new AudioContext(); }
+    if (audio && audio.state === "suspended") { audio.resume(); }
+  }
   var enable = document.getElementById("enable-alerts");
-  if (enable) {
+  if (remembered()) {
+    ["pointerdown", "keydown"].forEach(function (name) {
+      document.addEventListener(name, wakeSound, { once: true, capture: true });
+    });
+  } else if (enable) {
     enable.hidden = false;
     enable.addEventListener("click", function () {
-      var AudioContext = window.AudioContext || window.webkitAudioContext;
-      if (AudioContext && !audio) { audio = new AudioContext(); }
+      wakeSound();
       if (window.Notification && Notification.permission === "default") {
         Notification.requestPermission();
       }
+      try { localStorage.setItem(ALERTS_KEY, "1"); } catch (e) { /* private mode: asked again */ }
       beep();
       enable.hidden = true;
     });
