@@ -62,8 +62,9 @@ def _valid_token(client: FlaskClient, world: World, rule: str, visitor_token: st
 
 
 def _send(client: FlaskClient, url: str, method: str, token: str | None,
-          headers: dict[str, str]) -> object:
+          headers: dict[str, str], spot_code: str) -> object:
     data = {"body": "forged", "status": "spam", "days": "30", "category": "toilets",
+            "spot": spot_code, "channel": "phone",
             "score": "5", "email": "owner@rt.test", "password": "x",
             "photos": [(io.BytesIO(png()), "x.png")]}
     if token is not None:
@@ -73,6 +74,9 @@ def _send(client: FlaskClient, url: str, method: str, token: str | None,
             headers = {**headers, "X-CSRFToken": token}
         # a body the API accepts, so that only the token (or the origin) is wrong
         payload = API_PAYLOADS.get(url.rsplit("/", 1)[1], {})
+        if url == "/api/v1/cases":  # a case taken down at the unit's spot
+            payload = {"spot": spot_code, "category": "toilets", "body": "forged",
+                       "channel": "phone"}
         return client.open(url, method=method, json=payload, headers=headers)
     return client.open(url, method=method, data=data, headers=headers,
                        content_type="multipart/form-data")
@@ -94,7 +98,8 @@ def test_state_changing_route_refuses_a_forged_request(app, endpoint, rule, meth
         headers = {"Origin": "https://evil.example"}
     before = _row_counts()
     case_before = (world.case.status, world.case.updated_at)
-    response = _send(client, url, method, token, headers)
+    response = _send(client, url, method, token, headers,
+                     spot_code=world.unit.parks[0].spots[0].code)
     where = f"{method} {url} with {attack} -> {response.status_code}"
     assert response.status_code == (400 if attack == "no token" else 403), where
     after = _row_counts()

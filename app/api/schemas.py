@@ -7,13 +7,14 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.models import Source, Status
+from app.models import CaseChannel, Source, Status
 from app.services.bureau.analytics import SORT_KEYS
 from app.services.cases.operations import MAX_REFERRED_TO
 from app.services.cases.submission import MAX_BODY
 
 MAX_ID = 2**31 - 1
 STATUSES = [status.value for status in Status]
+CHANNELS = [channel.value for channel in CaseChannel]
 SOURCES = [source.value for source in Source]
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 CODE = validate.Regexp(r"^[a-z0-9_-]{1,32}$")
@@ -64,7 +65,11 @@ class CaseSchema(Schema):
     spot = fields.Nested(SpotRefSchema, required=True, allow_none=True, attribute="spot")
     category = fields.Nested(CategoryRefSchema, required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    source = fields.String(required=True)
+    source = fields.String(required=True, metadata={
+        "description": "how it came: qr (a visitor's QR form), staff (taken down by staff), "
+                       "hotline (12345), api, open311"})
+    channel = fields.String(required=True, allow_none=True, metadata={
+        "description": "for source staff, how staff heard of it: " + ", ".join(CHANNELS)})
     body = fields.String(required=True)
     responsible_role = fields.String(required=True, allow_none=True)
     assignee = fields.Nested(PersonSchema, required=True, allow_none=True)
@@ -120,6 +125,23 @@ class MessageSchema(Schema):
     status_from = fields.String(required=True, allow_none=True)
     status_to = fields.String(required=True, allow_none=True)
     created_at = fields.DateTime(required=True)
+
+
+class NewCaseSchema(Schema):
+    """A case staff take down (the fields of POST /staff/cases/new)."""
+
+    spot = fields.String(required=True, validate=validate.Length(min=1, max=16),
+                         metadata={"description": "the spot's code (as on its QR code)"})
+    category = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                             metadata={"description": "a category code of the spot's unit"})
+    body = fields.String(required=True,
+                         validate=[validate.Length(min=1, max=MAX_BODY), printable, not_blank])
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS), metadata={
+        "description": "how staff heard of it; a patrol finding needs no reply to close"})
+    contact = fields.String(load_default=None, allow_none=True,
+                            validate=[validate.Length(max=254), printable], metadata={
+                                "description": "the visitor's phone or e-mail, if they want "
+                                               "an answer (they get the tracking link)"})
 
 
 class ReplySchema(Schema):

@@ -29,6 +29,7 @@ from app.api.schemas import (
     ComparisonQuerySchema,
     ComparisonSchema,
     MessageSchema,
+    NewCaseSchema,
     NoteSchema,
     ParkSchema,
     PersonSchema,
@@ -59,6 +60,7 @@ from app.services.cases.operations import (
     hand_back_case,
     reply_to_visitor,
 )
+from app.services.cases.submission import take_case_down
 from app.services.errors import DomainError, ForbiddenError, NotFoundError
 from app.services.spots.qr import spot_url
 
@@ -191,6 +193,28 @@ def _case_action(case_id: int, action: Callable[[StaffUser], Case]) -> CaseView:
     """A workflow change by park staff in a session; the case as it is afterwards."""
     caller, user = acting_staff()
     return CaseView(_act(caller, case_id, lambda: action(user)), caller)
+
+
+@bp.route("/cases", methods=["POST"])
+@bp.doc(security=SESSION_ONLY)
+@bp.arguments(NewCaseSchema, as_kwargs=True)
+@bp.response(201, CaseSchema)
+def create_case(spot: str, category: str, body: str, channel: str,
+                contact: str | None = None) -> CaseView:
+    """Take a case down (a call, a visitor at the counter, a patrol): the same workflow as a
+    QR case, with source "staff". A spot of another unit is 404, a read-only role 403, an
+    unknown category 400."""
+    caller, user = acting_staff()
+    try:
+        case = take_case_down(user=user, spot_code=spot, category_code=category, body=body,
+                              channel=channel, contact=contact)
+    except NotFoundError:
+        abort(404, message="No such spot.")
+    except ForbiddenError as error:
+        abort(403, message=str(error))
+    except DomainError as error:
+        abort(400, message=str(error))
+    return CaseView(case, caller)
 
 
 @bp.route("/cases/<int:case_id>/replies", methods=["POST"])

@@ -19,6 +19,7 @@ from app.models.bureau import (
 from app.models.cases import (
     OPEN_STATUSES,
     Case,
+    CaseChannel,
     CaseToken,
     Message,
     MessageKind,
@@ -46,6 +47,7 @@ __all__ = [
     "OPEN_STATUSES",
     "AuditLog",
     "Case",
+    "CaseChannel",
     "CaseToken",
     "ROLES",
     "Category",

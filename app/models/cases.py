@@ -53,8 +53,18 @@ class MessageKind(StrEnum):
 class Source(StrEnum):
     QR = "qr"
     HOTLINE = "hotline"
-    STAFF = "staff"
+    STAFF = "staff"  # taken down by staff (CaseChannel says how they heard of it)
     API = "api"
+    OPEN311 = "open311"
+
+
+class CaseChannel(StrEnum):
+    """How staff heard of a case they took down themselves (Source.STAFF)."""
+
+    PHONE = "phone"  # a call to the park office
+    COUNTER = "counter"  # a visitor at the gate or the service desk
+    PATROL = "patrol"  # a guard or cleaner saw it: no visitor waits for an answer
+    OTHER = "other"
 
 
 class Case(Model):
@@ -86,6 +96,7 @@ class Case(Model):
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW.value)
     source: Mapped[str] = mapped_column(String(16), default=Source.QR.value)
+    channel: Mapped[str | None] = mapped_column(String(16))  # CaseChannel, for Source.STAFF
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     # the role that answers it (routing rules at submission time); its members see it as theirs
     responsible_role: Mapped[str | None] = mapped_column(String(20))

@@ -92,3 +92,21 @@ class PhotoPublicForm(Form):
 
 class ActionForm(Form):
     """A button with nothing but its CSRF token (claim, hand back)."""
+
+
+class NewCaseForm(Form):
+    """A case staff take down: `spot` is a spot's code and `category` a category code (the
+    service checks both against the unit; another unit's spot is not found)."""
+
+    spot = StringField(_l("Where"), validators=[DataRequired(message=_l("Please choose the spot.")),
+                                                Length(max=16)])
+    category = StringField(_l("What it is about"), validators=[
+        DataRequired(message=_l("Please choose what the message is about.")), Length(max=32)])
+    body = TextAreaField(_l("What was reported"), validators=[
+        DataRequired(message=_l("Please write a few words about the problem.")),
+        message_length()])
+    channel = StringField(_l("How you heard of it"), validators=[
+        DataRequired(message=_l("Please choose how you heard of it.")), Length(max=16)])
+    contact = StringField(_l("The visitor's phone or e-mail, if they want an answer"),
+                          validators=[Optional(), Length(max=254)])
+    photos = MultipleFileField(_l("Photos (up to 3)"))

@@ -32,12 +32,18 @@ from app.services.cases.inbox import (
     inbox_query,
     is_yours,
 )
-from app.services.cases.operations import add_staff_photos, can_act, colleagues, reply_to_visitor
+from app.services.cases.operations import (
+    acting_unit_ids,
+    add_staff_photos,
+    can_act,
+    colleagues,
+    reply_to_visitor,
+)
 from app.services.cases.photos import find_photo_of_case, photo_path, prepare_photos
 from app.services.cases.public import mask_personal_data, public_description
 from app.services.cases.reply_templates import fill_reply_template, reply_templates_for
 from app.services.cases.submission import get_case_for_staff
-from app.services.cases.workflow import ROLE_LABELS, STATUS_LABELS, TRANSITIONS
+from app.services.cases.workflow import CHANNEL_LABELS, ROLE_LABELS, STATUS_LABELS, TRANSITIONS
 from app.services.demo.ritan import USERS as DEMO_USERS
 from app.services.demo.ritan import demo_loaded
 from app.services.errors import DomainError
@@ -54,7 +60,7 @@ INBOX_LIMIT = 200
 @bp.app_context_processor
 def _case_helpers() -> dict[str, Any]:
     return {"deadline_state": deadline_state, "next_deadline": next_deadline, "is_yours": is_yours,
-            "role_label": ROLE_LABELS}
+            "role_label": ROLE_LABELS, "channel_label": CHANNEL_LABELS}
 
 
 def _safe_next(target: str | None) -> str:
@@ -136,7 +142,8 @@ def inbox(user: StaffUser) -> ResponseReturnValue:
     return render_template("staff/inbox.html", cases=cases, open_count=count_open(user),
                            unanswered_count=count_unanswered(user), selected=selected,
                            parks=parks, categories=categories, now=now, user=user,
-                           failing_channels=failing_channels(user), **live)
+                           failing_channels=failing_channels(user),
+                           can_take_down=bool(acting_unit_ids(user)), **live)
 
 
 def _reply_form(status: str) -> ReplyForm:

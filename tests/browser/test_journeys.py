@@ -222,3 +222,24 @@ def test_a_page_whose_session_ended_says_so_and_offers_the_login(site, new_conte
     shot(left_open, "session-ended-inbox")
     notice.locator("a").click()
     left_open.wait_for_url(re.compile(r"/staff/login\?next="))
+
+
+def test_staff_take_a_call_down_on_a_phone_with_a_photo(site, new_context):
+    staff = new_context().new_page()
+    log_in_staff(staff, site, email="security@ritan.demo")
+    staff.click("#take-case-down")
+    staff.wait_for_url(re.compile(r"/staff/cases/new$"))
+    staff.select_option("#spot", site.spots[1]["code"])
+    staff.click("label[for=channel-counter]")
+    staff.click("label[for=category-noise]")
+    staff.fill("#body", "窗口来访：东门广场舞音响太吵")
+    staff.set_input_files("#photos", files=[
+        {"name": "gate.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps_rotated(600, 400)}])
+    assert_fits_the_screen(staff)
+    shot(staff, "take-down-1-form")
+    staff.click("form.new-case-form button[type=submit]")
+    staff.wait_for_url(re.compile(r"/staff/cases/\d+$"))
+    expect(staff.locator(".thread-list")).to_contain_text("窗口来访")
+    expect(staff.locator(".thread-list")).to_contain_text("李队长")
+    assert_photos_shown(staff, 1)
+    shot(staff, "take-down-2-case")

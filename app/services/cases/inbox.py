@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 
 from app.extensions import db
 from app.ids import parse_id
-from app.models import OPEN_STATUSES, Case, Category, Park, StaffUser, Status
+from app.models import OPEN_STATUSES, Case, CaseChannel, Category, Park, StaffUser, Status
 from app.services.cases.deadlines import overdue_condition
 
 FILTERS = ("all", "mine", "new", "overdue", "unanswered")
@@ -41,8 +41,10 @@ def yours_condition(user: StaffUser) -> ColumnElement[bool]:
 
 
 def unanswered_condition() -> ColumnElement[bool]:
-    """Cases with no public reply yet, open or closed (spam is never answered)."""
-    return and_(Case.first_response_at.is_(None), Case.status != Status.SPAM.value)
+    """Cases with no public reply yet, open or closed (spam is never answered, and a
+    patrol's own finding is answered by its fix)."""
+    return and_(Case.first_response_at.is_(None), Case.status != Status.SPAM.value,
+                or_(Case.channel.is_(None), Case.channel != CaseChannel.PATROL.value))
 
 
 def urgent_open_condition() -> ColumnElement[bool]:

@@ -78,13 +78,23 @@ def publish_change(session: Session, case: Case, kind: str, change: str, *,
                  payload=case_payload(case, change, user_id, **extra))
 
 
+def require_acting(user: StaffUser, unit_id: int) -> None:
+    """The one check of the acting role: a viewer (or a stranger) changes nothing."""
+    if not user.roles_in(unit_id) & ACTING_ROLES:
+        raise ForbiddenError(_("Your account may read cases but not change them."))
+
+
+def acting_unit_ids(user: StaffUser) -> list[int]:
+    """The units in which the user may act (take cases down, change them): not as a viewer."""
+    return sorted(unit_id for unit_id in user.unit_ids if user.roles_in(unit_id) & ACTING_ROLES)
+
+
 def locked_case(session: Session, user: StaffUser, case_id: int) -> Case:
     """The case, locked for update, if the user may act on it (else NotFound/Forbidden)."""
     case = session.get(Case, case_id, with_for_update=True)
     if case is None or case.unit_id not in user.unit_ids:
         raise NotFoundError(_("No such case."))
-    if not user.roles_in(case.unit_id) & ACTING_ROLES:
-        raise ForbiddenError(_("Your account may read cases but not change them."))
+    require_acting(user, case.unit_id)
     return case
 
 

@@ -14,6 +14,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import (
     Case,
+    CaseChannel,
     CaseToken,
     Category,
     Message,
@@ -27,9 +28,11 @@ from app.models import (
 from app.models.types import utcnow
 from app.realtime.publish import record_event
 from app.security import hash_token, new_tracking_token
+from app.services.accounts.audit import record_audit
 from app.services.cases.abuse import SubmissionRefused, is_blocked
 from app.services.cases.deadlines import set_deadlines
 from app.services.cases.metoo import find_me_too_case, join_me_too
+from app.services.cases.operations import require_acting
 from app.services.cases.photos import MAX_PHOTOS, PreparedPhoto, add_photos
 from app.services.cases.references import next_reference
 from app.services.cases.routing import responsible_role
@@ -47,6 +50,39 @@ __all__ = ["MAX_BODY", "Receipt", "case_summary", "excerpt", "submit_case",
 def tracking_url(token: str) -> str:
     """A visitor's private link to their case: BASE_URL/t/<token>."""
     return absolute_url(f"/t/{token}")
+
+
+@dataclass(frozen=True)
+class TakenDown:
+    """A case staff took down: who, and how they heard of it."""
+
+    user: StaffUser
+    channel: CaseChannel
+
+
+def find_spot_by_code(code: str) -> Spot:
+    """An active spot by its code (the one on its QR code), or NotFound."""
+    spot = db.session.scalar(select(Spot).where(Spot.code == (code or "").strip()))
+    if spot is None or not spot.active:
+        raise NotFoundError(_("This QR code is not in use."))
+    return spot
+
+
+def take_case_down(*, user: StaffUser, spot_code: str, category_code: str, body: str,
+                   channel: str, contact: str | None = None,
+                   photos: Sequence[PreparedPhoto] = (), language: str = "zh_CN") -> Case:
+    """A case staff take down for a caller, a visitor at the counter or from a patrol: the
+    same workflow, routing, alerts and figures as a QR case, with its channel recorded.
+    A spot of another unit is not found; a read-only viewer is refused."""
+    try:
+        how = CaseChannel(channel)
+    except ValueError:
+        raise DomainError(_("Please choose how you heard of it.")) from None
+    spot = find_spot_by_code(spot_code)
+    receipt = submit_case(spot_id=spot.id, category_code=category_code, body=body,
+                          contact=contact, language=language, photos=photos,
+                          taken_down=TakenDown(user=user, channel=how))
+    return receipt.case
 
 
 @dataclass(frozen=True)
@@ -81,9 +117,15 @@ def submit_case(
     longitude: float | None = None,
     media_url: str | None = None,
     contact_note: str | None = None,
+    taken_down: TakenDown | None = None,
 ) -> Receipt:
-    """Store a visitor's message (and photos) as a new case; tell the staff after commit."""
+    """Store a visitor's message (and photos) as a new case; tell the staff after commit.
+
+    `taken_down`: staff took the case down themselves (a call, a visitor at the counter, a
+    patrol); they must act in the spot's unit, and the thread says who and how."""
     body = validate_body(body)
+    if taken_down is not None:
+        source = Source.STAFF
     if rating is not None and not 1 <= rating <= 5:
         raise DomainError(_("A rating is a number from 1 to 5."))
     token = new_tracking_token()
@@ -96,10 +138,13 @@ def submit_case(
             .where(Spot.id == spot_id)
             .options(joinedload(Spot.park).joinedload(Park.unit))
         ).first()
-        if row is None or not row[0].active:
+        if row is None or not row[0].active or (
+                taken_down and row[0].park.unit_id not in taken_down.user.unit_ids):
             raise NotFoundError(_("This QR code is not in use."))
         spot, category = row
         unit = spot.park.unit
+        if taken_down is not None:
+            require_acting(taken_down.user, unit.id)
         if category is None:
             raise DomainError(_("Please choose what the message is about."))
         now = utcnow()
@@ -133,6 +178,7 @@ def submit_case(
             client_hash=client_hash,
             language=language,
             source=source.value,
+            channel=taken_down.channel.value if taken_down else None,
             latitude=latitude,
             longitude=longitude,
             media_url=media_url,
@@ -143,9 +189,19 @@ def submit_case(
             updated_at=now,
         )
         set_deadlines(case, unit, category, now)
+        if taken_down is not None and taken_down.channel == CaseChannel.PATROL:
+            case.reply_due_at = None  # nobody waits for a word: the fix is the answer
         case.messages.append(Message(kind=MessageKind.VISITOR.value, body=body, created_at=now))
+        if taken_down is not None:
+            case.messages.append(Message(kind=MessageKind.ACTION.value, action="taken_down",
+                                         body=taken_down.channel.value,
+                                         author_id=taken_down.user.id, created_at=now))
         session.add(case)
         session.flush()
+        if taken_down is not None:
+            record_audit("case.taken_down", user_id=taken_down.user.id, unit_id=unit.id,
+                         target_type="case", target_id=case.id,
+                         after={"channel": taken_down.channel.value})
         if photos:
             add_photos(session, case, photos)
         # "received", with the private link, to a visitor who left a contact

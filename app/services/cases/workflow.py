@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import Case, Status
+from app.models import Case, CaseChannel, Status
 
 CLOSING = (Status.CLOSED, Status.DUPLICATE, Status.REFERRED, Status.NO_ACTION, Status.SPAM)
 _HONEST_CLOSES = {Status.DUPLICATE, Status.REFERRED, Status.NO_ACTION, Status.SPAM}
@@ -45,6 +45,14 @@ STATUS_LABELS = {
 
 
 # the roles of unit staff, as people read them (a category is answered by a role)
+# how staff heard of a case they took down (the form's choices, the thread, the filters)
+CHANNEL_LABELS = {
+    CaseChannel.PHONE.value: _l("Phone call"),
+    CaseChannel.COUNTER.value: _l("At the counter"),
+    CaseChannel.PATROL.value: _l("Found on patrol"),
+    CaseChannel.OTHER.value: _l("Other"),
+}
+
 ROLE_LABELS = {
     "director": _l("Director"),
     "security": _l("Security"),
@@ -59,9 +67,15 @@ def can_move(current: str, target: str) -> bool:
     return Status(target) in TRANSITIONS[Status(current)]
 
 
+def awaits_reply(case: Case) -> bool:
+    """Someone waits for a word about this case: everyone but a patrol's own finding, which
+    is answered by its fix."""
+    return case.channel != CaseChannel.PATROL.value
+
+
 def needs_reply(case: Case, target: Status) -> bool:
     """Moving the case to `target` needs a public reply first (it has none yet)."""
-    return target in NEEDS_REPLY and case.first_response_at is None
+    return target in NEEDS_REPLY and case.first_response_at is None and awaits_reply(case)
 
 
 def apply_status(case: Case, target: Status, now: datetime) -> None:
