@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from app.bureau.blueprint import bp
 from app.bureau.decorators import Scope, bureau_required
 from app.bureau.uploads import import_upload
-from app.services.bureau.charts import Series, bar_chart
+from app.services.bureau.charts import Series, bars
 from app.services.bureau.csv_import import RowError
 from app.services.bureau.hotline import before_after, import_hotline_tickets
 
@@ -23,15 +23,12 @@ def _page(scope: Scope, errors: list[RowError], status: int = 200) -> ResponseRe
         labels = [month.strftime("%Y-%m") for month in item.months]
         marker = next((i for i, m in enumerate(item.months)
                        if m == item.started_on.replace(day=1)), None)
-        charts[item.park.id] = {
-            "svg": bar_chart(labels, [Series(_("12345 hotline tickets"), item.tickets),
-                                      Series(_("Mailbox cases"), item.cases)],
-                             marker=marker, marker_label=_("mailbox started")),
-            "data": {"type": "bars", "labels": labels, "marker": marker,
-                     "marker_label": _("mailbox started"),
-                     "series": [{"name": _("12345 hotline tickets"), "values": item.tickets},
-                                {"name": _("Mailbox cases"), "values": item.cases}]},
-        }
+        charts[item.park.id] = bars(
+            labels, [Series(_("12345 hotline tickets"), item.tickets),
+                     Series(_("Mailbox cases"), item.cases)],
+            title=_("12345 tickets and mailbox cases per month"),
+            x_label=_("Month"), y_label=_("Tickets and cases"), marker=marker,
+            marker_label=_("mailbox started"))
     may_import = scope.is_bureau_admin or not scope.is_bureau
     return render_template("bureau/hotline.html", scope=scope, comparisons=comparisons,
                            charts=charts, errors=errors, may_import=may_import), status

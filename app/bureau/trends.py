@@ -20,20 +20,16 @@ from app.services.bureau.analytics import (
     next_month,
     weekly_trend,
 )
-from app.services.bureau.charts import Series, bar_chart, heat_map
+from app.services.bureau.charts import Series, bars, heat
 
 WEEKS = 12
 
 
 def _chart(labels: list[str], series: dict[str, list[int]], names: dict[str, str],
-           title: str) -> dict[str, Any]:
+           title: str, x_label: str) -> dict[str, Any]:
     ordered = sorted(series, key=lambda code: -sum(series[code]))
-    return {
-        "svg": bar_chart(labels, [Series(names.get(c, c), series[c]) for c in ordered],
-                         title=title),
-        "data": {"type": "bars", "stacked": True, "labels": labels,
-                 "series": [{"name": names.get(c, c), "values": series[c]} for c in ordered]},
-    }
+    return bars(labels, [Series(names.get(c, c), series[c]) for c in ordered], title=title,
+                x_label=x_label, y_label=_("Cases"), stacked=True)
 
 
 @bp.get("/trends")
@@ -55,9 +51,9 @@ def trends(scope: Scope) -> ResponseReturnValue:
     return render_template(
         "bureau/trends.html", scope=scope, parks=parks, park_id=park_id,
         monthly=_chart([m.strftime("%Y-%m") for m in months], by_month, names,
-                       _("Cases per month")),
+                       _("Cases per month"), _("Month")),
         weekly=_chart([w.strftime("%m-%d") for w in weeks], by_week, names,
-                      _("Cases per week")),
-        heat={"svg": heat_map(grid, weekdays, title=_("Cases by weekday and hour")),
-              "data": {"type": "heatmap", "grid": grid, "rows": weekdays}},
+                      _("Cases per week"), _("Week (from Monday)")),
+        heat=heat(grid, weekdays, title=_("Cases by weekday and hour"),
+                  x_label=_("Hour of day"), y_label=_("Weekday")),
         spots=hot_spots(park_ids, start, end, limit=15), names=names)

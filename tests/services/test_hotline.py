@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import false, func, select
@@ -13,6 +13,7 @@ from app.models import AuditLog, HotlineTicket, Park
 from app.services.bureau.csv_import import CsvImportError, decode_upload
 from app.services.bureau.hotline import before_after, import_hotline_tickets
 from app.services.errors import DomainError
+from tests.support.cases import add_case
 
 HEADER = "ticket_id,date,park,category,text\n"
 GOOD = HEADER + ("H-1,2026-04-03,RT公园,噪音,广场舞音响太吵\n"
@@ -98,6 +99,21 @@ def test_before_and_after_the_mailbox_started(app, unit):
     assert item.tickets == [0, 9, 3, 0, 1]
     assert item.mean(item.tickets, after=False) == 4.5  # Feb and March
     assert item.mean(item.tickets, after=True) == 0.5  # May and June
+
+
+def test_the_window_ends_at_the_latest_month_with_data(app, unit):
+    park = unit.parks[0]
+    park.mailbox_started_on = date(2026, 4, 15)
+    db.session.commit()
+    import_hotline_tickets(HEADER + "A-1,2026-03-02,RT公园,噪音,x\n", parks(), user_id=None)
+    (item,) = before_after([park], months_around=2)
+    assert item.months[-1] == date(2026, 4, 1)  # nothing after the start: it ends there
+    add_case(park.spots[0], unit.categories[0], datetime(2027, 1, 10, 2, tzinfo=UTC))
+    import_hotline_tickets(HEADER + "A-2,2026-11-02,RT公园,噪音,x\n", parks(), user_id=None)
+    (item,) = before_after([park], months_around=2)
+    assert (item.months[0], item.months[-1], len(item.months)) == (
+        date(2026, 2, 1), date(2027, 1, 1), 12)  # the case of January 2027 is the latest
+    assert (item.tickets[1], item.tickets[9], item.cases[-1]) == (1, 1, 1)
 
 
 def test_a_concurrent_import_of_the_same_ticket_is_a_clear_error(app, unit, monkeypatch):

@@ -124,8 +124,20 @@ def mailbox_start(park: Park) -> date | None:
     return first
 
 
+def latest_month(park: Park) -> date | None:
+    """The last month with a hotline ticket or a mailbox case of the park."""
+    ticket: date | None = db.session.scalar(
+        select(func.max(HotlineTicket.day)).where(HotlineTicket.park_id == park.id))
+    case: date | None = db.session.scalar(
+        select(func.max(rollup_monthly.c.month)).where(rollup_monthly.c.park_id == park.id,
+                                                      rollup_monthly.c.cases > 0))
+    known = [day.replace(day=1) for day in (ticket, case) if day is not None]
+    return max(known) if known else None
+
+
 def before_after(parks: list[Park], months_around: int = 6) -> list[BeforeAfter]:
-    """Per park: hotline tickets and cases per month, `months_around` before and after."""
+    """Per park: hotline tickets and cases per month, from `months_around` months before
+    the mailbox started to the latest month with data (tickets or cases)."""
     result = []
     for park in parks:
         started = mailbox_start(park)
@@ -133,8 +145,9 @@ def before_after(parks: list[Park], months_around: int = 6) -> list[BeforeAfter]
         first = anchor
         for _step in range(months_around):
             first = (first - timedelta(days=1)).replace(day=1)
+        last = max(latest_month(park) or anchor, anchor)
         months = [first]
-        while len(months) < 2 * months_around + 1:
+        while months[-1] < last:
             months.append(next_month(months[-1]))
         end = next_month(months[-1])
         tickets = dict.fromkeys(months, 0)
