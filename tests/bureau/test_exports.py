@@ -60,11 +60,35 @@ def test_xlsx_reads_back_without_contacts(bureau_client, cases):
     references = [row[0] for row in rows[1:]]
     assert references == ["RT-2026-000001", "XY-2026-000001", "RT-2026-000002"]
     first = rows[1]
-    assert first[3] == "厕所与保洁"
-    assert first[6] == "2026-03-10 10:00"
-    assert first[9] == "yes"
+    assert first[3:6] == ("厕所与保洁", "待受理", "二维码")  # labels, not codes
+    assert first[6] == datetime(2026, 3, 10, 10, 0)  # a date cell, in Beijing time
+    assert first[8] == datetime(2026, 3, 10, 14, 0)
+    assert first[9] == "是"
+    assert first[10] is None  # not resolved: an empty cell
     cells = [str(cell) for row in rows for cell in row if cell is not None]
     assert not any(CONTACT in cell or "visitor@example.org" in cell for cell in cells)
+
+
+def test_xlsx_dates_show_as_the_csv_shows_them(bureau_client, cases):
+    data = bureau_client.get("/bureau/export.xlsx?month=2026-03").get_data()
+    sheet = load_workbook(io.BytesIO(data))["2026-03-01"]
+    assert sheet["G2"].is_date
+    assert sheet["G2"].number_format == "yyyy-mm-dd hh:mm"
+    text = bureau_client.get("/bureau/export.csv?month=2026-03").get_data().decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[1][6] == "2026-03-10 10:00"
+
+
+def test_exports_in_english_name_every_code_in_english(bureau_client, cases):
+    text = bureau_client.get("/bureau/export.csv?month=2026-03&lang=en").get_data().decode(
+        "utf-8-sig")
+    header, first, *_rest = list(csv.reader(io.StringIO(text)))
+    assert header[:6] == ["Reference", "Park", "Spot", "Category", "Status", "Source"]
+    assert first[1:10] == ["RT Park", "North gate toilet", "Toilets", "New", "QR code",
+                           "2026-03-10 10:00", "2026-03-10 10:20", "2026-03-10 14:00", "yes"]
+    workbook = load_workbook(io.BytesIO(bureau_client.get(
+        "/bureau/export.xlsx?month=2026-03&lang=en").get_data()))
+    assert workbook.sheetnames == ["Summary", "2026-03-01"]
+    assert workbook["Summary"]["A1"].value == "Rank"
 
 
 def test_directors_export_only_their_parks(staff_client, unit, other_unit, cases):
@@ -204,6 +228,6 @@ def test_a_case_not_yet_due_is_left_out_of_the_share_everywhere(bureau_client, u
     text = bureau_client.get(f"/bureau/export.csv?month={due_cases}").get_data().decode(
         "utf-8-sig")
     within = {row[0]: row[9] for row in csv.reader(io.StringIO(text))}
-    assert within["RT-DUE-ON-TIME"] == "yes"
-    assert within["RT-DUE-OVERDUE"] == "no"
+    assert within["RT-DUE-ON-TIME"] == "是"
+    assert within["RT-DUE-OVERDUE"] == "否"
     assert within["RT-DUE-AHEAD"] == ""

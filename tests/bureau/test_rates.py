@@ -230,7 +230,7 @@ def test_the_cases_csv_gives_each_cases_part_in_each_rate(bureau_client, rated_c
     def rate(title: str) -> float:
         parts = [row[header.index(title)] for row in mine]
         counted = [part for part in parts if part]
-        return counted.count("yes") / len(counted)
+        return counted.count("是") / len(counted)
 
     assert rate("按时答复（响应率）") == pytest.approx(RESPONSE)
     assert rate("已办结（解决率）") == pytest.approx(RESOLUTION)

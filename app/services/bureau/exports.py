@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -15,7 +15,9 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import current_language
 from app.models import Case, Category, Park, Spot
+from app.models.org import local_name
 from app.models.types import utcnow
 from app.services.bureau.analytics import (
     Comparison,
@@ -25,6 +27,7 @@ from app.services.bureau.analytics import (
     period_bounds,
 )
 from app.services.bureau.rollups import REPORT_TZ
+from app.services.cases.workflow import SOURCE_LABELS, STATUS_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +56,33 @@ XLSX_MAX_ROWS = 200_000
 BATCH = 5_000
 
 
-def _local(moment: datetime | None) -> str:
-    return "" if moment is None else moment.astimezone(REPORT_TZ).strftime("%Y-%m-%d %H:%M")
+DATE_FORMAT = "%Y-%m-%d %H:%M"  # CSV text; XLSX cells hold the date itself (XLSX_DATE_FORMAT)
+XLSX_DATE_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    """The moment in the city's time, without a zone (a spreadsheet's dates have none)."""
+    return None if moment is None else moment.astimezone(REPORT_TZ).replace(tzinfo=None)
+
+
+def _label(labels: Mapping[Any, Any], code: str) -> str:
+    """A code as the reader's language names it (the code itself if it has no label)."""
+    label = labels.get(code)
+    return code if label is None else str(label)
 
 
 def case_rows(parks: Sequence[Park], start: date, end: date) -> Iterator[list[Any]]:
     """The cases of these parks created in [start, end) (city calendar), as export rows."""
     low, high = period_bounds(start, end)
     now = utcnow()
-    park_names = {park.id: park.name_zh for park in parks}
-    categories = {c.id: c.name_zh for c in db.session.scalars(select(Category))}
+    language = current_language()
+    park_names = {park.id: park.name(language) for park in parks}
+    categories = {c.id: local_name(c.name_zh, c.name_en, language)
+                  for c in db.session.scalars(select(Category))}
     f = Case
     query = (
-        select(f.reference, f.park_id, Spot.name_zh, f.category_id, f.status, f.source,
+        select(f.reference, f.park_id, Spot.name_zh, Spot.name_en, f.category_id, f.status,
+               f.source,
                f.created_at, f.first_response_at, f.reply_due_at, f.resolved_at, f.closed_at,
                f.satisfaction, f.reopen_count, f.me_too_count, f.body)
         .outerjoin(Spot, Spot.id == f.spot_id)
@@ -73,10 +90,13 @@ def case_rows(parks: Sequence[Park], start: date, end: date) -> Iterator[list[An
         .order_by(f.created_at, f.id)
         .execution_options(yield_per=BATCH)
     )
-    for (reference, park_id, spot, category_id, status, source, created, responded, due,
-         resolved, closed, satisfaction, reopened, me_too, body) in db.session.execute(query):
-        yield [reference, park_names[park_id], spot or "", categories.get(category_id, ""),
-               status, source, _local(created), _local(responded), _local(due),
+    for (reference, park_id, spot_zh, spot_en, category_id, status, source, created, responded,
+         due, resolved, closed, satisfaction, reopened, me_too, body) in db.session.execute(
+            query):
+        spot = local_name(spot_zh, spot_en or "", language) if spot_zh else ""
+        yield [reference, park_names[park_id], spot, categories.get(category_id, ""),
+               _label(STATUS_LABELS, status), _label(SOURCE_LABELS, source), _local(created),
+               _local(responded), _local(due),
                _yes_no(answered_within_limit(responded, due, now, status)),
                _local(resolved), _local(closed), satisfaction if satisfaction else "",
                _yes_no(counts_as_resolved(status, resolved)),
@@ -85,7 +105,7 @@ def case_rows(parks: Sequence[Park], start: date, end: date) -> Iterator[list[An
 
 def _yes_no(part: bool | None) -> str:
     """A case's part in a rate: yes, no, or blank when it does not count."""
-    return "" if part is None else ("yes" if part else "no")
+    return "" if part is None else str(_l("yes") if part else _l("no"))
 
 
 # the league table as exported (XLSX summary sheet, parks CSV): (header, value of a row)
@@ -100,9 +120,10 @@ def summary_rows(comparison: Comparison) -> Iterator[list[Any]]:
     """One row per park in the league table's order (its rank, from `rank_parks`); rates
     as fractions (0..1), blank when nothing counts."""
     yield [str(header) for header in SUMMARY_COLUMNS]
+    language = current_language()
     for row in comparison.rows:
         figures = row.figures
-        yield [row.rank if row.rank is not None else "", row.park.name_zh,
+        yield [row.rank if row.rank is not None else "", row.park.name(language),
                _blank(None if row.score is None else round(row.score, 1)),
                _blank(figures.response_rate), _blank(figures.resolution_rate),
                _blank(figures.satisfaction_rate), figures.cases, figures.reports,
@@ -134,13 +155,25 @@ def neutralised(value: Any) -> Any:
     return value
 
 
+def _csv_text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(DATE_FORMAT)
+    return neutralised(value)
+
+
 def _text_cells(sheet: Any, row: Sequence[Any]) -> list[Any]:
     """XLSX cells: a string that starts like a formula is a text cell (openpyxl would make
     one starting with = a formula), with a quote prefix so that editing it in Excel does not
     turn it into one either. Other strings are text cells already."""
     cells = []
     for value in row:
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        if isinstance(value, datetime):  # a date cell, shown as the CSV shows it
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = XLSX_DATE_FORMAT
+            cells.append(cell)
+        elif isinstance(value, str) and value.startswith(FORMULA_STARTS):
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"
             cell.quotePrefix = True
@@ -161,7 +194,7 @@ def export_csv(parks: Sequence[Park], start: date, end: date) -> Iterator[str]:
     writer.writerow(headers())
     count = 0
     for row in case_rows(parks, start, end):
-        writer.writerow([neutralised(value) for value in row])
+        writer.writerow([_csv_text(value) for value in row])
         count += 1
         if count % 1000 == 0:
             yield buffer.getvalue()

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import Case, CaseChannel, Status
+from app.models import Case, CaseChannel, Source, Status
 
 CLOSING = (Status.CLOSED, Status.DUPLICATE, Status.REFERRED, Status.NO_ACTION, Status.SPAM)
 _HONEST_CLOSES = {Status.DUPLICATE, Status.REFERRED, Status.NO_ACTION, Status.SPAM}
@@ -41,6 +41,15 @@ STATUS_LABELS = {
     Status.REFERRED: _l("Referred elsewhere"),
     Status.NO_ACTION: _l("No action needed"),
     Status.SPAM: _l("Spam"),
+}
+
+# where a case came from, as people read it (exports)
+SOURCE_LABELS = {
+    Source.QR.value: _l("QR code"),
+    Source.HOTLINE.value: _l("12345 hotline"),
+    Source.STAFF.value: _l("Taken down by staff"),
+    Source.API.value: _l("Through the API"),
+    Source.OPEN311.value: _l("Open311"),
 }
 
 
