@@ -11,7 +11,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,8 @@ class Site:
 
     server: Server
     spots: list[dict[str, Any]]
+    # the server's environment: a CLI command run with it works on the same database
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -68,7 +70,7 @@ def served_site(folder: Path, name: str, **settings: str) -> Iterator[Site]:
         [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
         check=True, capture_output=True, timeout=60).stdout)
     with running_server(env, folder / "server.log") as server:
-        yield Site(server=server, spots=spots)
+        yield Site(server=server, spots=spots, env=env)
 
 
 @pytest.fixture(scope="module")
