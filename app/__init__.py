@@ -37,6 +37,7 @@ from app.security import (
     refuse_unstorable_text,
 )
 from app.services.accounts.staff import load_user
+from app.services.cases.board import init_board_cache
 from app.services.cases.summaries import MAX_BODY
 from app.services.platform.hooks import install_session_hooks
 from app.services.platform.jobs import init_jobs
@@ -137,6 +138,7 @@ def _init_extensions(app: Flask) -> None:
 
     install_session_hooks()
     init_spot_cache(app)
+    init_board_cache(app)
     register_socket_handlers()  # before init_app: the new server takes them from the list
     socketio.init_app(
         app,

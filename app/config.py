@@ -228,6 +228,9 @@ class Config:
     # changes made in this process show at once, in other processes within this time
     # (0: always from the database); see services.spots.cache.
     SPOT_CACHE_SECONDS = float(os.environ.get("SPOT_CACHE_SECONDS", "5"))
+    # a park's public board (/p/<park_code>) is rebuilt at most this often per process; a
+    # change committed in the process rebuilds it at once (0 turns the cache off)
+    BOARD_CACHE_SECONDS = float(os.environ.get("BOARD_CACHE_SECONDS", "60"))
 
     @classmethod
     def finalize(cls, settings: dict[str, Any]) -> None:

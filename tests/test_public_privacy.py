@@ -81,7 +81,8 @@ def world(db, unit, spot, staff) -> World:
                       photos=[prepare_photo(io.BytesIO(png(41, 31)))])
     me_too = make_case(spot, body=ME_TOO_BODY)
     assert me_too.joined
-    reply_to_visitor(user=staff, case_id=first.case.id, body=REPLY, new_status="in_progress")
+    # resolved: the park's board (/p/<park_code>) shows it too
+    reply_to_visitor(user=staff, case_id=first.case.id, body=REPLY, new_status="resolved")
     add_staff_photos(user=staff, case_id=first.case.id,
                      photos=[prepare_photo(io.BytesIO(png(43, 33)))])
     case = db.session.get(Case, first.case.id)
@@ -100,6 +101,7 @@ def _urls(app: Flask, world: World) -> list[str]:
         "token": [world.me_too.token],
         "photo_id": [str(photo.id) for photo in world.photos],
         "code": [world.case.spot.code],
+        "park_code": [world.case.park.park_code],
         "service_request_id": [world.case.reference],
         "service_code": [world.case.category.code],
     }
@@ -175,6 +177,8 @@ def test_no_public_output_shows_personal_data_or_photos(app, world):
     assert row["description"].count("***") == len(PLANTED)
     assert row["status_notes"] == "您好，已联系***的车主（***）挪车。"
     assert row["media_url"] is None
+    # the park's board shows the case dealt with, its words masked like that
+    assert mask_personal_data(BODY) in _text(client.get(f"/p/{world.case.park.park_code}"))
     # the "me too" visitor's page: their words and the park's reply, nothing of the first's
     page = _text(client.get(f"/t/{world.me_too.token}"))
     assert ME_TOO_BODY in page

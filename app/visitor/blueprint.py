@@ -9,7 +9,7 @@ from flask import Blueprint
 bp = Blueprint("visitor", __name__)
 
 # the modules whose views attach to `bp` (each imports `bp` from here)
-ROUTE_MODULES = ("views", "tracking")
+ROUTE_MODULES = ("views", "tracking", "board")
 
 
 def visitor_blueprint() -> Blueprint:

@@ -22,7 +22,7 @@ from app.services.accounts.settings import CategoryFields, save_category
 from app.services.cases.operations import change_status, reply_to_visitor, set_case_private
 from tests.conftest import make_case
 from tests.support.db_snapshot import nothing_stored
-from tests.visitor.test_photos import png
+from tests.support.images import png
 
 # --- the GeoReport v2 rules (open311/schema-validation, schema/georeport-v2/*.json) ---------
 # required members and the type of every member a document may have; None: may be null,

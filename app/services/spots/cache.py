@@ -57,6 +57,7 @@ class FormCategory(Named):
 @dataclass(frozen=True)
 class FormPark(Named):
     id: int
+    park_code: str = ""  # its public board: /p/<park_code>
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ def _load(code: str) -> FormSpot | None:
     return FormSpot(
         id=spot.id, code=spot.code, active=spot.active, name_zh=spot.name_zh,
         name_en=spot.name_en,
-        park=FormPark(id=park.id, name_zh=park.name_zh, name_en=park.name_en),
+        park=FormPark(id=park.id, name_zh=park.name_zh, name_en=park.name_en,
+                      park_code=park.park_code or ""),
         unit_id=unit.id, timezone=unit.timezone,
         categories=tuple(
             FormCategory(id=c.id, code=c.code, icon=c.icon, name_zh=c.name_zh,
