@@ -390,6 +390,7 @@ def _period(month: str | None, from_: date | None, to: date | None) -> tuple[dat
 @bp.doc(security=SECURITY)
 @bp.arguments(ComparisonQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, ComparisonSchema)
+@bp.alt_response(400, response="DEFAULT_ERROR")  # a month that is not YYYY-MM
 def compare(sort: str, month: str | None = None, min_cases: int | None = None,
             from_: date | None = None, to: date | None = None) -> dict[str, Any]:
     """Parks side by side, ranked by the composite score of 响应率, 解决率 and 满意率.
