@@ -319,6 +319,17 @@ def test_a_deactivated_person_gets_no_push(app: Flask, unit: Unit, spot: Spot, t
     assert send_due_pushes() == push.PushReport()
 
 
+def test_a_push_queued_before_a_deactivation_is_not_sent(
+        app: Flask, unit: Unit, spot: Spot, team: Team, push_service: PushService) -> None:
+    make_case(spot, body="厕所没有纸了")
+    cleaner = db.session.scalars(select(StaffUser).where(
+        StaffUser.email == "cleaner@rt.test")).one()
+    cleaner.active = False
+    db.session.commit()
+    assert send_due_pushes() == push.PushReport(failed=1)
+    assert push_service.received == []
+
+
 # --- the page ---------------------------------------------------------------------------
 
 ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -423,6 +423,14 @@ def deliver_push(delivery_id: int, now: datetime) -> str | None:
     if delivery is None:
         return None
     subscription_id, error = delivery.subscription_id, None
+    owner = db.session.get(StaffUser, delivery.subscription.user_id)
+    if owner is None or not owner.active:
+        # deactivated after the push was queued: nothing more reaches their phones
+        db.session.rollback()
+        with write_transaction() as session:
+            session.execute(update(PushDelivery).where(PushDelivery.id == delivery_id)
+                            .values(state=FAILED, last_error="account deactivated"))
+        return FAILED
     try:
         request = build_push(delivery.subscription, dict(delivery.payload),
                              urgent=delivery.urgent)
