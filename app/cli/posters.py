@@ -18,7 +18,8 @@ def register_posters(app: Flask) -> None:
     @app.cli.command("posters")
     @click.argument("park_id", type=int)
     @click.option("--layout", type=click.Choice(LAYOUTS), default="a4", show_default=True,
-                  help="a4 posters, a6 table signs, or A4 sheets of stickers with cut marks.")
+                  help="a4 posters, a6 table signs, A4 sheets of stickers with cut marks, or "
+                       "board: the park's A4 poster whose code opens its public board.")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                   required=True, help="The PDF file to write.")
     @click.option("--allow-local", is_flag=True,

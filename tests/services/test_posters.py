@@ -125,3 +125,16 @@ def test_without_a_cjk_font_rendering_fails_naming_the_package(park, tmp_path, m
 def test_rendering_leaves_pillow_refusing_truncated_images(park):
     render_posters(park.spots[:1], "a6", base_url=BASE, title="t")
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False  # photo uploads depend on it
+
+
+def test_board_poster_is_one_page_per_park_whose_code_opens_its_board(park, client, tmp_path):
+    pdf = render_posters(park.spots, "board", base_url=BASE, title=park.name_zh)
+    text = pdf_text(pdf, tmp_path)
+    assert "您说 · 我们做" in text
+    assert "You said, we did" in text
+    assert "百子湾园" in text
+    expected = f"{BASE}/p/{park.park_code}"
+    assert decode_pdf_qr_codes(pdf, tmp_path) == [[expected]]  # one park: one page
+    assert client.get(expected.removeprefix(BASE)).status_code == 200
+    fonts = embedded_fonts(pdf, tmp_path)
+    assert any("CJK-SC" in name or "WenQuanYi" in name for name in fonts), fonts

@@ -14,14 +14,16 @@ from typing import Any, TypeVar, cast
 from flask import current_app
 from markupsafe import Markup
 
-from app.models import Spot
+from app.models import Park, Spot
 from app.services.errors import DomainError
+from app.services.platform.urls import absolute_url
 from app.services.spots.qr import check_base_url, render_qr_svg, short_url, spot_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-LAYOUTS = ("a4", "a6", "stickers")
+# "board": one A4 page per park, its code to the park's public board (/p/<park_code>)
+LAYOUTS = ("a4", "a6", "stickers", "board")
 CJK_PACKAGE = "fonts-noto-cjk"
 # spots laid out per WeasyPrint run: pages of one run are held in memory until written
 BATCH_SIZE = 20
@@ -129,6 +131,29 @@ def describe_spot(spot: Spot, base_url: str) -> PosterSpot:
     )
 
 
+def board_url(park: Park, base_url: str | None = None) -> str:
+    """The address a board poster's code carries: BASE_URL/p/<park_code>."""
+    return absolute_url(f"/p/{park.park_code}", base_url)
+
+
+def describe_board(park: Park, base_url: str) -> PosterSpot:
+    """What a board poster prints about a park (its code in `code`), with the QR code."""
+    url = board_url(park, base_url)
+    unit = park.unit
+    return PosterSpot(
+        code=park.park_code, name_zh=park.name_zh, name_en=park.name_en,
+        park_zh=park.name_zh, park_en=park.name_en, unit_zh=unit.name_zh, unit_en=unit.name_en,
+        url=url, short_url=short_url(url), svg=Markup(render_qr_svg(url)),  # noqa: S704 - our SVG
+    )
+
+
+def _parks_of(spots: Sequence[Spot]) -> list[Park]:
+    parks: dict[int, Park] = {}
+    for spot in spots:
+        parks.setdefault(spot.park_id, spot.park)
+    return list(parks.values())
+
+
 def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     # everything a poster shows is inline: nothing is fetched, least of all from a network
     raise PosterError(f"posters load no external resources ({url})")
@@ -213,10 +238,13 @@ def render_posters(
 
     # Batches bound the memory of layout; the stickers of a batch fill whole sheets.
     batch = STICKER_GRID.per_sheet * 2 if layout == "stickers" else BATCH_SIZE
+    # a board poster is the park's: one page per park of the spots given
+    subjects: Sequence[Spot | Park] = _parks_of(spots) if layout == "board" else spots
     documents: list[Any] = []
-    for start in range(0, len(spots), batch):
-        chunk = spots[start:start + batch]
-        poster_spots = [describe_spot(spot, base_url) for spot in chunk]
+    for start in range(0, len(subjects), batch):
+        chunk = subjects[start:start + batch]
+        poster_spots = [describe_board(item, base_url) if isinstance(item, Park)
+                        else describe_spot(item, base_url) for item in chunk]
         html = render_posters_html(poster_spots, layout, title, fill_sheet=len(spots) == 1)
         documents.append(off_the_event_loop(partial(_lay_out, weasyprint, html)))
         if progress is not None:
