@@ -41,6 +41,10 @@ def open_tracking(page: Page, site: Site) -> None:
     page.wait_for_url(re.compile(r"/t/"))
 
 
+def open_board(page: Page, site: Site) -> None:
+    page.goto(f"{site.url}/p/{site.spots[0]['park_code']}")
+
+
 def open_login(page: Page, site: Site) -> None:
     page.goto(f"{site.url}/staff/login")
 
@@ -81,6 +85,7 @@ PAGES = [
     Checked("visitor-form", open_form),
     Checked("visitor-form-errors", open_form_errors),
     Checked("visitor-tracking", open_tracking),
+    Checked("park-board", open_board),
     Checked("staff-login", open_login),
     Checked("staff-inbox", open_inbox),
     Checked("staff-case", open_case),

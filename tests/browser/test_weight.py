@@ -15,7 +15,9 @@ pytestmark = pytest.mark.browser
 BUDGET = 60 * 1024  # bytes over the wire: headers and (compressed) bodies
 
 
-def test_visitor_form_transfers_at_most_60_kb_from_its_own_host(site, new_context):
+def transferred_from_own_host(site, new_context, url: str) -> tuple[int, dict[str, int]]:
+    """What opening `url` transfers (headers and compressed bodies), all from the app's own
+    host (anything else is refused and fails the test); checks the compression too."""
     context = new_context()
     foreign: list[str] = []
     own_host = urlsplit(site.url).netloc
@@ -37,19 +39,34 @@ def test_visitor_form_transfers_at_most_60_kb_from_its_own_host(site, new_contex
            lambda event: responses.__setitem__(event["requestId"], event["response"]))
     cdp.on("Network.loadingFinished", lambda event: transferred.__setitem__(
         event["requestId"], int(event["encodedDataLength"])))
-    page.goto(site.form_url(), wait_until="networkidle")
+    page.goto(url, wait_until="networkidle")
 
     assert foreign == []
-    total = sum(transferred.values())
     listing = {str(responses[rid]["url"]): size for rid, size in transferred.items()
                if rid in responses}
-    assert total <= BUDGET, listing
     encodings = {
         str(response["mimeType"]): {k.lower(): v for k, v in response["headers"].items()}
         .get("content-encoding") for response in responses.values()}
     assert encodings["text/html"] in ("br", "gzip")
     assert encodings["text/css"] in ("br", "gzip")
-    print(f"visitor form: {total} bytes transferred in {len(transferred)} requests")
+    return sum(transferred.values()), listing
+
+
+def test_visitor_form_transfers_at_most_60_kb_from_its_own_host(site, new_context):
+    total, listing = transferred_from_own_host(site, new_context, site.form_url())
+    assert total <= BUDGET, listing
+    print(f"visitor form: {total} bytes transferred in {len(listing)} requests")
+
+
+def test_park_board_transfers_at_most_60_kb_and_needs_no_script(site, new_context):
+    url = f"{site.url}/p/{site.spots[0]['park_code']}"
+    total, listing = transferred_from_own_host(site, new_context, url)
+    assert total <= BUDGET, listing
+    assert not [u for u in listing if u.endswith(".js")]
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto(url)
+    expect(page.locator("table.board-figures")).to_be_visible()
+    print(f"park board: {total} bytes transferred in {len(listing)} requests")
 
 
 def test_visitor_form_renders_before_any_script(site, new_context):
