@@ -20,6 +20,12 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 CODE = validate.Regexp(r"^[a-z0-9_-]{1,32}$")
 
 
+# what `printable` enforces, as the OpenAPI document says it (a JSON Schema pattern)
+PRINTABLE_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
+PRINTABLE_NOTE = ("No control characters other than line breaks and tabs (NUL and the "
+                  "like are refused with 422).")
+
+
 def printable(value: str) -> None:
     """Text from people: line breaks and tabs, but no NUL or other control characters."""
     if any(ord(char) < 32 and char not in "\n\r\t" or ord(char) == 127 for char in value):
@@ -236,8 +242,13 @@ class ComparisonQuerySchema(Schema):
 
     month = fields.String(metadata={
         "description": "YYYY-MM; a month that does not parse is a 400 with a message"})
-    from_ = fields.Date(data_key="from", validate=validate.Range(min=EARLIEST, max=LATEST))
-    to = fields.Date(validate=validate.Range(min=EARLIEST, max=LATEST))
+    from_ = fields.Date(data_key="from", validate=validate.Range(min=EARLIEST, max=LATEST),
+                        metadata={"description": "first day (inclusive); with or without `to`, "
+                                  "the period must end after it and span at most 366 days, "
+                                  "else 422"})
+    to = fields.Date(validate=validate.Range(min=EARLIEST, max=LATEST), metadata={
+        "description": "last day (inclusive); alone, the period starts on the first of the "
+                       "current month; at most 366 days after `from`, not before it (422)"})
     min_cases = fields.Integer(validate=validate.Range(min=0, max=1_000_000), metadata={
         "description": "fewest cases to be ranked; default: the setting BUREAU_MIN_CASES"})
     sort = fields.String(load_default="score", validate=validate.OneOf(SORT_KEYS), metadata={
@@ -318,3 +329,21 @@ class ComparisonSchema(Schema):
     sort = fields.String(required=True)
     parks = fields.List(fields.Nested(ParkFiguresSchema), required=True)
     city = fields.Nested(FiguresSchema, required=True)
+
+
+def _document_printable() -> None:
+    """Every text field checked by `printable` says so in the OpenAPI document: a pattern
+    (what clients and fuzzers can check) and a sentence."""
+    pending: list[type[Schema]] = [Schema]
+    while pending:
+        for schema in pending.pop().__subclasses__():
+            pending.append(schema)
+            for field in schema._declared_fields.values():  # noqa: SLF001 - marshmallow's own
+                if printable in field.validators:
+                    note = " ".join(filter(None, (field.metadata.get("description"),
+                                                  PRINTABLE_NOTE)))
+                    field.metadata = {**field.metadata, "pattern": PRINTABLE_PATTERN,
+                                      "description": note}
+
+
+_document_printable()

@@ -153,3 +153,29 @@ def test_spam_needs_no_reply_and_a_reply_may_close_in_one_step(staff_client, spo
                     "referred_to": "区城管委"})
     assert replied.status_code == 201
     assert db.session.get(Case, case.id).status == "referred"
+
+
+def test_the_openapi_document_says_what_text_fields_refuse(client, staff_client, spot):
+    """The pattern the document gives a text field is what the API enforces: text it
+    matches is stored, text it does not match is refused (422) (issue 18)."""
+    import re
+
+    document = client.get("/api/openapi.json").get_json()
+    body = document["components"]["schemas"]["Note"]["properties"]["body"]
+    pattern = re.compile(body["pattern"])
+    assert "control characters" in body["description"]
+    case = make_case(spot).case
+    for text in ("两行\n第二行\t制表", "普通文字"):
+        assert pattern.match(text)
+        assert post(staff_client, f"/api/v1/cases/{case.id}/notes",
+                    {"body": text}).status_code == 201
+    for text in ("a\x00b", "a\x1bb", "a\x7fb", "a\x0bb"):
+        assert not pattern.match(text)
+        with nothing_stored(f"a note with {text!r}"):
+            refused = post(staff_client, f"/api/v1/cases/{case.id}/notes", {"body": text})
+        assert refused.status_code == 422
+    parameters = {parameter["name"]: parameter for path, item in document["paths"].items()
+                  if path.endswith("/bureau/comparison")
+                  for parameter in item["get"]["parameters"]}
+    assert "366 days" in parameters["from"]["description"]
+    assert "366 days" in parameters["to"]["description"]
