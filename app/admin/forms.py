@@ -70,6 +70,13 @@ class UnitSettingsForm(Form):
     me_too_window_hours = IntegerField(
         _l("\"Me too\": join a new message to an open case of the same spot and category "
            "within (hours)"), validators=[InputRequired(), NumberRange(0, 24 * 30)])
+    emergency_numbers = TextAreaField(
+        _l("Emergency numbers on every form (one a line: number, Chinese label, English label)"),
+        validators=[DataRequired(), Length(max=500)])
+    danger_words = TextAreaField(
+        _l("Words that make a message urgent, besides the built-in list (one a line; a line "
+           "starting with ! is an everyday phrase that is not a danger)"),
+        validators=[Optional(), Length(max=5000)])
 
 
 class CategoryForm(Form):

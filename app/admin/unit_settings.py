@@ -24,7 +24,9 @@ def unit_settings(user: StaffUser, unit: Unit) -> ResponseReturnValue:
                 work_start=form.work_start.data or "", work_end=form.work_end.data or "",
                 work_days="".join(form.work_days.data or []),
                 autoclose_days=form.autoclose_days.data or 0,
-                me_too_window_hours=form.me_too_window_hours.data or 0))
+                me_too_window_hours=form.me_too_window_hours.data or 0,
+                emergency_numbers=form.emergency_numbers.data or "",
+                danger_words=form.danger_words.data or ""))
         except DomainError as error:
             form.form_errors.append(str(error))
         else:

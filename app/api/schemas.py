@@ -79,7 +79,9 @@ class CaseSchema(Schema):
     body = fields.String(required=True)
     responsible_role = fields.String(required=True, allow_none=True)
     assignee = fields.Nested(PersonSchema, required=True, allow_none=True)
-    urgent = fields.Boolean(required=True, attribute="category.urgent")
+    urgent = fields.Boolean(required=True, metadata={
+        "description": "the case's own urgency: its category's, raised by its words (a danger "
+                       "named: someone in the water, a fire, a fight...), or set by staff"})
     me_too_count = fields.Integer(required=True)
     reopen_count = fields.Integer(required=True)
     rating = fields.Integer(required=True, allow_none=True)

@@ -97,6 +97,10 @@ class Case(Model):
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW.value)
     source: Mapped[str] = mapped_column(String(16), default=Source.QR.value)
     channel: Mapped[str | None] = mapped_column(String(16))  # CaseChannel, for Source.STAFF
+    # the case's own urgency: its category's, raised by its words (a danger named), or set
+    # by staff; urgent_reason says which ("category", "words", "staff")
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    urgent_reason: Mapped[str | None] = mapped_column(String(16))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     # the role that answers it (routing rules at submission time); its members see it as theirs
     responsible_role: Mapped[str | None] = mapped_column(String(20))

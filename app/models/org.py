@@ -13,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import Model
 from app.models.types import UTCDateTime, utcnow
 
+# the numbers a new unit's forms show: number, Chinese label, English label (one a line)
+DEFAULT_EMERGENCY_NUMBERS = "110 报警 Police\n119 火警 Fire\n120 急救 Ambulance"
+
 if TYPE_CHECKING:
     from app.models.people import Membership
 
@@ -51,6 +54,11 @@ class Unit(Model):
     work_start: Mapped[str] = mapped_column(String(5), default="08:00")
     work_end: Mapped[str] = mapped_column(String(5), default="18:00")
     work_days: Mapped[str] = mapped_column(String(7), default="1234567")
+    # danger first (services.cases.danger): the numbers every form shows ("110 报警 Police" a
+    # line), and the words that raise a message to urgent (empty: the starter list)
+    emergency_numbers: Mapped[str] = mapped_column(
+        Text, default=DEFAULT_EMERGENCY_NUMBERS, server_default=DEFAULT_EMERGENCY_NUMBERS)
+    danger_words: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     parks: Mapped[list[Park]] = relationship(back_populates="unit", order_by="Park.id")

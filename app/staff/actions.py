@@ -20,6 +20,7 @@ from app.services.cases.operations import (
     hand_back_case,
     publish_summary,
     set_case_private,
+    set_case_urgent,
     set_photo_public,
 )
 from app.services.cases.submission import get_case_for_staff
@@ -35,6 +36,7 @@ from app.staff.forms import (
     PublishForm,
     SplitForm,
     StatusForm,
+    UrgentForm,
 )
 from app.staff.views import render_case
 
@@ -150,6 +152,17 @@ def private(user: StaffUser, case_id: int) -> ResponseReturnValue:
                     lambda: set_case_private(user=user, case_id=case_id, private=hidden),
                     _("The case is private: the public sees no text or photo of it.")
                     if hidden else _("The case is public again."))
+
+
+@bp.post("/cases/<int:case_id>/urgent")
+@staff_required
+def urgent(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    form = UrgentForm()
+    raised = form.urgent.data == "1"
+    return _perform(user, case_id, form,
+                    lambda: set_case_urgent(user=user, case_id=case_id, urgent=raised),
+                    _("The case is urgent: it heads every inbox.") if raised
+                    else _("The case is no longer urgent."))
 
 
 @bp.post("/cases/<int:case_id>/photos/<int:photo_id>/public")

@@ -86,6 +86,10 @@ class PrivateForm(Form):
     private = StringField(validators=[AnyOf(["0", "1"], message=_l("Choose yes or no."))])
 
 
+class UrgentForm(Form):
+    urgent = StringField(validators=[AnyOf(["0", "1"], message=_l("Choose yes or no."))])
+
+
 class PhotoPublicForm(Form):
     public = StringField(validators=[AnyOf(["0", "1"], message=_l("Choose yes or no."))])
 

@@ -17,10 +17,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('feedback', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('channel', sa.String(length=16), nullable=True))
+    # not in batch mode: on SQLite that would copy the table every case row hangs from,
+    # which its foreign keys refuse once there are cases; ADD COLUMN needs no copy
+    op.add_column('feedback', sa.Column('channel', sa.String(length=16), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('feedback', schema=None) as batch_op:
-        batch_op.drop_column('channel')
+    # not in batch mode either (SQLite 3.35+ and PostgreSQL drop a column in place)
+    op.execute('ALTER TABLE feedback DROP COLUMN channel')

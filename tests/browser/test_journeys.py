@@ -243,3 +243,22 @@ def test_staff_take_a_call_down_on_a_phone_with_a_photo(site, new_context):
     expect(staff.locator(".thread-list")).to_contain_text("李队长")
     assert_photos_shown(staff, 1)
     shot(staff, "take-down-2-case")
+
+
+def test_a_visitor_reporting_a_danger_is_told_to_call_first(site, new_context):
+    visitor = new_context().new_page()
+    visitor.goto(site.form_url(2))
+    expect(visitor.locator('[data-role="emergency"] a[href="tel:110"]')).to_be_visible()
+    assert_fits_the_screen(visitor)
+    shot(visitor, "danger-1-form")
+    visitor.click("label[for=category-other]")
+    visitor.fill("#body", "有个小孩掉进湖里了，快来人")
+    visitor.click("form.feedback-form button[type=submit]")
+    visitor.wait_for_url(re.compile(r"/t/[A-Za-z0-9_-]+$"))
+    banner = visitor.locator('.emergency-now[role="alert"]')
+    expect(banner).to_be_visible()
+    expect(banner.locator('a[href="tel:120"]')).to_be_visible()
+    # the banner is the first thing on the page, above the reference
+    assert banner.bounding_box()["y"] < visitor.locator(".reference").bounding_box()["y"]
+    assert_fits_the_screen(visitor)
+    shot(visitor, "danger-2-tracking")

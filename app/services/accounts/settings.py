@@ -26,7 +26,9 @@ from app.models import (
     StaffUser,
     Unit,
 )
+from app.models.org import DEFAULT_EMERGENCY_NUMBERS
 from app.services.accounts.audit import record_audit
+from app.services.cases.danger import emergency_numbers_problem
 from app.services.cases.reply_templates import check_placeholders
 from app.services.errors import DomainError, NotFoundError
 
@@ -37,7 +39,8 @@ ANSWERING_ROLES = tuple(role for role in ROLES if role != "viewer")
 TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 CATEGORY_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
-UNIT_FIELDS = ("work_start", "work_end", "work_days", "autoclose_days", "me_too_window_hours")
+UNIT_FIELDS = ("work_start", "work_end", "work_days", "autoclose_days", "me_too_window_hours",
+               "emergency_numbers", "danger_words")
 CATEGORY_FIELDS = ("code", "name_zh", "name_en", "icon", "role", "urgent", "sort_order", "active",
                    "claim_minutes", "first_reply_hours", "resolve_days")
 RULE_FIELDS = ("category_id", "park_id", "spot_id", "role")
@@ -65,6 +68,8 @@ class UnitSettings:
     work_days: str
     autoclose_days: int
     me_too_window_hours: int
+    emergency_numbers: str = DEFAULT_EMERGENCY_NUMBERS
+    danger_words: str = ""
 
 
 def validate_unit_settings(settings: UnitSettings) -> UnitSettings:
@@ -77,8 +82,15 @@ def validate_unit_settings(settings: UnitSettings) -> UnitSettings:
         raise DomainError(_("Choose at least one working day."))
     _in_range(settings.autoclose_days, 1, 365, _("Days before a resolved case closes"))
     _in_range(settings.me_too_window_hours, 0, 24 * 30, _("The \"me too\" window"))
+    numbers = "\n".join(line.strip() for line in settings.emergency_numbers.splitlines()
+                        if line.strip())
+    if emergency_numbers_problem(numbers):
+        raise DomainError(_("Emergency numbers: one a line, the number first, then its Chinese "
+                            "and English labels (for example: 110 报警 Police)."))
+    words = "\n".join(line.strip() for line in settings.danger_words.splitlines()
+                      if line.strip())
     return UnitSettings(settings.work_start, settings.work_end, days, settings.autoclose_days,
-                        settings.me_too_window_hours)
+                        settings.me_too_window_hours, numbers, words)
 
 
 def update_unit_settings(*, user: StaffUser, unit_id: int, settings: UnitSettings) -> Unit:

@@ -48,9 +48,9 @@ def unanswered_condition() -> ColumnElement[bool]:
 
 
 def urgent_open_condition() -> ColumnElement[bool]:
-    """Open cases of an urgent category (safety first: they head every list)."""
-    urgent = select(Category.id).where(Category.urgent.is_(True))
-    return and_(Case.category_id.in_(urgent), Case.status.in_(OPEN_VALUES))
+    """Open urgent cases (their category's, raised by their words, or set by staff): safety
+    first, they head every list."""
+    return and_(Case.urgent.is_(True), Case.status.in_(OPEN_VALUES))
 
 
 def inbox_query(user: StaffUser, selected: InboxFilter, now: datetime) -> Any:

@@ -369,6 +369,23 @@ def set_case_private(*, user: StaffUser, case_id: int, private: bool) -> Case:
     return case
 
 
+def set_case_urgent(*, user: StaffUser, case_id: int, urgent: bool) -> Case:
+    """Staff raise a case to urgent, or lower one (its words named a danger that is not one)."""
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        if case.urgent == urgent:
+            return case
+        before = {**snapshot(case), "urgent": case.urgent, "urgent_reason": case.urgent_reason}
+        case.urgent, case.urgent_reason = urgent, "staff"
+        now = case.updated_at = utcnow()
+        _action_message(case, "urgency", user.id, now, body="raised" if urgent else "lowered")
+        publish_change(session, case, "case.updated", "urgency", user_id=user.id,
+                       before=before, urgent=urgent)
+    log.info("case %s %s by user %s", case_id, "raised to urgent" if urgent else
+             "lowered from urgent", user.id)
+    return case
+
+
 def set_photo_public(*, user: StaffUser, case_id: int, photo_id: int, public: bool) -> Case:
     """Make one photo of the case public (Open311's media_url), or not public again."""
     with write_transaction() as session:

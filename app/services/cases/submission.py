@@ -30,6 +30,7 @@ from app.realtime.publish import record_event
 from app.security import hash_token, new_tracking_token
 from app.services.accounts.audit import record_audit
 from app.services.cases.abuse import SubmissionRefused, is_blocked
+from app.services.cases.danger import names_a_danger
 from app.services.cases.deadlines import set_deadlines
 from app.services.cases.metoo import find_me_too_case, join_me_too
 from app.services.cases.operations import require_acting
@@ -152,9 +153,13 @@ def submit_case(
             log.info("submission from blocked client %s at point %s refused",
                      client_hash[:8], spot_id)
             raise SubmissionRefused("blocked")
-        # "me too" is for visitors at the spot; other sources keep one case per request
+        # danger first: words naming an immediate danger make the case urgent, of its own
+        danger = names_a_danger(body, unit.danger_words)
+        urgent_reason = "words" if danger else ("category" if category.urgent else None)
+        # "me too" is for visitors at the spot (never a danger); other sources keep one case
+        # per request
         joined = (find_me_too_case(session, unit, spot, category, now)
-                  if source == Source.QR else None)
+                  if source == Source.QR and not danger else None)
         # a report whose photos the open case has no room for stays a case of its own
         if joined is not None and (not photos
                                    or len(joined.photos) + len(photos) <= MAX_PHOTOS):
@@ -184,6 +189,8 @@ def submit_case(
             media_url=media_url,
             contact_note=contact_note,
             status=Status.NEW.value,
+            urgent=urgent_reason is not None,
+            urgent_reason=urgent_reason,
             responsible_role=responsible_role(category, spot.park_id, spot.id),
             created_at=now,
             updated_at=now,
@@ -216,7 +223,8 @@ def submit_case(
             payload=case_summary(case),
         )
         reference = case.reference
-    log.info("feedback %s submitted at point %s (%s)", reference, spot_id, source.value)
+    log.info("feedback %s submitted at point %s (%s)%s", reference, spot_id, source.value,
+             f", urgent: it names a danger ({danger})" if danger else "")
     return Receipt(case=case, token=token)
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.extensions import db
 from app.models import Category, Park, Spot, Unit
 from app.models.org import local_name
+from app.services.cases.danger import EmergencyNumber, parse_emergency_numbers
 
 MAX_SPOTS = 10_000
 CHANGED_KEY = "park_mailbox_spots_changed"
@@ -71,6 +72,8 @@ class FormSpot(Named):
     unit_id: int
     timezone: str
     categories: tuple[FormCategory, ...]
+    # danger first: the unit's emergency numbers, on every form
+    emergency_numbers: tuple[EmergencyNumber, ...] = ()
 
 
 def _load(code: str) -> FormSpot | None:
@@ -89,7 +92,8 @@ def _load(code: str) -> FormSpot | None:
         categories=tuple(
             FormCategory(id=c.id, code=c.code, icon=c.icon, name_zh=c.name_zh,
                          name_en=c.name_en)
-            for c in unit.categories if c.active))
+            for c in unit.categories if c.active),
+        emergency_numbers=tuple(parse_emergency_numbers(unit.emergency_numbers)))
 
 
 class SpotCache:
