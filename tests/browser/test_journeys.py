@@ -34,9 +34,9 @@ def assert_photos_shown(page: Page, count: int) -> None:
 
 
 def submit_case_as_visitor(page: Page, site: Site, body: str, name: str,
-                               photo: bytes | None = None) -> str:
+                               photo: bytes | None = None, spot: int = 0) -> str:
     """Open a spot's form, pick a category, write, send; return the reference shown."""
-    page.goto(site.form_url())
+    page.goto(site.form_url(spot))
     shot(page, f"{name}-1-form")
     page.click("label[for=category-toilets]")
     page.fill("#body", body)
@@ -188,7 +188,8 @@ def test_inbox_cards_count_on_without_a_reload(site, new_context):
     """A card says how long ago the message came and counts its time limit on: left on the
     page past its deadline, it says "overdue", not the countdown it was drawn with."""
     visitor = new_context().new_page()
-    reference = submit_case_as_visitor(visitor, site, "长椅上有口香糖", "clock-visitor")
+    # a spot of its own: at the journey's spot this would join its open case ("me too")
+    reference = submit_case_as_visitor(visitor, site, "长椅上有口香糖", "clock-visitor", spot=3)
     staff = new_context().new_page()
     staff.clock.install()
     log_in_staff(staff, site)
