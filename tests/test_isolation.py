@@ -57,6 +57,9 @@ PUBLIC_ENDPOINTS = {
     "staff.service_worker",
     # the API's own description
     "api_docs_page.docs", "api-docs.openapi_json",
+    # a park's public board ("you said, we did"): approved summaries and masked text only,
+    # never a contact (its own privacy walk: tests/test_public_privacy.py)
+    "visitor.board",
 }
 # Pages about the logged-in person's own account, open to anyone logged in (a bureau user
 # too): only the anonymous must be refused
