@@ -191,6 +191,10 @@ class Config:
     DEMO_ALLOWED = True
     # parks with fewer cases in the period are listed but not ranked on /bureau/
     BUREAU_MIN_CASES = int(os.environ.get("BUREAU_MIN_CASES", "20"))
+    # a burst: this many reports (new cases, "me too" joins, "not fixed") at one spot within
+    # this many minutes raise an early warning naming the spot and linking the case (README)
+    WARNING_BURST_REPORTS = int(os.environ.get("WARNING_BURST_REPORTS", "3"))
+    WARNING_BURST_MINUTES = int(os.environ.get("WARNING_BURST_MINUTES", "30"))
     # the composite score of the league table: 响应率, 解决率 and 满意率 weighted so (README)
     BUREAU_SCORE_WEIGHTS = score_weights(os.environ.get(
         "BUREAU_SCORE_WEIGHTS", "response=40,resolution=30,satisfaction=30"))

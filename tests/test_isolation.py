@@ -30,6 +30,7 @@ from app.models import (
     AuditLog,
     Case,
     ClientBlock,
+    EarlyWarning,
     PushSubscription,
     ReplyTemplate,
     RoutingRule,
@@ -100,6 +101,7 @@ ARGUMENTS: dict[str, Any] = {
     "channel_id": lambda world: world.ids["channel"],
     "subscription_id": lambda world: world.ids["subscription"],
     "code": lambda world: world.ids["spot_code"],
+    "warning_id": lambda world: world.ids["warning"],
 }
 
 
@@ -152,14 +154,18 @@ def _build_world(app: Flask) -> World:
                                secret="whsec_" + "A" * 32, events="feedback.created")
         phone = PushSubscription(user_id=owner.id, p256dh="B" * 87, auth="C" * 22,
                                  endpoint="https://push.example.org/unit-A-secret-phone")
-        session.add_all([template, rule, channel, phone])
+        warning = EarlyWarning(kind="burst", unit_id=unit.id, park_id=spot.park_id,
+                               spot_id=spot.id, category_id=case.category_id, case_id=case.id,
+                               window_start=case.created_at, window_end=case.created_at,
+                               observed=3, expected=0.0, p_value=0.0)
+        session.add_all([template, rule, channel, phone, warning])
         session.flush()
         ids = {"case": case.id, "photo": photo.id, "block": block.id, "key": key.id,
                "park": unit.parks[0].id, "spot": spot.id,
                "category": unit.categories[0].id, "user": owner.id, "unit": unit.id,
                "message": case.messages[0].id, "spot_code": spot.code,
                "template": template.id, "rule": rule.id, "channel": channel.id,
-               "subscription": phone.id}
+               "subscription": phone.id, "warning": warning.id}
         reference = case.reference
     return World(unit=unit, case=case, secrets=(private_body, contact, reference, spot.code,
                                                 "unit-A-secret-template", "unit-A-secret-hook",

@@ -60,7 +60,7 @@ SAMPLES: dict[str, Any] = {
     "status": "in_progress", "referred_to": "role walk office", "days": "30",
     "private": "1", "public": "1", "score": "5", "name": "role walk",
     "kind": "webhook", "url": "https://hooks.example.org/role-walk",
-    "category": "toilets", "channel": "phone", "urgent": "1",
+    "category": "toilets", "channel": "phone", "urgent": "1", "note": "role walk note",
 }
 # routes that name an object of the unit in their body, not their URL (a spot's code):
 # park staff of another unit get 404 there too

@@ -1,4 +1,5 @@
-"""Bureau administrators' forms: onboarding a new unit with its parks and first director."""
+"""Bureau forms: onboarding a new unit with its parks and first director; acknowledging a
+warning."""
 
 from __future__ import annotations
 
@@ -23,3 +24,11 @@ class UnitOnboardForm(Form):
                                 validators=[DataRequired(), Length(max=254)])
     credential = RadioField(_l("How they get in"), choices=CREDENTIAL_CHOICES,
                             default="password")
+
+
+class AcknowledgeForm(Form):
+    note = TextAreaField(_l("What is being done about it"),
+                         validators=[DataRequired(message=_l("Please write what is being done "
+                                                             "about it.")),
+                                     Length(max=500)],
+                         render_kw={"rows": 2, "maxlength": 500})

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import logout_user
 
 from app.bureau.blueprint import bp
 from app.bureau.decorators import Scope, bureau_required
+from app.bureau.forms import AcknowledgeForm
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.realtime.events import latest_visible_event_id
@@ -21,7 +23,13 @@ from app.services.bureau.analytics import (
     next_month,
 )
 from app.services.bureau.rollups import REPORT_TZ
-from app.services.bureau.warnings import names_for_warnings, recent_warnings
+from app.services.bureau.warnings import (
+    acknowledge_warning,
+    may_acknowledge,
+    names_for_warnings,
+    recent_warnings,
+)
+from app.services.errors import DomainError
 
 WARNING_DAYS = 7
 
@@ -60,6 +68,10 @@ def requested_min_cases() -> int:
 @bp.get("/")
 @bureau_required
 def index(scope: Scope) -> ResponseReturnValue:
+    return _index_page(scope)
+
+
+def _index_page(scope: Scope, status: int = 200) -> ResponseReturnValue:
     start, end, month = requested_period()
     # read first: a warning raised while the page is built is replayed, not missed
     last_event_id = latest_visible_event_id(scope.user)
@@ -74,7 +86,28 @@ def index(scope: Scope) -> ResponseReturnValue:
                            last_month=last_complete_month(today()).strftime("%Y-%m"),
                            warnings=warnings, warning_days=WARNING_DAYS,
                            names=names_for_warnings(warnings), namespace=NAMESPACE,
-                           last_event_id=last_event_id)
+                           last_event_id=last_event_id,
+                           may_acknowledge=lambda w: may_acknowledge(scope.user, w),
+                           ack_form=AcknowledgeForm()), status
+
+
+@bp.post("/warnings/<int:warning_id>/acknowledge")
+@bureau_required
+def acknowledge(scope: Scope, warning_id: int) -> ResponseReturnValue:
+    """A person acknowledges a warning with a note; a viewer gets 403, a stranger 404."""
+    form = AcknowledgeForm()
+    if not form.validate_on_submit():
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        flash(" ".join(problems) or _("Please check the form."), "error")
+        return _index_page(scope, 400)
+    try:
+        acknowledge_warning(user=scope.user, warning_id=warning_id, note=form.note.data or "",
+                            now=utcnow())
+    except DomainError as error:
+        flash(str(error), "error")
+        return _index_page(scope, 400)
+    flash(_("Warning acknowledged."), "success")
+    return redirect(url_for("bureau.index", _anchor=f"warning-{warning_id}"), code=303)
 
 
 @bp.post("/logout")

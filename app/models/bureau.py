@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     Float,
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.org import Park
+from app.models.people import StaffUser
 from app.models.types import BigId, UTCDateTime, utcnow
 
 # Time to first response and to resolution are kept as histograms so that medians and
@@ -132,8 +134,17 @@ class EarlyWarning(Model):
     expected: Mapped[float] = mapped_column(Float)
     p_value: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # "spike": far above the spot x category's baseline; "burst": many reports at one spot
+    # within minutes (then `observed` is the reports, `expected` and `p_value` are 0)
+    kind: Mapped[str] = mapped_column(String(10), default="spike", server_default="spike")
+    # the case most of a burst's reports went to (a "me too" joins them to one)
+    case_id: Mapped[int | None] = mapped_column(BigInteger)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    acknowledgement_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     park: Mapped[Park] = relationship()
+    acknowledged_by: Mapped[StaffUser | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<EarlyWarning {self.id} park={self.park_id} spot={self.spot_id} "\

@@ -16,7 +16,9 @@ class Event(Model):
     """One thing that happened; ids increase in commit order (see services.events)."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_park_id_id", "park_id", "id"),)
+    # by time: the early warning counts the last half hour's reports
+    __table_args__ = (Index("ix_events_park_id_id", "park_id", "id"),
+                      Index("ix_events_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))

@@ -18,13 +18,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Category, EarlyWarning, Park, Spot, rollup_daily
+from app.models import Case, Category, EarlyWarning, Park, Spot, StaffUser, rollup_daily
 from app.realtime.publish import record_event
+from app.services.accounts.audit import record_audit
 from app.services.bureau.rollups import REPORT_TZ
+from app.services.cases.operations import ACTING_ROLES, require_acting
+from app.services.errors import DomainError, ForbiddenError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +131,7 @@ def raise_warnings(now: datetime, hours: int = WINDOW_HOURS) -> list[EarlyWarnin
                     EarlyWarning.park_id == park_id,
                     EarlyWarning.spot_id.is_(None) if spot_or_none is None
                     else EarlyWarning.spot_id == spot_or_none,
-                    EarlyWarning.category_id == category_id,
+                    EarlyWarning.category_id == category_id, EarlyWarning.kind == "spike",
                     EarlyWarning.window_end > window_start))
             if recent is not None:
                 continue
@@ -181,7 +185,57 @@ def names_for_warnings(warnings: list[EarlyWarning]) -> dict[str, dict[int, Any]
         return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
 
     return {
+        "cases": load(Case, {w.case_id for w in warnings if w.case_id}),
+        "people": load(StaffUser, {w.acknowledged_by_id for w in warnings
+                                   if w.acknowledged_by_id}),
         "parks": load(Park, {w.park_id for w in warnings}),
         "spots": load(Spot, {w.spot_id for w in warnings if w.spot_id}),
         "categories": load(Category, {w.category_id for w in warnings}),
     }
+
+
+MAX_NOTE = 500
+
+
+def may_acknowledge(user: StaffUser, warning: EarlyWarning) -> bool:
+    """Whether the form to acknowledge is shown (`require_acknowledger` decides)."""
+    if user.bureau_role is not None:
+        return user.bureau_role == "admin"
+    return bool(user.roles_in(warning.unit_id) & ACTING_ROLES)
+
+
+def require_acknowledger(user: StaffUser, warning: EarlyWarning) -> None:
+    """Who may acknowledge: a bureau administrator, or one who acts in the warning's unit
+    (never a read-only bureau viewer or unit viewer); others do not see the warning."""
+    if user.bureau_role == "admin":
+        return
+    if user.bureau_role is None and warning.unit_id not in user.unit_ids:
+        raise NotFoundError(_("No such warning."))
+    if user.bureau_role is not None:
+        raise ForbiddenError(_("Your account may read warnings but not acknowledge them."))
+    require_acting(user, warning.unit_id)
+
+
+def acknowledge_warning(*, user: StaffUser, warning_id: int, note: str,
+                        now: datetime) -> EarlyWarning:
+    """A person says they have seen the warning and what is done about it (audited)."""
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_("Please write what is being done about it."))
+    if len(note) > MAX_NOTE:
+        raise DomainError(_("Please keep the note under %(max)d characters.", max=MAX_NOTE))
+    with write_transaction() as session:
+        warning = session.get(EarlyWarning, warning_id, with_for_update=True)
+        if warning is None:
+            raise NotFoundError(_("No such warning."))
+        require_acknowledger(user, warning)
+        if warning.acknowledged_at is not None:
+            raise DomainError(_("This warning has been acknowledged already."))
+        warning.acknowledged_at = now
+        warning.acknowledged_by_id = user.id
+        warning.acknowledgement_note = note
+        record_audit("warning.acknowledged", user_id=user.id, unit_id=warning.unit_id,
+                     target_type="early_warning", target_id=warning.id,
+                     after={"note": note, "kind": warning.kind})
+    log.info("warning %s acknowledged by user %s", warning_id, user.id)
+    return warning

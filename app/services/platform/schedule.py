@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.services.bureau.bursts import detect_bursts
 from app.services.bureau.warnings import detect_spikes
 from app.services.cases.operations import close_resolved_cases
 from app.services.cases.sla import escalate_overdue_cases
@@ -29,6 +30,8 @@ SCHEDULE: tuple[Job, ...] = (
     Job("sla.tick", timedelta(minutes=1), escalate_overdue_cases),
     # spikes of a spot x category against its own baseline
     Job("warnings.detect", timedelta(minutes=5), detect_spikes),
+    # bursts of reports at one spot (WARNING_BURST_REPORTS in WARNING_BURST_MINUTES)
+    Job("warnings.bursts", timedelta(minutes=1), detect_bursts),
     # resolved cases close after the unit's auto-close delay
     Job("cases.autoclose", timedelta(minutes=10), close_resolved_cases),
     # contacts erased CONTACT_RETENTION_DAYS after their case closed

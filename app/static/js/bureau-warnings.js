@@ -40,9 +40,14 @@
     var point = pick(message, "point_name");
     where.textContent = pick(message, "park_name") + (point ? " · " + point : "");
     item.appendChild(where);
-    item.appendChild(document.createTextNode(" · " + pick(message, "category_name") + ": " +
+    // a burst of reports at one spot names its case; a spike its baseline
+    var line = message.warning_kind === "burst" ?
+      fill(data.burstLine, { observed: message.observed, minutes: message.minutes }) +
+        " · " + fill(data.caseLine, { reference: message.case_reference }) :
       fill(data.line, { observed: message.observed, hours: message.hours,
-                        expected: Number(message.expected).toFixed(1) })));
+                        expected: Number(message.expected).toFixed(1) });
+    item.appendChild(document.createTextNode(" · " + pick(message, "category_name") + ": " +
+      line));
     var when = document.createElement("span");
     when.className = "hint";
     var time = document.createElement("time");
