@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from app.realtime import NAMESPACE
 from app.realtime.events import latest_visible_event_id
 from app.security import send_photo, start_staff_session, uploaded_files
 from app.services.accounts.staff import authenticate, log_out_everywhere, login_wait_seconds
+from app.services.bureau.warnings import names_for_warnings, unacknowledged_warnings
 from app.services.cases.deadlines import deadline_state, next_deadline
 from app.services.cases.inbox import (
     InboxFilter,
@@ -55,6 +57,8 @@ from app.staff.forms import LoginForm, PhotoForm, ReplyForm
 log = logging.getLogger(__name__)
 
 INBOX_LIMIT = 200
+# a director's inbox lists their unit's warnings of this many days not yet acknowledged
+WARNING_DAYS = 7
 
 
 @bp.app_context_processor
@@ -139,10 +143,12 @@ def inbox(user: StaffUser) -> ResponseReturnValue:
     now = utcnow()
     cases = db.session.scalars(inbox_query(user, selected, now).limit(INBOX_LIMIT)).all()
     parks, categories = filter_choices(user)
+    warnings = unacknowledged_warnings(user, now - timedelta(days=WARNING_DAYS))
     return render_template("staff/inbox.html", cases=cases, open_count=count_open(user),
                            unanswered_count=count_unanswered(user), selected=selected,
                            parks=parks, categories=categories, now=now, user=user,
                            failing_channels=failing_channels(user),
+                           warnings=warnings, names=names_for_warnings(warnings),
                            can_take_down=bool(acting_unit_ids(user)), **live)
 
 

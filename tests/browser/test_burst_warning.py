@@ -38,7 +38,15 @@ def test_three_me_too_reports_make_one_warning_the_director_acknowledges(site, n
     subprocess.run([sys.executable, "-c", RAISE_BURSTS], cwd=ROOT, env=site.env, check=True,
                    timeout=60)
     page = new_context().new_page()
-    log_in_staff(page, site, "director@ritan.demo", "/bureau/")
+    log_in_staff(page, site, "director@ritan.demo", "/staff/")
+    # the inbox names it too, until someone acknowledges it
+    in_inbox = page.locator("#inbox-warnings li").filter(has_text=site.spots[spot]["name"])
+    expect(in_inbox).to_have_count(1)
+    expect(in_inbox.get_by_role("link").first).to_have_attribute(
+        "href", re.compile(r"^/staff/cases/\d+$"))
+    shot(page, "warnings-burst-inbox-phone")
+    in_inbox.get_by_role("link").last.click()
+    page.wait_for_url(lambda url: "/bureau/" in url)
     named = page.locator("#live-warnings li.warning-burst").filter(
         has_text=site.spots[spot]["name"])
     expect(named).to_have_count(1)
@@ -50,6 +58,9 @@ def test_three_me_too_reports_make_one_warning_the_director_acknowledges(site, n
     shot(page, "warnings-burst-phone")
     named.get_by_role("button").click()
     page.wait_for_url(lambda url: "/bureau/" in url)
+    page.goto(f"{site.url}/staff/")
+    expect(page.locator("#inbox-warnings")).to_have_count(0)
+    page.goto(f"{site.url}/bureau/")
     acknowledged = page.locator("#live-warnings li.is-acknowledged").filter(
         has_text=site.spots[spot]["name"])
     expect(acknowledged).to_contain_text("已派保洁排水")

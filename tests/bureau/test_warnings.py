@@ -83,3 +83,23 @@ def test_another_units_director_gets_404(app, burst, other_unit):
 def test_an_unknown_warning_is_404(staff_client, burst):
     assert acknowledge(staff_client, burst.id + 1000, "看到了").status_code == 404
     assert db.session.scalars(select(EarlyWarning.acknowledged_at)).all() == [None]
+
+
+def test_the_directors_inbox_lists_the_warning_until_it_is_acknowledged(burst, staff_client,
+                                                                         spot):
+    inbox = staff_client.get("/staff/").get_data(as_text=True)
+    assert 'id="inbox-warnings"' in inbox
+    assert spot.name_zh in inbox
+    assert f'href="/staff/cases/{burst.case_id}"' in inbox
+    assert f'href="/bureau/#warning-{burst.id}"' in inbox
+    assert acknowledge(staff_client, burst.id, "已派人排水").status_code == 303
+    assert 'id="inbox-warnings"' not in staff_client.get("/staff/").get_data(as_text=True)
+
+
+def test_park_staff_who_are_not_directors_see_no_warning_in_their_inbox(app, burst, unit):
+    make_staff(unit, "cleaner@rt.test", roles=("cleaning",))
+    client = app.test_client()
+    assert log_in(client, "cleaner@rt.test").status_code == 303
+    inbox = client.get("/staff/").get_data(as_text=True)
+    assert "厕所与保洁" in inbox  # the case itself is there
+    assert 'id="inbox-warnings"' not in inbox

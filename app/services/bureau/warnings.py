@@ -177,6 +177,19 @@ def recent_warnings(park_ids: list[int], since: datetime, limit: int = 50) -> li
         .order_by(EarlyWarning.created_at.desc(), EarlyWarning.id.desc()).limit(limit)))
 
 
+def unacknowledged_warnings(user: StaffUser, since: datetime) -> list[EarlyWarning]:
+    """The warnings of the units the user directs not yet acknowledged (their inbox shows
+    them), newest first."""
+    unit_ids = sorted({m.unit_id for m in user.memberships if m.role == "director"})
+    if not unit_ids:
+        return []
+    return list(db.session.scalars(
+        select(EarlyWarning).where(EarlyWarning.unit_id.in_(unit_ids),
+                                   EarlyWarning.acknowledged_at.is_(None),
+                                   EarlyWarning.created_at >= since)
+        .order_by(EarlyWarning.created_at.desc(), EarlyWarning.id.desc()).limit(20)))
+
+
 def names_for_warnings(warnings: list[EarlyWarning]) -> dict[str, dict[int, Any]]:
     """The parks, spots and categories the warnings name, loaded at once for a page."""
     def load(model: Any, ids: set[int]) -> dict[int, Any]:
