@@ -66,3 +66,5 @@ def test_three_me_too_reports_make_one_warning_the_director_acknowledges(site, n
     expect(acknowledged).to_contain_text("已派保洁排水")
     expect(acknowledged).to_contain_text("王园长")
     shot(page, "warnings-burst-acknowledged-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    shot(page, "warnings-burst-acknowledged-desktop")

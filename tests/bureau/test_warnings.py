@@ -6,10 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import EarlyWarning
+from app.models import Case, EarlyWarning
 from app.models.types import utcnow
 from app.services.bureau.bursts import raise_bursts
+from app.services.bureau.rollups import REPORT_TZ
+from app.services.bureau.warnings import acknowledge_warning
 from tests.bureau.conftest import bureau_login
+from tests.bureau.test_exports import pdf_text
 from tests.conftest import csrf_token, log_in, make_case, make_staff
 
 
@@ -103,3 +106,14 @@ def test_park_staff_who_are_not_directors_see_no_warning_in_their_inbox(app, bur
     inbox = client.get("/staff/").get_data(as_text=True)
     assert "厕所与保洁" in inbox  # the case itself is there
     assert 'id="inbox-warnings"' not in inbox
+
+
+def test_the_monthly_pdf_lists_the_burst_and_who_acknowledged_it(app, burst, staff, tmp_path):
+    acknowledge_warning(user=staff, warning_id=burst.id, note="已派人排水", now=utcnow())
+    admin = bureau_login(app, "admin@bureau.test", "admin")
+    month = utcnow().astimezone(REPORT_TZ).strftime("%Y-%m")
+    text = pdf_text(admin.get(f"/bureau/report.pdf?month={month}").get_data(), tmp_path)
+    reference = db.session.get(Case, burst.case_id).reference
+    assert "30 分钟内 3 次反映" in text
+    assert reference in text
+    assert f"{staff.name}已确认：已派人排水" in "".join(text.split())  # the PDF wraps lines

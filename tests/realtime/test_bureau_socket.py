@@ -6,7 +6,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from app.extensions import socketio
+from app.models.types import utcnow
 from app.realtime import NAMESPACE
+from app.services.bureau.bursts import raise_bursts
 from app.services.bureau.warnings import raise_warnings
 from tests.conftest import isolated, log_in, make_case, make_staff
 from tests.support.cases import add_case
@@ -97,3 +99,20 @@ def test_the_dashboard_goes_live_without_inline_script(app, unit):
     assert "/static/js/bureau-warnings.js" in page
     assert "/static/vendor/socket.io.min.js" in page
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)  # every script is a file
+
+
+def test_a_burst_reaches_the_bureau_and_the_unit_naming_its_case(app, unit, staff_client):
+    bureau = connect(app, logged_in(app, "viewer@bureau.test", roles=(), bureau_role="viewer"))
+    mine = connect(app, staff_client)
+    spot = unit.parks[0].spots[0]
+    first = make_case(spot, body="厕所水漫出来了")
+    make_case(spot, body="我也是")
+    make_case(spot, body="还是漫水")
+    (warning,) = raise_bursts(utcnow())
+    for socket in (bureau, mine):
+        (event,) = [e for e in events_named(socket, "warning.raised")
+                    if e.get("warning_kind") == "burst"]
+        assert event["warning_id"] == warning.id
+        assert event["point_name"] == "北门厕所"
+        assert event["case_reference"] == first.case.reference
+        assert event["observed"] == 3
