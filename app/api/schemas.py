@@ -138,9 +138,9 @@ class MessageSchema(Schema):
 class NewCaseSchema(Schema):
     """A case staff take down (the fields of POST /staff/cases/new)."""
 
-    spot = fields.String(required=True, validate=validate.Length(min=1, max=16),
+    spot = fields.String(required=True, validate=[validate.Length(min=1, max=16), printable],
                          metadata={"description": "the spot's code (as on its QR code)"})
-    category = fields.String(required=True, validate=validate.Length(min=1, max=32),
+    category = fields.String(required=True, validate=[validate.Length(min=1, max=32), printable],
                              metadata={"description": "a category code of the spot's unit"})
     body = fields.String(required=True,
                          validate=[validate.Length(min=1, max=MAX_BODY), printable, not_blank])

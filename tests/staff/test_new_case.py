@@ -147,3 +147,12 @@ def test_the_api_refuses_what_the_form_refuses(app, db, unit, staff_client, spot
         assert api_post(staff_client, others).status_code == 404
         assert api_post(staff_client, {**good, "channel": "fax"}).status_code == 422
         assert api_post(staff_client, {**good, "category": "nope"}).status_code == 400
+
+
+@pytest.mark.parametrize("field", ["spot", "category"])
+def test_control_characters_in_the_api_are_refused_before_any_query(db, staff_client, spot,
+                                                                   field):
+    good = {"spot": spot.code, "category": "toilets", "body": "没有纸", "channel": "phone"}
+    with nothing_stored(f"NUL in {field}"):
+        assert api_post(staff_client, {**good, field: "ab\x00cd"}).status_code == 422
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,6 +45,8 @@ from app.services.platform.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
+SPOT_CODE = re.compile(r"[A-Za-z0-9_-]{1,16}")
+
 __all__ = ["MAX_BODY", "Receipt", "case_summary", "excerpt", "submit_case",
            "validate_body"]
 
@@ -63,7 +66,10 @@ class TakenDown:
 
 def find_spot_by_code(code: str) -> Spot:
     """An active spot by its code (the one on its QR code), or NotFound."""
-    spot = db.session.scalar(select(Spot).where(Spot.code == (code or "").strip()))
+    code = (code or "").strip()
+    if not SPOT_CODE.fullmatch(code):  # never a query with text no spot code can hold
+        raise NotFoundError(_("This QR code is not in use."))
+    spot = db.session.scalar(select(Spot).where(Spot.code == code))
     if spot is None or not spot.active:
         raise NotFoundError(_("This QR code is not in use."))
     return spot
