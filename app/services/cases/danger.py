@@ -198,3 +198,11 @@ def names_a_danger(text: str, unit_words: str | None = None) -> str | None:
         lowered = exception.sub(" ", lowered)
     match = danger.search(lowered)
     return match.group(0).strip() if match else None
+
+
+def urgent_reason(danger: str | None, category_urgent: bool) -> str | None:
+    """Why a case taken in is urgent ("words": its text names a danger, the word given;
+    "category": its category is urgent), or None."""
+    if danger:
+        return "words"
+    return "category" if category_urgent else None

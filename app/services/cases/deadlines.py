@@ -69,8 +69,10 @@ def workday_length(unit: Unit) -> timedelta:
 
 
 def set_deadlines(case: Case, unit: Unit, category: Category, now: datetime) -> None:
-    """Fill in the case's claim, first-reply and resolve deadlines from its category."""
-    if category.urgent:  # urgent categories count around the clock
+    """Fill in the case's claim, first-reply and resolve deadlines from its category's limits,
+    counted from `now`: around the clock for an urgent case (its category's urgency, a danger
+    its words name, or staff's), else in the unit's working hours."""
+    if case.urgent:
         def due(duration: timedelta) -> datetime:
             return now + duration
         day = timedelta(days=1)
@@ -81,6 +83,19 @@ def set_deadlines(case: Case, unit: Unit, category: Category, now: datetime) -> 
     case.claim_due_at = due(timedelta(minutes=category.claim_minutes))
     case.reply_due_at = due(timedelta(hours=category.first_reply_hours))
     case.resolve_due_at = due(day * category.resolve_days)
+
+
+def follow_urgency(case: Case, now: datetime) -> None:
+    """Staff raised or lowered the case's urgency: a raised case's limits count around the
+    clock from now (never later than they were), a lowered one's in working hours from its
+    arrival (never earlier than they were). A limit the case does not have stays absent."""
+    before = (case.claim_due_at, case.reply_due_at, case.resolve_due_at)
+    set_deadlines(case, case.unit, case.category, now if case.urgent else case.created_at)
+    pick = min if case.urgent else max
+    after = (case.claim_due_at, case.reply_due_at, case.resolve_due_at)
+    case.claim_due_at, case.reply_due_at, case.resolve_due_at = (
+        None if old is None or new is None else pick(old, new)
+        for old, new in zip(before, after, strict=True))
 
 
 def next_deadline(case: Case) -> tuple[str, datetime] | None:

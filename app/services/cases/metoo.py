@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.realtime.publish import record_event
+from app.services.cases.danger import names_a_danger, urgent_reason
 from app.services.cases.deadlines import set_deadlines
 from app.services.cases.operations import case_payload, locked_case, publish_change, snapshot
 from app.services.cases.references import next_reference
@@ -105,6 +106,10 @@ def split_me_too(*, user: StaffUser, case_id: int, link_id: int) -> Case:
             responsible_role=responsible_role(case.category, case.park_id, case.spot_id),
             created_at=first.created_at, updated_at=now,
         )
+        # the report's own urgency: its words or its category (never the case it leaves)
+        new_case.urgent_reason = urgent_reason(names_a_danger(first.body or "", unit.danger_words),
+                                               case.category.urgent)
+        new_case.urgent = new_case.urgent_reason is not None
         set_deadlines(new_case, unit, case.category, now)
         session.add(new_case)
         for message in reports:

@@ -33,6 +33,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.realtime.publish import record_event
 from app.services.accounts.audit import record_audit
+from app.services.cases.deadlines import follow_urgency
 from app.services.cases.photos import PreparedPhoto, add_photos, find_photo_of_case
 from app.services.cases.public import mask_personal_data
 from app.services.cases.summaries import case_summary, validate_body
@@ -378,6 +379,7 @@ def set_case_urgent(*, user: StaffUser, case_id: int, urgent: bool) -> Case:
         before = {**snapshot(case), "urgent": case.urgent, "urgent_reason": case.urgent_reason}
         case.urgent, case.urgent_reason = urgent, "staff"
         now = case.updated_at = utcnow()
+        follow_urgency(case, now)
         _action_message(case, "urgency", user.id, now, body="raised" if urgent else "lowered")
         publish_change(session, case, "case.updated", "urgency", user_id=user.id,
                        before=before, urgent=urgent)

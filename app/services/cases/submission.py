@@ -31,7 +31,7 @@ from app.realtime.publish import record_event
 from app.security import hash_token, new_tracking_token
 from app.services.accounts.audit import record_audit
 from app.services.cases.abuse import SubmissionRefused, is_blocked
-from app.services.cases.danger import names_a_danger
+from app.services.cases.danger import names_a_danger, urgent_reason
 from app.services.cases.deadlines import set_deadlines
 from app.services.cases.metoo import find_me_too_case, join_me_too
 from app.services.cases.operations import require_acting
@@ -161,7 +161,7 @@ def submit_case(
             raise SubmissionRefused("blocked")
         # danger first: words naming an immediate danger make the case urgent, of its own
         danger = names_a_danger(body, unit.danger_words)
-        urgent_reason = "words" if danger else ("category" if category.urgent else None)
+        why_urgent = urgent_reason(danger, category.urgent)
         # "me too" is for visitors at the spot (never a danger); other sources keep one case
         # per request
         joined = (find_me_too_case(session, unit, spot, category, now)
@@ -195,8 +195,8 @@ def submit_case(
             media_url=media_url,
             contact_note=contact_note,
             status=Status.NEW.value,
-            urgent=urgent_reason is not None,
-            urgent_reason=urgent_reason,
+            urgent=why_urgent is not None,
+            urgent_reason=why_urgent,
             responsible_role=responsible_role(category, spot.park_id, spot.id),
             created_at=now,
             updated_at=now,
