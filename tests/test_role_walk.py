@@ -43,7 +43,9 @@ WALKED_PREFIXES = ("/staff", "/admin", "/bureau", "/api/v1", "/open311")
 OWN_ACCOUNT = {"staff.logout", "bureau.logout", "staff.password",
                # this phone's Web Push subscription (/staff/alerts)
                "staff.push_subscribe", "staff.push_unsubscribe", "staff.push_test",
-               "staff.push_remove"}
+               "staff.push_remove",
+               # how alerts reach this person (a viewer is refused: tests/staff/test_reach.py)
+               "staff.alerts_reach"}
 # keyed by a secret in the URL or the form, not by a session: their own walks check them
 # (tests/test_isolation.py, tests/test_csrf_walk.py, tests/admin/test_staff_accounts.py)
 NOT_ROLE_KEYED = {"staff.login", "admin.invite"}

@@ -10,6 +10,7 @@ from app.admin.blueprint import bp
 from app.admin.decorators import director_required
 from app.admin.forms import CategoryForm
 from app.models import Category, StaffUser, Unit
+from app.services.accounts.reach import routing_gaps
 from app.services.accounts.settings import CategoryFields, get_category, save_category
 from app.services.cases.workflow import ROLE_LABELS
 from app.services.errors import DomainError
@@ -19,7 +20,7 @@ from app.services.errors import DomainError
 @director_required
 def categories(user: StaffUser, unit: Unit) -> ResponseReturnValue:
     return render_template("admin/categories.html", unit=unit, categories=unit.categories,
-                           role_labels=ROLE_LABELS)
+                           role_labels=ROLE_LABELS, reach_gaps=routing_gaps(unit.id))
 
 
 def _fields(form: CategoryForm) -> CategoryFields:

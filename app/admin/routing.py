@@ -12,6 +12,7 @@ from app.admin.decorators import director_required
 from app.admin.forms import ActionForm, RoutingRuleForm
 from app.i18n import current_language
 from app.models import StaffUser, Unit
+from app.services.accounts.reach import routing_gaps
 from app.services.accounts.settings import (
     create_routing_rule,
     delete_routing_rule,
@@ -37,7 +38,7 @@ def _rule_form(unit: Unit) -> RoutingRuleForm:
 def _page(unit: Unit, form: RoutingRuleForm, status: int = 200) -> ResponseReturnValue:
     return render_template("admin/routing.html", unit=unit, form=form,
                            rules=unit_routing_rules(unit.id), role_labels=ROLE_LABELS,
-                           delete_form=ActionForm()), status
+                           delete_form=ActionForm(), reach_gaps=routing_gaps(unit.id)), status
 
 
 @bp.get("/routing")

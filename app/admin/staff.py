@@ -16,6 +16,7 @@ from app.admin.forms import (
     StaffRolesForm,
 )
 from app.models import StaffUser, Unit
+from app.services.accounts.reach import routing_gaps
 from app.services.accounts.staff import (
     Credential,
     accept_invite,
@@ -48,7 +49,7 @@ def show_credential(credential: Credential, *, created: bool, nav: str = "staff/
 @director_required
 def staff_list(user: StaffUser, unit: Unit) -> ResponseReturnValue:
     return render_template("admin/staff.html", unit=unit, members=unit_staff(unit.id),
-                           role_labels=ROLE_LABELS)
+                           role_labels=ROLE_LABELS, reach_gaps=routing_gaps(unit.id))
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])

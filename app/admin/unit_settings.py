@@ -10,7 +10,9 @@ from app.admin.blueprint import bp
 from app.admin.decorators import director_required
 from app.admin.forms import UnitSettingsForm
 from app.models import StaffUser, Unit
+from app.services.accounts.reach import masked_mobile, routing_gaps, unit_reach
 from app.services.accounts.settings import UnitSettings, update_unit_settings
+from app.services.cases.workflow import ROLE_LABELS
 from app.services.errors import DomainError
 
 
@@ -33,4 +35,6 @@ def unit_settings(user: StaffUser, unit: Unit) -> ResponseReturnValue:
             flash(_("Settings saved."), "success")
             return redirect(url_for("admin.unit_settings"), code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("admin/unit.html", unit=unit, form=form), status
+    return render_template("admin/unit.html", unit=unit, form=form, role_labels=ROLE_LABELS,
+                           reach_gaps=routing_gaps(unit.id), people=unit_reach(unit.id),
+                           masked_mobile=masked_mobile), status

@@ -8,6 +8,7 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -42,6 +43,16 @@ class StaffUser(UserMixin, Model):
     # logging in is choosing one's own
     password_change_required: Mapped[bool] = mapped_column(Boolean, default=False,
                                                            server_default=sa_false())
+    # how alerts reach the person off the page (services.accounts.reach): a Chinese mobile
+    # normalised to +86..., also a login name; push to their phones and SMS to the mobile
+    # each on or off; quiet hours ("HH:MM", the unit's time) hold back all but urgent
+    # alerts; on call: the ladder's SMS for an urgent case nobody claimed reaches them
+    mobile: Mapped[str | None] = mapped_column(String(20), index=True, unique=True)
+    alert_push: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    alert_sms: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
+    on_call: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

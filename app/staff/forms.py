@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    EmailField,
+    BooleanField,
     MultipleFileField,
     PasswordField,
     SelectField,
@@ -18,7 +18,9 @@ from app.ids import MAX_ID
 
 
 class LoginForm(Form):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    # an e-mail address, or the mobile number the person gave on /staff/alerts
+    email = StringField(_l("E-mail or mobile number"), validators=[DataRequired(),
+                                                                    Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
@@ -114,3 +116,18 @@ class NewCaseForm(Form):
     contact = StringField(_l("The visitor's phone or e-mail, if they want an answer"),
                           validators=[Optional(), Length(max=254)])
     photos = MultipleFileField(_l("Photos (up to 3)"))
+
+
+class ReachForm(Form):
+    """How alerts reach me off the page (/staff/alerts)."""
+
+    mobile = StringField(_l("Mobile number"), render_kw={"autocomplete": "tel",
+                                                          "inputmode": "tel"},
+                         validators=[Optional(), Length(max=32)])
+    alert_push = BooleanField(_l("Push to my phones with alerts on"))
+    alert_sms = BooleanField(_l("SMS to my mobile (urgent cases and escalations)"))
+    quiet_start = StringField(_l("Quiet from"), render_kw={"type": "time"},
+                              validators=[Optional(), Length(max=5)])
+    quiet_end = StringField(_l("Quiet until"), render_kw={"type": "time"},
+                            validators=[Optional(), Length(max=5)])
+    on_call = BooleanField(_l("I am on call: text me when an urgent case is not claimed"))

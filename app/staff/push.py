@@ -13,6 +13,8 @@ from flask.wrappers import Response
 from flask_babel import gettext as _
 
 from app.models import StaffUser
+from app.services.accounts.reach import ReachSettings, update_own_reach
+from app.services.cases.operations import can_act_anywhere
 from app.services.errors import DomainError
 from app.services.notify.push import (
     parse_subscription,
@@ -26,6 +28,7 @@ from app.services.notify.push import (
 )
 from app.staff.blueprint import bp
 from app.staff.decorators import staff_required
+from app.staff.forms import ReachForm
 
 SERVICE_WORKER = Path(__file__).resolve().parent.parent / "static" / "js" / "sw.js"
 
@@ -67,15 +70,42 @@ def push_unsubscribe(user: StaffUser) -> ResponseReturnValue:
     return "", 204
 
 
-@bp.get("/alerts")
-@staff_required
-def alerts(user: StaffUser) -> ResponseReturnValue:
-    """This person's phones with Web Push, and the buttons to add this one and test."""
+def _alerts_page(user: StaffUser, form: ReachForm, status: int = 200) -> ResponseReturnValue:
     phones = user_subscriptions(user.id)
     unit = min(user.memberships, key=lambda m: m.unit_id).unit
     return render_template("staff/alerts.html", user=user, phones=phones, unit=unit,
-                           phone_label=phone_label,
-                           endpoints_json=json.dumps([p.endpoint for p in phones]))
+                           phone_label=phone_label, reach_form=form,
+                           can_set_reach=can_act_anywhere(user),
+                           endpoints_json=json.dumps([p.endpoint for p in phones])), status
+
+
+@bp.get("/alerts")
+@staff_required
+def alerts(user: StaffUser) -> ResponseReturnValue:
+    """This person's phones with Web Push, the buttons to add this one and test, and how
+    alerts reach them (mobile, SMS, quiet hours, on call)."""
+    form = ReachForm(data={"mobile": user.mobile or "", "alert_push": user.alert_push,
+                           "alert_sms": user.alert_sms, "quiet_start": user.quiet_start or "",
+                           "quiet_end": user.quiet_end or "", "on_call": user.on_call})
+    return _alerts_page(user, form)
+
+
+@bp.post("/alerts/reach")
+@staff_required
+def alerts_reach(user: StaffUser) -> ResponseReturnValue:
+    form = ReachForm()
+    if form.validate_on_submit():
+        try:
+            update_own_reach(user=user, settings=ReachSettings(
+                mobile=form.mobile.data or "", alert_push=bool(form.alert_push.data),
+                alert_sms=bool(form.alert_sms.data), quiet_start=form.quiet_start.data or "",
+                quiet_end=form.quiet_end.data or "", on_call=bool(form.on_call.data)))
+        except DomainError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(_("Saved: this is how alerts reach you now."), "success")
+            return redirect(url_for("staff.alerts", _anchor="reach"), code=303)
+    return _alerts_page(user, form, 400)
 
 
 @bp.post("/push/test")

@@ -23,6 +23,7 @@ from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.realtime.events import latest_visible_event_id
 from app.security import send_photo, start_staff_session, uploaded_files
+from app.services.accounts.reach import director_routing_gaps
 from app.services.accounts.staff import authenticate, log_out_everywhere, login_wait_seconds
 from app.services.bureau.warnings import names_for_warnings, unacknowledged_warnings
 from app.services.cases.deadlines import deadline_state, next_deadline
@@ -148,6 +149,7 @@ def inbox(user: StaffUser) -> ResponseReturnValue:
                            unanswered_count=count_unanswered(user), selected=selected,
                            parks=parks, categories=categories, now=now, user=user,
                            failing_channels=failing_channels(user),
+                           reach_gaps=director_routing_gaps(user), role_labels=ROLE_LABELS,
                            warnings=warnings, names=names_for_warnings(warnings),
                            can_take_down=bool(acting_unit_ids(user)), **live)
 

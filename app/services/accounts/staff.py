@@ -28,6 +28,7 @@ from app.realtime import session_room
 from app.realtime.publish import end_sessions_after_commit
 from app.security import client_key
 from app.services.accounts.audit import record_audit
+from app.services.accounts.reach import find_user_by_mobile
 from app.services.errors import DomainError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,11 @@ def _client() -> str:
 def _account_key(email: str) -> str:
     """Failed logins are counted per account, under a keyed hash of the e-mail."""
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
+    login = email.strip().lower()
+    if "@" not in login:  # a mobile counts its failures however it is written
+        user = find_user_by_mobile(login)
+        login = user.mobile if user is not None and user.mobile else login
+    return hmac.new(key, login.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _failure_limit() -> RateLimitItem:
@@ -125,9 +130,17 @@ def find_user_by_email(email: str) -> StaffUser | None:
     )
 
 
+def find_user_by_login(login: str) -> StaffUser | None:
+    """The account whose e-mail, or whose mobile number, this is."""
+    if "@" in login:
+        return find_user_by_email(login)
+    return find_user_by_mobile(login)
+
+
 def authenticate(email: str, password: str) -> StaffUser | None:
-    """The active user with this e-mail and password, or None. Never logs the password."""
-    user = find_user_by_email(email)
+    """The active user with this e-mail (or mobile number) and password, or None. Never logs
+    the password."""
+    user = find_user_by_login(email)
     who = email.strip().lower()[:254]
     passwords = hasher()
     try:

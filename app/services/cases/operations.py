@@ -90,6 +90,11 @@ def acting_unit_ids(user: StaffUser) -> list[int]:
     return sorted(unit_id for unit_id in user.unit_ids if user.roles_in(unit_id) & ACTING_ROLES)
 
 
+def can_act_anywhere(user: StaffUser) -> bool:
+    """Whether the user may act in some unit (a viewer or a bureau account may not)."""
+    return bool(acting_unit_ids(user))
+
+
 def locked_case(session: Session, user: StaffUser, case_id: int) -> Case:
     """The case, locked for update, if the user may act on it (else NotFound/Forbidden)."""
     case = session.get(Case, case_id, with_for_update=True)

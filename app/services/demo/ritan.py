@@ -69,11 +69,18 @@ REPLY_TEMPLATES = [
 ]
 
 USERS = [
-    # e-mail, name, unit roles, bureau role
-    ("director@ritan.demo", "王园长 (Director Wang)", ("director",), None),
-    ("security@ritan.demo", "李队长 (Security captain Li)", ("security",), None),
-    ("cleaning@ritan.demo", "张班长 (Cleaning lead Zhang)", ("cleaning",), None),
-    ("bureau@parks.demo", "园林绿化局 (Parks bureau)", (), "viewer"),
+    # e-mail, name, unit roles, bureau role, mobile (SMS on; 13800138xxx: test numbers)
+    ("director@ritan.demo", "王园长 (Director Wang)", ("director",), None, "+8613800138001"),
+    ("security@ritan.demo", "李队长 (Security captain Li)", ("security",), None,
+     "+8613800138002"),
+    ("cleaning@ritan.demo", "张班长 (Cleaning lead Zhang)", ("cleaning",), None,
+     "+8613800138003"),
+    # every standard category's role has a holder who can be reached (issue 16, point 4)
+    ("maintenance@ritan.demo", "赵师傅 (Maintenance lead Zhao)", ("maintenance",), None,
+     "+8613800138004"),
+    ("service@ritan.demo", "陈主管 (Visitor service Chen)", ("service",), None,
+     "+8613800138005"),
+    ("bureau@parks.demo", "园林绿化局 (Parks bureau)", (), "viewer", None),
 ]
 
 
@@ -103,9 +110,9 @@ def create_demo_data() -> Unit:
             session.add(ReplyTemplate(
                 unit_id=unit.id, title=title, body=body,
                 category=categories[category_code] if category_code else None))
-        for email, name, roles, bureau_role in USERS:
+        for email, name, roles, bureau_role, mobile in USERS:
             user = StaffUser(email=email, name=name, password_hash=password_hash,
-                             bureau_role=bureau_role)
+                             bureau_role=bureau_role, mobile=mobile, alert_sms=bool(mobile))
             session.add(user)
             for role in roles:
                 user.memberships.append(Membership(unit=unit, role=role))

@@ -4,7 +4,8 @@ the outbox of pushes to them.
 A staff member taps "Alert me on this phone" (/staff/alerts): the service worker
 /staff/sw.js subscribes with the deployment's VAPID public key and the browser's
 PushSubscription is stored here. A session hook writes one `PushDelivery` per phone of
-each person who must know, in the transaction of the event (as channels.queue_alerts does
+each person who must know (push on, and out of their quiet hours unless the alert is
+urgent: services.accounts.reach), in the transaction of the event (as channels.queue_alerts does
 for group robots): a new case to the holders of its responsible role, a reopened case to
 its assignee and those holders, an escalation to the unit's directors. The periodic job
 `push.send` sends them outside any transaction, claimed row by row (once across
@@ -42,8 +43,9 @@ from sqlalchemy.orm import Session
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Event, Membership, PushDelivery, PushSubscription, StaffUser
+from app.models import Event, Membership, PushDelivery, PushSubscription, StaffUser, Unit
 from app.models.types import utcnow
+from app.services.accounts.reach import push_recipients
 from app.services.errors import DomainError, NotFoundError
 from app.services.notify.channels import (
     _alert_kind,
@@ -67,6 +69,7 @@ CLAIM_TIMEOUT = timedelta(minutes=5)
 MAX_ATTEMPTS = 12
 BATCH = 100
 MAX_PHONES = 10
+TIMEZONE = "Asia/Shanghai"  # a unit's, when its row is not at hand
 _B64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 
 
@@ -304,14 +307,16 @@ def queue_pushes(session: Session, _flush_context: Any, _instances: Any) -> None
         if kind == "feedback.created" and (event.payload or {}).get("split_from"):
             continue  # split off an existing case: its people know it already
         with session.no_autoflush:
-            users = _recipients(session, kind, event)
+            payload = alert_payload(kind, event)
+            urgent = bool(payload.get("urgent")) or kind == "case.escalated"
+            unit = session.get(Unit, event.unit_id)
+            users = push_recipients(session, _recipients(session, kind, event), urgent=urgent,
+                                    now=utcnow(), timezone=unit.timezone if unit else TIMEZONE)
             subscription_ids = list(session.scalars(
                 select(PushSubscription.id).where(PushSubscription.user_id.in_(users)))
             ) if users else []
         if not subscription_ids:
             continue
-        payload = alert_payload(kind, event)
-        urgent = bool(payload.get("urgent")) or kind == "case.escalated"
         for subscription_id in subscription_ids:
             session.add(PushDelivery(subscription_id=subscription_id, case_id=event.case_id,
                                      event=kind, payload=payload, urgent=urgent, state=PENDING,
