@@ -51,6 +51,15 @@ def score_weights(text: str) -> dict[str, float]:
     return weights
 
 
+def map_tile_crs(text: str) -> str:
+    """MAP_TILE_CRS: the datum the tile server draws in, "wgs84" (OpenStreetMap and most
+    servers) or "gcj02" (Chinese providers: spots are shifted onto their streets)."""
+    crs = text.strip().lower() or "wgs84"
+    if crs not in ("wgs84", "gcj02"):
+        raise ValueError(f"MAP_TILE_CRS: {text!r} is not wgs84 or gcj02")
+    return crs
+
+
 def _finalize_sessions(settings: dict[str, Any]) -> None:
     """Cookie flags and lifetimes that follow from other settings."""
     if settings.get("SESSION_COOKIE_SECURE") is None:
@@ -198,6 +207,13 @@ class Config:
     # the composite score of the league table: 响应率, 解决率 and 满意率 weighted so (README)
     BUREAU_SCORE_WEIGHTS = score_weights(os.environ.get(
         "BUREAU_SCORE_WEIGHTS", "response=40,resolution=30,satisfaction=30"))
+    # the map (/bureau/map, /admin/map): a tile server's URL template such as
+    # https://tile.example.org/{z}/{x}/{y}.png and its attribution (shown on the map); empty:
+    # park outlines and spots on a plain background, fully offline. Its host is added to the
+    # map pages' Content-Security-Policy (img-src) only when set
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+    MAP_TILE_CRS = map_tile_crs(os.environ.get("MAP_TILE_CRS", "wgs84"))
     # Visitor notifications. Without SMTP_HOST, e-mails are written to the log only.
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))

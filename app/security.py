@@ -126,6 +126,19 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+
+def map_content_security_policy(tile_url: str) -> str:
+    """The policy of the map pages: the app's, and images from the tile server when one is
+    configured (its host only; a "{s}" subdomain becomes a wildcard)."""
+    if not tile_url:
+        return CONTENT_SECURITY_POLICY
+    parts = urlsplit(tile_url.replace("{s}", "tile"))
+    host = parts.netloc.replace("tile", "*", 1) if "{s}" in tile_url else parts.netloc
+    return CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' data:", f"img-src 'self' data: {parts.scheme}://{host}")
+
+
 HSTS = "max-age=31536000; includeSubDomains"
 
 

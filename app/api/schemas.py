@@ -192,8 +192,10 @@ class SpotSchema(Schema):
     name = fields.String(required=True, attribute="name_zh")
     name_en = fields.String(required=True)
     park_id = fields.Integer(required=True)
-    latitude = fields.Float(required=True, allow_none=True)
-    longitude = fields.Float(required=True, allow_none=True)
+    latitude = fields.Float(required=True, allow_none=True, metadata={
+        "description": "WGS-84 latitude in decimal degrees (null: not placed yet)"})
+    longitude = fields.Float(required=True, allow_none=True, metadata={
+        "description": "WGS-84 longitude in decimal degrees (null: not placed yet)"})
     active = fields.Boolean(required=True)
     qr_url = fields.String(required=True)
 

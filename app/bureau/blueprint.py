@@ -9,7 +9,8 @@ from flask import Blueprint
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
 
 # the modules whose views attach to `bp` (each imports `bp` from here)
-ROUTE_MODULES = ("views", "trends", "topics", "exports", "hotline", "visits", "units")
+ROUTE_MODULES = ("views", "trends", "topics", "exports", "hotline", "visits", "units",
+                 "map")
 
 
 def bureau_blueprint() -> Blueprint:

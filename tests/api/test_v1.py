@@ -166,6 +166,17 @@ def test_spots_parks_and_categories(client, key_headers, spot, other_unit):
     assert [c["code"] for c in categories] == ["toilets", "noise"]
 
 
+def test_spots_carry_their_wgs84_position(client, key_headers, spot, db):
+    spot.latitude, spot.longitude = 39.914417, 116.438111
+    db.session.commit()
+    listed = client.get("/api/v1/spots", headers=key_headers).get_json()
+    assert (listed[0]["latitude"], listed[0]["longitude"]) == (39.914417, 116.438111)
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    spot_schema = schemas["Spot"]
+    assert "WGS-84" in spot_schema["properties"]["latitude"]["description"]
+    assert {"latitude", "longitude"} <= set(spot_schema["required"])
+
+
 def test_openapi_document_and_docs_page(client):
     document = client.get("/api/openapi.json").get_json()
     assert document["openapi"].startswith("3.")

@@ -308,3 +308,12 @@ def total_scans(spot_id: int) -> int:
     return int(db.session.scalar(
         select(func.coalesce(func.sum(ScanCount.count), 0)).where(ScanCount.spot_id == spot_id)
     ) or 0)
+
+
+def place_spot(unit: Unit, spot_id: int, latitude: float, longitude: float, *,
+               user_id: int) -> Spot:
+    """Put a spot at a WGS-84 position (a director tapping the map); the rest stays."""
+    spot = find_unit_spot(unit, spot_id)
+    return update_spot(unit, spot.id, SpotFields(
+        name_zh=spot.name_zh, name_en=spot.name_en, description=spot.description,
+        latitude=latitude, longitude=longitude), user_id=user_id)
