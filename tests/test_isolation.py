@@ -31,6 +31,7 @@ from app.models import (
     Case,
     ClientBlock,
     EarlyWarning,
+    HotlineTicket,
     PushSubscription,
     ReplyTemplate,
     RoutingRule,
@@ -102,6 +103,7 @@ ARGUMENTS: dict[str, Any] = {
     "subscription_id": lambda world: world.ids["subscription"],
     "code": lambda world: world.ids["spot_code"],
     "warning_id": lambda world: world.ids["warning"],
+    "ticket_pk": lambda world: world.ids["ticket"],
 }
 
 
@@ -158,14 +160,17 @@ def _build_world(app: Flask) -> World:
                                spot_id=spot.id, category_id=case.category_id, case_id=case.id,
                                window_start=case.created_at, window_end=case.created_at,
                                observed=3, expected=0.0, p_value=0.0)
-        session.add_all([template, rule, channel, phone, warning])
+        ticket = HotlineTicket(ticket_id="GD-unit-A", unit_id=unit.id, needs_place=True,
+                               day=case.created_at.date(), category="厕所", body=private_body,
+                               contact=contact, received_at=case.created_at)
+        session.add_all([template, rule, channel, phone, warning, ticket])
         session.flush()
         ids = {"case": case.id, "photo": photo.id, "block": block.id, "key": key.id,
                "park": unit.parks[0].id, "spot": spot.id,
                "category": unit.categories[0].id, "user": owner.id, "unit": unit.id,
                "message": case.messages[0].id, "spot_code": spot.code,
                "template": template.id, "rule": rule.id, "channel": channel.id,
-               "subscription": phone.id, "warning": warning.id}
+               "subscription": phone.id, "warning": warning.id, "ticket": ticket.id}
         reference = case.reference
     return World(unit=unit, case=case, secrets=(private_body, contact, reference, spot.code,
                                                 "unit-A-secret-template", "unit-A-secret-hook",

@@ -63,10 +63,11 @@ SAMPLES: dict[str, Any] = {
     "private": "1", "public": "1", "score": "5", "name": "role walk",
     "kind": "webhook", "url": "https://hooks.example.org/role-walk",
     "category": "toilets", "channel": "phone", "urgent": "1", "note": "role walk note",
+    "contact_made": "contacted", "result": "resolved",
 }
 # routes that name an object of the unit in their body, not their URL (a spot's code):
 # park staff of another unit get 404 there too
-BODY_NAMES_AN_OBJECT = {"staff.create_case", "api_v1.create_case"}
+BODY_NAMES_AN_OBJECT = {"staff.create_case", "api_v1.create_case", "staff.hotline_upload"}
 
 
 def _area(rule: str) -> str:
@@ -130,7 +131,7 @@ def _spot_code(world: World) -> str:
 
 def _form(world: World, token: str) -> dict[str, Any]:
     return {**SAMPLES, "csrf_token": token, "assignee_id": str(world.ids["user"]),
-            "spot": _spot_code(world),
+            "spot": _spot_code(world), "unit": str(world.ids["unit"]),
             "link_id": str(world.ids["link"]), "photos": [(io.BytesIO(png()), "walk.png")]}
 
 

@@ -14,10 +14,8 @@ from app.database import write_transaction
 from app.models import Park
 from app.services.accounts.audit import record_audit
 from app.services.bureau.analytics import Comparison, compare_parks
-from app.services.bureau.exports import export_csv, export_summary_csv, export_xlsx
+from app.services.bureau.exports import XLSX_TYPE, export_csv, export_summary_csv, export_xlsx
 from app.services.bureau.report import render_report
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _chosen_parks(scope: Scope) -> tuple[list[Park], str]:

@@ -13,6 +13,8 @@ from app.models.bureau import (
     EarlyWarning,
     HotlineTicket,
     ParkVisits,
+    ReplyContact,
+    ReplyResult,
     rollup_daily,
     rollup_monthly,
 )
@@ -57,6 +59,8 @@ __all__ = [
     "EarlyWarning",
     "Event",
         "HotlineTicket",
+        "ReplyContact",
+        "ReplyResult",
     "JobLease",
     "Membership",
     "Message",

@@ -7,9 +7,11 @@ The rollups are plain tables (no ORM class): rows are only ever added to with up
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     Float,
@@ -19,11 +21,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.org import Park
+from app.models.org import Park, Unit
 from app.models.people import StaffUser
 from app.models.types import BigId, UTCDateTime, utcnow
 
@@ -99,20 +103,58 @@ class ParkVisits(Model):
         return f"<ParkVisits {self.park_id} {self.day} {self.visits}>"
 
 
+class ReplyContact(StrEnum):
+    """联系情况 of a 回单: how the park reached the citizen."""
+
+    CONTACTED = "contacted"  # 已联系
+    UNREACHABLE = "unreachable"  # 联系不上
+    NOT_NEEDED = "not_needed"  # 无需联系 (e.g. an anonymous ticket)
+
+
+class ReplyResult(StrEnum):
+    """办理结果 of a 回单."""
+
+    RESOLVED = "resolved"  # 已解决
+    EXPLAINED = "explained"  # 已解释说明
+    UNRESOLVED = "unresolved"  # 未解决 (with the reason in the text)
+
+
 class HotlineTicket(Model):
-    """A complaint about a park made through the city's 12345 hotline (imported)."""
+    """A ticket (工单) of the city's 12345 hotline about a park.
+
+    Imported by the bureau as a figure (a park and a day), or taken into a unit's inbox as
+    a case (source "hotline") with the hotline's own time limits and a 回单: the answer sent
+    back to the hotline platform. A ticket whose address names no spot waits for a person to
+    place it (`needs_place`); it is never dropped."""
 
     __tablename__ = "hotline_tickets"
+    __table_args__ = (UniqueConstraint("unit_id", "ticket_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    ticket_id: Mapped[str] = mapped_column(String(64), unique=True)
-    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id"), index=True)
+    ticket_id: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    park_id: Mapped[int | None] = mapped_column(ForeignKey("parks.id"), index=True)
     day: Mapped[date] = mapped_column(Date, index=True)
     category: Mapped[str] = mapped_column(String(60))
     body: Mapped[str] = mapped_column(Text, default="")
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # taken into the inbox: the case it became (None while it waits for a place)
+    case_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("feedback.id"), unique=True)
+    needs_place: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    address: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(120))  # the citizen's: unit staff only
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    respond_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 联系时限
+    resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 办结时限
+    # the 回单
+    reply_contact: Mapped[str | None] = mapped_column(String(16))  # ReplyContact
+    reply_result: Mapped[str | None] = mapped_column(String(16))  # ReplyResult
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
 
-    park: Mapped[Park] = relationship()
+    park: Mapped[Park | None] = relationship()
+    unit: Mapped[Unit] = relationship()
 
     def __repr__(self) -> str:
         return f"<HotlineTicket {self.ticket_id}>"

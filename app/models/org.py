@@ -59,6 +59,9 @@ class Unit(Model):
     emergency_numbers: Mapped[str] = mapped_column(
         Text, default=DEFAULT_EMERGENCY_NUMBERS, server_default=DEFAULT_EMERGENCY_NUMBERS)
     danger_words: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # 12345 tickets (接诉即办): contact the citizen within hours, finish within days
+    hotline_respond_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    hotline_resolve_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     parks: Mapped[list[Park]] = relationship(back_populates="unit", order_by="Park.id")

@@ -11,6 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from app.forms import Form, IdField, message_length
@@ -131,3 +132,18 @@ class ReachForm(Form):
     quiet_end = StringField(_l("Quiet until"), render_kw={"type": "time"},
                             validators=[Optional(), Length(max=5)])
     on_call = BooleanField(_l("I am on call: text me when an urgent case is not claimed"))
+
+
+class HotlineReplyForm(Form):
+    """The 回单 of a 12345 case (POST /staff/cases/<id>/hotline-reply)."""
+
+    contact_made = SelectField(_l("Contact with the citizen"), choices=[
+        SelectChoice("contacted", _l("contacted the citizen")),
+        SelectChoice("unreachable", _l("could not reach the citizen")),
+        SelectChoice("not_needed", _l("no contact needed"))], validators=[DataRequired()])
+    result = SelectField(_l("Result"), choices=[
+        SelectChoice("resolved", _l("resolved")), SelectChoice("explained", _l("explained")),
+        SelectChoice("unresolved", _l("not resolved"))], validators=[DataRequired()])
+    body = TextAreaField(_l("Answer for the hotline"), validators=[
+        DataRequired(message=_l("Please write the answer.")), message_length()])
+    resolve = BooleanField(_l("The problem is fixed: mark the case resolved"))

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from app.extensions import db
 from app.formatting import duration_formats
 from app.i18n import current_language
-from app.models import Case, MessageKind, StaffUser, Status
+from app.models import Case, MessageKind, Source, StaffUser, Status
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.realtime.events import latest_visible_event_id
@@ -27,6 +27,7 @@ from app.services.accounts.reach import director_routing_gaps
 from app.services.accounts.staff import authenticate, log_out_everywhere, login_wait_seconds
 from app.services.bureau.warnings import names_for_warnings, unacknowledged_warnings
 from app.services.cases.deadlines import deadline_state, next_deadline
+from app.services.cases.hotline import CONTACT_LABELS, RESULT_LABELS, ticket_of
 from app.services.cases.inbox import (
     InboxFilter,
     count_open,
@@ -53,7 +54,7 @@ from app.services.errors import DomainError
 from app.services.notify.channels import failing_channels
 from app.staff.blueprint import bp
 from app.staff.decorators import staff_required
-from app.staff.forms import LoginForm, PhotoForm, ReplyForm
+from app.staff.forms import HotlineReplyForm, LoginForm, PhotoForm, ReplyForm
 
 log = logging.getLogger(__name__)
 
@@ -166,9 +167,15 @@ def _reply_form(status: str) -> ReplyForm:
 
 def render_case(user: StaffUser, case: Case, status: int = 200, *,
                 form: ReplyForm | None = None,
-                photo_form: PhotoForm | None = None) -> ResponseReturnValue:
+                photo_form: PhotoForm | None = None,
+                hotline_form: HotlineReplyForm | None = None) -> ResponseReturnValue:
     """The case page with its thread and every action the user may take."""
     live = _live_context(user)
+    ticket = ticket_of(case.id) if case.source == Source.HOTLINE else None
+    if ticket is not None and hotline_form is None:
+        hotline_form = HotlineReplyForm(
+            formdata=None, contact_made=ticket.reply_contact or "contacted",
+            result=ticket.reply_result or "resolved", body=ticket.reply_text or "")
     form = form or _reply_form(case.status)
     templates = reply_templates_for(case)
     template_id = request.args.get("template", type=int)
@@ -183,7 +190,8 @@ def render_case(user: StaffUser, case: Case, status: int = 200, *,
         can_act=can_act(user, case), is_director="director" in user.roles_in(case.unit_id),
         next_statuses=[t for t in Status if t in TRANSITIONS[Status(case.status)]],
         splittable=_first_me_too_messages(case), public_text=public_description(case),
-        masked_text=mask_personal_data(case.body), **live), status
+        masked_text=mask_personal_data(case.body), ticket=ticket, hotline_form=hotline_form,
+        reply_contact_label=CONTACT_LABELS, reply_result_label=RESULT_LABELS, **live), status
 
 
 def _first_me_too_messages(case: Case) -> set[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -52,6 +52,7 @@ EXPORT_COLUMNS = (
     ("me_too_count", _l("Me too")),
     ("text", _l("Text")),
 )
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_MAX_ROWS = 200_000
 BATCH = 5_000
 
@@ -155,7 +156,7 @@ def neutralised(value: Any) -> Any:
     return value
 
 
-def _csv_text(value: Any) -> Any:
+def csv_text(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -163,7 +164,7 @@ def _csv_text(value: Any) -> Any:
     return neutralised(value)
 
 
-def _text_cells(sheet: Any, row: Sequence[Any]) -> list[Any]:
+def text_cells(sheet: Any, row: Sequence[Any]) -> list[Any]:
     """XLSX cells: a string that starts like a formula is a text cell (openpyxl would make
     one starting with = a formula), with a quote prefix so that editing it in Excel does not
     turn it into one either. Other strings are text cells already."""
@@ -194,7 +195,7 @@ def export_csv(parks: Sequence[Park], start: date, end: date) -> Iterator[str]:
     writer.writerow(headers())
     count = 0
     for row in case_rows(parks, start, end):
-        writer.writerow([_csv_text(value) for value in row])
+        writer.writerow([csv_text(value) for value in row])
         count += 1
         if count % 1000 == 0:
             yield buffer.getvalue()
@@ -210,7 +211,7 @@ RATE_COLUMNS = (3, 4, 5)  # response, resolution, satisfaction: shown as percent
 def _summary_sheet(workbook: Workbook, comparison: Comparison) -> None:
     sheet = workbook.create_sheet(str(_l("Summary")))
     for number, row in enumerate(summary_rows(comparison)):
-        cells = _text_cells(sheet, row)
+        cells = text_cells(sheet, row)
         if number:
             for index in RATE_COLUMNS:
                 if row[index] != "":
@@ -233,9 +234,22 @@ def export_xlsx(parks: Sequence[Park], start: date, end: date,
         if count == XLSX_MAX_ROWS:
             sheet.append([str(_l("More cases than fit: export CSV for all of them."))])
             break
-        sheet.append(_text_cells(sheet, row))
+        sheet.append(text_cells(sheet, row))
         count += 1
     output = io.BytesIO()
     workbook.save(output)
     log.info("exported %d cases as XLSX", count)
+    return output.getvalue()
+
+
+def table_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A one-sheet workbook: the header, then the rows (dates as date cells, formula-like
+    text as text)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(text_cells(sheet, row))
+    output = io.BytesIO()
+    workbook.save(output)
     return output.getvalue()

@@ -59,7 +59,7 @@ def parse_tickets(text: str, parks: list[Park]) -> tuple[list[HotlineTicket], li
         if problems or day is None or park is None:
             return None
         seen[ticket_id] = line
-        return HotlineTicket(ticket_id=ticket_id, park_id=park.id, day=day,
+        return HotlineTicket(ticket_id=ticket_id, unit_id=park.unit_id, park_id=park.id, day=day,
                              category=values["category"], body=values["text"])
 
     return parse_rows(text, COLUMNS, parse_row, _("The file has no tickets."))
@@ -70,8 +70,12 @@ def _add_tickets(tickets: list[HotlineTicket], errors: list[RowError],
     """Add the tickets if none was imported before and no row is bad; else raise."""
     with write_transaction() as session:
         if tickets:
-            known = set(session.scalars(select(HotlineTicket.ticket_id).where(
-                HotlineTicket.ticket_id.in_([t.ticket_id for t in tickets]))))
+            # ticket numbers are unique per unit (a unit's inbox may have taken one in)
+            pairs = {(t.unit_id, t.ticket_id) for t in tickets}
+            known = {ticket_id for unit_id, ticket_id in session.execute(
+                select(HotlineTicket.unit_id, HotlineTicket.ticket_id).where(
+                    HotlineTicket.ticket_id.in_([t.ticket_id for t in tickets])))
+                if (unit_id, ticket_id) in pairs}
             lines = {t.ticket_id: i for i, t in enumerate(tickets)}
             errors += [RowError(0, _("ticket %(id)s was imported before", id=ticket_id))
                        for ticket_id in sorted(known, key=lambda tid: lines[tid])]

@@ -1,5 +1,5 @@
 """Every change staff (and the clock) make to a case: claim, assign, hand back, reply, note,
-add photos, set the status, escalate, auto-close.
+add photos, set the status, write a 12345 ticket's 回单, escalate, auto-close.
 
 Each staff change starts with `locked_case`, the one place that checks the acting role:
 a read-only viewer is refused here, whatever page, API or client called. Every change is a
@@ -23,9 +23,12 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import (
     Case,
+    HotlineTicket,
     Membership,
     Message,
     MessageKind,
+    ReplyContact,
+    ReplyResult,
     StaffUser,
     Status,
     Unit,
@@ -259,24 +262,55 @@ def reply_to_visitor(
     referral = _referral(target, referred_to)
     with write_transaction() as session:
         case = locked_case(session, user, case_id)
-        if target is not None and target != case.status:
-            _check_move(case, target, replying=True)
-        now = utcnow()
-        status_before = case.status
-        reply = _add_reply(case, body, user.id, now)
-        if target is None and case.status == Status.NEW:
-            target = Status.ACKNOWLEDGED  # answering a case acknowledges it
-        if target is not None and target != case.status:
-            _move(case, target, user.id, now, referral)
-        session.flush()
-        record_event("case.updated", unit_id=case.unit_id, park_id=case.park_id,
-                     case_id=case.id,
-                     payload={**case_summary(case), "change": "reply", "by": user.id})
-        record_audit("case.replied", user_id=user.id, unit_id=case.unit_id,
-                     target_type="feedback", target_id=case.id,
-                     before={"status": status_before}, after={"status": case.status})
+        reply = _reply(session, case, user, body, target, referral)
         reference = case.reference
     log.info("reply to %s by user %s", reference, user.id)
+    return reply
+
+
+def _reply(session: Session, case: Case, user: StaffUser, body: str, target: Status | None,
+           referral: str) -> Message:
+    """The reply, the move it asks for (answering a new case acknowledges it), the event
+    and the audit record, in the caller's transaction."""
+    if target is not None and target != case.status:
+        _check_move(case, target, replying=True)
+    now = utcnow()
+    status_before = case.status
+    reply = _add_reply(case, body, user.id, now)
+    if target is None and case.status == Status.NEW:
+        target = Status.ACKNOWLEDGED  # answering a case acknowledges it
+    if target is not None and target != case.status:
+        _move(case, target, user.id, now, referral)
+    session.flush()
+    record_event("case.updated", unit_id=case.unit_id, park_id=case.park_id,
+                 case_id=case.id,
+                 payload={**case_summary(case), "change": "reply", "by": user.id})
+    record_audit("case.replied", user_id=user.id, unit_id=case.unit_id,
+                 target_type="feedback", target_id=case.id,
+                 before={"status": status_before}, after={"status": case.status})
+    return reply
+
+
+def answer_ticket(*, user: StaffUser, case_id: int, contact: str, result: str, body: str,
+                  resolve: bool = False) -> Message:
+    """The 回单 of a 12345 case: how the citizen was contacted, the result and the answer
+    (also the case's reply, so the case is answered); optionally resolving it."""
+    body = validate_body(body)
+    try:
+        contact_made, outcome = ReplyContact(contact), ReplyResult(result)
+    except ValueError:
+        raise DomainError(_("Please choose the contact made and the result.")) from None
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        ticket = session.scalar(select(HotlineTicket).where(HotlineTicket.case_id == case.id))
+        if ticket is None:
+            raise NotFoundError(_("This case did not come from the 12345 hotline."))
+        reply = _reply(session, case, user, body, Status.RESOLVED if resolve else None, "")
+        ticket.reply_contact, ticket.reply_result = contact_made.value, outcome.value
+        ticket.reply_text, ticket.replied_at, ticket.replied_by_id = body, reply.created_at, user.id
+        record_audit("hotline.replied", user_id=user.id, unit_id=case.unit_id,
+                     target_type="hotline_ticket", target_id=ticket.id,
+                     after={"contact": contact_made.value, "result": outcome.value})
     return reply
 
 

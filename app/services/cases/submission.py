@@ -18,6 +18,7 @@ from app.models import (
     CaseChannel,
     CaseToken,
     Category,
+    HotlineTicket,
     Message,
     MessageKind,
     Park,
@@ -125,14 +126,20 @@ def submit_case(
     media_url: str | None = None,
     contact_note: str | None = None,
     taken_down: TakenDown | None = None,
+    hotline_ticket: HotlineTicket | None = None,
 ) -> Receipt:
     """Store a visitor's message (and photos) as a new case; tell the staff after commit.
 
     `taken_down`: staff took the case down themselves (a call, a visitor at the counter, a
-    patrol); they must act in the spot's unit, and the thread says who and how."""
+    patrol); they must act in the spot's unit, and the thread says who and how.
+    `hotline_ticket`: a 12345 ticket becomes this case (stored with it, in the same
+    transaction); the case keeps the hotline's time limits and no contact (the citizen's stays
+    on the ticket, for the unit's staff)."""
     body = validate_body(body)
     if taken_down is not None:
         source = Source.STAFF
+    if hotline_ticket is not None:
+        source = Source.HOTLINE
     if rating is not None and not 1 <= rating <= 5:
         raise DomainError(_("A rating is a number from 1 to 5."))
     token = new_tracking_token()
@@ -204,13 +211,24 @@ def submit_case(
         set_deadlines(case, unit, category, now)
         if taken_down is not None and taken_down.channel == CaseChannel.PATROL:
             case.reply_due_at = None  # nobody waits for a word: the fix is the answer
+        if hotline_ticket is not None:  # 接诉即办: the hotline's limits, not the unit's
+            case.reply_due_at = hotline_ticket.respond_due_at or case.reply_due_at
+            case.resolve_due_at = hotline_ticket.resolve_due_at or case.resolve_due_at
         case.messages.append(Message(kind=MessageKind.VISITOR.value, body=body, created_at=now))
         if taken_down is not None:
             case.messages.append(Message(kind=MessageKind.ACTION.value, action="taken_down",
                                          body=taken_down.channel.value,
                                          author_id=taken_down.user.id, created_at=now))
+        if hotline_ticket is not None:
+            case.messages.append(Message(kind=MessageKind.ACTION.value, action="hotline",
+                                         body=hotline_ticket.ticket_id, created_at=now))
         session.add(case)
         session.flush()
+        if hotline_ticket is not None:
+            hotline_ticket.case_id = case.id
+            hotline_ticket.park_id = spot.park_id
+            hotline_ticket.needs_place = False
+            session.add(hotline_ticket)
         if taken_down is not None:
             record_audit("case.taken_down", user_id=taken_down.user.id, unit_id=unit.id,
                          target_type="case", target_id=case.id,
