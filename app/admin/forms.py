@@ -77,6 +77,12 @@ class UnitSettingsForm(Form):
         _l("Words that make a message urgent, besides the built-in list (one a line; a line "
            "starting with ! is an everyday phrase that is not a danger)"),
         validators=[Optional(), Length(max=5000)])
+    hotline_respond_hours = IntegerField(
+        _l("12345 tickets: contact the citizen within (hours)"),
+        validators=[InputRequired(), NumberRange(1, 24 * 7)])
+    hotline_resolve_days = IntegerField(
+        _l("12345 tickets: finish within (days)"),
+        validators=[InputRequired(), NumberRange(1, 90)])
 
 
 class CategoryForm(Form):

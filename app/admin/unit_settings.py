@@ -28,7 +28,9 @@ def unit_settings(user: StaffUser, unit: Unit) -> ResponseReturnValue:
                 autoclose_days=form.autoclose_days.data or 0,
                 me_too_window_hours=form.me_too_window_hours.data or 0,
                 emergency_numbers=form.emergency_numbers.data or "",
-                danger_words=form.danger_words.data or ""))
+                danger_words=form.danger_words.data or "",
+                hotline_respond_hours=form.hotline_respond_hours.data or 0,
+                hotline_resolve_days=form.hotline_resolve_days.data or 0))
         except DomainError as error:
             form.form_errors.append(str(error))
         else:

@@ -6,7 +6,8 @@ from app.models import Unit
 from tests.admin.helpers import audit_entries, submit
 
 VALID = {"work_start": "07:30", "work_end": "19:00", "work_days": ["1", "2", "3", "4", "5"],
-         "autoclose_days": "5", "me_too_window_hours": "12"}
+         "autoclose_days": "5", "me_too_window_hours": "12", "hotline_respond_hours": "2",
+         "hotline_resolve_days": "5"}
 
 
 def test_form_shows_current_settings(staff_client, unit):
@@ -22,6 +23,7 @@ def test_saving_changes_the_unit_and_is_audited(staff_client, db, unit, staff):
     saved = db.session.get(Unit, unit.id)
     assert (saved.work_start, saved.work_end, saved.work_days) == ("07:30", "19:00", "12345")
     assert (saved.autoclose_days, saved.me_too_window_hours) == (5, 12)
+    assert (saved.hotline_respond_hours, saved.hotline_resolve_days) == (2, 5)
     [entry] = audit_entries("unit.settings_updated")
     assert entry.user_id == staff.id
     assert entry.before["work_start"] == "08:00"
@@ -39,6 +41,7 @@ def test_a_day_that_ends_before_it_starts_is_refused(staff_client, db, unit):
 
 def test_malformed_values_are_refused(staff_client, db, unit):
     for bad in ({"work_start": "8 am"}, {"work_days": []}, {"autoclose_days": "0"},
-                {"me_too_window_hours": "abc"}, {"work_days": ["8"]}):
+                {"me_too_window_hours": "abc"}, {"work_days": ["8"]},
+                {"hotline_respond_hours": "0"}, {"hotline_resolve_days": "91"}):
         assert submit(staff_client, "/admin/unit", {**VALID, **bad}).status_code == 400
     assert audit_entries("unit.settings_updated") == []

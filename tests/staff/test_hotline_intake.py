@@ -75,6 +75,16 @@ def test_the_hotline_export_becomes_cases_with_the_hotlines_limits(db, staff, st
     assert audit.after == {"cases": 2, "waiting": 1, "known": 0}
 
 
+def test_the_units_own_hotline_limits(db, staff_client, unit):
+    unit.hotline_respond_hours, unit.hotline_resolve_days = 2, 3
+    db.session.commit()
+    upload(staff_client, (HEADER + PLACED).encode())
+    case = db.session.get(Case, ticket(db, "GD20261201001").case_id)
+    received = beijing("2026-12-01T09:30:00")
+    assert case.reply_due_at == received + timedelta(hours=2)
+    assert case.resolve_due_at == received + timedelta(days=3)
+
+
 def test_a_ticket_taken_in_twice_is_one_case(db, staff_client):
     data = (HEADER + PLACED + UNPLACED).encode("utf-8-sig")
     assert upload(staff_client, data).status_code == 303

@@ -40,7 +40,8 @@ TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 CATEGORY_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 UNIT_FIELDS = ("work_start", "work_end", "work_days", "autoclose_days", "me_too_window_hours",
-               "emergency_numbers", "danger_words")
+               "emergency_numbers", "danger_words", "hotline_respond_hours",
+               "hotline_resolve_days")
 CATEGORY_FIELDS = ("code", "name_zh", "name_en", "icon", "role", "urgent", "sort_order", "active",
                    "claim_minutes", "first_reply_hours", "resolve_days")
 RULE_FIELDS = ("category_id", "park_id", "spot_id", "role")
@@ -70,6 +71,8 @@ class UnitSettings:
     me_too_window_hours: int
     emergency_numbers: str = DEFAULT_EMERGENCY_NUMBERS
     danger_words: str = ""
+    hotline_respond_hours: int = 24  # 12345 tickets: contact the citizen within
+    hotline_resolve_days: int = 7  # and finish within
 
 
 def validate_unit_settings(settings: UnitSettings) -> UnitSettings:
@@ -82,6 +85,8 @@ def validate_unit_settings(settings: UnitSettings) -> UnitSettings:
         raise DomainError(_("Choose at least one working day."))
     _in_range(settings.autoclose_days, 1, 365, _("Days before a resolved case closes"))
     _in_range(settings.me_too_window_hours, 0, 24 * 30, _("The \"me too\" window"))
+    _in_range(settings.hotline_respond_hours, 1, 24 * 7, _("The 12345 contact limit"))
+    _in_range(settings.hotline_resolve_days, 1, 90, _("The 12345 finishing limit"))
     numbers = "\n".join(line.strip() for line in settings.emergency_numbers.splitlines()
                         if line.strip())
     if emergency_numbers_problem(numbers):
@@ -90,7 +95,8 @@ def validate_unit_settings(settings: UnitSettings) -> UnitSettings:
     words = "\n".join(line.strip() for line in settings.danger_words.splitlines()
                       if line.strip())
     return UnitSettings(settings.work_start, settings.work_end, days, settings.autoclose_days,
-                        settings.me_too_window_hours, numbers, words)
+                        settings.me_too_window_hours, numbers, words,
+                        settings.hotline_respond_hours, settings.hotline_resolve_days)
 
 
 def update_unit_settings(*, user: StaffUser, unit_id: int, settings: UnitSettings) -> Unit:
