@@ -28,7 +28,9 @@ TOKEN_PAGE = {"/q/": "/q/{code}", "/t/": "/t/{token}", "/admin/invite/": "/admin
 
 
 API_PAYLOADS = {"notes": {"body": "forged"}, "replies": {"body": "forged"},
-                "status": {"status": "spam"}, "assign": {"assignee_id": 1}}
+                "status": {"status": "spam"}, "assign": {"assignee_id": 1},
+                "tickets": {"ticket_id": "GD-forged", "received_at": "2026-12-01 09:00:00",
+                            "text": "forged"}}
 
 
 def _fill(world: World, rule: str, visitor_token: str, invite: str) -> str:

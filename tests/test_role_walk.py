@@ -13,7 +13,8 @@ Who walks, and what the README promises them:
 - a member of another unit (park staff there): 404 for an object of this unit where the
   route is for park staff (/staff, the API), 403 where it is for directors or the bureau;
 - a bureau viewer (read-only, no unit): 403;
-- an API key of the case's unit (the JSON API only; keys are read-only): 403.
+- an API key of the case's unit (the JSON API only; keys are read-only): 403, except on
+  the routes where a unit's key files something (KEY_FILES).
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ OWN_ACCOUNT = {"staff.logout", "bureau.logout", "staff.password",
 # keyed by a secret in the URL or the form, not by a session: their own walks check them
 # (tests/test_isolation.py, tests/test_csrf_walk.py, tests/admin/test_staff_accounts.py)
 NOT_ROLE_KEYED = {"staff.login", "admin.invite"}
+# the JSON API routes a unit's key may use to file something, as Open311 lets it file a
+# request: the 12345 platform sends tickets (tests/api/test_hotline_api.py: another unit's
+# key 404, nothing stored on bad input)
+KEY_FILES = {"api_v1.create_hotline_ticket"}
 
 ROUTES = [(endpoint, rule, method) for endpoint, rule, method in _rules(public=True)
           if method != "GET" and rule.startswith(WALKED_PREFIXES)
@@ -64,10 +69,13 @@ SAMPLES: dict[str, Any] = {
     "kind": "webhook", "url": "https://hooks.example.org/role-walk",
     "category": "toilets", "channel": "phone", "urgent": "1", "note": "role walk note",
     "contact_made": "contacted", "result": "resolved",
+    "ticket_id": "GD-role-walk", "received_at": "2026-12-01T09:00:00+08:00",
+    "text": "role walk ticket",
 }
 # routes that name an object of the unit in their body, not their URL (a spot's code):
 # park staff of another unit get 404 there too
-BODY_NAMES_AN_OBJECT = {"staff.create_case", "api_v1.create_case", "staff.hotline_upload"}
+BODY_NAMES_AN_OBJECT = {"staff.create_case", "api_v1.create_case", "staff.hotline_upload",
+                        "api_v1.create_hotline_ticket"}
 
 
 def _area(rule: str) -> str:
@@ -150,7 +158,8 @@ def _json_body(app: Flask, world: World, rule: str, method: str) -> dict[str, An
     if not content:
         return {}
     schema = _schema(spec, content["application/json"]["schema"])
-    samples = {**SAMPLES, "assignee_id": world.ids["user"], "spot": _spot_code(world)}
+    samples = {**SAMPLES, "assignee_id": world.ids["user"], "spot": _spot_code(world),
+               "unit_id": world.ids["unit"]}
     missing = [name for name in schema.get("required", []) if name not in samples]
     assert not missing, f"{rule}: add a sample for {missing} to SAMPLES"
     return {name: samples[name] for name in schema.get("properties", {}) if name in samples}
@@ -189,7 +198,7 @@ def _token_of(client: FlaskClient, world: World) -> str:
 
 def _walks(endpoint: str, rule: str, who: str) -> bool:
     if who == "api key":
-        return rule.startswith("/api/")
+        return rule.startswith("/api/") and endpoint not in KEY_FILES
     return endpoint not in OWN_ACCOUNT or who == "anonymous"
 
 

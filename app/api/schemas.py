@@ -351,3 +351,46 @@ def _document_printable() -> None:
 
 
 _document_printable()
+
+
+class HotlineTicketSchema(Schema):
+    """A 12345 ticket the hotline platform (or a person) sends into a unit's inbox."""
+
+    ticket_id = fields.String(required=True, validate=[validate.Length(min=1, max=64), printable],
+                              metadata={"description": "the hotline's ticket number (工单编号); "
+                                                       "unique per unit"})
+    received_at = fields.DateTime(required=True, metadata={
+        "description": "when the hotline received it (受理时间), ISO 8601; without an offset, "
+                       "the unit's local time"})
+    text = fields.String(required=True,
+                         validate=[validate.Length(min=1, max=MAX_BODY), printable, not_blank],
+                         metadata={"description": "the citizen's words (诉求内容)"})
+    address = fields.String(load_default="", validate=[validate.Length(max=200), printable],
+                            metadata={"description": "the address text (地址); matched to a "
+                                                     "park and spot, else the ticket waits for "
+                                                     "a person to place it"})
+    category = fields.String(load_default="", validate=[validate.Length(max=60), printable],
+                             metadata={"description": "the hotline's category (诉求类别), "
+                                                      "matched to the unit's by name"})
+    contact = fields.String(load_default="", validate=[validate.Length(max=120), printable],
+                            metadata={"description": "the citizen's contact (联系电话): unit "
+                                                     "staff only"})
+    respond_by = fields.DateTime(load_default=None, allow_none=True, metadata={
+        "description": "the ticket's own contact limit (联系时限); else the unit's"})
+    resolve_by = fields.DateTime(load_default=None, allow_none=True, metadata={
+        "description": "the ticket's own finishing limit (办结时限); else the unit's"})
+    unit_id = fields.Integer(load_default=None, allow_none=True,
+                             validate=validate.Range(min=1, max=MAX_ID), metadata={
+                                 "description": "the unit (needed only for a bureau-wide key "
+                                                "or a person in several units)"})
+
+
+class HotlineIntakeSchema(Schema):
+    ticket_id = fields.String(required=True)
+    unit_id = fields.Integer(required=True)
+    taken_in = fields.Boolean(required=True, metadata={
+        "description": "false when the unit had this ticket already (nothing added)"})
+    needs_place = fields.Boolean(required=True, metadata={
+        "description": "the address names no spot: the ticket waits for a person"})
+    case_id = fields.Integer(required=True, allow_none=True)
+    reference = fields.String(required=True, allow_none=True)

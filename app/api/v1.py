@@ -1,7 +1,9 @@
-"""The JSON API at /api/v1/: cases, threads, replies, notes, claims, status, spots, parks.
+"""The JSON API at /api/v1/: cases, threads, replies, notes, claims, status, spots, parks,
+12345 tickets.
 
 Reads take a browser session or an API key (X-API-Key); writes are for park staff in a
-session and need the CSRF token (X-CSRFToken, from GET /api/v1/session). The OpenAPI
+session and need the CSRF token (X-CSRFToken, from GET /api/v1/session); a unit's key may
+also send it 12345 tickets. The OpenAPI
 document at /api/openapi.json is generated from these views and their schemas.
 """
 
@@ -28,6 +30,8 @@ from app.api.schemas import (
     CategorySchema,
     ComparisonQuerySchema,
     ComparisonSchema,
+    HotlineIntakeSchema,
+    HotlineTicketSchema,
     MessageSchema,
     NewCaseSchema,
     NoteSchema,
@@ -50,7 +54,9 @@ from app.services.bureau.analytics import (
     last_complete_month,
     next_month,
 )
+from app.services.bureau.csv_import import CsvImportError
 from app.services.bureau.rollups import REPORT_TZ
+from app.services.cases.hotline import take_in_ticket
 from app.services.cases.operations import (
     add_internal_note,
     assign_case,
@@ -59,6 +65,7 @@ from app.services.cases.operations import (
     colleagues,
     hand_back_case,
     reply_to_visitor,
+    require_acting,
 )
 from app.services.cases.submission import take_case_down
 from app.services.errors import DomainError, ForbiddenError, NotFoundError
@@ -427,3 +434,48 @@ def compare(sort: str, month: str | None = None, min_cases: int | None = None,
                    "by_category": row.by_category} for row in comparison.rows],
         "city": _figures(comparison.city, weights),
     }
+
+
+def _ticket_unit(caller: Caller, unit_id: int | None) -> int:
+    """The unit a ticket goes to: the key's or the person's, or the one named."""
+    units = caller.unit_ids
+    if unit_id is None:
+        if units is None or len(units) != 1:
+            abort(400, message="Give unit_id: this caller reaches several units.")
+        assert units is not None  # noqa: S101 - abort raised otherwise
+        return next(iter(units))
+    if not caller.sees_unit(unit_id):
+        abort(404, message="No such unit.")
+    return unit_id
+
+
+@bp.route("/hotline/tickets", methods=["POST"])
+@bp.doc(security=SECURITY)
+@bp.arguments(HotlineTicketSchema)
+@bp.response(201, HotlineIntakeSchema)
+@bp.alt_response(200, schema=HotlineIntakeSchema, description="The unit had this ticket already.")
+def create_hotline_ticket(ticket: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """A 12345 ticket into the unit's inbox: a case with source "hotline" at the spot its
+    address names, with the hotline's time limits, or a ticket waiting for a person to
+    place it. An API key of the unit (the hotline platform), or acting park staff in a
+    session (X-CSRFToken); a read-only role 403. The same ticket again is 200, nothing added."""
+    caller = current_caller()
+    user_id = None
+    if caller.user is not None:
+        caller, user = acting_staff()
+        user_id = user.id
+    unit_id = _ticket_unit(caller, ticket.pop("unit_id"))
+    try:
+        if caller.user is not None:
+            require_acting(caller.user, unit_id)
+        result = take_in_ticket(ticket, unit_id=unit_id, user_id=user_id,
+                                via=f"api:{caller.key.prefix}" if caller.key else "api")
+    except ForbiddenError as error:
+        abort(403, message=str(error))
+    except NotFoundError:
+        abort(404, message="No such unit.")
+    except CsvImportError as error:
+        abort(400, message="; ".join(problem.message for problem in error.errors))
+    except DomainError as error:
+        abort(400, message=str(error))
+    return result, 201 if result["taken_in"] else 200

@@ -72,7 +72,7 @@ def test_the_hotline_export_becomes_cases_with_the_hotlines_limits(db, staff, st
     assert "13912345678" in case_page
     assert "Taken in from 12345 ticket GD20261201001." in case_page
     audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "hotline.intake"))
-    assert audit.after == {"cases": 2, "waiting": 1, "known": 0}
+    assert audit.after == {"cases": 2, "waiting": 1, "known": 0, "via": "upload"}
 
 
 def test_the_units_own_hotline_limits(db, staff_client, unit):

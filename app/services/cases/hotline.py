@@ -11,7 +11,7 @@ import csv
 import io
 import logging
 import zipfile
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -24,7 +24,16 @@ from sqlalchemy.exc import IntegrityError
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Category, HotlineTicket, ReplyContact, ReplyResult, Spot, StaffUser, Unit
+from app.models import (
+    Case,
+    Category,
+    HotlineTicket,
+    ReplyContact,
+    ReplyResult,
+    Spot,
+    StaffUser,
+    Unit,
+)
 from app.services.accounts.audit import record_audit
 from app.services.bureau.csv_import import CsvImportError, decode_upload, parse_rows
 from app.services.cases.open311 import active_spots, match_address
@@ -164,41 +173,52 @@ def _local_time(text: str, zone: ZoneInfo) -> datetime | None:
     return None
 
 
+def check_row(values: dict[str, str], zone: ZoneInfo, problems: list[str]) -> TicketRow | None:
+    """One ticket's fields (the COLUMNS, stripped text) checked; None with the problems."""
+    for name in REQUIRED:
+        if not values.get(name):
+            problems.append(_("no %(column)s", column=HEADER_OF[name]))
+    values = {name: values.get(name, "") for name in COLUMNS}
+    if len(values["ticket_id"]) > 64:
+        problems.append(_("the ticket id is longer than 64 characters"))
+    times: dict[str, datetime | None] = {}
+    for name in ("received_at", "respond_by", "resolve_by"):
+        times[name] = _local_time(values[name], zone) if values[name] else None
+        if values[name] and times[name] is None:
+            problems.append(_("“%(value)s” is not a time (YYYY-MM-DD HH:MM)",
+                              value=values[name]))
+    if len(values["text"]) > MAX_BODY:
+        problems.append(_("the text is longer than %(max)d characters", max=MAX_BODY))
+    for name, limit in (("address", 200), ("category", 60), ("contact", 120)):
+        if len(values[name]) > limit:
+            problems.append(_("the %(column)s is longer than %(max)d characters",
+                              column=HEADER_OF[name], max=limit))
+    if any(ord(char) < 32 and char not in "\n\r\t" for text in values.values()
+           for char in text):
+        problems.append(_("control characters in a field"))
+    received = times["received_at"]
+    if problems or received is None:
+        return None
+    return TicketRow(ticket_id=values["ticket_id"], received_at=received,
+                     address=values["address"], category=values["category"],
+                     text=values["text"], contact=values["contact"],
+                     respond_by=times["respond_by"], resolve_by=times["resolve_by"])
+
+
 def parse_tickets(data: bytes, unit: Unit) -> list[TicketRow]:
     """Every row checked; all good, or CsvImportError listing every bad row (nothing taken)."""
     zone = ZoneInfo(unit.timezone)
     seen: dict[str, int] = {}
 
     def parse_row(line: int, values: dict[str, str], problems: list[str]) -> TicketRow | None:
-        for name in REQUIRED:
-            if not values[name]:
-                problems.append(_("no %(column)s", column=HEADER_OF[name]))
         ticket_id = values["ticket_id"]
-        if len(ticket_id) > 64:
-            problems.append(_("the ticket id is longer than 64 characters"))
-        elif ticket_id in seen:
+        if ticket_id in seen:
             problems.append(_("ticket %(id)s is also on line %(line)d", id=ticket_id,
                               line=seen[ticket_id]))
-        times: dict[str, datetime | None] = {}
-        for name in ("received_at", "respond_by", "resolve_by"):
-            times[name] = _local_time(values[name], zone) if values[name] else None
-            if values[name] and times[name] is None:
-                problems.append(_("“%(value)s” is not a time (YYYY-MM-DD HH:MM)",
-                                  value=values[name]))
-        if len(values["text"]) > MAX_BODY:
-            problems.append(_("the text is longer than %(max)d characters", max=MAX_BODY))
-        for name, limit in (("address", 200), ("category", 60), ("contact", 120)):
-            if len(values[name]) > limit:
-                problems.append(_("the %(column)s is longer than %(max)d characters",
-                                  column=HEADER_OF[name], max=limit))
-        received = times["received_at"]
-        if problems or received is None:
-            return None
-        seen[ticket_id] = line
-        return TicketRow(ticket_id=ticket_id, received_at=received, address=values["address"],
-                         category=values["category"], text=values["text"],
-                         contact=values["contact"], respond_by=times["respond_by"],
-                         resolve_by=times["resolve_by"])
+        row = check_row(values, zone, problems)
+        if row is not None and not problems:
+            seen[ticket_id] = line
+        return row
 
     rows, errors = parse_rows(table_text(data), COLUMNS, parse_row, _("The file has no tickets."))
     if errors:
@@ -262,7 +282,12 @@ def take_in_tickets(data: bytes, *, user: StaffUser, unit_id: int) -> Intake:
     unit = db.session.get(Unit, unit_id)
     if unit is None:
         raise NotFoundError(_("No such unit."))
-    rows = parse_tickets(data, unit)
+    return take_in_rows(parse_tickets(data, unit), unit, user_id=user.id, via="upload")
+
+
+def take_in_rows(rows: Sequence[TicketRow], unit: Unit, *, user_id: int | None,
+                 via: str) -> Intake:
+    """Checked tickets into the unit's inbox (an upload, the API or an e-mail: `via`)."""
     known = {ticket_id: ticket for ticket_id, ticket in db.session.execute(
         select(HotlineTicket.ticket_id, HotlineTicket).where(
             HotlineTicket.unit_id == unit.id,
@@ -275,10 +300,10 @@ def take_in_tickets(data: bytes, *, user: StaffUser, unit_id: int) -> Intake:
             continue
         ticket = _new_ticket(unit, row)
         if existing is not None:  # the bureau imported it as a figure: it becomes the case
-            ticket = existing
             for name in ("body", "address", "contact", "received_at", "respond_due_at",
                          "resolve_due_at", "category"):
-                setattr(ticket, name, getattr(_new_ticket(unit, row), name))
+                setattr(existing, name, getattr(ticket, name))
+            ticket = existing
         spot = place_of(unit, row.address)
         try:
             if spot is None:
@@ -287,16 +312,47 @@ def take_in_tickets(data: bytes, *, user: StaffUser, unit_id: int) -> Intake:
             else:
                 _open_case(ticket, spot, category_of(unit, row.category))
                 intake.cases += 1
-        except IntegrityError:  # another upload took this ticket in at the same moment
+        except IntegrityError:  # another intake took this ticket in at the same moment
             db.session.rollback()
             intake.known += 1
     with write_transaction():
-        record_audit("hotline.intake", user_id=user.id, unit_id=unit.id,
+        record_audit("hotline.intake", user_id=user_id, unit_id=unit.id,
                      target_type="hotline_tickets", target_id=None,
                      after={"cases": intake.cases, "waiting": intake.waiting,
-                            "known": intake.known})
-    log.info("hotline intake for unit %s: %s", unit.id, intake)
+                            "known": intake.known, "via": via})
+    log.info("hotline intake for unit %s via %s: %s", unit.id, via, intake)
     return intake
+
+
+def _field_text(value: object, zone: ZoneInfo) -> str:
+    if isinstance(value, datetime):  # an instant with an offset, else the unit's local time
+        local = value.astimezone(zone) if value.tzinfo else value
+        return local.strftime("%Y-%m-%d %H:%M:%S")
+    return "" if value is None else str(value).strip()
+
+
+def take_in_ticket(fields: dict[str, object], *, unit_id: int, user_id: int | None,
+                   via: str) -> dict[str, object]:
+    """One ticket (from the JSON API or an e-mail) into the unit's inbox, checked as a row of
+    a file is; what became of it. The caller has checked who may send it."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFoundError(_("No such unit."))
+    zone = ZoneInfo(unit.timezone)
+    problems: list[str] = []
+    row = check_row({name: _field_text(fields.get(name), zone) for name in COLUMNS}, zone,
+                    problems)
+    if row is None or problems:
+        raise DomainError("; ".join(problems))
+    intake = take_in_rows([row], unit, user_id=user_id, via=via)
+    ticket = db.session.scalar(select(HotlineTicket).where(
+        HotlineTicket.unit_id == unit.id, HotlineTicket.ticket_id == row.ticket_id))
+    if ticket is None:  # take_in_rows stores every ticket it is given
+        raise DomainError(_("The ticket could not become a case."))
+    case = db.session.get(Case, ticket.case_id) if ticket.case_id is not None else None
+    return {"ticket_id": ticket.ticket_id, "unit_id": unit.id, "taken_in": intake.known == 0,
+            "needs_place": ticket.needs_place, "case_id": ticket.case_id,
+            "reference": case.reference if case is not None else None}
 
 
 def _wait_for_place(ticket: HotlineTicket, unit: Unit) -> None:
@@ -361,8 +417,6 @@ def reply_rows(unit_ids: Collection[int], start: datetime, end: datetime,
                zone: str) -> list[list[object]]:
     """The 回单 of the tickets answered in [start, end): one row per ticket in the hotline
     platform's columns (REPLY_COLUMNS); times in the unit's local time."""
-    from app.models import Case, Unit  # noqa: PLC0415 - beside HotlineTicket's own import
-
     tz = ZoneInfo(zone)
     rows: list[list[object]] = []
     query = (select(HotlineTicket, Unit, Case)
