@@ -222,6 +222,17 @@ class Config:
     SMTP_FROM = os.environ.get("SMTP_FROM", "")
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "1") == "1"
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "15"))
+    # 12345 tickets by e-mail (/staff/hotline): the mailbox the hotline's e-mails are
+    # forwarded to, read every minute by the job `hotline.mail` into the unit whose code is
+    # HOTLINE_IMAP_UNIT. Without HOTLINE_IMAP_HOST nothing is read
+    HOTLINE_IMAP_HOST = os.environ.get("HOTLINE_IMAP_HOST", "")
+    HOTLINE_IMAP_PORT = int(os.environ.get("HOTLINE_IMAP_PORT", "993"))
+    HOTLINE_IMAP_SSL = os.environ.get("HOTLINE_IMAP_SSL", "1") == "1"
+    HOTLINE_IMAP_USER = os.environ.get("HOTLINE_IMAP_USER", "")
+    HOTLINE_IMAP_PASSWORD = os.environ.get("HOTLINE_IMAP_PASSWORD", "")
+    HOTLINE_IMAP_FOLDER = os.environ.get("HOTLINE_IMAP_FOLDER", "INBOX")
+    HOTLINE_IMAP_UNIT = os.environ.get("HOTLINE_IMAP_UNIT", "")
+    HOTLINE_IMAP_TIMEOUT = float(os.environ.get("HOTLINE_IMAP_TIMEOUT", "30"))
     # "module:Class" of the SMS sender; the default writes to the sms_outbox table and the log
     SMS_SENDER = os.environ.get("SMS_SENDER", "app.services.notify.sms:OutboxSmsSender")
     NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "10"))

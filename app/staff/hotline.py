@@ -7,7 +7,7 @@ import csv
 import io
 from datetime import date, timedelta
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from app.services.cases.hotline import (
     take_in_tickets,
     waiting_tickets,
 )
+from app.services.cases.hotline_mail import mail_rejections
 from app.services.cases.operations import acting_unit_ids, answer_ticket, require_acting
 from app.services.cases.submission import get_case_for_staff
 from app.services.errors import DomainError, NotFoundError
@@ -42,6 +43,13 @@ def _units(user: StaffUser) -> list[Unit]:
                                    .order_by(Unit.id)))
 
 
+def _mail_unit(units: list[Unit]) -> Unit | None:
+    """The unit of these whose tickets come by e-mail (HOTLINE_IMAP_*), if any."""
+    if not current_app.config["HOTLINE_IMAP_HOST"]:
+        return None
+    return next((u for u in units if u.code == current_app.config["HOTLINE_IMAP_UNIT"]), None)
+
+
 def _page(user: StaffUser, errors: list[RowError], status: int = 200) -> ResponseReturnValue:
     units = _units(user)
     spots = db.session.scalars(
@@ -51,7 +59,8 @@ def _page(user: StaffUser, errors: list[RowError], status: int = 200) -> Respons
     return render_template(
         "staff/hotline.html", user=user, units=units, acting=acting_unit_ids(user),
         waiting=waiting_tickets(user.unit_ids), cases=hotline_cases(user.unit_ids),
-        spots=spots, errors=errors, now=utcnow(),
+        spots=spots, errors=errors, now=utcnow(), rejections=mail_rejections(user.unit_ids),
+        mail_unit=_mail_unit(units), units_by_id={unit.id: unit for unit in units},
         export_from=(today.replace(day=1)).isoformat(), export_to=today.isoformat()), status
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from app.services.bureau.bursts import detect_bursts
 from app.services.bureau.warnings import detect_spikes
+from app.services.cases.hotline_mail import read_hotline_mail
 from app.services.cases.operations import close_resolved_cases
 from app.services.cases.sla import escalate_overdue_cases
 from app.services.notify.channels import send_due_alerts
@@ -34,6 +35,8 @@ SCHEDULE: tuple[Job, ...] = (
     Job("warnings.bursts", timedelta(minutes=1), detect_bursts),
     # resolved cases close after the unit's auto-close delay
     Job("cases.autoclose", timedelta(minutes=10), close_resolved_cases),
+    # 12345 tickets forwarded by e-mail (HOTLINE_IMAP_*; nothing without HOTLINE_IMAP_HOST)
+    Job("hotline.mail", timedelta(minutes=1), read_hotline_mail),
     # contacts erased CONTACT_RETENTION_DAYS after their case closed
     Job("privacy.erase_contacts", timedelta(hours=1), erase_expired_contacts),
 )
