@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +25,7 @@ from app.config import TestingConfig
 from app.database import write_transaction
 from app.extensions import db as _db
 from app.models import (
+    AdoptedTopic,
     AlertChannel,
     ApiKey,
     AuditLog,
@@ -32,13 +33,15 @@ from app.models import (
     ClientBlock,
     EarlyWarning,
     HotlineTicket,
+    MeasurePhoto,
     PushSubscription,
     ReplyTemplate,
     RoutingRule,
+    TopicMeasure,
     Unit,
 )
 from app.models.types import utcnow
-from app.services.cases.photos import add_photos, prepare_photo
+from app.services.cases.photos import add_photos, prepare_photo, store_photo_file
 from tests.conftest import csrf_token, log_in, make_case, make_staff, make_unit
 from tests.support.images import png
 
@@ -104,6 +107,8 @@ ARGUMENTS: dict[str, Any] = {
     "code": lambda world: world.ids["spot_code"],
     "warning_id": lambda world: world.ids["warning"],
     "ticket_pk": lambda world: world.ids["ticket"],
+    "topic_id": lambda world: world.ids["topic"],
+    "measure_photo_id": lambda world: world.ids["measure_photo"],
 }
 
 
@@ -163,18 +168,27 @@ def _build_world(app: Flask) -> World:
         ticket = HotlineTicket(ticket_id="GD-unit-A", unit_id=unit.id, needs_place=True,
                                day=case.created_at.date(), category="厕所", body=private_body,
                                contact=contact, received_at=case.created_at)
-        session.add_all([template, rule, channel, phone, warning, ticket])
+        topic = AdoptedTopic(month=date(2026, 3, 1), title="unit A's topic",
+                             keywords="洗手液", units=[session.get(Unit, unit.id)])
+        measure = TopicMeasure(topic=topic, unit_id=unit.id, author_id=owner.id,
+                               taken_on=date(2026, 3, 2), body="unit-A-secret-measure")
+        measure.photos.append(MeasurePhoto(
+            storage_name=store_photo_file(session, prepare_photo(io.BytesIO(png()))),
+            checksum="f" * 64, content_type="image/jpeg", size=1, width=1, height=1))
+        session.add_all([template, rule, channel, phone, warning, ticket, topic, measure])
         session.flush()
         ids = {"case": case.id, "photo": photo.id, "block": block.id, "key": key.id,
                "park": unit.parks[0].id, "spot": spot.id,
                "category": unit.categories[0].id, "user": owner.id, "unit": unit.id,
                "message": case.messages[0].id, "spot_code": spot.code,
                "template": template.id, "rule": rule.id, "channel": channel.id,
-               "subscription": phone.id, "warning": warning.id, "ticket": ticket.id}
+               "subscription": phone.id, "warning": warning.id, "ticket": ticket.id,
+               "topic": topic.id, "measure_photo": measure.photos[0].id}
         reference = case.reference
     return World(unit=unit, case=case, secrets=(private_body, contact, reference, spot.code,
                                                 "unit-A-secret-template", "unit-A-secret-hook",
-                                                "unit-A-secret-phone"),
+                                                "unit-A-secret-phone",
+                                                "unit-A-secret-measure"),
                  ids=ids)
 
 

@@ -71,6 +71,8 @@ SAMPLES: dict[str, Any] = {
     "contact_made": "contacted", "result": "resolved",
     "ticket_id": "GD-role-walk", "received_at": "2026-12-01T09:00:00+08:00",
     "text": "role walk ticket",
+    "title": "role walk topic", "keywords": "洗手液", "month": "2026-03",
+    "taken_on": "2026-03-02",
 }
 # routes that name an object of the unit in their body, not their URL (a spot's code):
 # park staff of another unit get 404 there too
@@ -140,6 +142,7 @@ def _spot_code(world: World) -> str:
 def _form(world: World, token: str) -> dict[str, Any]:
     return {**SAMPLES, "csrf_token": token, "assignee_id": str(world.ids["user"]),
             "spot": _spot_code(world), "unit": str(world.ids["unit"]),
+            "units": [str(world.ids["unit"])],
             "link_id": str(world.ids["link"]), "photos": [(io.BytesIO(png()), "walk.png")]}
 
 

@@ -37,8 +37,13 @@ from app.models.ops import AuditLog, JobLease
 from app.models.org import Category, Park, Spot, Unit
 from app.models.people import BUREAU_ROLES, ROLES, Membership, StaffUser
 from app.models.settings import ReplyTemplate, RoutingRule
+from app.models.topics import AdoptedTopic, MeasurePhoto, TopicMeasure, topic_units
 
 __all__ = [
+    "AdoptedTopic",
+    "MeasurePhoto",
+    "TopicMeasure",
+    "topic_units",
     "AlertChannel",
     "AlertDelivery",
     "ChannelKind",

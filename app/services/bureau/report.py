@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.models import Park
+from app.services.bureau.adoption import MATCHING_REPORTS, category_codes, report_sections
 from app.services.bureau.analytics import (
     compare_parks,
     hot_spots,
@@ -74,6 +75,9 @@ def report_context(parks: Sequence[Park], month: date, title: str,
         "hot_spots": hot_spots(park_ids, month, end, limit=10),
         "topics": month_topics(parks, month, max_topics=REPORT_TOPICS),
         "topics_min": MIN_CASES,
+        "adopted": report_sections(parks, month, datetime.now(REPORT_TZ).date()),
+        "matching_reports": MATCHING_REPORTS,
+        "category_names": {code: zh for code, zh, _en in category_codes()},
         "warnings": warnings,
         "names": names_for_warnings(warnings),
         "generated": datetime.now(REPORT_TZ),

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
-from app.models import Case, Photo
+from app.models import Case, MeasurePhoto, Photo
 from app.security import create_private_file, private_folder
 from app.services.errors import DomainError, NotFoundError
 
@@ -138,17 +138,9 @@ def add_photos(session: Session, case: Case, photos: Sequence[PreparedPhoto],
     """
     if len(case.photos) + len(photos) > MAX_PHOTOS:
         raise PhotoError(_("A case has at most %(max)d photos.", max=MAX_PHOTOS))
-    folder = photo_dir()
-    written: list[Path] = session.info.setdefault(PENDING_FILES_KEY, [])
     rows: list[Photo] = []
     for photo in photos:
-        name = secrets.token_hex(16) + ".jpg"
-        path = folder / name
-        with create_private_file(path) as target:  # 0600
-            target.write(photo.data)
-            target.flush()
-            os.fsync(target.fileno())
-        written.append(path)
+        name = store_photo_file(session, photo)
         row = Photo(storage_name=name, checksum=photo.checksum,
                     content_type=STORED_CONTENT_TYPE, size=len(photo.data),
                     width=photo.width, height=photo.height, uploaded_by_id=uploaded_by_id,
@@ -158,6 +150,20 @@ def add_photos(session: Session, case: Case, photos: Sequence[PreparedPhoto],
     session.flush()
     log.info("%d photo(s) added to case %s", len(rows), case.id)
     return rows
+
+
+def store_photo_file(session: Session, photo: PreparedPhoto) -> str:
+    """Write a prepared photo under a random name in the open write transaction; the file
+    is removed again if that transaction rolls back (or its commit fails)."""
+    name = secrets.token_hex(16) + ".jpg"
+    path = photo_dir() / name
+    with create_private_file(path) as target:  # 0600
+        target.write(photo.data)
+        target.flush()
+        os.fsync(target.fileno())
+    written: list[Path] = session.info.setdefault(PENDING_FILES_KEY, [])
+    written.append(path)
+    return name
 
 
 def keep_files(session: Session) -> None:
@@ -171,7 +177,7 @@ def remove_files(session: Session, previous_transaction: Any) -> None:
 
 
 
-def photo_path(photo: Photo) -> Path:
+def photo_path(photo: Photo | MeasurePhoto) -> Path:
     """Where a stored photo's bytes are (the name is ours, never the uploader's)."""
     return photo_dir() / Path(photo.storage_name).name
 
