@@ -47,7 +47,8 @@ def topics(scope: Scope) -> ResponseReturnValue:
     return render_template("bureau/topics.html", scope=scope,
                            result=month_topics(scope.parks, month),
                            month=month.strftime("%Y-%m"), min_cases=MIN_CASES,
-                           adopted=visible_topics(scope.user))
+                           adopted=visible_topics(scope.user),
+                           categories={code: (zh, en) for code, zh, en in category_codes()})
 
 
 def _adopt_form() -> AdoptTopicForm:
@@ -69,6 +70,8 @@ def adopt(scope: Scope) -> ResponseReturnValue:
         form.title.data = request.args.get("title", "")[:120]
         form.keywords.data = request.args.get("keywords", "")[:200]
         form.month.data = request.args.get("month", today().strftime("%Y-%m"))[:7]
+        if request.args.get("category") in {code for code, _zh, _en in category_codes()}:
+            form.category.data = request.args["category"]
     elif form.validate():
         try:
             topic = adopt_topic(

@@ -26,7 +26,7 @@ def test_bureau_sees_the_topic_across_parks(bureau_client, cases):
     response = bureau_client.get("/bureau/topics?month=2026-03")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "厕所 · 没有" in page
+    assert "没有纸" in page
     assert "<strong>6 件</strong>" in page
     assert "RT公园 (3)" in page
     assert "XY公园 (3)" in page

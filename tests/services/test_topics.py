@@ -7,7 +7,15 @@ from datetime import UTC, date, datetime
 from app.extensions import db
 from app.models import Case
 from app.services.bureau.rollups import REPORT_TZ
-from app.services.bureau.topics import case_keywords, group_cases, month_topics, words_of
+from app.services.bureau.topics import (
+    case_keywords,
+    group_cases,
+    month_topics,
+    phrase_words,
+    praises,
+    suggest_groups,
+    words_of,
+)
 from tests.conftest import make_case, make_unit
 
 PAPER = ["厕所没有纸了", "北门厕所里没有纸", "厕所又没有纸了，请补充", "女厕所没有纸",
@@ -42,7 +50,8 @@ def test_the_planted_problem_is_the_one_topic(app):
     result = month_topics([u.parks[0] for u in units], this_month())
     assert result.cases == result.total == len(PAPER) + len(NOISE)
     (topic,) = result.topics
-    assert {"厕所", "没有"} <= set(topic.keywords)
+    assert topic.keywords[0] == "没有纸"  # the negation with its word; 厕所 is the category's
+    assert (topic.category, topic.praise) == ("toilets", False)
     assert topic.count == 6
     assert sorted(park.name_zh for park, _n in topic.parks) == ["AA公园", "BB公园", "CC公园"]
     assert [n for _park, n in topic.parks] == [2, 2, 2]
@@ -94,3 +103,56 @@ def test_cases_are_grouped_by_a_shared_keyword():
     keywords = case_keywords(["音响太吵了", "音响声音很大", "音响太响", "长椅坏了", "路灯坏了"])
     assert group_cases(keywords, min_cases=3) == [(["音响"], [0, 1, 2])]
     assert group_cases(keywords, min_cases=4) == []
+
+
+# --- issue 17, point 4: the category, praise apart, negations kept with their word -------
+
+def test_a_negation_stays_with_the_word_it_negates():
+    assert {"没有洗手液", "洗手液"} <= set(phrase_words("厕所没有洗手液"))
+    assert "没有" not in phrase_words("厕所没有洗手液")
+    assert "没有洗手液" in phrase_words("洗手液没了")  # the soap is gone
+    assert "没有洗手液" in phrase_words("缺洗手液")
+    assert "没有纸" in phrase_words("北门厕所没纸了")
+    assert "洗手池" in phrase_words("洗手池堵了")
+    assert "没有洗手液" not in phrase_words("洗手池堵了")
+    words = phrase_words("厕所一点也不干净")
+    assert "不干净" in words
+    assert "干净" not in words  # "not clean" is no word of "clean"
+
+
+def test_praise_is_told_from_complaints():
+    assert praises("厕所很干净，点赞", "toilets")
+    assert praises("谢谢", "praise")  # the praise category
+    assert not praises("厕所不干净", "toilets")
+    assert not praises("厕所很臭，请尽快处理，谢谢", "toilets")  # a polite complaint
+
+
+def test_no_soap_and_no_paper_are_two_topics_not_one_through_没有(app):
+    unit = make_unit("AA", me_too_window_hours=0)
+    spot = unit.parks[0].spots[0]
+    for text in ["厕所没有洗手液", "北门厕所没有洗手液了", "女厕所没有洗手液",
+                 "厕所没有纸", "北门厕所没有纸了", "女厕所没有纸"]:
+        make_case(spot, body=text)
+    topics = month_topics(unit.parks, this_month()).topics
+    assert sorted(topic.keywords[0] for topic in topics) == ["没有洗手液", "没有纸"]
+    assert [topic.count for topic in topics] == [3, 3]
+
+
+def test_praise_and_complaints_with_the_same_words_are_apart(app):
+    unit = make_unit("AA", me_too_window_hours=0)
+    spot = unit.parks[0].spots[0]
+    for text in ["北门厕所很干净，点赞", "厕所打扫得很干净，点赞", "厕所很干净，保洁辛苦了",
+                 "北门厕所不干净", "厕所地上不干净", "厕所还是不干净"]:
+        make_case(spot, body=text)
+    topics = month_topics(unit.parks, this_month()).topics
+    assert sorted((topic.praise, topic.count) for topic in topics) == [(False, 3), (True, 3)]
+    for topic in topics:
+        examples = " ".join(example.text for example in topic.examples)
+        assert ("点赞" in examples or "辛苦" in examples) == topic.praise
+
+
+def test_the_same_words_in_two_categories_are_two_topics():
+    texts = ["水管漏水了"] * 3 + ["水管漏水了"] * 3
+    groups = suggest_groups(texts, ["toilets"] * 3 + ["facilities"] * 3)
+    assert sorted((group.category, len(group.members)) for group in groups) == [
+        ("facilities", 3), ("toilets", 3)]
