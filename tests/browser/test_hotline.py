@@ -11,7 +11,8 @@ from tests.browser.conftest import assert_fits_the_screen, log_in_staff, shot
 def test_a_director_takes_tickets_in_places_one_and_writes_its_reply(site, new_context):
     spot = site.spots[0]
     export = ("工单编号,受理时间,地址,诉求类别,诉求内容,联系电话\n"
-              f"GD-B1,2026-12-01 09:30,{spot['park']} {spot['name']},厕所,厕所没有纸了,13912345678\n"
+              f"GD-B1,2026-12-01 09:30,{spot['park']} {spot['name']},厕所,厕所没有纸了,"
+              "13912345678\n"
               "GD-B2,2026-12-01 10:00,朝阳区某街道12号,噪音,晚上广场舞太吵,13800001111\n")
     page = new_context().new_page()
     log_in_staff(page, site, "director@ritan.demo", "/staff/")
