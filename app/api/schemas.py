@@ -311,6 +311,11 @@ class ParkFiguresSchema(FiguresSchema):
     visits = fields.Integer(required=True, allow_none=True)
     per_10k_visits = fields.Float(required=True, allow_none=True)
     by_category = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    by_channel = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                             metadata={"description": "the cases by where they came in: qr, "
+                                       "hotline (12345), phone, counter, patrol, other (taken "
+                                       "down by staff), api (the JSON API and Open311); they "
+                                       "add up to cases"})
 
 
 class WeightsSchema(Schema):

@@ -11,7 +11,11 @@ from app.bureau.decorators import Scope, bureau_required
 from app.bureau.uploads import import_upload
 from app.services.bureau.charts import Series, bars
 from app.services.bureau.csv_import import RowError
-from app.services.bureau.hotline import before_after, import_hotline_tickets
+from app.services.bureau.hotline import (
+    IN_TIME_DEFINITION,
+    before_after,
+    import_hotline_tickets,
+)
 
 
 def _page(scope: Scope, errors: list[RowError], status: int = 200) -> ResponseReturnValue:
@@ -31,7 +35,8 @@ def _page(scope: Scope, errors: list[RowError], status: int = 200) -> ResponseRe
             marker_label=_("mailbox started"))
     may_import = scope.is_bureau_admin or not scope.is_bureau
     return render_template("bureau/hotline.html", scope=scope, comparisons=comparisons,
-                           charts=charts, errors=errors, may_import=may_import), status
+                           charts=charts, errors=errors, may_import=may_import,
+                           in_time_definition=IN_TIME_DEFINITION), status
 
 
 @bp.get("/hotline")

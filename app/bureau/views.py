@@ -29,6 +29,7 @@ from app.services.bureau.warnings import (
     names_for_warnings,
     recent_warnings,
 )
+from app.services.cases.workflow import INTAKE_CHANNELS
 from app.services.errors import DomainError
 
 WARNING_DAYS = 7
@@ -86,6 +87,7 @@ def _index_page(scope: Scope, status: int = 200) -> ResponseReturnValue:
                            last_month=last_complete_month(today()).strftime("%Y-%m"),
                            warnings=warnings, warning_days=WARNING_DAYS,
                            names=names_for_warnings(warnings), namespace=NAMESPACE,
+                           intake_channels=INTAKE_CHANNELS,
                            last_event_id=last_event_id,
                            may_acknowledge=lambda w: may_acknowledge(scope.user, w),
                            ack_form=AcknowledgeForm()), status

@@ -47,7 +47,13 @@ from app.services.cases.photos import find_photo_of_case, photo_path, prepare_ph
 from app.services.cases.public import mask_personal_data, public_description
 from app.services.cases.reply_templates import fill_reply_template, reply_templates_for
 from app.services.cases.submission import get_case_for_staff
-from app.services.cases.workflow import CHANNEL_LABELS, ROLE_LABELS, STATUS_LABELS, TRANSITIONS
+from app.services.cases.workflow import (
+    CHANNEL_LABELS,
+    INTAKE_CHANNELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    TRANSITIONS,
+)
 from app.services.demo.ritan import USERS as DEMO_USERS
 from app.services.demo.ritan import demo_loaded
 from app.services.errors import DomainError
@@ -152,7 +158,8 @@ def inbox(user: StaffUser) -> ResponseReturnValue:
                            failing_channels=failing_channels(user),
                            reach_gaps=director_routing_gaps(user), role_labels=ROLE_LABELS,
                            warnings=warnings, names=names_for_warnings(warnings),
-                           can_take_down=bool(acting_unit_ids(user)), **live)
+                           can_take_down=bool(acting_unit_ids(user)),
+                           intake_channels=INTAKE_CHANNELS, **live)
 
 
 def _reply_form(status: str) -> ReplyForm:

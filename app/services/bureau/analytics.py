@@ -34,6 +34,7 @@ from app.models import (
 from app.models.bureau import MEASURES, RESOLVE_EDGES, RESPONSE_EDGES
 from app.models.types import utcnow
 from app.services.bureau.rollups import MEASURE_INDEX, NOT_COUNTED, REPORT_TZ, SATISFIED
+from app.services.cases.workflow import intake_channel
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +232,8 @@ class ParkRow:
     visits: int | None
     score: float | None = None
     rank: int | None = None
+    # the cases by where they came in (INTAKE_CHANNELS): they add up to figures.cases
+    by_channel: dict[str, int] = field(default_factory=dict)
 
     @property
     def per_10k_visits(self) -> float | None:
@@ -367,6 +370,23 @@ def _not_yet_due_rows(park_ids: Sequence[int], start: date, end: date,
             if park_id in wanted and low <= created_at < high and status != Status.SPAM]
 
 
+def channel_counts(park_ids: Sequence[int], start: date, end: date) -> dict[int, dict[str, int]]:
+    """Per park, its cases created in [start, end) (local days, as the rollups count them)
+    by intake channel: the QR code, the 12345 hotline, staff's phone/counter/patrol/other,
+    the API and Open311."""
+    if not park_ids:
+        return {}
+    low, high = period_bounds(start, end)
+    channel = intake_channel()
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for park_id, code, count in db.session.execute(
+            select(Case.park_id, channel, func.count())
+            .where(Case.park_id.in_(park_ids), Case.created_at >= low, Case.created_at < high)
+            .group_by(Case.park_id, channel)):
+        counts[park_id][code] = int(count)
+    return dict(counts)
+
+
 def not_yet_due(park_ids: Sequence[int], start: date, end: date,
                 now: datetime | None = None) -> dict[int, int]:
     """Per park, the cases `_not_yet_due_rows` finds."""
@@ -451,8 +471,10 @@ def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: i
             *(figures.values for figures in per_park.values()), strict=True)]
         city.not_yet_due = sum(figures.not_yet_due for figures in per_park.values())
     visits = park_visits(start, end, park_ids)
+    channels = channel_counts(park_ids, start, end)
     rows = [ParkRow(park=park, figures=per_park[park.id], by_category=dict(per_category[park.id]),
-                    visits=visits.get(park.id), score=per_park[park.id].score(weights))
+                    visits=visits.get(park.id), score=per_park[park.id].score(weights),
+                    by_channel=channels.get(park.id, {}))
             for park in parks]
     rank_parks(rows, min_cases)
     seen: dict[str, tuple[str, str, str]] = {}

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import HotlineTicket, Park, rollup_daily, rollup_monthly
+from app.models import Case, HotlineTicket, Park, Source, rollup_daily, rollup_monthly
 from app.services.accounts.audit import record_audit
-from app.services.bureau.analytics import next_month
+from app.services.bureau.analytics import next_month, period_bounds
 from app.services.bureau.csv_import import (
     CsvImportError,
     ParkNames,
@@ -23,6 +25,7 @@ from app.services.bureau.csv_import import (
     parse_date,
     parse_rows,
 )
+from app.services.bureau.rollups import REPORT_TZ
 from app.services.cases.summaries import MAX_BODY
 from app.services.errors import DomainError
 
@@ -100,6 +103,14 @@ def import_hotline_tickets(text: str, parks: list[Park], *, user_id: int | None)
     return len(tickets)
 
 
+IN_TIME_DEFINITION = _l(
+    "Answered by the park itself: 12345 tickets of the month taken into the park's inbox as "
+    "cases. Within the hotline's rules: of those, the ones whose first reply to the citizen "
+    "came by the contact limit and that were resolved by the finishing limit (the ticket's "
+    "own limits, else the unit's). Mailbox cases leave out the cases that came from 12345, "
+    "so that no ticket counts twice.")
+
+
 @dataclass
 class BeforeAfter:
     """One park's hotline tickets and mailbox cases per month around its start."""
@@ -108,7 +119,11 @@ class BeforeAfter:
     started_on: date | None
     months: list[date]
     tickets: list[int]
-    cases: list[int]
+    cases: list[int]  # mailbox cases, less the 12345 tickets taken in as cases
+    # of the month's tickets, those the park took into its inbox and answered itself, and of
+    # those the ones answered within the contact limit and resolved within the finishing limit
+    answered: list[int] = field(default_factory=list)
+    in_time: list[int] = field(default_factory=list)
 
     def mean(self, values: list[int], after: bool) -> float | None:
         if self.started_on is None:
@@ -165,7 +180,44 @@ def before_after(parks: list[Park], months_around: int = 6) -> list[BeforeAfter]
                 .where(rollup_monthly.c.park_id == park.id, rollup_monthly.c.month >= first,
                        rollup_monthly.c.month < end).group_by(rollup_monthly.c.month)):
             cases[month] += int(count)
+        for month, count in _hotline_cases(park, first, end).items():
+            if month in cases:
+                cases[month] = max(0, cases[month] - count)
+        answered, in_time = _answered(park, months, first, end)
         result.append(BeforeAfter(park=park, started_on=started, months=months,
-                                  tickets=list(tickets.values()), cases=list(cases.values())))
+                                  tickets=list(tickets.values()), cases=list(cases.values()),
+                                  answered=answered, in_time=in_time))
     return result
+
+
+def _hotline_cases(park: Park, first: date, end: date) -> dict[date, int]:
+    """Per month (local, as the rollups count), the park's cases that came from 12345."""
+    low, high = period_bounds(first, end)
+    counts: dict[date, int] = defaultdict(int)
+    for (created_at,) in db.session.execute(select(Case.created_at).where(
+            Case.park_id == park.id, Case.source == Source.HOTLINE.value,
+            Case.created_at >= low, Case.created_at < high)):
+        counts[created_at.astimezone(REPORT_TZ).date().replace(day=1)] += 1
+    return counts
+
+
+def _answered(park: Park, months: list[date], first: date,
+              end: date) -> tuple[list[int], list[int]]:
+    """Per month of the tickets' day: the tickets that became cases of the park's inbox, and
+    those of them closed within the hotline's rules (IN_TIME_DEFINITION)."""
+    answered = dict.fromkeys(months, 0)
+    in_time = dict.fromkeys(months, 0)
+    for day, replied, resolved, respond_due, resolve_due in db.session.execute(
+            select(HotlineTicket.day, Case.first_response_at, Case.resolved_at,
+                   HotlineTicket.respond_due_at, HotlineTicket.resolve_due_at)
+            .join(Case, Case.id == HotlineTicket.case_id)
+            .where(HotlineTicket.park_id == park.id, HotlineTicket.day >= first,
+                   HotlineTicket.day < end)):
+        month = day.replace(day=1)
+        answered[month] += 1
+        if (replied is not None and resolved is not None and respond_due is not None
+                and resolve_due is not None and replied <= respond_due
+                and resolved <= resolve_due):
+            in_time[month] += 1
+    return list(answered.values()), list(in_time.values())
 

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.ids import parse_id
 from app.models import OPEN_STATUSES, Case, CaseChannel, Category, Park, StaffUser, Status
 from app.services.cases.deadlines import overdue_condition
+from app.services.cases.workflow import INTAKE_CHANNELS, intake_channel
 
 FILTERS = ("all", "mine", "new", "overdue", "unanswered")
 OPEN_VALUES = [s.value for s in OPEN_STATUSES]
@@ -22,13 +23,16 @@ class InboxFilter:
     show: str = "all"
     park_id: int | None = None
     category_id: int | None = None
+    channel: str | None = None  # a key of INTAKE_CHANNELS
 
     @classmethod
     def from_args(cls, args: Any) -> InboxFilter:
         show = args.get("show", "all")
         return cls(show=show if show in FILTERS else "all",
                    park_id=args.get("park", type=parse_id),
-                   category_id=args.get("category", type=parse_id))
+                   category_id=args.get("category", type=parse_id),
+                   channel=channel if (channel := args.get("channel")) in INTAKE_CHANNELS
+                   else None)
 
 
 def yours_condition(user: StaffUser) -> ColumnElement[bool]:
@@ -69,6 +73,8 @@ def inbox_query(user: StaffUser, selected: InboxFilter, now: datetime) -> Any:
         query = query.where(Case.park_id == selected.park_id)
     if selected.category_id is not None:
         query = query.where(Case.category_id == selected.category_id)
+    if selected.channel is not None:
+        query = query.where(intake_channel() == selected.channel)
     return query.order_by(
         case((urgent_open_condition(), 0), else_=1),
         case((yours_and_open, 0), else_=1),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, case, func, literal
 
 from app.models import Case, CaseChannel, Source, Status
 
@@ -61,6 +62,28 @@ CHANNEL_LABELS = {
     CaseChannel.PATROL.value: _l("Found on patrol"),
     CaseChannel.OTHER.value: _l("Other"),
 }
+
+# One word for where a case came in, for filters and figures: the QR code, the 12345 hotline,
+# each way staff hear of a case (phone, counter, patrol, other) and other systems (the JSON
+# API and Open311 together). `intake_channel()` computes it in SQL, once.
+INTAKE_CHANNELS = {
+    "qr": _l("QR code"),
+    "hotline": _l("12345 hotline"),
+    CaseChannel.PHONE.value: _l("Phone call"),
+    CaseChannel.COUNTER.value: _l("At the counter"),
+    CaseChannel.PATROL.value: _l("Found on patrol"),
+    CaseChannel.OTHER.value: _l("Other (staff)"),
+    "api": _l("API / Open311"),
+}
+
+
+def intake_channel() -> ColumnElement[str]:
+    """A case's intake channel (a key of INTAKE_CHANNELS) as an SQL expression."""
+    return case(
+        (Case.source == Source.STAFF.value, func.coalesce(Case.channel, CaseChannel.OTHER.value)),
+        (Case.source.in_([Source.API.value, Source.OPEN311.value]), literal("api")),
+        else_=Case.source)
+
 
 ROLE_LABELS = {
     "director": _l("Director"),
