@@ -5,6 +5,9 @@ hotline's rules."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -15,6 +18,7 @@ from app.services.bureau.analytics import compare_parks, last_complete_month, ne
 from app.services.bureau.hotline import before_after
 from app.services.bureau.rollups import REPORT_TZ
 from tests.bureau.conftest import bureau_login
+from tests.bureau.test_exports import pdf_text
 from tests.support.cases import add_case
 
 # (source, channel) of the planted cases, and their intake channel
@@ -35,7 +39,8 @@ def plant(unit) -> None:
                  channel=channel, reference=f"CH-{number}")
 
 
-def test_the_league_table_splits_cases_by_channel_on_the_page_and_in_the_api(app, unit):
+def test_the_league_table_splits_cases_by_channel_on_the_page_and_in_the_api(app, unit,
+                                                                            tmp_path):
     plant(unit)
     first = month_start().date()
     (row,) = [r for r in compare_parks(unit.parks, first, next_month(first), min_cases=1).rows]
@@ -55,6 +60,19 @@ def test_the_league_table_splits_cases_by_channel_on_the_page_and_in_the_api(app
     assert "12345 hotline" in table
     assert "API / Open311" in table
     assert "<td>2</td>" in table  # the two QR cases, and the API and Open311 ones
+    # the league table's CSV carries the same split, from the same rows
+    rows = list(csv.reader(io.StringIO(client.get(
+        f"/bureau/parks.csv?month={month}&lang=en").get_data(as_text=True).lstrip("\ufeff"))))
+    header = rows[0]
+    (line,) = [r for r in rows[1:] if r[1] == unit.parks[0].name_en]
+    assert header[-7:] == ["Cases: QR code", "Cases: 12345 hotline", "Cases: Phone call",
+                           "Cases: At the counter", "Cases: Found on patrol",
+                           "Cases: Other (staff)", "Cases: API / Open311"]
+    assert [int(v) for v in line[-7:]] == [2, 1, 1, 0, 1, 1, 2]
+    # and the monthly PDF
+    text = pdf_text(client.get(f"/bureau/report.pdf?month={month}").get_data(), tmp_path)
+    assert "按渠道" in text
+    assert re.search(r"RT公园\s+2\s+1\s+1\s+0\s+1\s+1\s+2\s*$", text, re.M), text
 
 
 def test_the_inbox_filters_by_channel(unit, staff_client):

@@ -27,7 +27,7 @@ from app.services.bureau.analytics import (
     period_bounds,
 )
 from app.services.bureau.rollups import REPORT_TZ
-from app.services.cases.workflow import SOURCE_LABELS, STATUS_LABELS
+from app.services.cases.workflow import INTAKE_CHANNELS, SOURCE_LABELS, STATUS_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,9 @@ SUMMARY_COLUMNS = (
 def summary_rows(comparison: Comparison) -> Iterator[list[Any]]:
     """One row per park in the league table's order (its rank, from `rank_parks`); rates
     as fractions (0..1), blank when nothing counts."""
-    yield [str(header) for header in SUMMARY_COLUMNS]
+    # then the cases by where they came in (they add up to Cases)
+    yield [str(header) for header in SUMMARY_COLUMNS] + [
+        str(_l("Cases: %(channel)s", channel=label)) for label in INTAKE_CHANNELS.values()]
     language = current_language()
     for row in comparison.rows:
         figures = row.figures
@@ -128,7 +130,8 @@ def summary_rows(comparison: Comparison) -> Iterator[list[Any]]:
                _blank(None if row.score is None else round(row.score, 1)),
                _blank(figures.response_rate), _blank(figures.resolution_rate),
                _blank(figures.satisfaction_rate), figures.cases, figures.reports,
-               figures.response_counted, figures.rated]
+               figures.response_counted, figures.rated] + [
+            row.by_channel.get(code, 0) for code in INTAKE_CHANNELS]
 
 
 def _blank(value: float | None) -> float | str:

@@ -24,6 +24,7 @@ from app.services.bureau.charts import Series, bar_chart, heat_map
 from app.services.bureau.rollups import REPORT_TZ
 from app.services.bureau.topics import MIN_CASES, month_topics
 from app.services.bureau.warnings import names_for_warnings, recent_warnings
+from app.services.cases.workflow import INTAKE_CHANNELS
 from app.services.spots.posters import _import_weasyprint, check_cjk_font
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def report_context(parks: Sequence[Park], month: date, title: str,
         "warnings": warnings,
         "names": names_for_warnings(warnings),
         "generated": datetime.now(REPORT_TZ),
+        "intake_channels": INTAKE_CHANNELS,
     }
 
 
