@@ -38,7 +38,7 @@ def test_production_never_seeds_demo_data(app, db):
 
 def test_spots_list_json_has_full_qr_urls(app, db, client):
     runner = app.test_cli_runner()
-    runner.invoke(args=["demo"])
+    runner.invoke(args=["demo", "--no-history"])
     result = runner.invoke(args=["points", "list", "--json"])
     assert result.exit_code == 0, result.output
     spots = json.loads(result.output)
@@ -68,7 +68,7 @@ def test_spots_list_json_has_full_qr_urls(app, db, client):
 
 def test_spots_list_table(app, db):
     runner = app.test_cli_runner()
-    runner.invoke(args=["demo"])
+    runner.invoke(args=["demo", "--no-history"])
     lines = runner.invoke(args=["points", "list"]).output.strip().splitlines()
     assert len(lines) >= 20
     assert lines[0].startswith("日坛公园\t")
@@ -78,8 +78,8 @@ def test_spots_list_table(app, db):
 def test_demo_with_cases_adds_synthetic_history(app, db):
     from app.models import Case, rollup_monthly
 
-    result = app.test_cli_runner().invoke(args=["demo", "--cases", "500", "--parks", "6",
-                                                "--days", "60"])
+    result = app.test_cli_runner().invoke(args=["demo", "--no-history", "--cases", "500",
+                                                "--parks", "6", "--days", "60"])
     assert result.exit_code == 0, result.output
     assert "cases added" in result.output
     assert db.session.scalar(select(func.count()).select_from(Park)) == 6
@@ -113,7 +113,7 @@ def test_make_run_takes_base_url_from_host_and_port_unless_given():
 
 def test_points_list_follows_base_url(app, db):
     runner = app.test_cli_runner()
-    runner.invoke(args=["demo"])
+    runner.invoke(args=["demo", "--no-history"])
     app.config["BASE_URL"] = "http://127.0.0.1:5077/"
     spots = json.loads(runner.invoke(args=["points", "list", "--json"]).output)
     assert spots[0]["url"] == f"http://127.0.0.1:5077/q/{spots[0]['code']}"

@@ -27,8 +27,11 @@ def register_demo(app: Flask) -> None:
     @click.option("--days", type=click.IntRange(min=1), default=730, show_default=True,
                   help="With --cases: spread them over this many past days.")
     @click.option("--seed", type=int, default=2026, show_default=True)
-    def demo(cases: int, parks: int, days: int, seed: int) -> None:
+    @click.option("--history/--no-history", default=True, show_default=True,
+                  help="The four parks' last six months: cases, 12345 tickets, visits.")
+    def demo(cases: int, parks: int, days: int, seed: int, history: bool) -> None:
         """Load the demo data (Ritan Park office, four parks, demo logins) once."""
+        from app.services.demo.history import load_history
         from app.services.demo.ritan import create_demo_data, demo_loaded
 
         if not current_app.config["DEMO_ALLOWED"]:
@@ -40,5 +43,12 @@ def register_demo(app: Flask) -> None:
             click.echo("demo data loaded: 4 parks; logins director@ritan.demo, "
                        "security@ritan.demo, cleaning@ritan.demo, bureau@parks.demo "
                        "(password demo12345)")
+        if history:
+            started = time.perf_counter()
+            if load_history(seed=seed):
+                click.echo("demo history loaded (six months of cases, 12345 tickets, visits) "
+                           f"in {time.perf_counter() - started:.1f} s")
+            else:
+                click.echo("demo history already loaded")
         if cases:
             add_history(cases, parks=parks, days=days, seed=seed)
