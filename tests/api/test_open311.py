@@ -174,7 +174,7 @@ def test_post_request_by_spot_code(client, db, api_key, spot, fmt):
         reference = row["service_request_id"]
         assert set(row) == {"service_request_id", "service_notice", "account_id"}
     case = db.session.query(Case).filter_by(reference=reference).one()
-    assert case.source == Source.API.value
+    assert case.source == Source.OPEN311.value  # told apart from the JSON API
     assert case.spot_id == spot.id
     assert case.media_url == "https://img.example.org/1.jpg"
     assert case.contact == "caller@example.org"  # answers go there

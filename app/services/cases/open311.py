@@ -306,7 +306,7 @@ def file_service_request(*, key: ApiKey, unit: Unit, request: NewRequest, langua
     contact, contact_note = _contacts(request)
     receipt = submit_case(
         spot_id=spot.id, category_code=category.code, body=description,
-        contact=contact, contact_note=contact_note, language=language, source=Source.API,
+        contact=contact, contact_note=contact_note, language=language, source=Source.OPEN311,
         latitude=latitude, longitude=longitude, media_url=media_url, photos=photos,
     )
     log.info("open311 request %s filed with api key %s", receipt.case.reference, key.id)
