@@ -63,10 +63,10 @@ class ParkPlan:
 
 
 PLANS = {
-    "ritan-park": ParkPlan(9, 18, 34, 14, 12000),
-    "baiziwan-park": ParkPlan(5, 45, 22, 12, 5000),
-    "qingniao-park": ParkPlan(3, 110, 12, 8, 2500),
-    "wurui-park": ParkPlan(4, 260, 16, 13, 3200),
+    "ritan-park": ParkPlan(9, 18, 60, 22, 12000),
+    "baiziwan-park": ParkPlan(5, 45, 36, 18, 5000),
+    "qingniao-park": ParkPlan(3, 110, 20, 12, 2500),
+    "wurui-park": ParkPlan(4, 260, 26, 20, 3200),
 }
 HOTLINE_CATEGORIES = {"toilets": "环境卫生", "noise": "噪声扰民", "facilities": "设施维护",
                       "safety": "安全隐患", "nature": "园林绿化", "service": "服务态度",
@@ -219,11 +219,14 @@ def _visits(parks: list[Park], first: date, today: date, rng: random.Random) -> 
 
 def _intake(unit: Unit, now: datetime) -> None:
     """A few 12345 tickets in the unit's inbox as cases, one waiting for a place."""
-    rows = [TicketRow(ticket_id=f"{TICKET_PREFIX}INBOX-{number}",
-                      received_at=now - timedelta(hours=3 * number + 1), address=address,
-                      category=category, text=text, contact="", respond_by=None,
-                      resolve_by=None)
-            for number, (address, category, text) in enumerate(INTAKE, start=1)]
+    rows = []
+    for number, (address, category, text) in enumerate(INTAKE, start=1):
+        received = now - timedelta(hours=3 * number + 1)
+        # the platform's ticket numbers: the day it was received and a serial number
+        ticket_id = f"{received.astimezone(REPORT_TZ):%Y%m%d}{1200 + 37 * number:05d}"
+        rows.append(TicketRow(ticket_id=ticket_id, received_at=received, address=address,
+                              category=category, text=text, contact="", respond_by=None,
+                              resolve_by=None))
     take_in_rows(rows, unit, user_id=None, via="demo")
 
 
