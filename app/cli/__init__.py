@@ -8,6 +8,7 @@ from app.cli.accounts import register_accounts
 from app.cli.backup import register_backup
 from app.cli.bureau import register_bureau
 from app.cli.cases import register_cases
+from app.cli.categories import register_categories
 from app.cli.demo import register_demo
 from app.cli.notify import register_notify
 from app.cli.posters import register_posters
@@ -18,6 +19,6 @@ from app.cli.spots import register_spots
 def register_commands(app: Flask) -> None:
     """Every command group of the app, in `flask --help` order."""
     for register in (register_accounts, register_backup, register_bureau, register_cases,
-                     register_demo, register_notify, register_posters, register_push,
-                     register_spots):
+                     register_categories, register_demo, register_notify, register_posters,
+                     register_push, register_spots):
         register(app)

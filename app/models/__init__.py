@@ -34,7 +34,7 @@ from app.models.events import Event
 from app.models.media import Photo
 from app.models.notifications import Channel, DeliveryState, Notification, SmsMessage
 from app.models.ops import AuditLog, JobLease
-from app.models.org import Category, Park, Spot, Unit
+from app.models.org import Category, CategoryTraining, Park, Spot, Unit
 from app.models.people import BUREAU_ROLES, ROLES, Membership, StaffUser
 from app.models.settings import ReplyTemplate, RoutingRule
 from app.models.topics import AdoptedTopic, MeasurePhoto, TopicMeasure, topic_units
@@ -58,6 +58,7 @@ __all__ = [
     "CaseToken",
     "ROLES",
     "Category",
+    "CategoryTraining",
     "Channel",
     "DeliveryState",
     "ClientBlock",

@@ -88,6 +88,11 @@ class Case(Model):
     park_id: Mapped[int] = mapped_column(ForeignKey("parks.id"), index=True)
     spot_id: Mapped[int | None] = mapped_column("point_id", ForeignKey("points.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    # the category code the visitor (or staff taking it down) picked at intake, and who set
+    # the current one: "visitor" (as picked), "text" (suggested from the words: the visitor
+    # chose "other") or "staff" (refiled; a label the unit's category model learns from)
+    category_chosen: Mapped[str | None] = mapped_column(String(32))
+    category_reason: Mapped[str | None] = mapped_column(String(16))
     body: Mapped[str] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     contact: Mapped[str | None] = mapped_column(String(254))

@@ -5,9 +5,20 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -153,3 +164,23 @@ class Category(Model):
 
     def __repr__(self) -> str:
         return f"<Category {self.code}>"
+
+
+class CategoryTraining(Model):
+    """A unit's own category model (services.cases.suggest): word counts per category from
+    its filed cases, added to the starter set shipped with the app."""
+
+    __tablename__ = "category_models"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True,
+                                         autoincrement=False)
+    # {category code: {"documents": n, "features": {feature: count}}}
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    cases: Mapped[int] = mapped_column(Integer, default=0)  # labelled cases counted
+    last_case_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    # a refiling since: train again at the next round
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    trained_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CategoryTraining unit={self.unit_id} cases={self.cases}>"

@@ -23,6 +23,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import (
     Case,
+    Category,
     HotlineTicket,
     Membership,
     Message,
@@ -39,6 +40,8 @@ from app.services.accounts.audit import record_audit
 from app.services.cases.deadlines import follow_urgency
 from app.services.cases.photos import PreparedPhoto, add_photos, find_photo_of_case
 from app.services.cases.public import mask_personal_data
+from app.services.cases.routing import responsible_role
+from app.services.cases.suggest import mark_model_stale
 from app.services.cases.summaries import case_summary, validate_body
 from app.services.cases.workflow import apply_status, can_move, needs_reply
 from app.services.errors import DomainError, ForbiddenError, NotFoundError
@@ -424,6 +427,37 @@ def set_case_urgent(*, user: StaffUser, case_id: int, urgent: bool) -> Case:
                        before=before, urgent=urgent)
     log.info("case %s %s by user %s", case_id, "raised to urgent" if urgent else
              "lowered from urgent", user.id)
+    return case
+
+
+def change_category(*, user: StaffUser, case_id: int, category_code: str) -> Case:
+    """Refile the case under another of its unit's categories: its role and routing follow,
+    an urgency that came from the category follows the new one, and the refiling is a label
+    the unit's category model learns from."""
+    with write_transaction() as session:
+        case = locked_case(session, user, case_id)
+        category = session.scalar(select(Category).where(
+            Category.unit_id == case.unit_id, Category.code == (category_code or "").strip(),
+            Category.active))
+        if category is None:
+            raise DomainError(_("Please choose one of the unit's categories."))
+        if category.id == case.category_id:
+            return case
+        before = {**snapshot(case), "category": case.category.code,
+                  "category_reason": case.category_reason}
+        now = case.updated_at = utcnow()
+        case.category_id, case.category = category.id, category
+        case.category_reason = "staff"
+        case.responsible_role = responsible_role(category, case.park_id, case.spot_id)
+        if case.urgent_reason in (None, "category") and case.urgent != category.urgent:
+            case.urgent = category.urgent
+            case.urgent_reason = "category" if category.urgent else None
+            follow_urgency(case, now)
+        _action_message(case, "category", user.id, now, body=category.code)
+        mark_model_stale(session, case.unit_id)
+        publish_change(session, case, "case.updated", "category", user_id=user.id,
+                       before=before, category=category.code)
+    log.info("case %s refiled under %s by user %s", case_id, category_code, user.id)
     return case
 
 

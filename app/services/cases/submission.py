@@ -190,6 +190,8 @@ def submit_case(
             park_id=spot.park_id,
             spot_id=spot.id,
             category_id=category.id,
+            category_chosen=category.code,
+            category_reason="visitor",
             body=body,
             rating=rating,
             contact=(contact or "").strip() or None,

@@ -14,6 +14,7 @@ from app.services.bureau.warnings import detect_spikes
 from app.services.cases.hotline_mail import read_hotline_mail
 from app.services.cases.operations import close_resolved_cases
 from app.services.cases.sla import escalate_overdue_cases
+from app.services.cases.suggest import train_category_models
 from app.services.notify.channels import send_due_alerts
 from app.services.notify.privacy import erase_expired_contacts
 from app.services.notify.push import send_due_pushes
@@ -37,6 +38,8 @@ SCHEDULE: tuple[Job, ...] = (
     Job("cases.autoclose", timedelta(minutes=10), close_resolved_cases),
     # 12345 tickets forwarded by e-mail (HOTLINE_IMAP_*; nothing without HOTLINE_IMAP_HOST)
     Job("hotline.mail", timedelta(minutes=1), read_hotline_mail),
+    # each unit's category model, at start and after new cases or a refiling
+    Job("categories.train", timedelta(minutes=2), train_category_models),
     # contacts erased CONTACT_RETENTION_DAYS after their case closed
     Job("privacy.erase_contacts", timedelta(hours=1), erase_expired_contacts),
 )
