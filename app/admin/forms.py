@@ -54,6 +54,15 @@ def optional_int(value: Any) -> int | None:
     return int(value) if value not in (None, "", "None") else None
 
 
+def yes_no(value: Any) -> bool:
+    """A yes/no choice ("1"/"0", or the object's bool); anything else is not a choice."""
+    if value in (True, "1"):
+        return True
+    if value in (False, "0"):
+        return False
+    raise ValueError("not a yes/no choice")
+
+
 class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
@@ -83,6 +92,14 @@ class UnitSettingsForm(Form):
     hotline_resolve_days = IntegerField(
         _l("12345 tickets: finish within (days)"),
         validators=[InputRequired(), NumberRange(1, 90)])
+    ladder_sms_minutes = IntegerField(
+        _l("An urgent case nobody has taken on goes by SMS to its role's on-call staff after "
+           "(minutes)"), validators=[DataRequired(), NumberRange(1, 240)])
+    ladder_director_sms = SelectField(
+        _l("At a case's claim deadline, the directors get"),
+        choices=[SelectChoice("1", _l("A push and an SMS")),
+                 SelectChoice("0", _l("A push only"))],
+        coerce=yes_no)
 
 
 class CategoryForm(Form):

@@ -1,4 +1,5 @@
-"""Unit settings: working hours and days, auto-close delay, the "me too" window."""
+"""Unit settings: working hours and days, auto-close delay, the "me too" window, danger
+words and the escalation ladder."""
 
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ def unit_settings(user: StaffUser, unit: Unit) -> ResponseReturnValue:
                 emergency_numbers=form.emergency_numbers.data or "",
                 danger_words=form.danger_words.data or "",
                 hotline_respond_hours=form.hotline_respond_hours.data or 0,
-                hotline_resolve_days=form.hotline_resolve_days.data or 0))
+                hotline_resolve_days=form.hotline_resolve_days.data or 0,
+                ladder_sms_minutes=form.ladder_sms_minutes.data or 0,
+                ladder_director_sms=bool(form.ladder_director_sms.data)))
         except DomainError as error:
             form.form_errors.append(str(error))
         else:

@@ -5,8 +5,10 @@ from app.models.alerts import (
     AlertChannel,
     AlertDelivery,
     ChannelKind,
+    LadderStep,
     PushDelivery,
     PushSubscription,
+    StaffSms,
 )
 from app.models.api import ApiKey
 from app.models.bureau import (
@@ -47,6 +49,7 @@ __all__ = [
     "AlertChannel",
     "AlertDelivery",
     "ChannelKind",
+    "LadderStep",
     "PushDelivery",
     "PushSubscription",
     "ApiKey",
@@ -81,6 +84,7 @@ __all__ = [
     "RoutingRule",
     "ScanCount",
     "SmsMessage",
+    "StaffSms",
     "Source",
     "Spot",
     "StaffUser",

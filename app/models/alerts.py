@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -130,3 +130,51 @@ class PushDelivery(Model):
 
     def __repr__(self) -> str:
         return f"<PushDelivery {self.id} {self.event} {self.state}>"
+
+
+class LadderStep(Model):
+    """One step of the escalation ladder fired for one case (services.notify.ladder): at
+    most one row per case and step, written in the transaction that queues its messages."""
+
+    __tablename__ = "ladder_steps"
+    __table_args__ = (UniqueConstraint("case_id", "step", name="uq_ladder_steps_case_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("feedback.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    step: Mapped[str] = mapped_column(String(20))  # "oncall_sms", "directors"
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    pushed: Mapped[int] = mapped_column(Integer, default=0)  # people pushed by this step
+    texted: Mapped[int] = mapped_column(Integer, default=0)  # people sent an SMS
+
+    messages: Mapped[list[StaffSms]] = relationship(order_by="StaffSms.id",
+                                                    back_populates="step_row")
+
+    def __repr__(self) -> str:
+        return f"<LadderStep {self.step} of case {self.case_id}>"
+
+
+class StaffSms(Model):
+    """One SMS of the ladder to one staff member: the outbox row, sent once by the job."""
+
+    __tablename__ = "staff_sms"
+    __table_args__ = (Index("ix_staff_sms_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    step_id: Mapped[int] = mapped_column(BigId, ForeignKey("ladder_steps.id"),
+                                         index=True)
+    case_id: Mapped[int] = mapped_column(BigId)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    phone: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    step_row: Mapped[LadderStep] = relationship(back_populates="messages")
+
+    def __repr__(self) -> str:
+        return f"<StaffSms {self.id} {self.state}>"

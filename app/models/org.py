@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -73,6 +74,11 @@ class Unit(Model):
     # 12345 tickets (接诉即办): contact the citizen within hours, finish within days
     hotline_respond_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     hotline_resolve_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # the escalation ladder: an urgent case nobody claimed in this many minutes goes by SMS
+    # to the on-call holders of its role; at its claim deadline, SMS to the directors too
+    ladder_sms_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    ladder_director_sms: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                      server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     parks: Mapped[list[Park]] = relationship(back_populates="unit", order_by="Park.id")

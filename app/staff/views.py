@@ -23,7 +23,7 @@ from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.realtime.events import latest_visible_event_id
 from app.security import send_photo, start_staff_session, uploaded_files
-from app.services.accounts.reach import director_routing_gaps
+from app.services.accounts.reach import director_routing_gaps, masked_mobile
 from app.services.accounts.staff import authenticate, log_out_everywhere, login_wait_seconds
 from app.services.bureau.warnings import names_for_warnings, unacknowledged_warnings
 from app.services.cases.deadlines import deadline_state, next_deadline
@@ -58,6 +58,7 @@ from app.services.demo.ritan import USERS as DEMO_USERS
 from app.services.demo.ritan import demo_loaded
 from app.services.errors import DomainError
 from app.services.notify.channels import failing_channels
+from app.services.notify.ladder import case_ladder
 from app.staff.blueprint import bp
 from app.staff.decorators import staff_required
 from app.staff.forms import HotlineReplyForm, LoginForm, PhotoForm, ReplyForm
@@ -198,7 +199,8 @@ def render_case(user: StaffUser, case: Case, status: int = 200, *,
         next_statuses=[t for t in Status if t in TRANSITIONS[Status(case.status)]],
         splittable=_first_me_too_messages(case), public_text=public_description(case),
         masked_text=mask_personal_data(case.body), ticket=ticket, hotline_form=hotline_form,
-        reply_contact_label=CONTACT_LABELS, reply_result_label=RESULT_LABELS, **live), status
+        reply_contact_label=CONTACT_LABELS, reply_result_label=RESULT_LABELS,
+        ladder=case_ladder(case), masked_mobile=masked_mobile, **live), status
 
 
 def _first_me_too_messages(case: Case) -> set[int]:

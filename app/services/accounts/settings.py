@@ -41,7 +41,7 @@ CATEGORY_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 UNIT_FIELDS = ("work_start", "work_end", "work_days", "autoclose_days", "me_too_window_hours",
                "emergency_numbers", "danger_words", "hotline_respond_hours",
-               "hotline_resolve_days")
+               "hotline_resolve_days", "ladder_sms_minutes", "ladder_director_sms")
 CATEGORY_FIELDS = ("code", "name_zh", "name_en", "icon", "role", "urgent", "sort_order", "active",
                    "claim_minutes", "first_reply_hours", "resolve_days")
 RULE_FIELDS = ("category_id", "park_id", "spot_id", "role")
@@ -73,6 +73,8 @@ class UnitSettings:
     danger_words: str = ""
     hotline_respond_hours: int = 24  # 12345 tickets: contact the citizen within
     hotline_resolve_days: int = 7  # and finish within
+    ladder_sms_minutes: int = 5
+    ladder_director_sms: bool = True
 
 
 def validate_unit_settings(settings: UnitSettings) -> UnitSettings:
@@ -87,6 +89,7 @@ def validate_unit_settings(settings: UnitSettings) -> UnitSettings:
     _in_range(settings.me_too_window_hours, 0, 24 * 30, _("The \"me too\" window"))
     _in_range(settings.hotline_respond_hours, 1, 24 * 7, _("The 12345 contact limit"))
     _in_range(settings.hotline_resolve_days, 1, 90, _("The 12345 finishing limit"))
+    _in_range(settings.ladder_sms_minutes, 1, 240, _("Minutes before an urgent case goes by SMS"))
     numbers = "\n".join(line.strip() for line in settings.emergency_numbers.splitlines()
                         if line.strip())
     if emergency_numbers_problem(numbers):
@@ -96,7 +99,8 @@ def validate_unit_settings(settings: UnitSettings) -> UnitSettings:
                       if line.strip())
     return UnitSettings(settings.work_start, settings.work_end, days, settings.autoclose_days,
                         settings.me_too_window_hours, numbers, words,
-                        settings.hotline_respond_hours, settings.hotline_resolve_days)
+                        settings.hotline_respond_hours, settings.hotline_resolve_days,
+                        settings.ladder_sms_minutes, bool(settings.ladder_director_sms))
 
 
 def update_unit_settings(*, user: StaffUser, unit_id: int, settings: UnitSettings) -> Unit:

@@ -45,6 +45,7 @@ from app.services.cases.suggest import mark_model_stale
 from app.services.cases.summaries import case_summary, validate_body
 from app.services.cases.workflow import apply_status, can_move, needs_reply
 from app.services.errors import DomainError, ForbiddenError, NotFoundError
+from app.services.notify.ladder import fire_directors_step
 
 log = logging.getLogger(__name__)
 
@@ -505,6 +506,8 @@ def escalate_case(case_id: int, reason: str, now: datetime) -> int:
                        before=before, reason=reason,
                        due_at=due.isoformat() if due else None,
                        director_ids=_director_ids(case.unit_id))
+        if reason == "claim":  # the ladder's last step: SMS to the directors as well
+            fire_directors_step(session, case, now)
         reference = case.reference
     log.info("case %s escalated to the directors: %s overdue", reference, reason)
     return 1

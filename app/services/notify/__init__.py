@@ -1,5 +1,6 @@
 """Telling people what happened.
 
 - `visitors`: the visitor's e-mail and SMS outbox, written with the change and sent by a job.
+- `ladder`: the escalation ladder (SMS to on call, then to the directors) and its outbox.
 - `sms`: pluggable SMS senders; `privacy`: contacts erased when their time is up.
 """

@@ -16,6 +16,7 @@ from app.services.cases.operations import close_resolved_cases
 from app.services.cases.sla import escalate_overdue_cases
 from app.services.cases.suggest import train_category_models
 from app.services.notify.channels import send_due_alerts
+from app.services.notify.ladder import run_ladder
 from app.services.notify.privacy import erase_expired_contacts
 from app.services.notify.push import send_due_pushes
 from app.services.notify.visitors import send_due_notifications
@@ -28,6 +29,9 @@ SCHEDULE: tuple[Job, ...] = (
     Job("alerts.send", timedelta(seconds=10), send_due_alerts),
     # Web Push to staff phones (/staff/alerts), retried with backoff
     Job("push.send", timedelta(seconds=5), send_due_pushes),
+    # the escalation ladder: SMS to on call for an urgent case nobody claimed in the unit's
+    # minutes, SMS to the directors at the claim deadline; then the ladder's due SMS
+    Job("ladder.tick", timedelta(seconds=30), run_ladder),
     # cases past their claim or reply limit go to the directors
     Job("sla.tick", timedelta(minutes=1), escalate_overdue_cases),
     # spikes of a spot x category against its own baseline
