@@ -70,6 +70,9 @@ class CaseSchema(Schema):
     park = fields.Nested(ParkRefSchema, required=True)
     spot = fields.Nested(SpotRefSchema, required=True, allow_none=True, attribute="spot")
     category = fields.Nested(CategoryRefSchema, required=True)
+    category_chosen = fields.String(required=True, allow_none=True, metadata={
+        "description": "the category code the visitor (or staff taking it down) picked at "
+                       "intake; differs from category.code after a suggestion or a refiling"})
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     source = fields.String(required=True, metadata={
         "description": "how it came: qr (a visitor's QR form), staff (taken down by staff), "
@@ -198,6 +201,27 @@ class SpotSchema(Schema):
         "description": "WGS-84 longitude in decimal degrees (null: not placed yet)"})
     active = fields.Boolean(required=True)
     qr_url = fields.String(required=True)
+
+
+class SuggestRequestSchema(Schema):
+    text = fields.String(required=True,
+                         validate=[validate.Length(min=1, max=MAX_BODY), printable, not_blank])
+    park_id = fields.Integer(load_default=None, allow_none=True,
+                             validate=validate.Range(min=1, max=MAX_ID), metadata={
+                                 "description": "suggest this park's unit's categories "
+                                                "(default: the caller's unit)"})
+
+
+class SuggestionSchema(Schema):
+    category = fields.String(required=True, metadata={"description": "a category code"})
+    score = fields.Float(required=True, validate=validate.Range(min=0, max=1), metadata={
+        "description": "how likely the category is (0..1; all categories add up to 1)"})
+
+
+class SuggestionsSchema(Schema):
+    suggestions = fields.List(fields.Nested(SuggestionSchema), required=True, metadata={
+        "description": "best first, at most 3, only the unit's categories; empty when the "
+                       "model knows none of the words"})
 
 
 class SpotQuerySchema(Schema):

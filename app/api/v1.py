@@ -42,6 +42,8 @@ from app.api.schemas import (
     SpotQuerySchema,
     SpotSchema,
     StatusChangeSchema,
+    SuggestionsSchema,
+    SuggestRequestSchema,
     dump_page,
 )
 from app.bureau.decorators import scope_of
@@ -68,6 +70,7 @@ from app.services.cases.operations import (
     require_acting,
 )
 from app.services.cases.submission import take_case_down
+from app.services.cases.suggest import suggest_categories
 from app.services.errors import DomainError, ForbiddenError, NotFoundError
 from app.services.spots.qr import spot_url
 
@@ -328,6 +331,31 @@ def list_spots(park_id: int | None = None) -> list[SpotView]:
     if park_id is not None:
         query = query.where(Spot.park_id == park_id)
     return [SpotView(spot) for spot in db.session.scalars(query)]
+
+
+@bp.route("/categories/suggest", methods=["POST"])
+@bp.doc(security=SECURITY)
+@bp.arguments(SuggestRequestSchema, as_kwargs=True)
+@bp.response(200, SuggestionsSchema)
+def suggest(text: str, park_id: int | None = None) -> dict[str, Any]:
+    """The caller's unit's categories for a text, best first (POST: a visitor's words never
+    reach a URL or an access log). A session sends its CSRF token in X-CSRFToken."""
+    caller = current_caller()
+    if caller.user is not None:
+        csrf.protect()
+    if park_id is not None:
+        park = db.session.get(Park, park_id)
+        if park is None or not caller.sees_unit(park.unit_id):
+            abort(404, message="No such park.")
+        assert park is not None  # noqa: S101 - abort raised otherwise
+        unit_id = park.unit_id
+    elif caller.unit_ids:
+        unit_id = min(caller.unit_ids)
+    else:
+        abort(422, message="park_id: a caller of every unit names the park.")
+        raise AssertionError("unreachable")
+    return {"suggestions": [{"category": s.category, "score": s.score}
+                            for s in suggest_categories(unit_id, text)]}
 
 
 @bp.route("/categories", methods=["GET"])

@@ -15,6 +15,7 @@ from app.services.cases.metoo import split_me_too
 from app.services.cases.operations import (
     add_internal_note,
     assign_case,
+    change_category,
     change_status,
     claim_case,
     hand_back_case,
@@ -30,6 +31,7 @@ from app.staff.decorators import staff_required
 from app.staff.forms import (
     ActionForm,
     AssignForm,
+    CategoryForm,
     NoteForm,
     PhotoPublicForm,
     PrivateForm,
@@ -163,6 +165,16 @@ def urgent(user: StaffUser, case_id: int) -> ResponseReturnValue:
                     lambda: set_case_urgent(user=user, case_id=case_id, urgent=raised),
                     _("The case is urgent: it heads every inbox.") if raised
                     else _("The case is no longer urgent."))
+
+
+@bp.post("/cases/<int:case_id>/category")
+@staff_required
+def category(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    form = CategoryForm()
+    return _perform(user, case_id, form,
+                    lambda: change_category(user=user, case_id=case_id,
+                                            category_code=form.category.data or ""),
+                    _("The case is filed under its new category."))
 
 
 @bp.post("/cases/<int:case_id>/photos/<int:photo_id>/public")

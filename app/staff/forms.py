@@ -93,6 +93,12 @@ class UrgentForm(Form):
     urgent = StringField(validators=[AnyOf(["0", "1"], message=_l("Choose yes or no."))])
 
 
+class CategoryForm(Form):
+    category = StringField(_l("What it is about"), validators=[
+        DataRequired(message=_l("Please choose one of the unit's categories.")),
+        Length(max=32)])
+
+
 class PhotoPublicForm(Form):
     public = StringField(validators=[AnyOf(["0", "1"], message=_l("Choose yes or no."))])
 

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from app.extensions import db
 from app.formatting import duration_formats
 from app.i18n import current_language
-from app.models import Case, MessageKind, Source, StaffUser, Status
+from app.models import Case, Category, MessageKind, Source, StaffUser, Status
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.realtime.events import latest_visible_event_id
@@ -47,6 +47,7 @@ from app.services.cases.photos import find_photo_of_case, photo_path, prepare_ph
 from app.services.cases.public import mask_personal_data, public_description
 from app.services.cases.reply_templates import fill_reply_template, reply_templates_for
 from app.services.cases.submission import get_case_for_staff
+from app.services.cases.suggest import suggest_categories
 from app.services.cases.workflow import (
     CHANNEL_LABELS,
     INTAKE_CHANNELS,
@@ -198,9 +199,20 @@ def render_case(user: StaffUser, case: Case, status: int = 200, *,
         can_act=can_act(user, case), is_director="director" in user.roles_in(case.unit_id),
         next_statuses=[t for t in Status if t in TRANSITIONS[Status(case.status)]],
         splittable=_first_me_too_messages(case), public_text=public_description(case),
+        unit_categories=[c for c in case.unit.categories if c.active],
+        suggested=_differing_suggestion(case),
         masked_text=mask_personal_data(case.body), ticket=ticket, hotline_form=hotline_form,
         reply_contact_label=CONTACT_LABELS, reply_result_label=RESULT_LABELS,
         ladder=case_ladder(case), masked_mobile=masked_mobile, **live), status
+
+
+def _differing_suggestion(case: Case) -> Category | None:
+    """The category the words suggest when it is not the case's own: shown, never applied."""
+    best = suggest_categories(case.unit_id, case.body, limit=1)
+    if not best or best[0].category == case.category.code:
+        return None
+    return next((c for c in case.unit.categories
+                 if c.code == best[0].category and c.active), None)
 
 
 def _first_me_too_messages(case: Case) -> set[int]:

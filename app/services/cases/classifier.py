@@ -150,6 +150,11 @@ class CategoryModel:
                                     for name, count in features.items()}
             self._log_unseen[code] = math.log(ALPHA / total)
 
+    def evidence(self, text: str) -> float:
+        """How many of the text's features the model knows (a few: any score is a guess)."""
+        return sum(count for name, count in text_features(text).items()
+                   if name in self.vocabulary)
+
     def suggest(self, text: str, limit: int = 3) -> list[Suggestion]:
         """The categories best first with their scores; none when no word of the text is
         known (the model has nothing to say about it)."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.database import write_transaction
 from app.extensions import db
@@ -39,6 +39,7 @@ from app.services.cases.operations import require_acting
 from app.services.cases.photos import MAX_PHOTOS, PreparedPhoto, add_photos
 from app.services.cases.references import next_reference
 from app.services.cases.routing import responsible_role
+from app.services.cases.suggest import OTHER, confident_suggestion
 from app.services.cases.summaries import MAX_BODY, case_summary, excerpt, validate_body
 from app.services.errors import DomainError, NotFoundError
 from app.services.notify.visitors import queue_received
@@ -161,6 +162,9 @@ def submit_case(
             require_acting(taken_down.user, unit.id)
         if category is None:
             raise DomainError(_("Please choose what the message is about."))
+        chosen = category
+        if taken_down is None:
+            category = _suggested_instead_of_other(session, unit.id, category, body)
         now = utcnow()
         if client_hash and is_blocked(session, unit.id, client_hash, now):
             log.info("submission from blocked client %s at point %s refused",
@@ -190,8 +194,8 @@ def submit_case(
             park_id=spot.park_id,
             spot_id=spot.id,
             category_id=category.id,
-            category_chosen=category.code,
-            category_reason="visitor",
+            category_chosen=chosen.code,
+            category_reason="visitor" if category is chosen else "text",
             body=body,
             rating=rating,
             contact=(contact or "").strip() or None,
@@ -252,6 +256,21 @@ def submit_case(
     log.info("feedback %s submitted at point %s (%s)%s", reference, spot_id, source.value,
              f", urgent: it names a danger ({danger})" if danger else "")
     return Receipt(case=case, token=token)
+
+
+def _suggested_instead_of_other(session: Session, unit_id: int, chosen: Category,
+                                body: str) -> Category:
+    """A visitor unsure of the category picked "other": when the words say confidently which
+    of the unit's categories it is, the case is filed and routed under it (staff see why and
+    undo it in one tap). Any other choice is the visitor's and stays."""
+    if chosen.code != OTHER:
+        return chosen
+    best = confident_suggestion(unit_id, body)
+    if best is None:
+        return chosen
+    suggested = session.scalar(select(Category).where(
+        Category.unit_id == unit_id, Category.code == best.category, Category.active))
+    return suggested or chosen
 
 
 def find_case_by_token(token: str) -> Case:
