@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import wraps
 from typing import Any, TypeVar
 
 from flask import current_app
+from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from app.api.auth import Caller, acting_staff, current_caller, rate_limit_key
+from app.api.auth import Caller, acting_staff, current_caller, rate_limit_key, sent_api_key
 from app.api.schemas import (
     EARLIEST,
     LATEST,
@@ -333,16 +335,26 @@ def list_spots(park_id: int | None = None) -> list[SpotView]:
     return [SpotView(spot) for spot in db.session.scalars(query)]
 
 
+def _session_csrf_first(view: Callable[..., T]) -> Callable[..., T]:
+    """A session's CSRF token is checked before the body is read (a forged request is 400
+    whatever it sends); a key has no session to forge."""
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> T:
+        if sent_api_key() is None and current_user.is_authenticated:
+            csrf.protect()
+        return view(*args, **kwargs)
+    return checked
+
+
 @bp.route("/categories/suggest", methods=["POST"])
 @bp.doc(security=SECURITY)
+@_session_csrf_first
 @bp.arguments(SuggestRequestSchema, as_kwargs=True)
 @bp.response(200, SuggestionsSchema)
 def suggest(text: str, park_id: int | None = None) -> dict[str, Any]:
     """The caller's unit's categories for a text, best first (POST: a visitor's words never
     reach a URL or an access log). A session sends its CSRF token in X-CSRFToken."""
     caller = current_caller()
-    if caller.user is not None:
-        csrf.protect()
     if park_id is not None:
         park = db.session.get(Park, park_id)
         if park is None or not caller.sees_unit(park.unit_id):

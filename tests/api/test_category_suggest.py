@@ -58,3 +58,13 @@ def test_a_case_says_which_category_was_chosen(staff_client, spot):
     case = make_case(spot).case
     body = staff_client.get(f"/api/v1/cases/{case.id}").get_json()
     assert body["category_chosen"] == "toilets"
+
+
+def test_a_read_only_viewer_may_ask_too(app, unit):
+    from tests.conftest import log_in, make_staff
+    make_staff(unit, "viewer@rt.test", roles=("viewer",))
+    client = app.test_client()
+    log_in(client, "viewer@rt.test")
+    response = client.post("/api/v1/categories/suggest", json={"text": "厕所太脏"},
+                           headers={"X-CSRFToken": _token(client)})
+    assert response.status_code == 200
