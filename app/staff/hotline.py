@@ -30,6 +30,7 @@ from app.services.cases.hotline_mail import mail_rejections
 from app.services.cases.operations import acting_unit_ids, answer_ticket, require_acting
 from app.services.cases.submission import get_case_for_staff
 from app.services.errors import DomainError, NotFoundError
+from app.services.spots.spots import local_day
 from app.staff.blueprint import bp
 from app.staff.decorators import staff_required
 from app.staff.forms import HotlineReplyForm
@@ -50,12 +51,15 @@ def _mail_unit(units: list[Unit]) -> Unit | None:
     return next((u for u in units if u.code == current_app.config["HOTLINE_IMAP_UNIT"]), None)
 
 
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
 def _page(user: StaffUser, errors: list[RowError], status: int = 200) -> ResponseReturnValue:
     units = _units(user)
     spots = db.session.scalars(
         select(Spot).join(Park).where(Park.unit_id.in_(user.unit_ids), Spot.active)
         .order_by(Park.unit_id, Park.id, Spot.id)).all()
-    today = utcnow().date()
+    today = local_day(units[0].timezone if units else DEFAULT_ZONE)
     return render_template(
         "staff/hotline.html", user=user, units=units, acting=acting_unit_ids(user),
         waiting=waiting_tickets(user.unit_ids), cases=hotline_cases(user.unit_ids),
@@ -136,8 +140,8 @@ def hotline_reply(user: StaffUser, case_id: int) -> ResponseReturnValue:
     return render_case(user, case, 400, hotline_form=form)
 
 
-def _window() -> tuple[date, date]:
-    today = utcnow().date()
+def _window(zone: str) -> tuple[date, date]:
+    today = local_day(zone)
     try:
         first = date.fromisoformat(request.args.get("from", "") or today.replace(day=1)
                                    .isoformat())
@@ -150,9 +154,9 @@ def _window() -> tuple[date, date]:
 
 
 def _replies(user: StaffUser) -> tuple[list[list[object]], str]:
-    first, last = _window()
     units = _units(user)
-    zone = units[0].timezone if units else "Asia/Shanghai"
+    zone = units[0].timezone if units else DEFAULT_ZONE
+    first, last = _window(zone)
     start, end = day_window(first, last, zone)
     name = f"12345-replies-{first.isoformat()}-{last.isoformat()}"
     return list(reply_rows(user.unit_ids, start, end, zone)), name

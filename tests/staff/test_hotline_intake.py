@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from app.models import AuditLog, Case, HotlineTicket, Message, Spot, Status
-from app.services.spots.spots import new_spot_code
+from app.services.spots.spots import local_day, new_spot_code
 from tests.conftest import csrf_token, log_in, make_staff
 from tests.support.db_snapshot import nothing_stored
 
@@ -181,7 +181,7 @@ def test_the_reply_is_the_cases_answer_and_goes_back_in_the_platforms_columns(
     reply = db.session.scalar(select(Message).where(Message.case_id == case.id,
                                                     Message.kind == "reply"))
     assert reply.body == "已安排保洁员补充厕纸，并电话告知市民。"
-    today = datetime.now(UTC).date().isoformat()
+    today = local_day(unit.timezone).isoformat()  # the unit's calendar day
     csv_response = staff_client.get(f"/staff/hotline/replies.csv?from={today}&to={today}")
     assert csv_response.status_code == 200
     rows = list(csv.reader(io.StringIO(csv_response.get_data(as_text=True).lstrip("\ufeff"))))
