@@ -5,7 +5,8 @@ mobile (a Chinese mobile, normalised to +86...; it is also a login name), quiet 
 which only urgent alerts come, and whether they are on call (the escalation ladder's SMS
 for an urgent case nobody claimed reaches those on call). Directors see the table of who
 is reachable by what, and a warning when a category routes to a role that nobody active
-holds, or that nobody holding it can be reached with the page closed.
+holds, or that nobody holding it can be reached with the page closed. Who an alert reaches
+now, by these settings, is services.notify.recipients (the alert senders read it there).
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from app.database import write_transaction
 from app.extensions import db
@@ -120,41 +118,6 @@ def update_own_reach(*, user: StaffUser, settings: ReachSettings) -> StaffUser:
                      after=_audited(person))
     log.info("user %s changed how alerts reach them", user.id)
     return person
-
-
-# --- who gets what, now ---------------------------------------------------------------
-
-def in_quiet_hours(user: StaffUser, now: datetime, timezone: str) -> bool:
-    """Whether `now` is in the user's quiet hours (their unit's clock; may span midnight)."""
-    if not user.quiet_start or not user.quiet_end:
-        return False
-    clock = now.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
-    if user.quiet_start < user.quiet_end:
-        return user.quiet_start <= clock < user.quiet_end
-    return clock >= user.quiet_start or clock < user.quiet_end
-
-
-def push_recipients(session: Session, user_ids: set[int], *, urgent: bool, now: datetime,
-                    timezone: str) -> set[int]:
-    """Those of `user_ids` who take pushes now: push on, and out of quiet hours unless the
-    alert is urgent (quiet hours never hold back an urgent one)."""
-    if not user_ids:
-        return set()
-    people = session.scalars(select(StaffUser).where(StaffUser.id.in_(user_ids)))
-    return {person.id for person in people if person.alert_push
-            and (urgent or not in_quiet_hours(person, now, timezone))}
-
-
-def sms_recipients(session: Session, unit_id: int, roles: set[str], *, on_call_only: bool
-                   ) -> list[StaffUser]:
-    """The active holders of `roles` in the unit with SMS on and a mobile (and on call)."""
-    query = (select(StaffUser).join(Membership, Membership.user_id == StaffUser.id)
-             .where(Membership.unit_id == unit_id, Membership.role.in_(roles),
-                    StaffUser.active, StaffUser.alert_sms, StaffUser.mobile.is_not(None))
-             .distinct().order_by(StaffUser.id))
-    if on_call_only:
-        query = query.where(StaffUser.on_call)
-    return list(session.scalars(query))
 
 
 # --- what directors see ---------------------------------------------------------------

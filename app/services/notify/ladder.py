@@ -36,7 +36,6 @@ from app.models import (
     AlertDelivery,
     Case,
     LadderStep,
-    Membership,
     PushDelivery,
     PushSubscription,
     StaffSms,
@@ -45,6 +44,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.services.accounts.audit import record_audit
+from app.services.notify.recipients import sms_recipients
 from app.services.notify.sms import masked, sms_sender
 from app.services.notify.visitors import retry_delay
 from app.services.platform.urls import absolute_url
@@ -60,18 +60,6 @@ TOO_LATE = timedelta(hours=24)
 CLAIM_TIMEOUT = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 BATCH = 100
-
-
-def _texted_people(session: Session, unit_id: int, roles: set[str], *, on_call_only: bool
-                   ) -> list[StaffUser]:
-    """Active holders of `roles` in the unit with SMS on and a mobile (and on call)."""
-    query = (select(StaffUser).join(Membership, Membership.user_id == StaffUser.id)
-             .where(Membership.unit_id == unit_id, Membership.role.in_(roles),
-                    StaffUser.active, StaffUser.alert_sms, StaffUser.mobile.is_not(None))
-             .distinct().order_by(StaffUser.id))
-    if on_call_only:
-        query = query.where(StaffUser.on_call)
-    return list(session.scalars(query))
 
 
 def _text(case: Case, step: str, minutes: int) -> str:
@@ -129,7 +117,7 @@ def fire_directors_step(session: Session, case: Case, now: datetime) -> LadderSt
         .join(PushDelivery, PushDelivery.subscription_id == PushSubscription.id)
         .where(PushDelivery.case_id == case.id, PushDelivery.event == "case.escalated")) or 0
     unit = session.get(Unit, case.unit_id)
-    people = _texted_people(session, case.unit_id, {"director"}, on_call_only=False)\
+    people = sms_recipients(session, case.unit_id, {"director"}, on_call_only=False)\
         if unit is not None and unit.ladder_director_sms else []
     return _fire(session, case, DIRECTORS, people, int(pushed), now, 0)
 
@@ -146,7 +134,7 @@ def fire_oncall_step(case_id: int, now: datetime) -> int:
         if _already(session, case.id, ONCALL_SMS):
             return 0
         role = case.responsible_role or "director"
-        people = _texted_people(session, case.unit_id, {role}, on_call_only=True)
+        people = sms_recipients(session, case.unit_id, {role}, on_call_only=True)
         _fire(session, case, ONCALL_SMS, people, 0, now, minutes)
     return 1
 

@@ -45,7 +45,6 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Event, Membership, PushDelivery, PushSubscription, StaffUser, Unit
 from app.models.types import utcnow
-from app.services.accounts.reach import push_recipients
 from app.services.errors import DomainError, NotFoundError
 from app.services.notify.channels import (
     _alert_kind,
@@ -54,6 +53,7 @@ from app.services.notify.channels import (
     _is_private_literal,
     alert_payload,
 )
+from app.services.notify.recipients import push_recipients
 from app.services.notify.visitors import retry_delay
 from app.services.platform.urls import absolute_url, base_url
 
