@@ -39,6 +39,7 @@ from app.models import (
     RoutingRule,
     TopicMeasure,
     Unit,
+    Zone,
 )
 from app.models.types import utcnow
 from app.services.cases.photos import add_photos, prepare_photo, store_photo_file
@@ -109,6 +110,7 @@ ARGUMENTS: dict[str, Any] = {
     "ticket_pk": lambda world: world.ids["ticket"],
     "topic_id": lambda world: world.ids["topic"],
     "measure_photo_id": lambda world: world.ids["measure_photo"],
+    "zone_id": lambda world: world.ids["zone"],
 }
 
 
@@ -175,7 +177,10 @@ def _build_world(app: Flask) -> World:
         measure.photos.append(MeasurePhoto(
             storage_name=store_photo_file(session, prepare_photo(io.BytesIO(png()))),
             checksum="f" * 64, content_type="image/jpeg", size=1, width=1, height=1))
-        session.add_all([template, rule, channel, phone, warning, ticket, topic, measure])
+        zone = Zone(code="unit-a-zone", unit_id=unit.id, name_zh="甲园专区",
+                    message_zh="unit-A-secret-zone", starts_on=date(2026, 3, 1),
+                    ends_on=date(2099, 3, 1))
+        session.add_all([template, rule, channel, phone, warning, ticket, topic, measure, zone])
         session.flush()
         ids = {"case": case.id, "photo": photo.id, "block": block.id, "key": key.id,
                "park": unit.parks[0].id, "spot": spot.id,
@@ -183,12 +188,12 @@ def _build_world(app: Flask) -> World:
                "message": case.messages[0].id, "spot_code": spot.code,
                "template": template.id, "rule": rule.id, "channel": channel.id,
                "subscription": phone.id, "warning": warning.id, "ticket": ticket.id,
-               "topic": topic.id, "measure_photo": measure.photos[0].id}
+               "topic": topic.id, "measure_photo": measure.photos[0].id, "zone": zone.id}
         reference = case.reference
     return World(unit=unit, case=case, secrets=(private_body, contact, reference, spot.code,
                                                 "unit-A-secret-template", "unit-A-secret-hook",
                                                 "unit-A-secret-phone",
-                                                "unit-A-secret-measure"),
+                                                "unit-A-secret-measure", "unit-A-secret-zone"),
                  ids=ids)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -33,6 +34,7 @@ from app.models import ROLES
 from app.services.accounts.settings import ANSWERING_ROLES, CATEGORY_CODE, TIME
 from app.services.accounts.staff import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from app.services.cases.workflow import ROLE_LABELS
+from app.services.cases.zones import ZoneFields
 
 WEEKDAYS = [SelectChoice(str(day), label) for day, label in enumerate(
     (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")), start=1)]
@@ -171,3 +173,39 @@ class SetPasswordForm(Form):
                             render_kw={"autocomplete": "new-password"},
                             validators=[DataRequired(), EqualTo(
                                 "password", message=_l("The two passwords differ."))])
+
+
+class ZoneForm(Form):
+    """A seasonal zone, opened by a director (/admin/zones) or the bureau (/bureau/zones)."""
+
+    code = StringField(_l("Code"), validators=[
+        DataRequired(message=_l("Please give the zone a code.")), Length(max=32)])
+    name_zh = StringField(_l("Name (Chinese)"), validators=[
+        DataRequired(message=_l("Please give the zone a Chinese name.")), Length(max=60)])
+    name_en = StringField(_l("Name (English)"), validators=[Length(max=60)])
+    message_zh = TextAreaField(_l("Message (Chinese)"), render_kw={"rows": 2}, validators=[
+        DataRequired(message=_l("Please write the zone's message in Chinese.")),
+        Length(max=300)])
+    message_en = TextAreaField(_l("Message (English)"), render_kw={"rows": 2},
+                               validators=[Length(max=300)])
+    category_zh = StringField(_l("Its choice on the form (Chinese, optional)"),
+                              validators=[Length(max=60)])
+    category_en = StringField(_l("Its choice on the form (English, optional)"),
+                              validators=[Length(max=60)])
+    starts_on = DateField(_l("First day"), validators=[
+        DataRequired(message=_l("Please give the first and the last day (YYYY-MM-DD)."))])
+    ends_on = DateField(_l("Last day"), validators=[
+        DataRequired(message=_l("Please give the first and the last day (YYYY-MM-DD)."))])
+    parks = CheckboxesField(_l("Parks (none: every park)"), choices=[], validate_choice=False)
+
+    def zone_fields(self) -> ZoneFields:
+        return ZoneFields(
+            code=(self.code.data or "").strip(), name_zh=self.name_zh.data or "",
+            name_en=self.name_en.data or "", message_zh=self.message_zh.data or "",
+            message_en=self.message_en.data or "", category_zh=self.category_zh.data or "",
+            category_en=self.category_en.data or "", starts_on=self.starts_on.data,
+            ends_on=self.ends_on.data, park_codes=list(self.parks.data or []))
+
+
+class ZoneRoleForm(Form):
+    role = SelectField(_l("Answered by"), choices=[], validate_choice=True)

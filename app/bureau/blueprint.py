@@ -10,7 +10,7 @@ bp = Blueprint("bureau", __name__, url_prefix="/bureau")
 
 # the modules whose views attach to `bp` (each imports `bp` from here)
 ROUTE_MODULES = ("views", "trends", "topics", "exports", "hotline", "visits", "units",
-                 "map")
+                 "map", "zones")
 
 
 def bureau_blueprint() -> Blueprint:

@@ -40,12 +40,16 @@ from app.models.org import Category, CategoryTraining, Park, Spot, Unit
 from app.models.people import BUREAU_ROLES, ROLES, Membership, StaffUser
 from app.models.settings import ReplyTemplate, RoutingRule
 from app.models.topics import AdoptedTopic, MeasurePhoto, TopicMeasure, topic_units
+from app.models.zones import Zone, ZoneRole, zone_parks
 
 __all__ = [
     "AdoptedTopic",
     "MeasurePhoto",
     "TopicMeasure",
     "topic_units",
+    "Zone",
+    "ZoneRole",
+    "zone_parks",
     "AlertChannel",
     "AlertDelivery",
     "ChannelKind",

@@ -24,6 +24,7 @@ from app.models.media import Photo
 from app.models.org import Category, Park, Spot, Unit
 from app.models.people import StaffUser
 from app.models.types import BigId, UTCDateTime, utcnow
+from app.models.zones import Zone
 
 
 class Status(StrEnum):
@@ -94,6 +95,8 @@ class Case(Model):
     category_chosen: Mapped[str | None] = mapped_column(String(32))
     category_reason: Mapped[str | None] = mapped_column(String(16))
     body: Mapped[str] = mapped_column(Text)
+    # sent through a seasonal zone's choice on the form (services.cases.zones)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     contact: Mapped[str | None] = mapped_column(String(254))
     # keyed hash of the submitting client (app.security.client_key), never its address
@@ -144,6 +147,7 @@ class Case(Model):
     park: Mapped[Park] = relationship()
     spot: Mapped[Spot | None] = relationship()
     category: Mapped[Category] = relationship()
+    zone: Mapped[Zone | None] = relationship()
     assignee: Mapped[StaffUser | None] = relationship()
     messages: Mapped[list[Message]] = relationship(
         back_populates="case", order_by="Message.id", cascade="all, delete-orphan"
