@@ -12,16 +12,29 @@ import io
 import pytest
 from flask.testing import FlaskClient
 
+from app.extensions import csrf
 from app.extensions import db as _db
-from app.models import Case, StaffUser
+from app.models import Case, PushSubscription, StaffUser
+from app.security import hash_token
 from app.services.accounts.staff import make_invite_token
 from tests.conftest import csrf_token, log_in, make_case
 from tests.support.images import png
+from tests.support.webpush import Phone
 from tests.test_isolation import ARGUMENTS, World, _build_world, _row_counts, _rules
 
+# routes keyed by a secret of their own in the body instead of a session and its CSRF
+# token, each with its reason; every other route is walked
+CSRF_EXEMPT = {
+    # a phone's service worker replaces its rotated push subscription with no page, session
+    # or CSRF token: the renewal token only that phone holds is the key (another site's
+    # page cannot know it; tests/services/test_push.py), and another site's Origin is
+    # refused all the same (test_push_renewal_is_keyed_by_its_token_not_a_session below)
+    "staff.push_renew",
+}
 # every route that changes something, public ones included (the isolation walk skips them)
 STATE_CHANGING = [(endpoint, rule, method) for endpoint, rule, method in _rules(public=True)
-                  if method != "GET" and not endpoint.startswith("open311.")]
+                  if method != "GET" and not endpoint.startswith("open311.")
+                  and endpoint not in CSRF_EXEMPT]
 # a page of the same person's that carries a form, for a valid token
 TOKEN_PAGE = {"/q/": "/q/{code}", "/t/": "/t/{token}", "/admin/invite/": "/admin/invite/{invite}",
               "/staff/login": "/staff/login"}
@@ -109,3 +122,36 @@ def test_state_changing_route_refuses_a_forged_request(app, endpoint, rule, meth
     _db.session.expire_all()
     case = _db.session.get(Case, world.ids["case"])
     assert (case.status, case.updated_at) == case_before, where
+
+
+def test_only_the_listed_views_skip_the_csrf_check(app):
+    """Nothing is exempt by accident: the JSON API and Open311 (whole blueprints, checked
+    per write) and CSRF_EXEMPT, no other view."""
+    listed = {f"{view.__module__}.{view.__name__}"
+              for view in (app.view_functions[endpoint] for endpoint in CSRF_EXEMPT)}
+    assert csrf._exempt_views == listed
+    assert {blueprint.name for blueprint in csrf._exempt_blueprints} == {"api_v1", "open311"}
+
+
+def test_push_renewal_is_keyed_by_its_token_not_a_session(app):
+    """The exempt renewal, sent by the logged-in owner from their own site without the
+    phone's renewal token, or with it from another site's page: 403, nothing changed."""
+    world = _build_world(app)
+    phone = _db.session.get(PushSubscription, world.ids["subscription"])
+    phone.renew_token_hash = hash_token("the phone's own renewal token")
+    _db.session.commit()
+    client = _allowed_client(app, "/staff/push/subscriptions/renew")
+    body = {"oldEndpoint": phone.endpoint, "subscription": Phone(
+        "https://push.example.org/forged").to_json()}
+    attacks = {"no renewal token": (body, {}),
+               "foreign origin": ({**body, "renewToken": "the phone's own renewal token"},
+                                  {"Origin": "https://evil.example"})}
+    for attack, (payload, headers) in attacks.items():
+        before = _row_counts()
+        response = client.post("/staff/push/subscriptions/renew", json=payload,
+                               headers=headers)
+        assert response.status_code == 403, attack
+        assert _row_counts() == before, attack
+        _db.session.expire_all()
+        assert _db.session.get(PushSubscription, world.ids["subscription"]).endpoint == \
+            "https://push.example.org/unit-A-secret-phone", attack

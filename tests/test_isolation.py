@@ -61,6 +61,10 @@ PUBLIC_ENDPOINTS = {
     # the staff service worker (a static script; the browser checks it for updates in the
     # background, even after the session ended)
     "staff.service_worker",
+    # that worker replacing its phone's rotated push subscription: no session (it may run
+    # with no page open), the renewal token in the body is the key (tests/services/
+    # test_push.py: a wrong, absent or another phone's token is 403, nothing changed)
+    "staff.push_renew",
     # the API's own description
     "api_docs_page.docs", "api-docs.openapi_json",
     # a park's public board ("you said, we did"): approved summaries and masked text only,

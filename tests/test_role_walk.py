@@ -49,7 +49,11 @@ OWN_ACCOUNT = {"staff.logout", "bureau.logout", "staff.password",
                "staff.alerts_reach"}
 # keyed by a secret in the URL or the form, not by a session: their own walks check them
 # (tests/test_isolation.py, tests/test_csrf_walk.py, tests/admin/test_staff_accounts.py)
-NOT_ROLE_KEYED = {"staff.login", "admin.invite"}
+NOT_ROLE_KEYED = {"staff.login", "admin.invite",
+                  # a phone's service worker, with no session, replaces its rotated push
+                  # subscription with the renewal token it was given
+                  # (tests/services/test_push.py: wrong, absent or another's token 403)
+                  "staff.push_renew"}
 # the JSON API routes a unit's key may use to file something, as Open311 lets it file a
 # request: the 12345 platform sends tickets (tests/api/test_hotline_api.py: another unit's
 # key 404, nothing stored on bad input)

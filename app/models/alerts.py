@@ -99,6 +99,9 @@ class PushSubscription(Model):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # SHA-256 of the secret the phone's service worker keeps to replace this subscription
+    # when the browser rotates it (pushsubscriptionchange), with no session or CSRF token
+    renew_token_hash: Mapped[str | None] = mapped_column(String(64))
 
     def __repr__(self) -> str:
         return f"<PushSubscription {self.id} of user {self.user_id}>"

@@ -17,3 +17,7 @@ class NotFoundError(Exception):
 
 class ForbiddenError(Exception):
     """The caller may see the thing but not do this to it (403)."""
+
+
+class ConflictError(Exception):
+    """The thing is already there, held by something else; nothing changed (409)."""

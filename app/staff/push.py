@@ -12,16 +12,18 @@ from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_babel import gettext as _
 
+from app.extensions import csrf
 from app.models import StaffUser
 from app.services.accounts.reach import ReachSettings, update_own_reach
 from app.services.cases.operations import can_act_anywhere
-from app.services.errors import DomainError
+from app.services.errors import ConflictError, DomainError, ForbiddenError
 from app.services.notify.push import (
     parse_subscription,
     phone_label,
     public_key,
     queue_test,
     remove_subscription,
+    renew_subscription,
     subscribe,
     unsubscribe,
     user_subscriptions,
@@ -52,11 +54,36 @@ def push_key(_user: StaffUser) -> ResponseReturnValue:
 def push_subscribe(user: StaffUser) -> ResponseReturnValue:
     try:
         fields = parse_subscription(_body())
-        _subscription, created = subscribe(user=user, fields=fields,
-                                           user_agent=request.headers.get("User-Agent", ""))
+        subscribed = subscribe(user=user, fields=fields,
+                               user_agent=request.headers.get("User-Agent", ""))
     except DomainError as error:
         return _bad(error)
-    return jsonify({"endpoint": fields.endpoint}), 201 if created else 200
+    # the renewal token is for this phone's service worker (pushsubscriptionchange)
+    return jsonify({"endpoint": fields.endpoint, "renewToken": subscribed.renew_token}), \
+        201 if subscribed.created else 200
+
+
+@bp.post("/push/subscriptions/renew")
+@csrf.exempt  # the service worker has no page, session or CSRF token: the renewal token,
+# a secret only that phone holds (sent in the body, never by a browser on its own), is the key
+def push_renew() -> ResponseReturnValue:
+    """The browser rotated this phone's subscription: its service worker sends the old
+    endpoint, its renewal token and the new subscription, which replaces the old one."""
+    body = _body()
+    if not isinstance(body, dict):
+        return _bad("send oldEndpoint, renewToken and subscription as JSON")
+    try:
+        renewed = renew_subscription(old_endpoint=body.get("oldEndpoint"),
+                                     renew_token=body.get("renewToken"),
+                                     subscription=body.get("subscription"))
+    except ForbiddenError as error:
+        return jsonify({"error": str(error)}), 403
+    except ConflictError as error:
+        return jsonify({"error": str(error)}), 409
+    except DomainError as error:
+        return _bad(error)
+    return jsonify({"endpoint": renewed.subscription.endpoint,
+                    "renewToken": renewed.renew_token})
 
 
 @bp.delete("/push/subscriptions")

@@ -94,14 +94,15 @@ def test_the_service_worker_registers_and_a_push_shows_the_case(
 
     # this phone's subscription, as the page posts it (the keys: the stand-in's phone)
     phone = push_service.phone("chromium")
-    status = page.evaluate("""async (body) => {
+    answer = page.evaluate("""async (body) => {
         const box = document.getElementById("push-settings").dataset;
         const answer = await fetch(box.subscriptionsUrl, {method: "POST",
             headers: {"Content-Type": "application/json", "X-CSRFToken": box.csrfToken},
             body: JSON.stringify(body)});
-        return answer.status;
+        return {status: answer.status, body: await answer.json()};
     }""", phone.to_json())
-    assert status == 201
+    assert answer["status"] == 201
+    renew_token = answer["body"]["renewToken"]
 
     visitor = new_context().new_page()
     reference = submit_case_as_visitor(visitor, site, "北门厕所没有手纸了，电话13912345678",
@@ -128,6 +129,22 @@ def test_the_service_worker_registers_and_a_push_shows_the_case(
     assert note["body"] == payload["body"]
     assert note["url"] == payload["url"]
     assert re.search(r"/staff/cases/\d+$", note["url"])
+
+    # the browser rotates the subscription: the worker, with the renewal token the page
+    # kept for it, replaces it at the server (no session, no CSRF token)
+    (worker,) = context.service_workers
+    rotated = push_service.phone("chromium-rotated")
+    renewal = worker.evaluate("""([kept, fresh]) => keepRenewal(kept)
+        .then(() => renewSubscription(null, {toJSON: () => fresh}))
+        .then((status) => keptRenewal().then((now) => ({status: status, now: now})))""",
+        [{"endpoint": phone.endpoint, "renewToken": renew_token, "publicKey": "unused"},
+         rotated.to_json()])
+    assert renewal["status"] == 200
+    assert renewal["now"]["endpoint"] == rotated.endpoint
+    assert renewal["now"]["renewToken"] not in ("", renew_token)
+    page.goto(f"{site.url}/staff/alerts")
+    endpoints = json.loads(page.locator("#push-settings").get_attribute("data-endpoints") or "")
+    assert endpoints == [rotated.endpoint]
 
     # the page lists this phone with its delivery, in both languages, at phone width
     for language in ("zh_CN", "en"):

@@ -10,6 +10,7 @@ says (aes128gcm), with http_ece, so a wrong key, a wrong encoding or a wrong tok
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -200,6 +201,110 @@ def test_a_phone_that_changes_hands_follows_the_last_login(
     assert [s.user_id for s in subscriptions()] == [guard.id]
 
 
+# --- renewal by the service worker (pushsubscriptionchange) -----------------------------
+
+RENEW = "/staff/push/subscriptions/renew"
+
+
+def renew(client: FlaskClient, old: Phone, token: str | None, fresh: dict[str, Any]) -> Any:
+    """What sw.js posts: no session cookie (credentials "omit"), no CSRF token."""
+    body: dict[str, Any] = {"oldEndpoint": old.endpoint, "subscription": fresh}
+    if token is not None:
+        body["renewToken"] = token
+    return client.post(RENEW, json=body)
+
+
+def test_subscribing_hands_the_phone_a_renewal_token_kept_only_as_a_hash(
+        app: Flask, unit: Unit, staff: StaffUser, push_service: PushService) -> None:
+    client, token = logged_in(app, staff)
+    phone = push_service.phone("a")
+    first = subscribe(client, token, phone.to_json()).get_json()["renewToken"]
+    (stored,) = subscriptions()
+    assert stored.renew_token_hash == hashlib.sha256(first.encode()).hexdigest()
+    # subscribing again (the page opened anew) replaces it: the old one no longer renews
+    second = subscribe(client, token, phone.to_json()).get_json()["renewToken"]
+    assert second != first
+    fresh = push_service.phone("a2").to_json()
+    assert renew(app.test_client(), phone, first, fresh).status_code == 403
+    assert renew(app.test_client(), phone, second, fresh).status_code == 200
+
+
+def test_a_rotated_subscription_is_replaced_and_the_alerts_follow_it(
+        app: Flask, unit: Unit, spot: Spot, staff: StaffUser,
+        push_service: PushService) -> None:
+    guard = make_staff(unit, "guard@rt.test", roles=("security",))
+    client, token = logged_in(app, guard)
+    old, rotated = push_service.phone("old"), push_service.phone("rotated")
+    renew_token = subscribe(client, token, old.to_json()).get_json()["renewToken"]
+    make_case(spot, category_code="noise", body="很吵")  # queued for the old subscription
+    (before,) = subscriptions()
+
+    answer = renew(app.test_client(), old, renew_token, rotated.to_json())
+    assert answer.status_code == 200
+    assert answer.get_json()["endpoint"] == rotated.endpoint
+    (after,) = subscriptions()
+    assert (after.id, after.user_id, after.endpoint) == (before.id, guard.id, rotated.endpoint)
+    # the push queued before the rotation goes to the new subscription, readable there
+    assert send_due_pushes() == push.PushReport(sent=1)
+    assert push_service.for_phone(old) == []
+    (got,) = push_service.for_phone(rotated)
+    assert rotated.decrypt(got.body)["type"] == "feedback.created"
+    # the answer's new token renews it again; the one just used does not
+    again = push_service.phone("again").to_json()
+    assert renew(app.test_client(), rotated, renew_token, again).status_code == 403
+    assert renew(app.test_client(), rotated, answer.get_json()["renewToken"],
+                 again).status_code == 200
+
+
+def _refusals() -> dict[str, tuple[str, int]]:
+    """What is wrong with the renewal -> (which token the test sends, the status)."""
+    return {"wrong token": ("wrong", 403), "no token": ("none", 403),
+            "empty token": ("empty", 403), "unknown old endpoint": ("unknown", 403),
+            "another phone's token": ("his", 403), "owner deactivated": ("deactivated", 403),
+            "new subscription without keys": ("bad body", 400),
+            "new endpoint held by another phone": ("taken", 409)}
+
+
+@pytest.mark.parametrize("case", list(_refusals()))
+def test_a_renewal_without_its_token_or_a_valid_subscription_changes_nothing(
+        app: Flask, unit: Unit, staff: StaffUser, push_service: PushService, case: str) -> None:
+    guard = make_staff(unit, "guard@rt.test", roles=("security",))
+    mine, his = push_service.phone("mine"), push_service.phone("his")
+    client, token = logged_in(app, staff)
+    mine_token = subscribe(client, token, mine.to_json()).get_json()["renewToken"]
+    other, other_token = logged_in(app, guard)
+    his_token = subscribe(other, other_token, his.to_json()).get_json()["renewToken"]
+    sent, status = _refusals()[case]
+    old, fresh = mine, push_service.phone("new").to_json()
+    renew_token: str | None = {"wrong": mine_token[::-1], "none": None, "empty": "",
+                               "his": his_token}.get(sent, mine_token)
+    if sent == "unknown":
+        old = push_service.phone("never-stored")
+    elif sent == "deactivated":
+        staff.active = False
+        db.session.commit()
+    elif sent == "bad body":
+        fresh = {"endpoint": fresh["endpoint"]}
+    elif sent == "taken":
+        fresh = his.to_json()
+    with nothing_stored(case):
+        answer = renew(app.test_client(), old, renew_token, fresh)
+        assert answer.status_code == status, case
+        assert "error" in answer.get_json()
+
+
+def test_a_renewal_is_refused_from_another_site_even_with_its_token(
+        app: Flask, unit: Unit, staff: StaffUser, push_service: PushService) -> None:
+    client, token = logged_in(app, staff)
+    phone = push_service.phone("a")
+    renew_token = subscribe(client, token, phone.to_json()).get_json()["renewToken"]
+    with nothing_stored("foreign origin"):
+        answer = app.test_client().post(RENEW, headers={"Origin": "https://evil.example"}, json={
+            "oldEndpoint": phone.endpoint, "renewToken": renew_token,
+            "subscription": push_service.phone("b").to_json()})
+        assert answer.status_code == 403
+
+
 # --- pushes ----------------------------------------------------------------------------
 
 @dataclass
@@ -387,3 +492,5 @@ def test_the_service_worker_is_served_for_the_whole_staff_scope(client: FlaskCli
     script = answer.get_data(as_text=True)
     assert 'addEventListener("push"' in script
     assert 'addEventListener("notificationclick"' in script
+    assert 'addEventListener("pushsubscriptionchange"' in script
+    assert '"push/subscriptions/renew"' in script

@@ -5,23 +5,31 @@ A staff member taps "Alert me on this phone" (/staff/alerts): the service worker
 /staff/sw.js subscribes with the deployment's VAPID public key and the browser's
 PushSubscription is stored here. A session hook writes one `PushDelivery` per phone of
 each person who must know (push on, and out of their quiet hours unless the alert is
-urgent: services.accounts.reach), in the transaction of the event (as channels.queue_alerts does
+urgent: services.notify.recipients), in the transaction of the event (as channels.queue_alerts does
 for group robots): a new case to the holders of its responsible role, a reopened case to
 its assignee and those holders, an escalation to the unit's directors. The periodic job
 `push.send` sends them outside any transaction, claimed row by row (once across
 processes), encrypted as RFC 8291 says (aes128gcm) and signed as RFC 8292 says (VAPID),
 retried with backoff; a push service's 404 or 410 removes that subscription. The message
 carries spot, category and a masked excerpt, never a contact (channels.alert_payload).
+
+Browsers rotate subscriptions now and then (pushsubscriptionchange). Each subscription
+stored here hands its phone a renewal token (kept as a hash), which the service worker
+keeps and sends with the old endpoint and the new subscription to
+POST /staff/push/subscriptions/renew: no session and no CSRF token (the worker may run with
+no page open), only that secret, replaces the old subscription in place.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import hmac
 import json
 import logging
 import os
 import re
+import secrets
 import time
 import urllib.error
 import urllib.parse
@@ -45,7 +53,8 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Event, Membership, PushDelivery, PushSubscription, StaffUser, Unit
 from app.models.types import utcnow
-from app.services.errors import DomainError, NotFoundError
+from app.security import hash_token
+from app.services.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from app.services.notify.channels import (
     _alert_kind,
     _allow_private,
@@ -187,9 +196,22 @@ def validate_endpoint(endpoint: Any) -> str:
     return endpoint
 
 
-def subscribe(*, user: StaffUser, fields: SubscriptionFields, user_agent: str
-              ) -> tuple[PushSubscription, bool]:
-    """Store this phone's subscription for the user; (it, whether it is new). The same
+@dataclass(frozen=True)
+class Subscribed:
+    subscription: PushSubscription
+    created: bool
+    renew_token: str  # for the phone's service worker only; the server keeps its hash
+
+
+def _issue_renew_token(subscription: PushSubscription) -> str:
+    """A new renewal secret for the subscription (the previous one no longer works)."""
+    token = secrets.token_urlsafe(32)
+    subscription.renew_token_hash = hash_token(token)
+    return token
+
+
+def subscribe(*, user: StaffUser, fields: SubscriptionFields, user_agent: str) -> Subscribed:
+    """Store this phone's subscription for the user, with a new renewal token. The same
     endpoint again updates its keys (the browser renewed them) and its owner (whoever
     logged in last on that phone gets its alerts)."""
     with write_transaction() as session:
@@ -201,7 +223,7 @@ def subscribe(*, user: StaffUser, fields: SubscriptionFields, user_agent: str
                                 .where(PushDelivery.subscription_id == existing.id))
             existing.user_id, existing.p256dh, existing.auth = user.id, fields.p256dh, fields.auth
             existing.user_agent = user_agent[:300]
-            return existing, False
+            return Subscribed(existing, False, _issue_renew_token(existing))
         count = len(user_subscriptions(user.id, session))
         if count >= MAX_PHONES:
             raise DomainError(_("You have %(count)d phones with alerts already: remove one "
@@ -209,10 +231,48 @@ def subscribe(*, user: StaffUser, fields: SubscriptionFields, user_agent: str
         subscription = PushSubscription(user_id=user.id, endpoint=fields.endpoint,
                                         p256dh=fields.p256dh, auth=fields.auth,
                                         user_agent=user_agent[:300])
+        token = _issue_renew_token(subscription)
         session.add(subscription)
         session.flush()
     log.info("push subscription %s added for user %s", subscription.id, user.id)
-    return subscription, True
+    return Subscribed(subscription, True, token)
+
+
+def _renewable(session: Session, old_endpoint: object, renew_token: object
+               ) -> PushSubscription:
+    """The stored subscription at `old_endpoint` if `renew_token` is its renewal secret and
+    its owner is active; ForbiddenError, the same whichever is wrong, otherwise."""
+    refused = ForbiddenError(_("This phone cannot renew its alerts: open the alerts page on "
+                               "it and turn them on again."))
+    if not isinstance(old_endpoint, str) or not isinstance(renew_token, str) or not renew_token:
+        raise refused
+    found = session.scalar(select(PushSubscription).where(
+        PushSubscription.endpoint == old_endpoint).with_for_update())
+    if found is None or found.renew_token_hash is None or not hmac.compare_digest(
+            found.renew_token_hash, hash_token(renew_token)):
+        raise refused
+    owner = session.get(StaffUser, found.user_id)
+    if owner is None or not owner.active:
+        raise refused
+    return found
+
+
+def renew_subscription(*, old_endpoint: object, renew_token: object, subscription: object
+                       ) -> Subscribed:
+    """The browser rotated a phone's subscription: the new one replaces the old in place
+    (owner, pending pushes, history), with a new renewal token. Refused, nothing changed:
+    a wrong token or unknown endpoint (ForbiddenError), a bad subscription (DomainError), a
+    new endpoint another subscription holds (ConflictError)."""
+    with write_transaction() as session:
+        found = _renewable(session, old_endpoint, renew_token)
+        fields = parse_subscription(subscription)
+        if fields.endpoint != found.endpoint and session.scalar(select(PushSubscription.id).where(
+                PushSubscription.endpoint == fields.endpoint)) is not None:
+            raise ConflictError(_("This phone's new subscription is stored already."))
+        found.endpoint, found.p256dh, found.auth = fields.endpoint, fields.p256dh, fields.auth
+        token = _issue_renew_token(found)
+    log.info("push subscription %s of user %s renewed by its phone", found.id, found.user_id)
+    return Subscribed(found, False, token)
 
 
 def _remove(session: Session, subscription_id: int) -> None:

@@ -8,6 +8,9 @@
   var on = document.getElementById("push-subscribe");
   var off = document.getElementById("push-unsubscribe");
   var known = JSON.parse(d.endpoints || "[]");
+  // read by the service worker (sw.js) when the browser rotates the subscription
+  var RENEWAL_CACHE = "park-mailbox-push";
+  var RENEWAL_KEY = "/staff/push/renewal";
 
   function say(text, kind) {
     state.textContent = text;
@@ -45,6 +48,47 @@
     });
   }
 
+  function keptRenewal() {
+    return caches.open(RENEWAL_CACHE).then(function (cache) {
+      return cache.match(RENEWAL_KEY);
+    }).then(function (answer) { return answer ? answer.json() : null; });
+  }
+
+  function publicKey() {
+    if (d.publicKey) { return Promise.resolve(d.publicKey); }
+    return fetch(d.keyUrl, { credentials: "same-origin" }).then(function (response) {
+      return response.json();
+    }).then(function (key) {
+      d.publicKey = key.publicKey;
+      return key.publicKey;
+    });
+  }
+
+  /* Post the subscription and keep the renewal token the server answers with. */
+  function register(subscription) {
+    return send("POST", subscription.toJSON()).then(function (response) {
+      return Promise.all([response.json(), publicKey()]);
+    }).then(function (answers) {
+      var record = { endpoint: answers[0].endpoint, renewToken: answers[0].renewToken,
+                     publicKey: answers[1] };
+      return caches.open(RENEWAL_CACHE).then(function (cache) {
+        return cache.put(RENEWAL_KEY, new Response(JSON.stringify(record),
+                                                   { headers: { "Content-Type": "application/json" } }));
+      });
+    });
+  }
+
+  /* A phone subscribed before renewal tokens existed (or whose token was lost) gets one. */
+  function keepRenewable(subscription) {
+    if (!subscription || known.indexOf(subscription.endpoint) === -1) {
+      return Promise.resolve(null);
+    }
+    return keptRenewal().then(function (kept) {
+      if (kept && kept.endpoint === subscription.endpoint && kept.renewToken) { return null; }
+      return register(subscription);
+    });
+  }
+
   function show(subscription) {
     var here = !!subscription && known.indexOf(subscription.endpoint) !== -1;
     on.hidden = here;
@@ -65,7 +109,11 @@
 
   var ready = navigator.serviceWorker.register(d.workerUrl, { scope: d.scope });
   ready.then(function (registration) {
-    return registration.pushManager.getSubscription().then(show);
+    return registration.pushManager.getSubscription().then(function (subscription) {
+      show(subscription);
+      // quietly: the phone gets its alerts either way, only a later renewal needs this
+      keepRenewable(subscription).catch(function () { return null; });
+    });
   }).catch(failed);
 
   on.addEventListener("click", function () {
@@ -79,18 +127,14 @@
         return null;
       }
       return ready.then(function (registration) {
-        return fetch(d.keyUrl, { credentials: "same-origin" }).then(function (response) {
-          return response.json();
-        }).then(function (key) {
+        return publicKey().then(function (key) {
           return registration.pushManager.getSubscription().then(function (existing) {
             return existing || registration.pushManager.subscribe({
-              userVisibleOnly: true, applicationServerKey: bytes(key.publicKey)
+              userVisibleOnly: true, applicationServerKey: bytes(key)
             });
           });
         });
-      }).then(function (subscription) {
-        return send("POST", subscription.toJSON());
-      }).then(function () { window.location.reload(); });
+      }).then(register).then(function () { window.location.reload(); });
     }).catch(failed);
   });
 
@@ -101,6 +145,8 @@
     }).then(function (subscription) {
       if (!subscription) { return null; }
       return send("DELETE", { endpoint: subscription.endpoint }).then(function () {
+        return caches.delete(RENEWAL_CACHE);
+      }).then(function () {
         return subscription.unsubscribe();
       });
     }).then(function () { window.location.reload(); }).catch(failed);
