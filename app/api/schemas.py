@@ -73,6 +73,9 @@ class CaseSchema(Schema):
     category_chosen = fields.String(required=True, allow_none=True, metadata={
         "description": "the category code the visitor (or staff taking it down) picked at "
                        "intake; differs from category.code after a suggestion or a refiling"})
+    zone = fields.String(required=True, allow_none=True, attribute="zone_code", metadata={
+        "description": "the code of the seasonal zone (专区) whose choice on the form the case "
+                       "was sent through; null otherwise"})
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     source = fields.String(required=True, metadata={
         "description": "how it came: qr (a visitor's QR form), staff (taken down by staff), "

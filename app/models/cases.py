@@ -162,6 +162,11 @@ class Case(Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def zone_code(self) -> str | None:
+        """The code of the zone it was sent through (None: not through a zone)."""
+        return self.zone.code if self.zone is not None else None
+
     def __repr__(self) -> str:
         return f"<Case {self.reference} {self.status}>"
 

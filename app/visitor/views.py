@@ -32,6 +32,7 @@ from app.services.cases.abuse import SubmissionRefused, bot_trap_reason, form_st
 from app.services.cases.photos import PhotoError, photo_path, prepare_photos
 from app.services.cases.public import is_public_photo, own_photo
 from app.services.cases.submission import find_tracking, submit_case
+from app.services.cases.zones import CHOICE_PREFIX
 from app.services.errors import DomainError, NotFoundError
 from app.services.spots.cache import FormSpot, form_spot
 from app.services.spots.spots import is_retired_code, record_scan
@@ -82,9 +83,18 @@ def _too_many(limit: RequestLimit) -> Response:
 
 def _report_form(spot: FormSpot) -> ReportForm:
     form = ReportForm()
-    form.category.choices = [SelectChoice(c.code, c.name(current_language()))
-                             for c in spot.categories]
+    locale = current_language()
+    form.category.choices = [
+        *(SelectChoice(zone.value, zone.choice(locale)) for zone in spot.open_zones(utcnow())),
+        *(SelectChoice(c.code, c.name(locale)) for c in spot.categories)]
     return form
+
+
+def _chosen(value: str) -> tuple[str, str | None]:
+    """(category code, zone code) of the form's choice: a category's, or a zone's."""
+    if value.startswith(CHOICE_PREFIX):
+        return "", value.removeprefix(CHOICE_PREFIX)
+    return value, None
 
 
 def _render_form(spot: FormSpot, form: ReportForm, status: int, *, busy: bool = False,
@@ -94,6 +104,7 @@ def _render_form(spot: FormSpot, form: ReportForm, status: int, *, busy: bool = 
         retry_at = utcnow() + timedelta(seconds=retry_after)
     return give_device_cookie(make_response(render_template(
         "visitor/form.html", spot=spot, categories=spot.categories, form=form,
+        zones=spot.open_zones(utcnow()),
         locale=current_language(), busy=busy, retry_after=retry_after, retry_at=retry_at),
         status))
 
@@ -119,9 +130,11 @@ def report_form(code: str) -> ResponseReturnValue:
                     log.info("submission at point %s refused by bot trap: %s", spot.id, trap)
                     raise SubmissionRefused(trap)
                 photos = prepare_photos(uploaded_files("photos"))
+                category_code, zone_code = _chosen(form.category.data or "")
                 receipt = submit_case(
                     spot_id=spot.id,
-                    category_code=form.category.data,
+                    category_code=category_code,
+                    zone_code=zone_code,
                     body=form.body.data or "",
                     contact=form.contact.data,
                     rating=int(form.rating.data) if form.rating.data else None,

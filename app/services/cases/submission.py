@@ -41,6 +41,7 @@ from app.services.cases.references import next_reference
 from app.services.cases.routing import responsible_role
 from app.services.cases.suggest import OTHER, confident_suggestion
 from app.services.cases.summaries import MAX_BODY, case_summary, excerpt, validate_body
+from app.services.cases.zones import zone_intake
 from app.services.errors import DomainError, NotFoundError
 from app.services.notify.visitors import queue_received
 from app.services.platform.urls import absolute_url
@@ -128,6 +129,7 @@ def submit_case(
     contact_note: str | None = None,
     taken_down: TakenDown | None = None,
     hotline_ticket: HotlineTicket | None = None,
+    zone_code: str | None = None,
 ) -> Receipt:
     """Store a visitor's message (and photos) as a new case; tell the staff after commit.
 
@@ -135,7 +137,10 @@ def submit_case(
     patrol); they must act in the spot's unit, and the thread says who and how.
     `hotline_ticket`: a 12345 ticket becomes this case (stored with it, in the same
     transaction); the case keeps the hotline's time limits and no contact (the citizen's stays
-    on the ticket, for the unit's staff)."""
+    on the ticket, for the unit's staff).
+    `zone_code`: the visitor picked an open seasonal zone's choice instead of a category; the
+    case carries the zone, is filed under the zone's category and answered by the role the
+    unit mapped the zone to (services.cases.zones); it never joins another as "me too"."""
     body = validate_body(body)
     if taken_down is not None:
         source = Source.STAFF
@@ -160,12 +165,16 @@ def submit_case(
         unit = spot.park.unit
         if taken_down is not None:
             require_acting(taken_down.user, unit.id)
+        now = utcnow()
+        intake = (zone_intake(session, unit, spot.park_id, zone_code, now)
+                  if zone_code and source == Source.QR and taken_down is None else None)
+        if intake is not None:
+            category = intake.category
         if category is None:
             raise DomainError(_("Please choose what the message is about."))
         chosen = category
-        if taken_down is None:
+        if taken_down is None and intake is None:
             category = _suggested_instead_of_other(session, unit.id, category, body)
-        now = utcnow()
         if client_hash and is_blocked(session, unit.id, client_hash, now):
             log.info("submission from blocked client %s at point %s refused",
                      client_hash[:8], spot_id)
@@ -176,7 +185,7 @@ def submit_case(
         # "me too" is for visitors at the spot (never a danger); other sources keep one case
         # per request
         joined = (find_me_too_case(session, unit, spot, category, now)
-                  if source == Source.QR and not danger else None)
+                  if source == Source.QR and not danger and intake is None else None)
         # a report whose photos the open case has no room for stays a case of its own
         if joined is not None and (not photos
                                    or len(joined.photos) + len(photos) <= MAX_PHOTOS):
@@ -195,7 +204,8 @@ def submit_case(
             spot_id=spot.id,
             category_id=category.id,
             category_chosen=chosen.code,
-            category_reason="visitor" if category is chosen else "text",
+            category_reason=("zone" if intake else "visitor") if category is chosen else "text",
+            zone_id=intake.zone.id if intake else None,
             body=body,
             rating=rating,
             contact=(contact or "").strip() or None,
@@ -210,7 +220,8 @@ def submit_case(
             status=Status.NEW.value,
             urgent=why_urgent is not None,
             urgent_reason=why_urgent,
-            responsible_role=responsible_role(category, spot.park_id, spot.id),
+            responsible_role=(intake.role if intake else
+                              responsible_role(category, spot.park_id, spot.id)),
             created_at=now,
             updated_at=now,
         )

@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from time import monotonic
 from typing import Any
 
@@ -28,13 +29,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
-from app.models import Category, Park, Spot, Unit
+from app.models import Category, Park, Spot, Unit, Zone
 from app.models.org import local_name
+from app.models.types import utcnow
 from app.services.cases.danger import EmergencyNumber, parse_emergency_numbers
+from app.services.cases.zones import CHOICE_PREFIX, local_today, zones_heading
 
 MAX_SPOTS = 10_000
 CHANGED_KEY = "park_mailbox_spots_changed"
-_WATCHED = (Spot, Park, Unit, Category)
+_WATCHED = (Spot, Park, Unit, Category, Zone)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,30 @@ class FormPark(Named):
 
 
 @dataclass(frozen=True)
+class FormZone(Named):
+    """A seasonal zone that may head the form: its message and its one choice."""
+
+    code: str
+    message_zh: str
+    message_en: str
+    choice_zh: str
+    choice_en: str
+    starts_on: date
+    ends_on: date
+
+    @property
+    def value(self) -> str:
+        """Its choice's value in the form's category field."""
+        return CHOICE_PREFIX + self.code
+
+    def message(self, locale: str) -> str:
+        return local_name(self.message_zh, self.message_en, locale)
+
+    def choice(self, locale: str) -> str:
+        return local_name(self.choice_zh, self.choice_en, locale)
+
+
+@dataclass(frozen=True)
 class FormSpot(Named):
     """A spot as its form needs it: names, park, the unit's time zone, active categories."""
 
@@ -74,6 +101,13 @@ class FormSpot(Named):
     categories: tuple[FormCategory, ...]
     # danger first: the unit's emergency numbers, on every form
     emergency_numbers: tuple[EmergencyNumber, ...] = ()
+    # the zones not over yet (today's are picked by the unit's date when the form is shown)
+    zones: tuple[FormZone, ...] = ()
+
+    def open_zones(self, now: datetime) -> tuple[FormZone, ...]:
+        """The zones heading the form now, by the unit's local date."""
+        today = local_today(self.timezone, now)
+        return tuple(zone for zone in self.zones if zone.starts_on <= today <= zone.ends_on)
 
 
 def _load(code: str) -> FormSpot | None:
@@ -93,7 +127,17 @@ def _load(code: str) -> FormSpot | None:
             FormCategory(id=c.id, code=c.code, icon=c.icon, name_zh=c.name_zh,
                          name_en=c.name_en)
             for c in unit.categories if c.active),
-        emergency_numbers=tuple(parse_emergency_numbers(unit.emergency_numbers)))
+        emergency_numbers=tuple(parse_emergency_numbers(unit.emergency_numbers)),
+        zones=tuple(_form_zone(zone) for zone in zones_heading(
+            unit.id, park.id, local_today(unit.timezone, utcnow()) - timedelta(days=1))))
+
+
+def _form_zone(zone: Zone) -> FormZone:
+    choice_zh = zone.category_zh or zone.name_zh
+    choice_en = zone.category_en if zone.category_zh else zone.name_en
+    return FormZone(code=zone.code, name_zh=zone.name_zh, name_en=zone.name_en,
+                    message_zh=zone.message_zh, message_en=zone.message_en, choice_zh=choice_zh,
+                    choice_en=choice_en, starts_on=zone.starts_on, ends_on=zone.ends_on)
 
 
 class SpotCache:
