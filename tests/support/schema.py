@@ -2,8 +2,12 @@
 
 SQLite: the schema is made once in a template file, and each test gets a copy of it (a
 fresh file, as before). PostgreSQL: the first test of the process makes the schema, each
-later test empties every table (TRUNCATE ... RESTART IDENTITY, so ids start at 1 again);
-if a test dropped tables (the migration tests do), the schema is made again.
+later test empties every table and restarts every sequence (ids start at 1 again); if a
+test dropped tables (the migration tests do), the schema is made again.
+
+Emptying is DELETE, children first, and one `setval` over all sequences, not TRUNCATE:
+TRUNCATE gives each of the 38 tables a new file, synced at commit, about a second per test
+(a third of the PostgreSQL pass), where DELETE on a test's few rows takes milliseconds.
 """
 
 from __future__ import annotations
@@ -20,6 +24,12 @@ from app.extensions import db
 
 # PostgreSQL databases whose schema this process has made
 _made: set[str] = set()
+
+# every sequence of the schema back to 1 (setval is not transactional and writes no new file)
+RESTART_SEQUENCES = """
+    SELECT setval(c.oid, 1, false) FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind = 'S' AND n.nspname = current_schema()"""
 
 
 def sqlite_template(directory: Path) -> Path:
@@ -39,10 +49,11 @@ def copy_sqlite_template(template: Path, url: str) -> None:
 def reset_postgresql(url: str) -> None:
     """Inside the test's app context: an empty schema (see the module's docstring)."""
     if url in _made:
-        names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
         try:
             with db.engine.begin() as connection:
-                connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+                for table in reversed(db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+                connection.exec_driver_sql(RESTART_SEQUENCES)
             return
         except DBAPIError:
             pass  # a table is missing: make the schema again
