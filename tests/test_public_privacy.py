@@ -48,7 +48,7 @@ BODY = ("我是游客，手机13912345678，也可以打186 0011 2233或+86 137-
         "备用１３６１１１１２２２２。")
 REPLY = "您好，已联系13912345678的车主（京A12345）挪车。"
 CONTACT = "visitor.contact@example.com"
-ME_TOO_BODY = "我也看到了，车还在"
+ME_TOO_BODY = "另一位游客：车牌京A和粤B的车还停在厕所门口"  # the same problem: it joins
 PROTECTED = ("/staff", "/admin", "/bureau", "/api/v1")
 
 

@@ -32,7 +32,7 @@ def report(new_context, site, spot: int, body: str) -> None:
 
 def test_three_me_too_reports_make_one_warning_the_director_acknowledges(site, new_context):
     spot = len(site.spots) - 1  # a spot of its own: no other test's case to join
-    for body in ("北门厕所水漫出来了", "厕所地上全是水，我也遇到", "厕所还在漫水"):
+    for body in ("北门厕所水漫出来了", "厕所水又漫出来了，我也遇到", "北门厕所还在漫水"):
         report(new_context, site, spot, body)
     # the job's work, now (the server runs it every minute as well; either raises it once)
     subprocess.run([sys.executable, "-c", RAISE_BURSTS], cwd=ROOT, env=site.env, check=True,

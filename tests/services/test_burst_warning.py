@@ -26,8 +26,8 @@ def warnings_stored() -> list[EarlyWarning]:
 
 def test_three_reports_joined_as_me_too_raise_one_warning_naming_the_spot(app, unit, spot):
     first = make_case(spot, body="厕所水漫出来了")
-    make_case(spot, body="厕所地上全是水")
-    third = make_case(spot, body="我也看到厕所淹了")
+    make_case(spot, body="厕所水又漫出来了")
+    third = make_case(spot, body="我也看到厕所水漫出来了")
     assert third.joined  # one case, three reports
     assert third.case.id == first.case.id
     (warning,) = raise_bursts(utcnow())

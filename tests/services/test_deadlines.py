@@ -125,12 +125,13 @@ def test_a_report_split_off_keeps_its_own_urgency(db, unit, staff, spot):
 
     from app.models import CaseToken
 
-    unit.categories[0].urgent = True  # toilets
-    db.session.commit()
     night = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)
     with time_machine.travel(night, tick=False):
         first = make_case(spot, body="厕所没有纸")
-        make_case(spot, body="厕所门锁坏了")  # joins as "me too"
+        make_case(spot, body="厕所没有纸，门锁也坏了")  # joins as "me too"
+        # toilets urgent from now on (a report in an urgent category never joins a case)
+        unit.categories[0].urgent = True
+        db.session.commit()
         link = db.session.scalars(select(CaseToken)).one()
         split = split_me_too(user=staff, case_id=first.case.id, link_id=link.id)
     case = db.session.get(Case, split.id)

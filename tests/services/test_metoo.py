@@ -9,7 +9,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from app.extensions import socketio
-from app.models import Case, CaseToken, Event
+from app.models import Case, CaseToken, Category, Event
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.services.cases.metoo import split_me_too
@@ -93,16 +93,17 @@ def test_window_zero_turns_joining_off(db, unit, spot):
 
 def test_split_makes_a_case_of_its_own(app, db, window, staff, spot):
     first = make_case(spot, body="厕所没有纸")
-    second = make_case(spot, body="其实是水龙头坏了", contact="me@example.org")
+    # it joins (no paper), and staff make it a case of its own for the tap
+    second = make_case(spot, body="厕所没有纸，水龙头也坏了", contact="me@example.org")
     link = db.session.scalars(select(CaseToken)).one()
     new_case = split_me_too(user=staff, case_id=first.case.id, link_id=link.id)
     assert new_case.id != first.case.id
     assert count_cases(db) == 2
     original = db.session.get(Case, first.case.id)
     assert original.me_too_count == 0
-    assert "其实是水龙头坏了" not in [m.body for m in original.messages]
+    assert "厕所没有纸，水龙头也坏了" not in [m.body for m in original.messages]
     split = db.session.get(Case, new_case.id)
-    assert split.body == "其实是水龙头坏了"
+    assert split.body == "厕所没有纸，水龙头也坏了"
     assert split.contact == "me@example.org"
     assert split.status == "new"
     assert split.claim_due_at is not None
@@ -130,13 +131,97 @@ def test_joining_does_not_read_the_earlier_reports(db, window, spot):
     """A popular case takes each new report in the same few statements, however many it has."""
     first = make_case(spot, body="广场舞太吵")
     for number in range(30):
-        make_case(spot, body=f"也很吵 {number}")
+        make_case(spot, body=f"广场舞也太吵了 {number}")
     with sql_statements(db.engine) as statements:
-        receipt = make_case(spot, body="还是很吵")
+        receipt = make_case(spot, body="广场舞还是太吵")
     assert receipt.joined
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert not [s for s in reads if "FROM messages" in s or "FROM case_tokens" in s], reads
     case = db.session.get(Case, first.case.id)
     assert case.me_too_count == 31
-    assert case.messages[-1].body == "还是很吵"
+    assert case.messages[-1].body == "广场舞还是太吵"
     assert len(case.extra_tokens) == 31
+
+
+# "me too" only for the same problem (issue 23, point 5)
+
+@pytest.fixture
+def other(db, unit):
+    category = Category(unit_id=unit.id, code="other", name_zh="其他", name_en="Other",
+                        role="service", sort_order=9)
+    db.session.add(category)
+    db.session.commit()
+    return category
+
+
+# as the visitors chose (Other, which the words may refile) and both in one category
+@pytest.mark.parametrize("chosen", ["other", "toilets"])
+def test_someone_in_the_water_after_a_full_bin_is_an_urgent_case_of_its_own(
+        db, window, other, spot, chosen):
+    first = make_case(spot, category_code=chosen, body="垃圾桶满了")
+    with time_machine.travel(utcnow() + timedelta(hours=1), tick=False):
+        second = make_case(spot, category_code=chosen, body="有人落水了")
+    assert not second.joined
+    assert second.case.id != first.case.id
+    cases = db.session.scalars(select(Case).order_by(Case.id)).all()
+    assert [(c.body, c.me_too_count, c.urgent) for c in cases] == [
+        ("垃圾桶满了", 0, False), ("有人落水了", 0, True)]
+
+
+def test_another_problem_in_the_same_category_is_a_case_of_its_own(db, window, spot):
+    first = make_case(spot, body="厕所没有纸了")
+    second = make_case(spot, body="垃圾桶满了，苍蝇很多")
+    assert not second.joined
+    assert second.case.id != first.case.id
+    assert db.session.get(Case, first.case.id).me_too_count == 0
+    assert count_cases(db) == 2
+
+
+def test_a_genuine_repeat_joins(db, window, spot):
+    first = make_case(spot, body="厕所没纸了")
+    second = make_case(spot, body="又没纸了，快来补")
+    assert second.joined
+    assert second.case.id == first.case.id
+
+
+def test_a_repeat_in_english_joins(db, window, spot):
+    first = make_case(spot, body="No toilet paper in the men's restroom")
+    assert make_case(spot, body="Still no toilet paper in the toilets").joined
+    assert db.session.get(Case, first.case.id).me_too_count == 1
+
+
+def test_a_report_without_words_is_a_case_of_its_own(db, window, spot):
+    """A rating with an emoji (or, with voice notes, a recording alone) has nothing to
+    compare: it never joins."""
+    first = make_case(spot, body="厕所没有纸了")
+    second = make_case(spot, body="👎", rating=1)
+    assert not second.joined
+    assert second.case.id != first.case.id
+    assert db.session.get(Case, second.case.id).rating == 1
+
+
+def test_a_first_report_without_words_is_joined_by_nothing(db, window, spot):
+    make_case(spot, body="👎")
+    assert not make_case(spot, body="厕所没有纸了").joined
+    assert count_cases(db) == 2
+
+
+def test_a_report_in_an_urgent_category_never_joins(db, window, unit, spot):
+    unit.categories[0].urgent = True  # toilets
+    db.session.commit()
+    first = make_case(spot, body="厕所没有纸了")
+    second = make_case(spot, body="厕所没有纸了")
+    assert not second.joined
+    assert db.session.get(Case, second.case.id).urgent
+    assert db.session.get(Case, first.case.id).me_too_count == 0
+
+
+def test_a_report_joins_the_open_case_of_its_own_problem(db, window, spot):
+    paper = make_case(spot, body="厕所没有纸了")
+    lock = make_case(spot, body="女厕所隔间门锁坏了")
+    assert not lock.joined
+    # the latest open case is the lock's; the words are the paper's
+    again = make_case(spot, body="厕所还是没有纸")
+    assert again.case.id == paper.case.id
+    assert make_case(spot, body="隔间的门锁坏了关不上").case.id == lock.case.id
+    assert [db.session.get(Case, c.case.id).me_too_count for c in (paper, lock)] == [1, 1]

@@ -161,7 +161,7 @@ def test_a_second_visitor_joins_the_open_case_through_the_form(app, db, spot, st
 
     first, second = app.test_client(), app.test_client()
     one = submit(first, spot.code, body="北门厕所没有纸了，电话13912345678")
-    two = submit(second, spot.code, body="我也发现没有纸",
+    two = submit(second, spot.code, body="我也发现厕所没有纸了",
                  photos=[(io.BytesIO(png()), "mine.png")])
     assert one.status_code == two.status_code == 303
     assert one.headers["Location"] != two.headers["Location"]  # a link of their own
@@ -175,14 +175,14 @@ def test_a_second_visitor_joins_the_open_case_through_the_form(app, db, spot, st
 
     page = second.get(two.headers["Location"]).get_data(as_text=True)
     assert "已有人在这里反映过同一问题" in page
-    assert "我也发现没有纸" in page
+    assert "我也发现厕所没有纸了" in page
     assert "北门厕所没有纸了" not in page
     assert "13912345678" not in page
     assert f"/photos/{photo.id}" in page
     own = first.get(one.headers["Location"]).get_data(as_text=True)
-    assert "我也发现没有纸" not in own
+    assert "我也发现厕所没有纸了" not in own
     assert f"/photos/{photo.id}" not in own
     # staff see both reports in the one case
     staff_page = staff_client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
     assert "北门厕所没有纸了" in staff_page
-    assert "我也发现没有纸" in staff_page
+    assert "我也发现厕所没有纸了" in staff_page

@@ -142,9 +142,9 @@ def _photo_ids(html: str, token: str) -> set[int]:
 
 def test_me_too_visitor_sees_the_answer_and_only_their_own_words(db, me_too, staff, spot,
                                                                   visitor):
-    first = make_case(spot, body="我是王阿姨，电话13912345678",
+    first = make_case(spot, body="厕所纸没了，我是王阿姨，电话13912345678",
                       photos=[prepare_photo(io.BytesIO(png(40, 30)))])
-    second = make_case(spot, body="第二位游客：纸没了",
+    second = make_case(spot, body="第二位游客：厕所纸没了",
                        photos=[prepare_photo(io.BytesIO(png(20, 10)))])
     assert second.joined
     assert second.case.id == first.case.id
@@ -154,7 +154,7 @@ def test_me_too_visitor_sees_the_answer_and_only_their_own_words(db, me_too, sta
     first_photo, second_photo = case.photos
 
     html = visitor.get(f"/t/{second.token}").get_data(as_text=True)
-    assert "第二位游客：纸没了" in html  # their own message
+    assert "第二位游客：厕所纸没了" in html  # their own message
     assert "已派人补纸" in html  # the park's reply
     assert "处理中" in html  # the status
     assert "王阿姨" not in html
@@ -177,7 +177,7 @@ def test_staff_photos_are_the_parks_answer_on_every_visitors_page(db, me_too, st
     from app.services.cases.operations import add_staff_photos
 
     first = make_case(spot)
-    second = make_case(spot, body="我也看到了")
+    second = make_case(spot, body="我也看到了，厕所没有纸了")
     add_staff_photos(user=staff, case_id=first.case.id,
                      photos=[prepare_photo(io.BytesIO(png()))])
     (photo,) = db.session.get(Case, first.case.id).photos
@@ -190,7 +190,8 @@ def test_a_split_report_takes_its_photos_along(db, me_too, staff, spot, visitor)
     from app.services.cases.metoo import split_me_too
 
     first = make_case(spot)
-    second = make_case(spot, body="其实是另一个问题",
+    # it joins (no paper), and staff make it a case of its own for the tap
+    second = make_case(spot, body="厕所没有纸了，水龙头也坏了",
                        photos=[prepare_photo(io.BytesIO(png()))])
     (link,) = db.session.get(Case, first.case.id).extra_tokens
     new_case = split_me_too(user=staff, case_id=first.case.id, link_id=link.id)

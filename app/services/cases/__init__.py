@@ -6,6 +6,6 @@
 - `workflow`: the state machine; `deadlines`: time limits in working hours;
   `routing`: who answers; `sla`: the timer that escalates.
 - `tracking`: the visitor's side (follow-up, fixed, not fixed, rating); `metoo`: a second
-  report of the same problem joins the open case.
+  report of the same problem joins the open case; `sameness`: whether its words say so.
 - `photos`, `abuse` (bot traps, blocks), `references`, `summaries`, `inbox`, `open311`.
 """

@@ -1,5 +1,8 @@
 """"Me too": a second report of the same problem at the same spot joins the open case.
 
+Only when its words say it is the same problem (`sameness`): a report about something else
+at the spot, an urgent one, or one without words is a case of its own.
+
 The visitor who joins gets a tracking link of their own (a `CaseToken`) to the same thread;
 staff can split such a report off into a case of its own when it was a different problem.
 """
@@ -33,27 +36,33 @@ from app.services.cases.deadlines import set_deadlines
 from app.services.cases.operations import case_payload, locked_case, publish_change, snapshot
 from app.services.cases.references import next_reference
 from app.services.cases.routing import responsible_role
+from app.services.cases.sameness import has_words, same_problem
 from app.services.cases.summaries import excerpt
 from app.services.errors import DomainError, NotFoundError
 from app.services.notify.visitors import queue_received
 
 log = logging.getLogger(__name__)
 
+# the open cases at a spot and category a report is compared with, latest first
+MAX_CANDIDATES = 10
+
 
 def find_me_too_case(session: Session, unit: Unit, spot: Spot, category: Category,
-                     now: datetime) -> Case | None:
-    """The open case about the same spot and category opened within the unit's window."""
-    if unit.me_too_window_hours <= 0:
+                     now: datetime, body: str) -> Case | None:
+    """The latest open case about the same spot and category opened within the unit's
+    window whose first report's words say it is the problem `body` reports (`sameness`)."""
+    if unit.me_too_window_hours <= 0 or not has_words(body):
         return None
     since = now - timedelta(hours=unit.me_too_window_hours)
-    return session.scalar(
+    candidates = session.scalars(
         select(Case).where(
             Case.spot_id == spot.id, Case.category_id == category.id,
             Case.status.in_([s.value for s in OPEN_STATUSES]),
             Case.created_at >= since,
-        ).order_by(Case.created_at.desc(), Case.id.desc()).limit(1)
+        ).order_by(Case.created_at.desc(), Case.id.desc()).limit(MAX_CANDIDATES)
         .with_for_update()
     )
+    return next((case for case in candidates if same_problem(body, case.body)), None)
 
 
 def join_me_too(session: Session, case: Case, *, token_hash: str, body: str,

@@ -182,10 +182,11 @@ def submit_case(
         # danger first: words naming an immediate danger make the case urgent, of its own
         danger = names_a_danger(body, unit.danger_words)
         why_urgent = urgent_reason(danger, category.urgent)
-        # "me too" is for visitors at the spot (never a danger); other sources keep one case
-        # per request
-        joined = (find_me_too_case(session, unit, spot, category, now)
-                  if source == Source.QR and not danger and intake is None else None)
+        # "me too" is for visitors at the spot whose words say it is the same problem, never
+        # for an urgent report (staff must see it at once, as a case of its own) nor a zone's;
+        # other sources keep one case per request
+        joined = (find_me_too_case(session, unit, spot, category, now, body)
+                  if source == Source.QR and why_urgent is None and intake is None else None)
         # a report whose photos the open case has no room for stays a case of its own
         if joined is not None and (not photos
                                    or len(joined.photos) + len(photos) <= MAX_PHOTOS):
