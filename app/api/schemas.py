@@ -343,6 +343,10 @@ class ParkFiguresSchema(FiguresSchema):
                                        "hotline (12345), phone, counter, patrol, other (taken "
                                        "down by staff), api (the JSON API and Open311); they "
                                        "add up to cases"})
+    by_zone = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                          metadata={"description": "the cases sent through a seasonal zone's "
+                                    "choice on the form (专区), by zone code; a zone without "
+                                    "cases in the period is left out"})
 
 
 class WeightsSchema(Schema):

@@ -471,7 +471,8 @@ def compare(sort: str, month: str | None = None, min_cases: int | None = None,
         "parks": [{**_figures(row.figures, weights), "park_id": row.park.id, "park": row.park,
                    "rank": row.rank, "visits": row.visits,
                    "per_10k_visits": row.per_10k_visits,
-                   "by_category": row.by_category, "by_channel": row.by_channel}
+                   "by_category": row.by_category, "by_channel": row.by_channel,
+                   "by_zone": row.by_zone}
                   for row in comparison.rows],
         "city": _figures(comparison.city, weights),
     }

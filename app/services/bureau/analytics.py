@@ -28,6 +28,7 @@ from app.models import (
     ParkVisits,
     Spot,
     Status,
+    Zone,
     rollup_daily,
     rollup_monthly,
 )
@@ -234,6 +235,8 @@ class ParkRow:
     rank: int | None = None
     # the cases by where they came in (INTAKE_CHANNELS): they add up to figures.cases
     by_channel: dict[str, int] = field(default_factory=dict)
+    # the cases sent through a seasonal zone's choice, by zone code (the others: none)
+    by_zone: dict[str, int] = field(default_factory=dict)
 
     @property
     def per_10k_visits(self) -> float | None:
@@ -263,6 +266,7 @@ class Comparison:
     city: Figures
     weights: Weights
     city_score: float | None = None
+    zones: list[tuple[str, str, str]] = field(default_factory=list)  # code, zh, en; with cases
 
     def partial(self, today: date) -> bool:
         """The period has not ended yet: its figures will still change."""
@@ -387,6 +391,25 @@ def channel_counts(park_ids: Sequence[int], start: date, end: date) -> dict[int,
     return dict(counts)
 
 
+def zone_counts(park_ids: Sequence[int], start: date, end: date
+                ) -> tuple[dict[int, dict[str, int]], list[tuple[str, str, str]]]:
+    """Per park, its cases created in [start, end) (local days, as `channel_counts`) through
+    each seasonal zone's choice, by zone code; and (code, zh, en) of those zones, by code."""
+    if not park_ids:
+        return {}, []
+    low, high = period_bounds(start, end)
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    names: dict[str, tuple[str, str, str]] = {}
+    for park_id, code, name_zh, name_en, count in db.session.execute(
+            select(Case.park_id, Zone.code, Zone.name_zh, Zone.name_en, func.count())
+            .join(Zone, Zone.id == Case.zone_id)
+            .where(Case.park_id.in_(park_ids), Case.created_at >= low, Case.created_at < high)
+            .group_by(Case.park_id, Zone.code, Zone.name_zh, Zone.name_en)):
+        counts[park_id][code] = int(count)
+        names[code] = (code, name_zh, name_en)
+    return dict(counts), sorted(names.values())
+
+
 def not_yet_due(park_ids: Sequence[int], start: date, end: date,
                 now: datetime | None = None) -> dict[int, int]:
     """Per park, the cases `_not_yet_due_rows` finds."""
@@ -472,9 +495,10 @@ def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: i
         city.not_yet_due = sum(figures.not_yet_due for figures in per_park.values())
     visits = park_visits(start, end, park_ids)
     channels = channel_counts(park_ids, start, end)
+    zones, zone_names = zone_counts(park_ids, start, end)
     rows = [ParkRow(park=park, figures=per_park[park.id], by_category=dict(per_category[park.id]),
                     visits=visits.get(park.id), score=per_park[park.id].score(weights),
-                    by_channel=channels.get(park.id, {}))
+                    by_channel=channels.get(park.id, {}), by_zone=zones.get(park.id, {}))
             for park in parks]
     rank_parks(rows, min_cases)
     seen: dict[str, tuple[str, str, str]] = {}
@@ -485,7 +509,7 @@ def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: i
     log.info("compared %d parks over %s..%s", len(rows), start, end)
     return Comparison(start=start, end=end, min_cases=min_cases, sort=sort,
                       rows=ordered_rows(rows, sort), categories=categories, city=city,
-                      weights=weights, city_score=city.score(weights))
+                      weights=weights, city_score=city.score(weights), zones=zone_names)
 
 
 def monthly_trend(park_ids: Sequence[int], start: date, end: date

@@ -120,10 +120,12 @@ SUMMARY_COLUMNS = (
 def summary_rows(comparison: Comparison) -> Iterator[list[Any]]:
     """One row per park in the league table's order (its rank, from `rank_parks`); rates
     as fractions (0..1), blank when nothing counts."""
-    # then the cases by where they came in (they add up to Cases)
-    yield [str(header) for header in SUMMARY_COLUMNS] + [
-        str(_l("Cases: %(channel)s", channel=label)) for label in INTAKE_CHANNELS.values()]
+    # then the cases by where they came in (they add up to Cases), then by seasonal zone
     language = current_language()
+    yield [str(header) for header in SUMMARY_COLUMNS] + [
+        str(_l("Cases: %(channel)s", channel=label)) for label in INTAKE_CHANNELS.values()] + [
+        str(_l("Cases: zone %(zone)s", zone=en if language == "en" and en else zh))
+        for _code, zh, en in comparison.zones]
     for row in comparison.rows:
         figures = row.figures
         yield [row.rank if row.rank is not None else "", row.park.name(language),
@@ -131,7 +133,8 @@ def summary_rows(comparison: Comparison) -> Iterator[list[Any]]:
                _blank(figures.response_rate), _blank(figures.resolution_rate),
                _blank(figures.satisfaction_rate), figures.cases, figures.reports,
                figures.response_counted, figures.rated] + [
-            row.by_channel.get(code, 0) for code in INTAKE_CHANNELS]
+            row.by_channel.get(code, 0) for code in INTAKE_CHANNELS] + [
+            row.by_zone.get(code, 0) for code, _zh, _en in comparison.zones]
 
 
 def _blank(value: float | None) -> float | str:
