@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 from app.extensions import db
@@ -12,6 +13,7 @@ from app.models import Zone
 from app.services.bureau.analytics import compare_parks, next_month
 from tests.bureau.conftest import bureau_login
 from tests.bureau.test_channels import month_start
+from tests.bureau.test_exports import pdf_text
 from tests.support.cases import add_case
 
 
@@ -83,3 +85,12 @@ def test_a_director_sees_only_the_zone_figures_of_the_units_parks(app, unit, oth
     month = first.strftime("%Y-%m")
     api = client.get(f"/api/v1/bureau/comparison?month={month}").get_json()
     assert [p["by_zone"] for p in api["parks"]] == [{"flood": 1}]
+
+
+def test_the_monthly_pdf_has_the_zone_table(app, unit, other_unit, tmp_path):
+    first, _park_id = plant(unit, other_unit)
+    client = bureau_login(app, "viewer@bureau.test", "viewer")
+    month = first.strftime("%Y-%m")
+    text = pdf_text(client.get(f"/bureau/report.pdf?month={month}").get_data(), tmp_path)
+    assert "按专区" in text
+    assert re.search(r"RT公园\s+2\s+1\s*$", text, re.M), text
