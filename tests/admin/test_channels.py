@@ -1,23 +1,18 @@
 """Alert channels (/admin/channels): a director connects WeCom, DingTalk and Feishu group
 robots and Standard Webhooks endpoints; new cases reach them from the outbox.
 
-Each vendor is played by a local stand-in that checks what the vendor documents: the
-body's shape and, for DingTalk ("加签") and Feishu, the signature; the webhook receiver
-verifies the Standard Webhooks signature with the `standardwebhooks` package. A request
-with a wrong signature is refused as the vendor refuses it, so a wrong signer fails here.
+Each vendor is played by a local stand-in (tests/support/robots.py) that checks what the
+vendor documents: the body's shape and, for DingTalk ("加签") and Feishu, the signature;
+the webhook receiver verifies the Standard Webhooks signature with the `standardwebhooks`
+package. A request with a wrong signature is refused as the vendor refuses it, so a wrong
+signer fails here.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
-import threading
-import time
-import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -26,7 +21,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.extensions import db
 from app.models import AlertChannel, AlertDelivery, Park, Spot, StaffUser, Unit
@@ -39,126 +33,19 @@ from app.services.notify.channels import PER_MINUTE, send_due_alerts
 from tests.admin.helpers import audit_entries, submit
 from tests.conftest import csrf_token, log_in, make_case, make_staff
 from tests.support.db_snapshot import nothing_stored
-
-DINGTALK_SECRET = "SEC" + "d1" * 30
-FEISHU_SECRET = "feishu-secret-0123456789"  # noqa: S105 - the stand-in's
-WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
-HOUR_MS = 3600 * 1000
-
-
-@dataclass
-class Received:
-    vendor: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: dict[str, Any]
-    accepted: bool
-
-
-@dataclass
-class StandIn:
-    """WeCom, DingTalk, Feishu and a Standard Webhooks receiver on one local port."""
-
-    port: int = 0
-    received: list[Received] = field(default_factory=list)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def accepted(self, vendor: str) -> list[Received]:
-        return [r for r in self.received if r.vendor == vendor and r.accepted]
-
-
-def _dingtalk(query: dict[str, list[str]], body: dict[str, Any]) -> dict[str, Any]:
-    # the robot's "加签": sign = urlencode(base64(HmacSHA256(secret, timestamp + "\n" + secret)))
-    timestamp = query.get("timestamp", [""])[0]
-    sign = query.get("sign", [""])[0]  # parse_qs has url-decoded it
-    if not timestamp.isdigit() or abs(time.time() * 1000 - int(timestamp)) > HOUR_MS:
-        return {"errcode": 310000, "errmsg": "timestamp is not within one hour"}
-    expected = base64.b64encode(hmac.new(DINGTALK_SECRET.encode(),
-                                         f"{timestamp}\n{DINGTALK_SECRET}".encode(),
-                                         hashlib.sha256).digest()).decode()
-    if not hmac.compare_digest(sign, expected):
-        return {"errcode": 310000, "errmsg": "sign not match"}
-    markdown = body.get("markdown") or {}
-    if body.get("msgtype") != "markdown" or not markdown.get("title") or not markdown.get("text"):
-        return {"errcode": 40035, "errmsg": "missing parameter"}
-    return {"errcode": 0, "errmsg": "ok"}
-
-
-def _feishu(body: dict[str, Any]) -> dict[str, Any]:
-    # the signature check: base64(HmacSHA256(key = timestamp + "\n" + secret, message = ""))
-    timestamp = str(body.get("timestamp", ""))
-    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 3600:
-        return {"code": 19021, "msg": "sign match fail or timestamp is not within one hour"}
-    expected = base64.b64encode(hmac.new(f"{timestamp}\n{FEISHU_SECRET}".encode(), b"",
-                                         hashlib.sha256).digest()).decode()
-    if not hmac.compare_digest(str(body.get("sign", "")), expected):
-        return {"code": 19021, "msg": "sign match fail or timestamp is not within one hour"}
-    if body.get("msg_type") != "text" or not (body.get("content") or {}).get("text"):
-        return {"code": 9499, "msg": "Bad Request"}
-    return {"code": 0, "msg": "success", "data": {}}
-
-
-def _wecom(body: dict[str, Any]) -> dict[str, Any]:
-    kind = body.get("msgtype")
-    content = (body.get(kind) or {}).get("content") if kind in ("text", "markdown") else None
-    limit = 4096 if kind == "markdown" else 2048
-    if not content or len(content.encode()) > limit:
-        return {"errcode": 40008, "errmsg": "invalid message type"}
-    return {"errcode": 0, "errmsg": "ok"}
+from tests.support.robots import (
+    DINGTALK_SECRET,
+    FEISHU_SECRET,
+    WEBHOOK_SECRET,
+    StandIn,
+    running_robot_stand_in,
+)
 
 
 @pytest.fixture
 def stand_in() -> Iterator[StandIn]:
-    state = StandIn()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            parts = urllib.parse.urlsplit(self.path)
-            query = urllib.parse.parse_qs(parts.query)
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            body = json.loads(raw) if headers.get("content-type", "").startswith(
-                "application/json") else {}
-            status, answer = 200, {}
-            if parts.path == "/cgi-bin/webhook/send" and query.get("key"):
-                vendor, answer = "wecom", _wecom(body)
-            elif parts.path == "/robot/send" and query.get("access_token"):
-                vendor, answer = "dingtalk", _dingtalk(query, body)
-            elif parts.path.startswith("/open-apis/bot/v2/hook/"):
-                vendor, answer = "feishu", _feishu(body)
-            else:
-                vendor = "webhook"
-                try:
-                    Webhook(WEBHOOK_SECRET).verify(raw, headers)
-                except WebhookVerificationError:
-                    status = 401
-                else:
-                    status = 204
-            accepted = status < 300 and not answer.get("errcode") and not answer.get("code")
-            state.received.append(Received(vendor, parts.path, query, headers, body, accepted))
-            data = json.dumps(answer).encode() if status != 204 else b""
-            self.send_response(status)
-            if data:
-                self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with running_robot_stand_in() as state:
+        yield state
 
 
 def _connect(client: FlaskClient, **fields: Any) -> Any:
@@ -275,12 +162,8 @@ def test_send_a_test_message(app: Flask, staff_client: FlaskClient, stand_in: St
                       form_url="/admin/channels")
     assert response.status_code == 303
     # the receiver verifies with its own copy of the secret
-    global WEBHOOK_SECRET
-    saved, WEBHOOK_SECRET = WEBHOOK_SECRET, channel.secret
-    try:
-        assert send_due_alerts().sent == 1
-    finally:
-        WEBHOOK_SECRET = saved
+    stand_in.webhook_secret = channel.secret
+    assert send_due_alerts().sent == 1
     (got,) = stand_in.accepted("webhook")
     assert got.body["type"] == "test"
     page = staff_client.get("/admin/channels").get_data(as_text=True)

@@ -63,6 +63,7 @@ class Pushed:
     body: bytes
     claims: dict[str, Any]
     vapid_key: str
+    at: float = field(default_factory=time.time)  # when it arrived (epoch seconds)
 
 
 def verify_vapid(authorization: str, origin: str) -> tuple[dict[str, Any], str]:
