@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
 import sqlite3
-import subprocess
 import threading
 import time
 from contextlib import closing
@@ -18,8 +16,7 @@ import socketio
 from socketio.exceptions import ConnectionError as SocketConnectionError
 
 from tests.support.servers import (
-    FLASK,
-    ROOT,
+    demo_spots,
     prepare_database,
     running_server,
     server_env,
@@ -30,12 +27,6 @@ from tests.support.servers import (
 pytestmark = [pytest.mark.server, pytest.mark.sqlite]
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def spots_of(env):
-    return json.loads(subprocess.run(
-        [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
-        check=True, capture_output=True, timeout=60).stdout)
 
 
 def count_cases(env) -> int:
@@ -64,7 +55,7 @@ def live(tmp_path_factory):
     env = server_env(f"sqlite:///{folder / 'live.db'}", folder / "instance")
     prepare_database(env)
     with running_server(env, folder / "server.log") as server:
-        yield server, env, spots_of(env)
+        yield server, env, demo_spots()
 
 
 def form_session(server, code):
@@ -76,7 +67,7 @@ def form_session(server, code):
 def test_a_case_answered_with_303_survives_kill_9(tmp_path):
     env = server_env(f"sqlite:///{tmp_path / 'crash.db'}", tmp_path / "instance")
     prepare_database(env)
-    code = spots_of(env)[0]["code"]
+    code = demo_spots()[0]["code"]
     server = start_server(env, tmp_path / "server.log")
     try:
         session, token = form_session(server, code)

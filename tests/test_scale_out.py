@@ -7,10 +7,8 @@ nothing, and periodic jobs run once per round across all processes.
 
 from __future__ import annotations
 
-import json
 import queue
 import re
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +23,13 @@ import requests
 import socketio
 
 from tests.support import infra
-from tests.support.servers import FLASK, ROOT, Server, prepare_database, running_server, server_env
+from tests.support.servers import (
+    Server,
+    demo_spots,
+    prepare_database,
+    running_server,
+    server_env,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.server]
 
@@ -52,9 +56,7 @@ def deployment(tmp_path: Path, database_url: str, redis_url: str, **extra: str) 
         **extra,
     )
     prepare_database(env)
-    spots = json.loads(subprocess.run(
-        [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
-        check=True, capture_output=True, timeout=60).stdout)
+    spots = demo_spots()
     return Deployment(env=env, spots=spots, tmp_path=tmp_path)
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 import threading
 import time
 
@@ -13,8 +11,7 @@ import requests
 import socketio
 
 from tests.support.servers import (
-    FLASK,
-    ROOT,
+    demo_spots,
     prepare_database,
     running_server,
     served_database,
@@ -29,9 +26,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 def test_served_app_delivers_a_new_case_to_a_real_socket_client(tmp_path):
     env = server_env(served_database(tmp_path, "live"), tmp_path / "instance")
     prepare_database(env)
-    spots = json.loads(subprocess.run(
-        [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
-        check=True, capture_output=True, timeout=60).stdout)
+    spots = demo_spots()
     with running_server(env, tmp_path / "server.log") as server:
         staff = requests.Session()
         token = CSRF.search(staff.get(f"{server.url}/staff/login").text).group(1)

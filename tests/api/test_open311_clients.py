@@ -446,8 +446,8 @@ def test_georeport_client_reads_a_served_app(tmp_path):
     import georeport  # the dev extra installs it (no skip: a missing client is a failure)
 
     from tests.support.servers import (
-        FLASK,
         ROOT,
+        demo_spots,
         prepare_database,
         running_server,
         served_database,
@@ -456,9 +456,7 @@ def test_georeport_client_reads_a_served_app(tmp_path):
 
     env = server_env(served_database(tmp_path, "georeport"), tmp_path / "instance")
     prepare_database(env)
-    spots = json.loads(subprocess.run(
-        [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
-        check=True, capture_output=True, timeout=60).stdout)
+    spots = demo_spots()
     altar = next(spot for spot in spots if spot["name_en"] == "Altar square")
     issue = "\n".join((  # a key as a director issues one (Settings, API keys)
         "from wsgi import app",

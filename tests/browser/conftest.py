@@ -6,9 +6,7 @@ each test opens its own browser contexts (a fresh profile: no cookies, no cache)
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,9 +24,9 @@ from playwright.sync_api import (
 )
 
 from tests.support.servers import (
-    FLASK,
     ROOT,
     Server,
+    demo_spots,
     prepare_database,
     running_server,
     served_database,
@@ -66,9 +64,7 @@ def served_site(folder: Path, name: str, **settings: str) -> Iterator[Site]:
     `settings` in its environment, for as long as the block runs."""
     env = server_env(served_database(folder, name), folder / "instance", **settings)
     prepare_database(env)
-    spots = json.loads(subprocess.run(
-        [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=env,
-        check=True, capture_output=True, timeout=60).stdout)
+    spots = demo_spots()
     with running_server(env, folder / "server.log") as server:
         yield Site(server=server, spots=spots, env=env)
 

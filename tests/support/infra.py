@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import psycopg
 import pytest
@@ -74,10 +74,7 @@ def database_problem(url: str) -> str | None:
                                   (name,)).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
-            # a commit in a test's database does not wait for the disk (5 ms each on this
-            # machine, thousands per run); no test crashes the PostgreSQL server itself, so
-            # nothing a test reads can be lost (a killed app server's commits are kept)
-            conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+            _commit_without_waiting(conn, name)
     except psycopg.Error as error:
         return f"PostgreSQL not reachable at {make_url(url).render_as_string()}: {error}"
     return None
@@ -102,6 +99,32 @@ def scratch_database(purpose: str) -> str:
         conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
         conn.execute("CREATE SCHEMA public")
     return rendered
+
+
+def copy_database(template: str, url: str) -> None:
+    """Make the database at `url` a copy of the one at `template` (both SQLite files, or
+    both PostgreSQL databases of this machine; nobody may be connected to either)."""
+    if not url.startswith("postgresql"):
+        source, target = (Path(u.removeprefix("sqlite:///")) for u in (template, url))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+            if Path(f"{source}{suffix}").exists():
+                shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
+        return
+    name, source = make_url(url).database, make_url(template).database
+    with psycopg.connect(_libpq(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # FILE_COPY checkpoints (about a second here); the default, WAL_LOG, writes every
+        # page of the template to the log (30 s here under load)
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}" STRATEGY FILE_COPY')
+        _commit_without_waiting(conn, name)
+
+
+def _commit_without_waiting(conn: psycopg.Connection[Any], name: str | None) -> None:
+    """A commit in a test's database does not wait for the disk (5 ms each on this machine,
+    thousands per run); no test crashes the PostgreSQL server itself, so nothing a test
+    reads can be lost (a killed app server's commits are kept)."""
+    conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
 
 
 def redis_url() -> str:

@@ -6,16 +6,20 @@ processes sharing PostgreSQL and Redis, a crash with `kill -9`.
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -78,13 +82,42 @@ def server_env(database_url: str, instance: Path, **extra: str) -> dict[str, str
     return env
 
 
+# the databases this test process prepared by running the commands, by "with the demo":
+# every later preparation copies one (tests/support/infra.py, copy_database)
+_templates: dict[bool, dict[str, str]] = {}
+
+
 def prepare_database(env: dict[str, str], demo: bool = True) -> None:
-    """`flask db upgrade` (and `flask demo`, without its history: the server tests start
-    from the demo unit alone) as a deployment would run them."""
-    for command in (["db", "upgrade"], ["demo", "--no-history"]) if demo else (
-            ["db", "upgrade"],):
-        subprocess.run([str(FLASK), "--app", "wsgi", *command], cwd=ROOT, env=env, check=True,
-                       capture_output=True, timeout=120)
+    """The database of `env` as a deployment prepares it: `flask db upgrade` (and `flask
+    demo`, without its history: the server tests start from the demo unit alone).
+
+    The commands run once per test process, into a template database of their own; each
+    preparation copies the template, the very bytes the commands would write again (each
+    command is a process importing the app: 3-4 s each, most of a served site's start)."""
+    infra.copy_database(_template(demo)["DATABASE_URL"], env["DATABASE_URL"])
+
+
+def _template(demo: bool) -> dict[str, str]:
+    """The environment of the template database (made on first use)."""
+    if demo not in _templates:
+        name = "template_demo" if demo else "template_empty"
+        folder = Path(tempfile.mkdtemp(prefix="pm-template-"))
+        env = server_env(served_database(folder, name), folder / "instance")
+        for command in (["db", "upgrade"], ["demo", "--no-history"]) if demo else (
+                ["db", "upgrade"],):
+            subprocess.run([str(FLASK), "--app", "wsgi", *command], cwd=ROOT, env=env,
+                           check=True, capture_output=True, timeout=120)
+        _templates[demo] = env
+    return _templates[demo]
+
+
+@functools.cache
+def demo_spots() -> list[dict[str, Any]]:
+    """`flask points list --json` of the demo data (every prepared demo database is a copy
+    of one, so one listing serves them all)."""
+    return list(json.loads(subprocess.run(
+        [str(FLASK), "--app", "wsgi", "points", "list", "--json"], cwd=ROOT, env=_template(True),
+        check=True, capture_output=True, timeout=60).stdout))
 
 
 def start_server(env: dict[str, str], log_path: Path, port: int | None = None,
