@@ -4,17 +4,13 @@ the case page lists each step with its time and masked mobiles."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_fits_the_screen, log_in_staff, shot
 from tests.support.servers import ROOT
-
-NOTES_SHOTS = Path("/work/notes/shots")
 
 CLIMB = """
 from datetime import timedelta
@@ -53,6 +49,3 @@ def test_the_case_page_shows_the_ladder_on_a_phone(site, new_context):
     path = shot(staff, "ladder-case-phone")
     close_up = path.with_name("ladder-case-phone-steps.png")
     ladder.screenshot(path=str(close_up))
-    if NOTES_SHOTS.is_dir():
-        shutil.copy(path, NOTES_SHOTS / "ladder-case-phone.png")
-        shutil.copy(close_up, NOTES_SHOTS / "ladder-case-phone-steps.png")

@@ -1,17 +1,14 @@
 """Visitors keep their case (issue 15, point 5) in a real browser: photos made small on the
 phone, the 429 form that keeps what they wrote, and the tracking page's own link.
 
-Screenshots at 360 px go to test-output/browser/ and, for the issue's notes, to
-/work/notes/shots/ when that folder exists.
+Screenshots at 360 px go to test-output/browser/.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import zxingcpp
@@ -21,14 +18,6 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import Site, assert_fits_the_screen, served_site, shot
 
 pytestmark = pytest.mark.browser
-
-NOTES_SHOTS = Path("/work/notes/shots")
-
-
-def keep_shot(page: Page, name: str) -> None:
-    path = shot(page, name)
-    if NOTES_SHOTS.is_dir():
-        shutil.copy(path, NOTES_SHOTS / path.name)
 
 
 def camera_photo(width: int = 4000, height: int = 3000) -> bytes:
@@ -104,7 +93,7 @@ def test_the_tracking_page_keeps_its_link_as_a_qr_code_and_copies_it(site: Site,
     assert _decoded_qr(page) == [link]
     assert_fits_the_screen(page)
     page.locator("#keep-link").scroll_into_view_if_needed()
-    keep_shot(page, "tracking-page-zh")
+    shot(page, "tracking-page-zh")
     page.click("#copy-link")
     expect(page.locator("#link-status")).to_have_text("链接已复制")
     assert page.evaluate("navigator.clipboard.readText()") == link
@@ -112,7 +101,7 @@ def test_the_tracking_page_keeps_its_link_as_a_qr_code_and_copies_it(site: Site,
     expect(page.locator("#keep-title")).to_have_text("Keep your link")
     assert _decoded_qr(page) == [link]
     assert_fits_the_screen(page)
-    keep_shot(page, "tracking-page-en")
+    shot(page, "tracking-page-en")
 
 
 def test_share_uses_the_phones_share_sheet_with_the_link(site: Site, new_context) -> None:
@@ -161,7 +150,7 @@ def test_the_429_form_keeps_what_the_visitor_wrote_and_says_when(limited_site: S
     expect(page.locator("#contact")).to_have_value("13900000000")
     expect(page.locator("#category-toilets")).to_be_checked()
     assert_fits_the_screen(page)
-    keep_shot(page, "form-429-zh")
+    shot(page, "form-429-zh")
     # in English too: still too soon, the form comes back again
     page.goto(limited_site.form_url() + "?lang=en")
     fill_form(page, "Broken glass on the east gate steps")
@@ -169,7 +158,7 @@ def test_the_429_form_keeps_what_the_visitor_wrote_and_says_when(limited_site: S
     expect(page.locator("#retry-later")).to_contain_text("Too many messages for now")
     expect(page.locator("#body")).to_have_value("Broken glass on the east gate steps")
     assert_fits_the_screen(page)
-    keep_shot(page, "form-429-en")
+    shot(page, "form-429-en")
     # another phone behind the same address is not refused
     other = new_context().new_page()
     other.goto(limited_site.form_url())
