@@ -61,6 +61,23 @@ class PersonSchema(Schema):
     name = fields.String(required=True)
 
 
+class TransferTargetSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["park", "unit", "office"]),
+                         metadata={"description": "park: another park of the unit; unit: a "
+                                   "park of another unit; office: an outside office"})
+    park = fields.String(required=True, allow_none=True,
+                         metadata={"description": "the receiving park's park_code"})
+    office = fields.Integer(required=True, allow_none=True,
+                            metadata={"description": "the outside office's id"})
+    name = fields.String(required=True)
+
+
+class TransferSchema(Schema):
+    to = fields.Nested(TransferTargetSchema, required=True)
+    at = fields.DateTime(required=True)
+    note = fields.String(required=True, metadata={"description": "shown to the visitor"})
+
+
 class CaseSchema(Schema):
     """A case as staff see it; `contact` only for park staff of its unit (null otherwise)."""
 
@@ -106,6 +123,9 @@ class CaseSchema(Schema):
     claim_due_at = fields.DateTime(required=True, allow_none=True)
     reply_due_at = fields.DateTime(required=True, allow_none=True)
     resolve_due_at = fields.DateTime(required=True, allow_none=True)
+    transfers = fields.List(fields.Nested(TransferSchema), required=True, metadata={
+        "description": "where the case was moved (转办), oldest first, with the note "
+                       "written for the visitor"})
 
 
 class CasePageSchema(Schema):

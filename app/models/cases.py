@@ -23,6 +23,7 @@ from app.extensions import Model
 from app.models.media import Photo
 from app.models.org import Category, Park, Spot, Unit
 from app.models.people import StaffUser
+from app.models.transfers import CaseTransfer
 from app.models.types import BigId, UTCDateTime, utcnow
 from app.models.zones import Zone
 
@@ -142,6 +143,9 @@ class Case(Model):
     public_summary: Mapped[str | None] = mapped_column(Text)
     # staff marked the case not public at all: public outputs show no text and no photo
     private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # moved out of the parks to an outside office (转办): closed as "referred", counted in
+    # the figures apart from resolved cases (services.cases.transfers)
+    transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     unit: Mapped[Unit] = relationship()
     park: Mapped[Park] = relationship()
@@ -157,6 +161,8 @@ class Case(Model):
     extra_tokens: Mapped[list[CaseToken]] = relationship(
         back_populates="case", order_by="CaseToken.id"
     )
+    transfers: Mapped[list[CaseTransfer]] = relationship(order_by="CaseTransfer.id",
+                                                         cascade="all, delete-orphan")
 
     @property
     def is_open(self) -> bool:

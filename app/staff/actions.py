@@ -44,7 +44,7 @@ from app.staff.views import render_case
 
 
 def _perform(user: StaffUser, case_id: int, form: Form, action: Callable[[], object],
-             done: str) -> ResponseReturnValue:
+             done: str, after: Callable[[], str] | None = None) -> ResponseReturnValue:
     """Validate the form, run the service, then back to the case with a message.
 
     Another unit's case is 404 before anything else; a broken rule shows the case page
@@ -64,7 +64,8 @@ def _perform(user: StaffUser, case_id: int, form: Form, action: Callable[[], obj
         flash(str(error), "error")
         return render_case(user, get_case_for_staff(user, case_id), 400)
     flash(done, "success")
-    return redirect(url_for("staff.case_detail", case_id=case_id), code=303)
+    return redirect(after() if after else url_for("staff.case_detail", case_id=case_id),
+                    code=303)
 
 
 @bp.post("/cases/<int:case_id>/claim")

@@ -9,7 +9,7 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # the modules whose views attach to `bp` (each imports `bp` from here)
-ROUTE_MODULES = ("views", "actions", "account", "push", "new_case", "hotline")
+ROUTE_MODULES = ("views", "actions", "transfers", "account", "push", "new_case", "hotline")
 
 
 def staff_blueprint() -> Blueprint:

@@ -99,6 +99,16 @@ class CategoryForm(Form):
         Length(max=32)])
 
 
+class TransferForm(Form):
+    note = TextAreaField(
+        _l("Note for the visitor (shown on their page: where the case went and why)"),
+        validators=[DataRequired(message=_l("Write the visitor a note: where the case goes "
+                                             "and why.")), message_length()])
+    # one of the two: a park's park_code, or an outside office's id
+    park = StringField(_l("To a park"), validators=[Optional(), Length(max=32)])
+    office = StringField(_l("To an outside office"), validators=[Optional(), Length(max=12)])
+
+
 class PhotoPublicForm(Form):
     public = StringField(validators=[AnyOf(["0", "1"], message=_l("Choose yes or no."))])
 

@@ -48,6 +48,7 @@ from app.services.cases.public import mask_personal_data, public_description
 from app.services.cases.reply_templates import fill_reply_template, reply_templates_for
 from app.services.cases.submission import get_case_for_staff
 from app.services.cases.suggest import suggest_categories
+from app.services.cases.transfers import transfer_targets, unit_offices
 from app.services.cases.workflow import (
     CHANNEL_LABELS,
     INTAKE_CHANNELS,
@@ -203,7 +204,8 @@ def render_case(user: StaffUser, case: Case, status: int = 200, *,
         suggested=_differing_suggestion(case),
         masked_text=mask_personal_data(case.body), ticket=ticket, hotline_form=hotline_form,
         reply_contact_label=CONTACT_LABELS, reply_result_label=RESULT_LABELS,
-        ladder=case_ladder(case), masked_mobile=masked_mobile, **live), status
+        ladder=case_ladder(case), masked_mobile=masked_mobile,
+        transfer_parks=transfer_targets(case), offices=unit_offices(case.unit_id), **live), status
 
 
 def _differing_suggestion(case: Case) -> Category | None:
