@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy import true as sa_true
@@ -13,6 +14,9 @@ from app.extensions import Model
 from app.models.org import Park, Unit
 from app.models.people import StaffUser
 from app.models.types import BigId, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.cases import Case
 
 
 class TransferKind(StrEnum):
@@ -69,6 +73,7 @@ class CaseTransfer(Model):
     to_unit: Mapped[Unit | None] = relationship(foreign_keys=[to_unit_id])
     to_office: Mapped[OutsideOffice | None] = relationship()
     by: Mapped[StaffUser | None] = relationship()
+    case: Mapped[Case] = relationship(viewonly=True)
 
     def __repr__(self) -> str:
         return f"<CaseTransfer {self.id} of case {self.case_id} ({self.kind})>"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from app.extensions import db
+from app.i18n import current_language
 from app.models import Case, StaffUser
-from app.services.cases.transfers import transfer_case
+from app.services.cases.transfers import destination_name, sent_away, transfer_case
 from app.staff.actions import _perform
 from app.staff.blueprint import bp
 from app.staff.decorators import staff_required
@@ -32,3 +33,13 @@ def transfer(user: StaffUser, case_id: int) -> ResponseReturnValue:
                                           park_code=form.park.data or "",
                                           office_id=form.office.data or ""),
                     _("The case is transferred; the visitor sees your note."), after)
+
+
+@bp.get("/transfers")
+@staff_required
+def transfers(user: StaffUser) -> ResponseReturnValue:
+    """The unit's read-only record of the cases it sent to another unit or an office."""
+    locale = current_language()
+    records = sent_away(user)
+    return render_template("staff/transfers.html", user=user, records=records,
+                           names={r.id: destination_name(r, locale) for r in records})

@@ -144,3 +144,70 @@ def test_another_units_case_is_not_found(app, unit, other_unit, spot):
                            data={"csrf_token": token, "park": park.park_code, "note": "转走"})
     assert response.status_code == 404
     assert db.session.get(Case, case.id).park_id == spot.park_id
+
+
+# --- to a park of another unit (step 2) ----------------------------------------------------
+
+def _to_other_unit(staff_client, other_unit, spot, **case_fields):
+    receipt = make_case(spot, contact="13800138000", **case_fields)
+    target = other_unit.parks[0]
+    response = _transfer(staff_client, receipt.case.id, park=target.park_code,
+                         note="这里归XY管理处管，已转给他们。")
+    return receipt, target, response
+
+
+def test_a_case_moved_to_another_unit_leaves_the_inbox(staff_client, unit, other_unit, spot):
+    receipt, target, response = _to_other_unit(staff_client, other_unit, spot,
+                                               category_code="noise")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/staff/")
+    moved = db.session.get(Case, receipt.case.id)
+    assert (moved.unit_id, moved.park_id) == (other_unit.id, target.id)
+    assert moved.category.unit_id == other_unit.id
+    assert moved.category.code == "noise"
+    assert moved.contact == "13800138000"  # the receiving unit answers the visitor
+    assert staff_client.get(f"/staff/cases/{moved.id}").status_code == 404
+    assert moved.reference not in staff_client.get("/staff/").get_data(as_text=True)
+
+
+def test_the_other_units_staff_are_alerted_and_see_it(app, staff_client, unit, other_unit,
+                                                     spot):
+    make_staff(other_unit, "guard@xy.test", roles=("security",))
+    receipt, target, _response = _to_other_unit(staff_client, other_unit, spot)
+    created = db.session.scalars(select(Event).where(
+        Event.case_id == receipt.case.id, Event.kind == "feedback.created")
+        .order_by(Event.id)).all()
+    assert [(e.unit_id, e.park_id) for e in created] == [(unit.id, spot.park_id),
+                                                         (other_unit.id, target.id)]
+    client = app.test_client()
+    log_in(client, "guard@xy.test")
+    page = client.get(f"/staff/cases/{receipt.case.id}").get_data(as_text=True)
+    assert "这里归XY管理处管，已转给他们。" in page
+    document = client.get(f"/api/v1/cases/{receipt.case.id}").get_json()
+    assert document["transfers"][0]["to"]["kind"] == "unit"
+
+
+def test_the_sending_unit_keeps_a_record_without_the_contact(staff_client, other_unit, spot):
+    receipt, target, _response = _to_other_unit(staff_client, other_unit, spot,
+                                                body="隔壁公园的路灯坏了")
+    page = staff_client.get("/staff/transfers").get_data(as_text=True)
+    assert receipt.case.reference in page
+    assert "隔壁公园的路灯坏了" in page
+    assert "北门厕所" in page  # the place as sent
+    assert target.name_zh in page
+    assert "13800138000" not in page
+
+
+def test_the_record_is_the_sending_units_only(app, staff_client, unit, other_unit, spot):
+    make_staff(other_unit, "guard@xy.test", roles=("security",))
+    receipt, _target, _response = _to_other_unit(staff_client, other_unit, spot)
+    client = app.test_client()
+    log_in(client, "guard@xy.test")
+    assert receipt.case.reference not in client.get("/staff/transfers").get_data(as_text=True)
+
+
+def test_the_visitor_follows_it_at_the_other_unit(staff_client, client, other_unit, spot):
+    receipt, target, _response = _to_other_unit(staff_client, other_unit, spot)
+    page = client.get(f"/t/{receipt.token}").get_data(as_text=True)
+    assert target.name_zh in page
+    assert "这里归XY管理处管，已转给他们。" in page

@@ -230,3 +230,12 @@ def transfer_json(transfer: CaseTransfer) -> dict[str, object]:
         "at": transfer.created_at,
         "note": transfer.note,
     }
+
+
+def sent_away(user: StaffUser, limit: int = 200) -> list[CaseTransfer]:
+    """What the user's units sent to another unit or an outside office, newest first: the
+    read-only record (words and place as sent; the visitor's contact is not in it)."""
+    return list(db.session.scalars(
+        select(CaseTransfer).where(CaseTransfer.from_unit_id.in_(user.unit_ids),
+                                   CaseTransfer.kind != TransferKind.PARK.value)
+        .order_by(CaseTransfer.id.desc()).limit(limit)))
