@@ -46,6 +46,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         where = item.path.relative_to(tests).as_posix()
         if where.startswith(DATABASE_SENSITIVE):
             item.add_marker(pytest.mark.database)
+        if where.startswith("browser/"):  # every test there drives Chromium
+            item.add_marker(pytest.mark.browser)
 
 
 def database_url(tmp_path: Any) -> str:
