@@ -34,6 +34,7 @@ from app.models import (
     EarlyWarning,
     HotlineTicket,
     MeasurePhoto,
+    OutsideOffice,
     PushSubscription,
     ReplyTemplate,
     RoutingRule,
@@ -115,6 +116,7 @@ ARGUMENTS: dict[str, Any] = {
     "topic_id": lambda world: world.ids["topic"],
     "measure_photo_id": lambda world: world.ids["measure_photo"],
     "zone_id": lambda world: world.ids["zone"],
+    "office_id": lambda world: world.ids["office"],
 }
 
 
@@ -184,7 +186,10 @@ def _build_world(app: Flask) -> World:
         zone = Zone(code="unit-a-zone", unit_id=unit.id, name_zh="甲园专区",
                     message_zh="unit-A-secret-zone", starts_on=date(2026, 3, 1),
                     ends_on=date(2099, 3, 1))
-        session.add_all([template, rule, channel, phone, warning, ticket, topic, measure, zone])
+        office = OutsideOffice(unit_id=unit.id, name="unit-A-secret-office",
+                               email="office@unit-a.test")
+        session.add_all([template, rule, channel, phone, warning, ticket, topic, measure, zone,
+                         office])
         session.flush()
         ids = {"case": case.id, "photo": photo.id, "block": block.id, "key": key.id,
                "park": unit.parks[0].id, "spot": spot.id,
@@ -192,12 +197,14 @@ def _build_world(app: Flask) -> World:
                "message": case.messages[0].id, "spot_code": spot.code,
                "template": template.id, "rule": rule.id, "channel": channel.id,
                "subscription": phone.id, "warning": warning.id, "ticket": ticket.id,
-               "topic": topic.id, "measure_photo": measure.photos[0].id, "zone": zone.id}
+               "topic": topic.id, "measure_photo": measure.photos[0].id, "zone": zone.id,
+               "office": office.id}
         reference = case.reference
     return World(unit=unit, case=case, secrets=(private_body, contact, reference, spot.code,
                                                 "unit-A-secret-template", "unit-A-secret-hook",
                                                 "unit-A-secret-phone",
-                                                "unit-A-secret-measure", "unit-A-secret-zone"),
+                                                "unit-A-secret-measure", "unit-A-secret-zone",
+                                                "unit-A-secret-office"),
                  ids=ids)
 
 

@@ -10,7 +10,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # the modules whose views attach to `bp` (each imports `bp` from here)
 ROUTE_MODULES = ("views", "spots", "staff", "categories", "routing", "replies", "unit_settings",
-                 "api_keys", "blocks", "channels", "map", "zones")
+                 "api_keys", "blocks", "channels", "offices", "map", "zones")
 
 
 def admin_blueprint() -> Blueprint:

@@ -40,7 +40,7 @@ from app.models.org import Category, CategoryTraining, Park, Spot, Unit
 from app.models.people import BUREAU_ROLES, ROLES, Membership, StaffUser
 from app.models.settings import ReplyTemplate, RoutingRule
 from app.models.topics import AdoptedTopic, MeasurePhoto, TopicMeasure, topic_units
-from app.models.transfers import CaseTransfer, OutsideOffice, TransferKind
+from app.models.transfers import CaseTransfer, OfficeDelivery, OutsideOffice, TransferKind
 from app.models.zones import Zone, ZoneRole, zone_parks
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "TopicMeasure",
     "topic_units",
     "CaseTransfer",
+    "OfficeDelivery",
     "OutsideOffice",
     "TransferKind",
     "Zone",

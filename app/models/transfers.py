@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -77,3 +77,26 @@ class CaseTransfer(Model):
 
     def __repr__(self) -> str:
         return f"<CaseTransfer {self.id} of case {self.case_id} ({self.kind})>"
+
+
+class OfficeDelivery(Model):
+    """The outbox of a transfer to an outside office: one e-mail, and one webhook call when
+    the office has one, each retried with backoff by the job `offices.send`."""
+
+    __tablename__ = "office_deliveries"
+    __table_args__ = (Index("ix_office_deliveries_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("case_transfers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # "email" or "webhook"
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    transfer: Mapped[CaseTransfer] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<OfficeDelivery {self.id} {self.channel} {self.state}>"

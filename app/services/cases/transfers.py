@@ -42,6 +42,7 @@ from app.services.cases.routing import responsible_role
 from app.services.cases.summaries import case_summary, validate_body
 from app.services.cases.workflow import apply_status
 from app.services.errors import DomainError
+from app.services.notify.offices import queue_office_deliveries
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +181,8 @@ def transfer_case(*, user: StaffUser, case_id: int, note: str, park_code: str = 
             _move_to_park(session, case, destination.park, now)
         else:
             case.transferred_at = now
+            assert destination.office is not None  # noqa: S101 - a park or an office
+            queue_office_deliveries(session, transfer, destination.office)
             _status(case, Status.REFERRED, user.id, now, destination_name(transfer, "zh_CN"))
         _publish(session, case, transfer, user, before, from_unit_id, from_park_id)
         reference = case.reference

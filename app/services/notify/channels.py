@@ -501,3 +501,10 @@ def send_due_alerts(now: datetime | None = None, limit: int = BATCH) -> AlertRep
     states = [deliver_alert(delivery_id, now) for delivery_id in ids]
     return AlertReport(sent=states.count(SENT), retrying=states.count(PENDING),
                        failed=states.count(FAILED))
+
+
+def webhook_secret(secret: str) -> str:
+    """A Standard Webhooks secret as given (checked), or a new one when none was given."""
+    checked = _validate_secret(ChannelKind.WEBHOOK.value, secret)
+    assert checked is not None  # noqa: S101 - a webhook secret is never None
+    return checked

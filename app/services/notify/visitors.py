@@ -267,19 +267,30 @@ def _sender_address() -> str:
 
 def send_email(recipient: str, rendered: Rendered) -> None:
     """Send one plain-text e-mail over SMTP (or to the log when SMTP_HOST is not set)."""
-    config = current_app.config
+    mail = new_mail(recipient, rendered.subject)
+    mail.set_content(rendered.text)
+    if not current_app.config["SMTP_HOST"]:
+        log.warning("SMTP_HOST is not set: e-mail to %s written to the log only:\n%s\n\n%s",
+                    recipient, rendered.subject, without_tracking_tokens(rendered.text))
+        return
+    send_mail(mail)
+
+
+def new_mail(recipient: str, subject: str) -> EmailMessage:
+    """An automatic e-mail from the mailbox's address (content and attachments to add)."""
     mail = EmailMessage()
-    mail["Subject"] = rendered.subject
+    mail["Subject"] = subject
     mail["From"] = _sender_address()
     mail["To"] = recipient
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = make_msgid(domain=_sender_address().rpartition("@")[2] or None)
     mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(rendered.text)
-    if not config["SMTP_HOST"]:
-        log.warning("SMTP_HOST is not set: e-mail to %s written to the log only:\n%s\n\n%s",
-                    recipient, rendered.subject, without_tracking_tokens(rendered.text))
-        return
+    return mail
+
+
+def send_mail(mail: EmailMessage) -> None:
+    """Hand one e-mail to the SMTP server of the configuration."""
+    config = current_app.config
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"],
                       timeout=config["SMTP_TIMEOUT"]) as smtp:
         if config["SMTP_STARTTLS"]:

@@ -17,6 +17,7 @@ from app.services.cases.sla import escalate_overdue_cases
 from app.services.cases.suggest import train_category_models
 from app.services.notify.channels import send_due_alerts
 from app.services.notify.ladder import run_ladder
+from app.services.notify.offices import send_due_office_deliveries
 from app.services.notify.privacy import erase_expired_contacts
 from app.services.notify.push import send_due_pushes
 from app.services.notify.visitors import send_due_notifications
@@ -27,6 +28,8 @@ SCHEDULE: tuple[Job, ...] = (
     Job("notify.send", timedelta(seconds=30), send_due_notifications),
     # staff alerts to group robots and webhooks (/admin/channels), retried with backoff
     Job("alerts.send", timedelta(seconds=10), send_due_alerts),
+    # cases transferred to outside offices (转办): e-mail and webhook, retried with backoff
+    Job("offices.send", timedelta(seconds=30), send_due_office_deliveries),
     # Web Push to staff phones (/staff/alerts), retried with backoff
     Job("push.send", timedelta(seconds=5), send_due_pushes),
     # the escalation ladder: SMS to on call for an urgent case nobody claimed in the unit's
