@@ -367,6 +367,12 @@ class ParkFiguresSchema(FiguresSchema):
                           metadata={"description": "the cases sent through a seasonal zone's "
                                     "choice on the form (专区), by zone code; a zone without "
                                     "cases in the period is left out"})
+    transferred = fields.Integer(required=True, metadata={
+        "description": "cases the park sent out of its unit in the period (转办: to an outside "
+                       "office or another unit's park), counted apart from resolved ones"})
+    sent_to = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                          metadata={"description": "those cases by where they went: the "
+                                    "office's or the receiving park's name"})
 
 
 class WeightsSchema(Schema):

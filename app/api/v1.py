@@ -474,7 +474,8 @@ def compare(sort: str, month: str | None = None, min_cases: int | None = None,
                    "rank": row.rank, "visits": row.visits,
                    "per_10k_visits": row.per_10k_visits,
                    "by_category": row.by_category, "by_channel": row.by_channel,
-                   "by_zone": row.by_zone}
+                   "by_zone": row.by_zone, "transferred": row.transferred,
+                   "sent_to": row.sent_to}
                   for row in comparison.rows],
         "city": _figures(comparison.city, weights),
     }

@@ -19,11 +19,14 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Table, func, select
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import (
     Case,
+    CaseTransfer,
     Category,
+    OutsideOffice,
     Park,
     ParkVisits,
     Spot,
@@ -237,6 +240,13 @@ class ParkRow:
     by_channel: dict[str, int] = field(default_factory=dict)
     # the cases sent through a seasonal zone's choice, by zone code (the others: none)
     by_zone: dict[str, int] = field(default_factory=dict)
+    # the cases it sent out of its unit (转办), by where to: an office's or a park's name
+    sent_to: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def transferred(self) -> int:
+        """Cases sent to an outside office or another unit's park: apart from resolved."""
+        return sum(self.sent_to.values())
 
     @property
     def per_10k_visits(self) -> float | None:
@@ -410,6 +420,27 @@ def zone_counts(park_ids: Sequence[int], start: date, end: date
     return dict(counts), sorted(names.values())
 
 
+def transfer_counts(park_ids: Sequence[int], start: date, end: date
+                    ) -> dict[int, dict[str, int]]:
+    """Per park, the cases it sent out of its unit in [start, end) (local days, by the time of
+    the transfer): to an outside office, by its name, or to another unit's park, by its."""
+    if not park_ids:
+        return {}
+    low, high = period_bounds(start, end)
+    to_park = aliased(Park)
+    where_to = func.coalesce(OutsideOffice.name, to_park.name_zh)
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for park_id, name, count in db.session.execute(
+            select(CaseTransfer.from_park_id, where_to, func.count())
+            .outerjoin(OutsideOffice, OutsideOffice.id == CaseTransfer.to_office_id)
+            .outerjoin(to_park, to_park.id == CaseTransfer.to_park_id)
+            .where(CaseTransfer.from_park_id.in_(park_ids), CaseTransfer.kind != "park",
+                   CaseTransfer.created_at >= low, CaseTransfer.created_at < high)
+            .group_by(CaseTransfer.from_park_id, where_to)):
+        counts[park_id][name] = int(count)
+    return dict(counts)
+
+
 def not_yet_due(park_ids: Sequence[int], start: date, end: date,
                 now: datetime | None = None) -> dict[int, int]:
     """Per park, the cases `_not_yet_due_rows` finds."""
@@ -496,9 +527,11 @@ def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: i
     visits = park_visits(start, end, park_ids)
     channels = channel_counts(park_ids, start, end)
     zones, zone_names = zone_counts(park_ids, start, end)
+    sent = transfer_counts(park_ids, start, end)
     rows = [ParkRow(park=park, figures=per_park[park.id], by_category=dict(per_category[park.id]),
                     visits=visits.get(park.id), score=per_park[park.id].score(weights),
-                    by_channel=channels.get(park.id, {}), by_zone=zones.get(park.id, {}))
+                    by_channel=channels.get(park.id, {}), by_zone=zones.get(park.id, {}),
+                    sent_to=sent.get(park.id, {}))
             for park in parks]
     rank_parks(rows, min_cases)
     seen: dict[str, tuple[str, str, str]] = {}
