@@ -196,6 +196,13 @@
     if (seen.has(message.event_id)) { return; }
     remember(message.event_id);
     var url = data.caseUrl + message.case_id;
+    // a case moved to another park of the unit (转办) arrives again: its row is replaced
+    var existing = data.page === "inbox" &&
+      document.querySelector('.case-row[data-case-id="' + message.case_id + '"]');
+    if (existing) {
+      if (OPEN[existing.dataset.status] === true) { openCount -= 1; }
+      existing.parentNode.removeChild(existing);
+    }
     if (data.page === "inbox" && !data.filtered) {
       var list = document.getElementById("case-list");
       // urgent cases head the list (as the server sorts it); the others go below them
@@ -238,7 +245,11 @@
       var changed = document.getElementById("case-changed");
       if (changed) { changed.hidden = false; }
     }
-    if (scope && data.page === "inbox") {
+    if (scope && data.page === "inbox" && message.left_unit) {
+      // transferred to another unit (转办): it leaves this inbox
+      if (OPEN[scope.dataset.status] === true) { openCount -= 1; }
+      scope.parentNode.removeChild(scope);
+    } else if (scope && data.page === "inbox") {
       var wasOpen = OPEN[scope.dataset.status] === true;
       var isOpen = OPEN[message.status] === true;
       if (wasOpen !== isOpen) { openCount += isOpen ? 1 : -1; }
