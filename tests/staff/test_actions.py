@@ -186,7 +186,8 @@ def test_another_units_template_is_not_offered(db, other_unit, staff_client, cas
 
 def test_split_from_the_case_page(db, unit, staff_client, spot):
     first = make_case(spot)
-    make_case(spot, body="另一个问题")
+    # joins as "me too" by its words; staff see a second problem in it and split it off
+    make_case(spot, body="厕所没有纸了，洗手池也坏了")
     link = db.session.scalars(select(CaseToken)).one()
     html = staff_client.get(f"/staff/cases/{first.case.id}").get_data(as_text=True)
     assert f'name="link_id" value="{link.id}"' in html
