@@ -162,29 +162,23 @@ def _replies(user: StaffUser) -> tuple[list[list[object]], str]:
     return list(reply_rows(user.unit_ids, start, end, zone)), name
 
 
-@bp.get("/hotline/replies.csv")
+@bp.get("/hotline/replies.<any(csv, xlsx):file_format>")
 @staff_required
-def hotline_replies_csv(user: StaffUser) -> ResponseReturnValue:
+def hotline_replies(user: StaffUser, file_format: str) -> ResponseReturnValue:
+    """The 回单 of a window, in the hotline platform's columns, as CSV or XLSX."""
     try:
         rows, name = _replies(user)
     except DomainError as error:
         return Response(str(error), status=400, mimetype="text/plain")
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{file_format}"'}
+    if file_format == "xlsx":
+        return Response(table_xlsx("回单", REPLY_COLUMNS, rows), mimetype=XLSX_TYPE,
+                        headers=headers)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(REPLY_COLUMNS)
     for row in rows:
         writer.writerow([csv_text(value) for value in row])
     # the BOM tells Excel (and the hotline platform's importer) the file is UTF-8
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{name}.csv"'})
-
-
-@bp.get("/hotline/replies.xlsx")
-@staff_required
-def hotline_replies_xlsx(user: StaffUser) -> ResponseReturnValue:
-    try:
-        rows, name = _replies(user)
-    except DomainError as error:
-        return Response(str(error), status=400, mimetype="text/plain")
-    return Response(table_xlsx("回单", REPLY_COLUMNS, rows), mimetype=XLSX_TYPE, headers={
-        "Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers=headers)
