@@ -251,6 +251,10 @@ class Config:
     STAFF_INVITE_HOURS = float(os.environ.get("STAFF_INVITE_HOURS", "72"))
     # the server process runs the periodic jobs (SLA timers, auto-close...) in the background
     RUN_JOBS = os.environ.get("RUN_JOBS", "1") == "1"
+    # staff alerts (push, robots and webhooks, the ladder's SMS) are sent right after the
+    # commit that queued them (services.notify.at_once); the job loop retries what fails.
+    # 0: the job loop sends them all, at its next round
+    ALERTS_AT_ONCE = os.environ.get("ALERTS_AT_ONCE", "1") == "1"
     JOB_LOOP_SECONDS = float(os.environ.get("JOB_LOOP_SECONDS", "5"))
     # Scans of a spot's code are counted in memory and written at most this often per
     # process (0: at once); see services.spots.spots.ScanBuffer.
@@ -286,6 +290,9 @@ class TestingConfig(Config):
     FORM_MIN_SECONDS = 0
     SESSION_COOKIE_SECURE = False
     RUN_JOBS = False
+    # the outbox tests step the job by hand; tests/services/test_alerts_at_once.py sends
+    # at once
+    ALERTS_AT_ONCE = False
     SCAN_FLUSH_SECONDS = 0.0  # tests read the counts right after the scans
     SMTP_HOST = ""  # tests start their own SMTP server and pass its address
     OUTBOUND_ALLOW_PRIVATE = True  # local stand-ins play WeCom, DingTalk, Feishu, webhooks

@@ -75,6 +75,8 @@ class AlertDelivery(Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # when it was handed to the channel: set by the claim (a robot's per-minute count sees
+    # the sends under way), kept once sent, cleared when the receiver refused it
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     channel: Mapped[AlertChannel] = relationship()

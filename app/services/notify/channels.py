@@ -7,7 +7,8 @@ specification says. Each channel serves the whole unit or one park.
 
 A session hook writes one `AlertDelivery` per channel in the transaction of the event it
 is about (a new case, a reopened case, an escalation), so an alert exists exactly when
-its event commits. The periodic job `alerts.send` sends them outside any transaction,
+its event commits. They leave right after that commit (services.notify.at_once) and the
+periodic job `alerts.send` sends whatever is left or failed, outside any transaction,
 claimed row by row (once across processes), with a timeout, retried with backoff: a
 failing channel never blocks a submission and never loses an alert. Messages carry the
 park, spot, category, a masked excerpt and the link to the case, never a contact.
@@ -44,6 +45,7 @@ from app.models.types import utcnow
 from app.services.accounts.audit import record_audit
 from app.services.cases.public import mask_personal_data
 from app.services.errors import DomainError, NotFoundError
+from app.services.notify.outbox import drain
 from app.services.notify.visitors import retry_delay
 from app.services.platform.urls import absolute_url
 
@@ -413,22 +415,43 @@ def post(request: OutboundRequest) -> None:
 
 # --- delivery -------------------------------------------------------------------------
 
-def _claim(delivery_id: int, now: datetime) -> bool:
+def _claim(delivery_id: int, now: datetime) -> bool | None:
+    """Claim one due delivery (True), unless another sender has it (False) or its robot
+    took PER_MINUTE messages in the last minute (None: it waits a minute, queued, not
+    dropped). The limit is checked and the row claimed under the channel's row lock, so
+    that senders running side by side (the job, the sends at once after a commit, other
+    processes) cannot pass it together."""
     with write_transaction() as session:
+        channel_id = session.scalar(select(AlertDelivery.channel_id).where(
+            AlertDelivery.id == delivery_id, AlertDelivery.state == PENDING,
+            AlertDelivery.next_attempt_at <= now))
+        if channel_id is None:
+            return False
+        # PostgreSQL: one claim per channel at a time (SQLite's write lock holds them all)
+        session.execute(select(AlertChannel.id).where(AlertChannel.id == channel_id)
+                        .with_for_update())
+        if _over_rate(session, channel_id, now):
+            session.execute(update(AlertDelivery).where(AlertDelivery.id == delivery_id)
+                            .values(next_attempt_at=now + timedelta(minutes=1)))
+            return None
         result = session.execute(
             update(AlertDelivery)
             .where(AlertDelivery.id == delivery_id, AlertDelivery.state == PENDING,
                    AlertDelivery.next_attempt_at <= now)
-            .values(attempts=AlertDelivery.attempts + 1, next_attempt_at=now + CLAIM_TIMEOUT))
+            .values(attempts=AlertDelivery.attempts + 1, next_attempt_at=now + CLAIM_TIMEOUT,
+                    sent_at=now))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _over_rate(channel_id: int, now: datetime) -> bool:
-    sent = db.session.scalar(
+def _over_rate(session: Session, channel_id: int, now: datetime) -> bool:
+    """Whether the channel took PER_MINUTE messages in the last minute: sent, or being
+    sent now (a claim stamps `sent_at`; a refusal clears it again)."""
+    taken = session.scalar(
         select(func.count(AlertDelivery.id))
-        .where(AlertDelivery.channel_id == channel_id, AlertDelivery.state == SENT,
+        .where(AlertDelivery.channel_id == channel_id,
+               AlertDelivery.state.in_((SENT, PENDING)),
                AlertDelivery.sent_at > now - timedelta(minutes=1)))
-    return (sent or 0) >= PER_MINUTE
+    return (taken or 0) >= PER_MINUTE
 
 
 def _record(delivery_id: int, now: datetime, error: str | None) -> str:
@@ -441,7 +464,7 @@ def _record(delivery_id: int, now: datetime, error: str | None) -> str:
             delivery.state, delivery.sent_at, delivery.last_error = SENT, now, None
             channel.last_success_at = now
         else:
-            delivery.last_error = error[:500]
+            delivery.last_error, delivery.sent_at = error[:500], None
             channel.last_failure_at, channel.last_error = now, error[:500]
             if delivery.attempts >= MAX_ATTEMPTS:
                 delivery.state = FAILED
@@ -453,15 +476,6 @@ def _record(delivery_id: int, now: datetime, error: str | None) -> str:
 def deliver_alert(delivery_id: int, now: datetime) -> str | None:
     """One attempt at one due delivery; its state after, None if another process has it
     (or it waits for its robot's per-minute limit)."""
-    row = db.session.get(AlertDelivery, delivery_id)
-    if row is None:
-        return None
-    if _over_rate(row.channel_id, now):
-        db.session.rollback()
-        with write_transaction() as session:  # queued, not dropped: tried again in a minute
-            session.execute(update(AlertDelivery).where(AlertDelivery.id == delivery_id)
-                            .values(next_attempt_at=now + timedelta(minutes=1)))
-        return None
     db.session.rollback()
     if not _claim(delivery_id, now):
         return None
@@ -490,15 +504,19 @@ class AlertReport:
     failed: int = 0
 
 
-def send_due_alerts(now: datetime | None = None, limit: int = BATCH) -> AlertReport:
-    """Try every due alert (the job `alerts.send`)."""
-    now = now or utcnow()
+def due_alert_ids(now: datetime, limit: int) -> list[int]:
     ids = list(db.session.scalars(
         select(AlertDelivery.id)
         .where(AlertDelivery.state == PENDING, AlertDelivery.next_attempt_at <= now)
         .order_by(AlertDelivery.next_attempt_at, AlertDelivery.id).limit(limit)))
     db.session.commit()
-    states = [deliver_alert(delivery_id, now) for delivery_id in ids]
+    return ids
+
+
+def send_due_alerts(now: datetime | None = None, limit: int = BATCH) -> AlertReport:
+    """Try every due alert, `limit` at a time until none is left (the job `alerts.send`;
+    new alerts leave at once after their commit, services.notify.at_once)."""
+    states = drain(due_alert_ids, deliver_alert, now or utcnow(), limit)
     return AlertReport(sent=states.count(SENT), retrying=states.count(PENDING),
                        failed=states.count(FAILED))
 

@@ -44,6 +44,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.services.accounts.audit import record_audit
+from app.services.notify.outbox import drain
 from app.services.notify.recipients import sms_recipients
 from app.services.notify.sms import masked, sms_sender
 from app.services.notify.visitors import retry_delay
@@ -214,6 +215,14 @@ def deliver_sms(sms_id: int, now: datetime) -> str | None:
     return state
 
 
+def due_sms_ids(now: datetime, limit: int) -> list[int]:
+    ids = list(db.session.scalars(
+        select(StaffSms.id).where(StaffSms.state == PENDING, StaffSms.next_attempt_at <= now)
+        .order_by(StaffSms.next_attempt_at, StaffSms.id).limit(limit)))
+    db.session.commit()
+    return ids
+
+
 @dataclass(frozen=True)
 class LadderReport:
     fired: int = 0
@@ -233,11 +242,7 @@ def run_ladder(now: datetime | None = None) -> LadderReport:
     db.session.commit()
     fired = sum(fire_oncall_step(case_id, now) for case_id in urgent)
     fired += sum(escalate_case(case_id, "claim", now) for case_id in claim_late)
-    ids = list(db.session.scalars(
-        select(StaffSms.id).where(StaffSms.state == PENDING, StaffSms.next_attempt_at <= now)
-        .order_by(StaffSms.next_attempt_at, StaffSms.id).limit(BATCH)))
-    db.session.commit()
-    states = [deliver_sms(sms_id, now) for sms_id in ids]
+    states = drain(due_sms_ids, deliver_sms, now, BATCH)
     return LadderReport(fired=fired, sent=states.count(SENT))
 
 

@@ -7,8 +7,9 @@ PushSubscription is stored here. A session hook writes one `PushDelivery` per ph
 each person who must know (push on, and out of their quiet hours unless the alert is
 urgent: services.notify.recipients), in the transaction of the event (as channels.queue_alerts does
 for group robots): a new case to the holders of its responsible role, a reopened case to
-its assignee and those holders, an escalation to the unit's directors. The periodic job
-`push.send` sends them outside any transaction, claimed row by row (once across
+its assignee and those holders, an escalation to the unit's directors. They leave right
+after that commit (services.notify.at_once); the periodic job `push.send` sends whatever
+is left or failed, both outside any transaction, claimed row by row (once across
 processes), encrypted as RFC 8291 says (aes128gcm) and signed as RFC 8292 says (VAPID),
 retried with backoff; a push service's 404 or 410 removes that subscription. The message
 carries spot, category and a masked excerpt, never a contact (channels.alert_payload).
@@ -62,6 +63,7 @@ from app.services.notify.channels import (
     _is_private_literal,
     alert_payload,
 )
+from app.services.notify.outbox import drain
 from app.services.notify.recipients import push_recipients
 from app.services.notify.visitors import retry_delay
 from app.services.platform.urls import absolute_url, base_url
@@ -523,14 +525,18 @@ class PushReport:
     gone: int = 0
 
 
-def send_due_pushes(now: datetime | None = None, limit: int = BATCH) -> PushReport:
-    """Try every due push (the job `push.send`)."""
-    now = now or utcnow()
+def due_push_ids(now: datetime, limit: int) -> list[int]:
     ids = list(db.session.scalars(
         select(PushDelivery.id)
         .where(PushDelivery.state == PENDING, PushDelivery.next_attempt_at <= now)
         .order_by(PushDelivery.next_attempt_at, PushDelivery.id).limit(limit)))
     db.session.commit()
-    states = [deliver_push(delivery_id, now) for delivery_id in ids]
+    return ids
+
+
+def send_due_pushes(now: datetime | None = None, limit: int = BATCH) -> PushReport:
+    """Try every due push, `limit` at a time until none is left (the job `push.send`; new
+    pushes leave at once after their commit, services.notify.at_once)."""
+    states = drain(due_push_ids, deliver_push, now or utcnow(), limit)
     return PushReport(sent=states.count(SENT), retrying=states.count(PENDING),
                       failed=states.count(FAILED), gone=states.count(GONE))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.realtime import publish
 from app.services.bureau import rollups
 from app.services.cases import board, photos
-from app.services.notify import channels, push, visitors
+from app.services.notify import at_once, channels, push, visitors
 from app.services.spots import cache
 
 # (session event, hook), in the order they run for one event
@@ -29,15 +29,18 @@ SESSION_HOOKS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("after_flush", rollups.apply_changes),
     ("after_flush", cache.note_spot_changes),
     ("after_flush", board.note_board_changes),
+    ("after_flush", at_once.note_queued_rows),
     ("after_commit", publish.emit_after_commit),
     ("after_commit", visitors.forget_visitor_action),
     ("after_commit", photos.keep_files),
     ("after_commit", cache.clear_after_commit),
     ("after_commit", board.clear_after_commit),
+    ("after_commit", at_once.send_after_commit),
     ("after_soft_rollback", publish.drop_after_rollback),
     ("after_soft_rollback", photos.remove_files),
     ("after_soft_rollback", cache.forget_after_rollback),
     ("after_soft_rollback", board.forget_after_rollback),
+    ("after_soft_rollback", at_once.forget_after_rollback),
     ("after_rollback", visitors.forget_visitor_action),
 )
 
