@@ -196,9 +196,10 @@ def test_the_job_racing_the_send_at_once_sends_each_row_once(
     at_once.wait_for_sends(app)
     send_due_pushes()
     send_due_alerts()
+    states = [(d.id, d.state, d.attempts, d.last_error) for d in rows(PushDelivery)]
     for phone in phones:
         got = push_service.for_phone(phone)
-        assert sorted(phone.decrypt(p.body)["body"] for p in got) == sorted(bodies)
+        assert sorted(phone.decrypt(p.body)["body"] for p in got) == sorted(bodies), states
     assert {(d.state, d.attempts) for d in rows(PushDelivery)} == {("sent", 1)}
     hooks = stand_in.accepted("webhook")
     assert len(hooks) == 3

@@ -17,6 +17,7 @@ step the outbox by hand; tests/services/test_alerts_at_once.py switches it on).
 from __future__ import annotations
 
 import logging
+import threading
 import weakref
 from collections.abc import Callable
 from datetime import datetime
@@ -36,6 +37,12 @@ log = logging.getLogger(__name__)
 
 QUEUED_KEY = "park_mailbox_alerts_at_once"
 TASKS_KEY = "park_mailbox_alert_tasks"
+# at most this many sends at once run side by side in a process; beyond (a burst of cases
+# on a busy server), the rows wait for the job loop, which drains them all, so that the
+# sends never crowd out the submissions for the database
+MAX_TASKS = 8
+_running = [0]
+_running_lock = threading.Lock()
 # the kind of outbox row -> one attempt at it (claimed first: None if another has it)
 SENDERS: dict[type[Any], Callable[[int, datetime], str | None]] = {
     PushDelivery: deliver_push,
@@ -63,9 +70,16 @@ def send_after_commit(session: Session) -> None:
     if not rows or not has_app_context() or not current_app.config.get("ALERTS_AT_ONCE"):
         return
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _running_lock:
+        if _running[0] >= MAX_TASKS:
+            log.info("%d alert(s) left to the job loop: %d sends at once running", len(rows),
+                     MAX_TASKS)
+            return
+        _running[0] += 1
     try:
         task = socketio.start_background_task(_send_rows, app, rows)
     except Exception:  # no server to run it (a CLI without Socket.IO): the job sends them
+        _done()
         log.exception("could not start sending %d alert(s) at once", len(rows))
         return
     # weakly: a task that ended is dropped (kept only for wait_for_sends)
@@ -74,17 +88,25 @@ def send_after_commit(session: Session) -> None:
 
 def _send_rows(app: Flask, rows: list[tuple[type[Any], int]]) -> None:
     """One attempt at each row (the background task); failures stay for the job loop."""
-    with app.app_context():
-        try:
-            now = utcnow()
-            for model, row_id in rows:
-                try:
-                    SENDERS[model](row_id, now)
-                except Exception:  # the row stays pending: the job loop retries it
-                    db.session.rollback()
-                    log.exception("%s %s: sending at once failed", model.__name__, row_id)
-        finally:
-            db.session.remove()
+    try:
+        with app.app_context():
+            try:
+                now = utcnow()
+                for model, row_id in rows:
+                    try:
+                        SENDERS[model](row_id, now)
+                    except Exception:  # the row stays pending: the job loop retries it
+                        db.session.rollback()
+                        log.exception("%s %s: sending at once failed", model.__name__, row_id)
+            finally:
+                db.session.remove()
+    finally:
+        _done()
+
+
+def _done() -> None:
+    with _running_lock:
+        _running[0] -= 1
 
 
 def wait_for_sends(app: Flask, timeout: float = 30.0) -> None:
