@@ -4,7 +4,8 @@ Only when its words say it is the same problem (`sameness`): a report about some
 at the spot, an urgent one, or one without words is a case of its own.
 
 The visitor who joins gets a tracking link of their own (a `CaseToken`) to the same thread;
-staff can split such a report off into a case of its own when it was a different problem.
+staff can split such a report off into a case of its own when it was a different problem, and
+merge a case into another one when it was the same problem (the inverse of a split).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from app.models import (
     Category,
     Message,
     MessageKind,
+    Source,
     Spot,
     StaffUser,
     Status,
@@ -31,6 +33,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.realtime.publish import record_event
+from app.security import hash_token, new_tracking_token
 from app.services.cases.danger import names_a_danger, urgent_reason
 from app.services.cases.deadlines import set_deadlines
 from app.services.cases.operations import case_payload, locked_case, publish_change, snapshot
@@ -38,6 +41,7 @@ from app.services.cases.references import next_reference
 from app.services.cases.routing import responsible_role
 from app.services.cases.sameness import has_words, same_problem
 from app.services.cases.summaries import excerpt
+from app.services.cases.workflow import apply_status
 from app.services.errors import DomainError, NotFoundError
 from app.services.notify.visitors import queue_received
 
@@ -152,3 +156,109 @@ def split_me_too(*, user: StaffUser, case_id: int, link_id: int) -> Case:
     log.info("report split off case %s into %s by user %s", case.reference,
              new_case.reference, user.id)
     return new_case
+
+
+# --- merging a case into another: its visitors become "me too" reports of the other -------
+
+def merge_me_too(*, user: StaffUser, case_id: int, into_reference: str) -> Case:
+    """Make a case a "me too" report of another open case of its unit (the inverse of a
+    split): its visitors, their words and photos go over, and it is closed as a duplicate."""
+    reference = into_reference.strip().upper()
+    with write_transaction() as session:
+        target_id = _case_id_by_reference(session, case_id, reference)
+        # both locked, lower id first: two merges of one pair, either way round, never
+        # deadlock
+        ids = {case_id} if target_id is None else {case_id, target_id}
+        locked = {i: locked_case(session, user, i) for i in sorted(ids)}
+        if target_id is None:
+            raise DomainError(_("There is no case %(reference)s in this unit.",
+                                reference=reference))
+        source, target = locked[case_id], locked[target_id]
+        _check_merge(source, target)
+        before_source, before_target = snapshot(source), snapshot(target)
+        now = utcnow()
+        link = _move_reports(session, source, target)
+        _close_as_duplicate(source, target, user.id, now)
+        target.messages.append(Message(kind=MessageKind.ACTION.value, action="merged",
+                                       author_id=user.id, body=source.reference,
+                                       created_at=now))
+        target.me_too_count += 1 + before_source["me_too_count"]
+        target.updated_at = now
+        publish_change(session, source, "case.updated", "merged", user_id=user.id,
+                       before=before_source, merged_into=target.id)
+        publish_change(session, target, "case.updated", "merged", user_id=user.id,
+                       before=before_target, merged_from=source.id, link_id=link.id)
+    log.info("case %s merged into %s by user %s", source.reference, target.reference, user.id)
+    return target
+
+
+def _case_id_by_reference(session: Session, case_id: int, reference: str) -> int | None:
+    """The id of the case of `case_id`'s unit that has this reference (None: no such case)."""
+    unit_id = select(Case.unit_id).where(Case.id == case_id).scalar_subquery()
+    return session.scalar(select(Case.id).where(Case.reference == reference,
+                                                Case.unit_id == unit_id))
+
+
+def _check_merge(source: Case, target: Case) -> None:
+    """The rules of a merge; a broken one changes nothing."""
+    if source.id == target.id:
+        raise DomainError(_("A case cannot be merged into itself."))
+    if target.unit_id != source.unit_id:  # it left the unit since it was looked up
+        raise DomainError(_("There is no case %(reference)s in this unit.",
+                            reference=target.reference))
+    if not source.is_open:
+        raise DomainError(_("Only an open case can be merged into another."))
+    if source.source == Source.HOTLINE:
+        raise DomainError(_("A 12345 hotline case is answered on its own ticket: it cannot "
+                            "be merged into another case."))
+    if source.transfers or source.transferred_at is not None:
+        raise DomainError(_("A transferred case cannot be merged: its visitor's page shows "
+                            "where it went."))
+    if not target.is_open:
+        raise DomainError(_("%(reference)s is closed: a case can be merged only into an open "
+                            "one.", reference=target.reference))
+
+
+def _move_reports(session: Session, source: Case, target: Case) -> CaseToken:
+    """The source's visitors go to the target: its first visitor as a new "me too" report
+    (their tracking link now opens the target), its "me too" visitors with their own links;
+    their messages and photos go with them. The source keeps the staff's entries."""
+    link = CaseToken(case_id=target.id, token_hash=source.token_hash, contact=source.contact,
+                     rating=source.rating, language=source.language,
+                     created_at=source.created_at)
+    session.add(link)
+    # the column is unique, and the visitor's link must open the target now: the source
+    # takes a hash no link has
+    source.token_hash = hash_token(new_tracking_token())
+    # the contact went with the visitor: told of the target's replies, not of this closing
+    source.contact = None
+    for message in list(source.messages):
+        if message.kind == MessageKind.VISITOR:
+            if message.case_token_id is None:
+                message.case_token = link
+            message.case = target
+    # the visitors' photos (the staff's stay: they answered the source)
+    photos = [photo for photo in source.photos if photo.uploaded_by_id is None]
+    for other in list(source.extra_tokens):
+        other.case = target
+    source.me_too_count = 0
+    session.flush()
+    for photo in photos:  # by id: the relationship would delete it as an orphan
+        photo.case_id = target.id
+        photo.case_token_id = photo.case_token_id or link.id
+    # written before the closing's status message, whose outbox hook reads who is left
+    session.flush()
+    session.expire(source, ["photos", "extra_tokens"])
+    session.expire(target, ["photos", "extra_tokens"])
+    return link
+
+
+def _close_as_duplicate(source: Case, target: Case, user_id: int, now: datetime) -> None:
+    """Close the source as a duplicate of the target, as the status form does (its thread
+    says so), without a reply: its visitors follow the target's thread now."""
+    source.messages.append(Message(kind=MessageKind.STATUS.value, author_id=user_id,
+                                   status_from=source.status,
+                                   status_to=Status.DUPLICATE.value, created_at=now))
+    apply_status(source, Status.DUPLICATE, now)
+    source.messages.append(Message(kind=MessageKind.ACTION.value, action="merged",
+                                   author_id=user_id, body=target.reference, created_at=now))
