@@ -82,7 +82,7 @@ SAMPLES: dict[str, Any] = {
     "taken_on": "2026-03-02",
     "code": "role-walk", "name_zh": "专区", "message_zh": "role walk zone",
     "starts_on": "2099-01-01", "ends_on": "2099-01-31", "role": "security",
-    "park": "role-walk-park",
+    "park": "role-walk-park", "into": "RT-2026-000002",
 }
 # routes that name an object of the unit in their body, not their URL (a spot's code):
 # park staff of another unit get 404 there too

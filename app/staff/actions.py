@@ -1,5 +1,5 @@
 """Staff actions on a case: claim, assign, hand back, note, status, spam, split a "me too" off,
-and what the public sees of it (summary, private, public photos)."""
+merge a case into another, and what the public sees of it (summary, private, public photos)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from app.forms import Form
-from app.models import StaffUser, Status
-from app.services.cases.metoo import split_me_too
+from app.models import Case, StaffUser, Status
+from app.services.cases.metoo import merge_me_too, split_me_too
 from app.services.cases.operations import (
     add_internal_note,
     assign_case,
@@ -32,6 +32,7 @@ from app.staff.forms import (
     ActionForm,
     AssignForm,
     CategoryForm,
+    MergeForm,
     NoteForm,
     PhotoPublicForm,
     PrivateForm,
@@ -133,6 +134,18 @@ def split(user: StaffUser, case_id: int) -> ResponseReturnValue:
                     lambda: split_me_too(user=user, case_id=case_id,
                                          link_id=form.link_id.data or 0),
                     _("The report is a case of its own now."))
+
+
+@bp.post("/cases/<int:case_id>/merge")
+@staff_required
+def merge(user: StaffUser, case_id: int) -> ResponseReturnValue:
+    form = MergeForm()
+    merged_into: list[Case] = []
+    return _perform(user, case_id, form,
+                    lambda: merged_into.append(merge_me_too(
+                        user=user, case_id=case_id, into_reference=form.into.data or "")),
+                    _("The case is merged into this one: its visitors follow this case now."),
+                    after=lambda: url_for("staff.case_detail", case_id=merged_into[0].id))
 
 
 @bp.post("/cases/<int:case_id>/publish")

@@ -80,6 +80,13 @@ class SplitForm(Form):
     link_id = IdField(validators=[DataRequired()], maximum=MAX_ID)  # a report: 64-bit
 
 
+class MergeForm(Form):
+    # the other case's reference as staff see it (RT-2026-000123)
+    into = StringField(_l("Merge into case"), validators=[
+        DataRequired(message=_l("Write the reference of the case to merge this one into.")),
+        Length(max=40)])
+
+
 class PublishForm(Form):
     # the text public outputs show for the case; empty withdraws it
     summary = TextAreaField(_l("Public summary"), validators=[Optional(), message_length()])
