@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.org import Park
-from app.models.types import BigId, UTCDateTime, utcnow
+from app.models.types import BigId, OutboxRow, UTCDateTime, utcnow
 
 
 class ChannelKind(StrEnum):
@@ -57,7 +57,7 @@ class AlertChannel(Model):
         return f"<AlertChannel {self.id} {self.kind}>"
 
 
-class AlertDelivery(Model):
+class AlertDelivery(OutboxRow, Model):
     """One message to one channel, written in the transaction of its event."""
 
     __tablename__ = "alert_deliveries"
@@ -70,14 +70,8 @@ class AlertDelivery(Model):
     # what the message says, fixed when it was queued: type, case_id, reference, url,
     # title, body (never a visitor's contact)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    state: Mapped[str] = mapped_column(String(12), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # when it was handed to the channel: set by the claim (a robot's per-minute count sees
     # the sends under way), kept once sent, cleared when the receiver refused it
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     channel: Mapped[AlertChannel] = relationship()
 
@@ -109,7 +103,7 @@ class PushSubscription(Model):
         return f"<PushSubscription {self.id} of user {self.user_id}>"
 
 
-class PushDelivery(Model):
+class PushDelivery(OutboxRow, Model):
     """One Web Push message to one subscription, written in the transaction of its event
     (the same outbox pattern as AlertDelivery; removed with its subscription)."""
 
@@ -124,12 +118,6 @@ class PushDelivery(Model):
     # type, case_id, reference, url, title, body, urgent (never a visitor's contact)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    state: Mapped[str] = mapped_column(String(12), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     subscription: Mapped[PushSubscription] = relationship()
 
@@ -159,7 +147,7 @@ class LadderStep(Model):
         return f"<LadderStep {self.step} of case {self.case_id}>"
 
 
-class StaffSms(Model):
+class StaffSms(OutboxRow, Model):
     """One SMS of the ladder to one staff member: the outbox row, sent once by the job."""
 
     __tablename__ = "staff_sms"
@@ -172,12 +160,6 @@ class StaffSms(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     phone: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(12), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     step_row: Mapped[LadderStep] = relationship(back_populates="messages")
 

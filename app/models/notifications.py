@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.cases import Case, Message
-from app.models.types import BigId, UTCDateTime, utcnow
+from app.models.types import BigId, OutboxRow, UTCDateTime, utcnow
 
 
 class Channel(StrEnum):
@@ -24,7 +24,7 @@ class DeliveryState(StrEnum):
     FAILED = "failed"  # gave up after the last attempt; kept, and can be retried by hand
 
 
-class Notification(Model):
+class Notification(OutboxRow, Model):
     """One message to a visitor about their case, written with the reply or status change."""
 
     __tablename__ = "notifications"
@@ -39,15 +39,9 @@ class Notification(Model):
     channel: Mapped[str] = mapped_column(String(8))
     recipient: Mapped[str] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")
-    state: Mapped[str] = mapped_column(String(12), default=DeliveryState.PENDING.value)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(String(500))
     # the visitor's private link, in the first message after their submission ("received")
     # only, and only until it is sent: then it is erased (services.notify.visitors)
     tracking_link: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     case: Mapped[Case] = relationship()
     message: Mapped[Message] = relationship()

@@ -6,14 +6,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.org import Park, Unit
 from app.models.people import StaffUser
-from app.models.types import BigId, UTCDateTime, utcnow
+from app.models.types import BigId, OutboxRow, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.models.cases import Case
@@ -79,7 +79,7 @@ class CaseTransfer(Model):
         return f"<CaseTransfer {self.id} of case {self.case_id} ({self.kind})>"
 
 
-class OfficeDelivery(Model):
+class OfficeDelivery(OutboxRow, Model):
     """The outbox of a transfer to an outside office: one e-mail, and one webhook call when
     the office has one, each retried with backoff by the job `offices.send`."""
 
@@ -89,12 +89,6 @@ class OfficeDelivery(Model):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     transfer_id: Mapped[int] = mapped_column(ForeignKey("case_transfers.id"), index=True)
     channel: Mapped[str] = mapped_column(String(8))  # "email" or "webhook"
-    state: Mapped[str] = mapped_column(String(12), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     transfer: Mapped[CaseTransfer] = relationship()
 
