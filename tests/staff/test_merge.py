@@ -59,6 +59,17 @@ def me_too(source, spot):
     return receipt
 
 
+def test_an_urgent_case_merged_in_makes_the_target_urgent(db, staff_client, spot, target):
+    drowning = make_case(spot, category_code="noise", body="有人掉进湖里了，快来人")
+    assert drowning.case.urgent
+    assert not target.case.urgent
+    assert _merge(staff_client, drowning.case.id, target.case.reference).status_code == 303
+    db.session.expire_all()
+    merged = db.session.get(Case, target.case.id)
+    assert merged.urgent
+    assert merged.urgent_reason == drowning.case.urgent_reason == "words"
+
+
 def test_the_merge_form_is_on_the_case_page(staff_client, source):
     page_text(staff_client, f"/staff/cases/{source.case.id}?lang=en",
               f"/staff/cases/{source.case.id}/merge", 'name="into"', "Merge into case")

@@ -179,6 +179,8 @@ def merge_me_too(*, user: StaffUser, case_id: int, into_reference: str) -> Case:
         now = utcnow()
         link = _move_reports(session, source, target)
         _close_as_duplicate(source, target, user.id, now)
+        if source.urgent and not target.urgent:  # a danger reported in it stays in sight
+            target.urgent, target.urgent_reason = True, source.urgent_reason
         target.messages.append(Message(kind=MessageKind.ACTION.value, action="merged",
                                        author_id=user.id, body=source.reference,
                                        created_at=now))
