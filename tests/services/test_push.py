@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -90,6 +91,29 @@ def test_the_key_is_made_once_and_served_as_an_uncompressed_point(
     result = app.test_cli_runner().invoke(args=["push", "keys"])
     assert result.exit_code == 0, result.output
     assert public in result.output
+
+
+def test_threads_making_the_key_at_once_agree_on_one(key_file: Path) -> None:
+    # CI once failed here: two threads of one process wrote and removed the same draft
+    start = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def make() -> None:
+        start.wait()
+        try:
+            push._create_key_file(key_file)
+        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+            failures.append(error)
+
+    threads = [threading.Thread(target=make) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert [p.name for p in key_file.parent.iterdir()] == [key_file.name]
+    assert key_file.stat().st_mode & 0o077 == 0
+    serialization.load_pem_private_key(key_file.read_bytes(), password=None)
 
 
 def test_a_configured_private_key_wins(app: Flask, staff_client: FlaskClient,

@@ -31,6 +31,7 @@ import logging
 import os
 import re
 import secrets
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -102,8 +103,11 @@ def _create_key_file(path: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    draft = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # a draft of its own (mkstemp: mode 0600, a fresh name), so that two threads of one
+    # process creating the key at once do not write and remove the same draft
+    descriptor, draft_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                              dir=path.parent)
+    draft = Path(draft_name)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(pem)
     try:
