@@ -438,6 +438,32 @@ def test_a_gone_subscription_is_removed_and_a_failure_is_retried_with_backoff(
     assert len(push_service.for_phone(team.guard)) == 1
 
 
+def test_a_case_for_many_phones_is_posted_side_by_side_and_each_outcome_recorded(
+        app: Flask, unit: Unit, spot: Spot, push_service: PushService) -> None:
+    # twelve phones of two cleaners; the push service answers each after 0.2 s, one 410
+    # (that phone is gone) and one 503 (retried later), the rest 201
+    phones = []
+    for email in ("cleaner@rt.test", "cleaner2@rt.test"):
+        client, token = logged_in(app, make_staff(unit, email, roles=("cleaning",)))
+        for n in range(6):
+            phones.append(push_service.phone(f"{email}-{n}"))
+            assert subscribe(client, token, phones[-1].to_json()).status_code == 201
+    push_service.hold, push_service.answers = 0.2, [410, 503]
+    make_case(spot, body="厕所没有纸了")
+    assert send_due_pushes() == push.PushReport(sent=10, retrying=1, gone=1)
+    assert push_service.most_in_flight > 1  # one after another before
+    assert len(subscriptions()) == 11
+    states = sorted((d.state, d.attempts, d.last_error)
+                    for d in db.session.scalars(select(PushDelivery)))
+    assert states == [("pending", 1, "DomainError: HTTP 503")] + [("sent", 1, None)] * 10
+    delivered = {p.path for p in push_service.received}
+    assert len(delivered) == 10  # each phone once
+    for phone in phones:
+        for pushed in push_service.for_phone(phone):
+            assert phone.decrypt(pushed.body)["type"] == "feedback.created"
+    assert send_due_pushes() == push.PushReport()  # the 503 waits for its backoff
+
+
 def test_a_deactivated_person_gets_no_push(app: Flask, unit: Unit, spot: Spot, team: Team,
                                            push_service: PushService) -> None:
     cleaner = db.session.scalars(select(StaffUser).where(

@@ -92,11 +92,16 @@ def verify_vapid(authorization: str, origin: str) -> tuple[dict[str, Any], str]:
 
 @dataclass
 class PushService:
-    """A local push service: 201 for each verified message, or the statuses queued."""
+    """A local push service: 201 for each verified message, or the statuses queued; each
+    answer after `hold` seconds, counting the requests it holds at once."""
 
     port: int = 0
     received: list[Pushed] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)
+    hold: float = 0.0
+    in_flight: int = 0
+    most_in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def origin(self) -> str:
@@ -126,9 +131,15 @@ def running_push_service() -> Iterator[PushService]:
                 self.end_headers()
                 self.wfile.write(str(error).encode())
                 return
-            status = service.answers.pop(0) if service.answers else 201
-            if status == 201:
-                service.received.append(Pushed(self.path, headers, body, claims, k))
+            with service.lock:
+                service.in_flight += 1
+                service.most_in_flight = max(service.most_in_flight, service.in_flight)
+                status = service.answers.pop(0) if service.answers else 201
+            time.sleep(service.hold)
+            with service.lock:
+                service.in_flight -= 1
+                if status == 201:
+                    service.received.append(Pushed(self.path, headers, body, claims, k))
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -4,7 +4,7 @@ Pushes (`PushDelivery`), robot and webhook alerts (`AlertDelivery`) and the ladd
 (`StaffSms`) are outbox rows written in their event's transaction. A session hook notes
 the ids of the rows a flush inserted; once the transaction commits, a background task
 (a greenlet under gevent, a thread in tests) makes one attempt at each of them with the
-outbox's own `deliver_*` functions: each row is claimed by its conditional UPDATE first,
+outbox's own `deliver_*` functions: each row is claimed by a conditional UPDATE first,
 so whichever of this task, the job loop or another process claims it sends it, once; the
 network is reached outside any transaction. A row this task could not send (a refusal, a
 timeout, a robot over its per-minute limit, a process killed meanwhile) stays in the
@@ -19,8 +19,6 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -31,7 +29,8 @@ from app.models import AlertDelivery, PushDelivery, StaffSms
 from app.models.types import utcnow
 from app.services.notify.channels import deliver_alert
 from app.services.notify.ladder import deliver_sms
-from app.services.notify.push import deliver_push
+from app.services.notify.outbox import Deliver, one_by_one
+from app.services.notify.push import deliver_pushes
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +42,11 @@ TASKS_KEY = "park_mailbox_alert_tasks"
 MAX_TASKS = 8
 _running = [0]
 _running_lock = threading.Lock()
-# the kind of outbox row -> one attempt at it (claimed first: None if another has it)
-SENDERS: dict[type[Any], Callable[[int, datetime], str | None]] = {
-    PushDelivery: deliver_push,
-    AlertDelivery: deliver_alert,
-    StaffSms: deliver_sms,
+# the kind of outbox row -> one attempt at each of some of them (each claimed first)
+SENDERS: dict[type[Any], Deliver] = {
+    PushDelivery: deliver_pushes,  # side by side: a new case may reach a thousand phones
+    AlertDelivery: one_by_one(deliver_alert),
+    StaffSms: one_by_one(deliver_sms),
 }
 
 
@@ -92,16 +91,23 @@ def _send_rows(app: Flask, rows: list[tuple[type[Any], int]]) -> None:
         with app.app_context():
             try:
                 now = utcnow()
-                for model, row_id in rows:
+                for model, row_ids in _by_kind(rows).items():
                     try:
-                        SENDERS[model](row_id, now)
-                    except Exception:  # the row stays pending: the job loop retries it
+                        SENDERS[model](row_ids, now)
+                    except Exception:  # the rows stay pending: the job loop retries them
                         db.session.rollback()
-                        log.exception("%s %s: sending at once failed", model.__name__, row_id)
+                        log.exception("%s %s: sending at once failed", model.__name__, row_ids)
             finally:
                 db.session.remove()
     finally:
         _done()
+
+
+def _by_kind(rows: list[tuple[type[Any], int]]) -> dict[type[Any], list[int]]:
+    kinds: dict[type[Any], list[int]] = {}
+    for model, row_id in rows:
+        kinds.setdefault(model, []).append(row_id)
+    return kinds
 
 
 def _done() -> None:

@@ -45,7 +45,7 @@ from app.models.types import utcnow
 from app.services.accounts.audit import record_audit
 from app.services.cases.public import mask_personal_data
 from app.services.errors import DomainError, NotFoundError
-from app.services.notify.outbox import drain
+from app.services.notify.outbox import drain, one_by_one
 from app.services.notify.visitors import retry_delay
 from app.services.platform.urls import absolute_url
 
@@ -516,7 +516,7 @@ def due_alert_ids(now: datetime, limit: int) -> list[int]:
 def send_due_alerts(now: datetime | None = None, limit: int = BATCH) -> AlertReport:
     """Try every due alert, `limit` at a time until none is left (the job `alerts.send`;
     new alerts leave at once after their commit, services.notify.at_once)."""
-    states = drain(due_alert_ids, deliver_alert, now or utcnow(), limit)
+    states = drain(due_alert_ids, one_by_one(deliver_alert), now or utcnow(), limit)
     return AlertReport(sent=states.count(SENT), retrying=states.count(PENDING),
                        failed=states.count(FAILED))
 

@@ -44,7 +44,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.services.accounts.audit import record_audit
-from app.services.notify.outbox import drain
+from app.services.notify.outbox import drain, one_by_one
 from app.services.notify.recipients import sms_recipients
 from app.services.notify.sms import masked, sms_sender
 from app.services.notify.visitors import retry_delay
@@ -242,7 +242,7 @@ def run_ladder(now: datetime | None = None) -> LadderReport:
     db.session.commit()
     fired = sum(fire_oncall_step(case_id, now) for case_id in urgent)
     fired += sum(escalate_case(case_id, "claim", now) for case_id in claim_late)
-    states = drain(due_sms_ids, deliver_sms, now, BATCH)
+    states = drain(due_sms_ids, one_by_one(deliver_sms), now, BATCH)
     return LadderReport(fired=fired, sent=states.count(SENT))
 
 

@@ -11,9 +11,19 @@ from datetime import datetime
 DRAIN_SECONDS = 20.0
 
 
-def drain(due_ids: Callable[[datetime, int], list[int]],
-          deliver: Callable[[int, datetime], str | None], now: datetime, limit: int,
-          budget: float = DRAIN_SECONDS) -> list[str | None]:
+# one attempt at each of these rows; the state of each after (None: another sender has it)
+Deliver = Callable[[list[int], datetime], list[str | None]]
+
+
+def one_by_one(deliver: Callable[[int, datetime], str | None]) -> Deliver:
+    """A sender of one row as a sender of several, one after another."""
+    def deliver_each(row_ids: list[int], now: datetime) -> list[str | None]:
+        return [deliver(row_id, now) for row_id in row_ids]
+    return deliver_each
+
+
+def drain(due_ids: Callable[[datetime, int], list[int]], deliver: Deliver, now: datetime,
+          limit: int, budget: float = DRAIN_SECONDS) -> list[str | None]:
     """One attempt at each due row, `limit` ids at a time, until a batch comes back short
     or the budget is spent; the states after each attempt. Each attempt moves its row out
     of the due ones (sent, failed, retrying later or claimed), so no row comes back."""
@@ -21,6 +31,6 @@ def drain(due_ids: Callable[[datetime, int], list[int]],
     states: list[str | None] = []
     while True:
         ids = due_ids(now, limit)
-        states.extend(deliver(row_id, now) for row_id in ids)
+        states.extend(deliver(ids, now))
         if len(ids) < limit or time.monotonic() >= deadline:
             return states

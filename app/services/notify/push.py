@@ -9,10 +9,11 @@ urgent: services.notify.recipients), in the transaction of the event (as channel
 for group robots): a new case to the holders of its responsible role, a reopened case to
 its assignee and those holders, an escalation to the unit's directors. They leave right
 after that commit (services.notify.at_once); the periodic job `push.send` sends whatever
-is left or failed, both outside any transaction, claimed row by row (once across
-processes), encrypted as RFC 8291 says (aes128gcm) and signed as RFC 8292 says (VAPID),
-retried with backoff; a push service's 404 or 410 removes that subscription. The message
-carries spot, category and a masked excerpt, never a contact (channels.alert_payload).
+is left or failed, both outside any transaction: claimed in one statement (once across
+processes), posted side by side, encrypted as RFC 8291 says (aes128gcm), signed as RFC 8292
+says (VAPID), retried with backoff; a push service's 404 or 410 removes that subscription.
+The message carries spot, category and a masked excerpt, never a contact
+(channels.alert_payload).
 
 Browsers rotate subscriptions now and then (pushsubscriptionchange). Each subscription
 stored here hands its phone a renewal token (kept as a hash), which the service worker
@@ -49,10 +50,10 @@ from flask_babel import gettext as _
 from py_vapid import Vapid
 from pywebpush import WebPusher
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.database import write_transaction
-from app.extensions import db
+from app.extensions import db, socketio
 from app.models import Event, Membership, PushDelivery, PushSubscription, StaffUser, Unit
 from app.models.types import utcnow
 from app.security import hash_token
@@ -78,6 +79,8 @@ TTL_SECONDS = 6 * 3600
 TOKEN_SECONDS = 12 * 3600
 TIMEOUT_SECONDS = 10.0
 CLAIM_TIMEOUT = timedelta(minutes=5)
+# a burst of pushes (a new case for every phone of a role) is posted this many at a time
+SENDERS_SIDE_BY_SIDE = 16
 MAX_ATTEMPTS = 12
 BATCH = 100
 MAX_PHONES = 10
@@ -446,79 +449,128 @@ def post_push(request: PushRequest) -> None:
 
 # --- delivery -------------------------------------------------------------------------
 
-def _claim(delivery_id: int, now: datetime) -> bool:
+def _claim(delivery_ids: list[int], now: datetime) -> set[int]:
+    """Claim those of these pushes that are due and nobody holds: one UPDATE for all."""
     with write_transaction() as session:
-        result = session.execute(
+        claimed = session.scalars(
             update(PushDelivery)
-            .where(PushDelivery.id == delivery_id, PushDelivery.state == PENDING,
+            .where(PushDelivery.id.in_(delivery_ids), PushDelivery.state == PENDING,
                    PushDelivery.next_attempt_at <= now)
-            .values(attempts=PushDelivery.attempts + 1, next_attempt_at=now + CLAIM_TIMEOUT))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+            .values(attempts=PushDelivery.attempts + 1, next_attempt_at=now + CLAIM_TIMEOUT)
+            .returning(PushDelivery.id)
+            .execution_options(synchronize_session=False))
+        return set(claimed)
 
 
-def _record(delivery_id: int, now: datetime, error: str | None) -> str:
-    with write_transaction() as session:
-        delivery = session.get(PushDelivery, delivery_id)
-        if delivery is None:
-            return GONE  # its subscription was removed meanwhile
-        subscription = session.get(PushSubscription, delivery.subscription_id)
-        assert subscription is not None  # noqa: S101 - removed with its deliveries
-        if error is None:
-            delivery.state, delivery.sent_at, delivery.last_error = SENT, now, None
-            subscription.last_success_at = now
-        else:
-            delivery.last_error = error[:500]
-            subscription.last_failure_at, subscription.last_error = now, error[:500]
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.state = FAILED
-            else:
-                delivery.next_attempt_at = now + retry_delay(delivery.attempts)
-        return delivery.state
+@dataclass
+class _Attempt:
+    """One claimed push on its way: the request to make, or why none is made."""
+    delivery_id: int
+    subscription_id: int
+    request: PushRequest | None = None
+    outcome: str | None = None  # None: sent; GONE; FAILED (account); else the error
 
 
-def _forget(delivery_id: int, subscription_id: int) -> str:
-    with write_transaction() as session:
-        _remove(session, subscription_id)
-    log.info("push subscription %s is gone at its push service (push %s): removed",
-             subscription_id, delivery_id)
-    return GONE
-
-
-def deliver_push(delivery_id: int, now: datetime) -> str | None:
-    """One attempt at one due push; its state after ("gone": the subscription was removed),
-    None if another process has it."""
-    db.session.rollback()
-    if not _claim(delivery_id, now):
-        return None
-    delivery = db.session.get(PushDelivery, delivery_id)
-    if delivery is None:
-        return None
-    subscription_id, error = delivery.subscription_id, None
-    owner = db.session.get(StaffUser, delivery.subscription.user_id)
-    if owner is None or not owner.active:
+def _prepare(delivery: PushDelivery, active_users: set[int]) -> _Attempt:
+    attempt = _Attempt(delivery.id, delivery.subscription_id)
+    if delivery.subscription.user_id not in active_users:
         # deactivated after the push was queued: nothing more reaches their phones
-        db.session.rollback()
-        with write_transaction() as session:
-            session.execute(update(PushDelivery).where(PushDelivery.id == delivery_id)
-                            .values(state=FAILED, last_error="account deactivated"))
-        return FAILED
+        attempt.outcome = FAILED
+        return attempt
     try:
-        request = build_push(delivery.subscription, dict(delivery.payload),
-                             urgent=delivery.urgent)
-        db.session.commit()  # no transaction held while the network answers
-        post_push(request)
-    except SubscriptionGone:
-        db.session.rollback()
-        return _forget(delivery_id, subscription_id)
-    except Exception as exc:  # any failure of any push service is retried later
-        error = f"{type(exc).__name__}: {exc}"
-        db.session.rollback()
-    state = _record(delivery_id, now, error)
-    if error is None:
-        log.info("push %s sent", delivery_id)
+        attempt.request = build_push(delivery.subscription, dict(delivery.payload),
+                                     urgent=delivery.urgent)
+    except Exception as exc:  # noqa: BLE001 - a subscription that cannot be encrypted to
+        attempt.outcome = f"{type(exc).__name__}: {exc}"
+    return attempt
+
+
+def _post_all(attempts: list[_Attempt]) -> None:
+    """Post every prepared push, SENDERS_SIDE_BY_SIDE at a time (greenlets under gevent,
+    threads in tests): a push service's answer takes a round trip, and a thousand phones
+    one after another took 20 s (bench/alerts.py)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    waiting = [attempt for attempt in attempts if attempt.request is not None]
+
+    def post_some() -> None:
+        with app.app_context():
+            while waiting:
+                attempt = waiting.pop()
+                assert attempt.request is not None  # noqa: S101 - filtered above
+                try:
+                    post_push(attempt.request)
+                except SubscriptionGone:
+                    attempt.outcome = GONE
+                except Exception as exc:  # noqa: BLE001 - any refusal is retried later
+                    attempt.outcome = f"{type(exc).__name__}: {exc}"
+
+    if len(waiting) <= 1:
+        post_some()
+        return
+    senders = [socketio.start_background_task(post_some)
+               for _ in range(min(SENDERS_SIDE_BY_SIDE, len(waiting)))]
+    for sender in senders:
+        sender.join()
+
+
+def _record(attempts: list[_Attempt], now: datetime) -> dict[int, str]:
+    """Write every outcome in one transaction; each push's state after."""
+    states: dict[int, str] = {}
+    with write_transaction() as session:
+        gone = {a.subscription_id for a in attempts if a.outcome == GONE}
+        for subscription_id in gone:
+            _remove(session, subscription_id)  # with its other pushes
+        for attempt in attempts:
+            states[attempt.delivery_id] = _record_one(session, attempt, now, gone)
+    for subscription_id in gone:
+        log.info("push subscription %s is gone at its push service: removed", subscription_id)
+    return states
+
+
+def _record_one(session: Session, attempt: _Attempt, now: datetime, gone: set[int]) -> str:
+    if attempt.subscription_id in gone:
+        return GONE
+    delivery = session.get(PushDelivery, attempt.delivery_id)
+    if delivery is None:
+        return GONE  # its subscription was removed meanwhile
+    if attempt.outcome == FAILED:
+        delivery.state, delivery.last_error = FAILED, "account deactivated"
+        return FAILED
+    subscription = session.get(PushSubscription, delivery.subscription_id)
+    assert subscription is not None  # noqa: S101 - removed with its deliveries
+    if attempt.outcome is None:
+        delivery.state, delivery.sent_at, delivery.last_error = SENT, now, None
+        subscription.last_success_at = now
+        log.info("push %s sent", delivery.id)
+        return SENT
+    error = attempt.outcome[:500]
+    delivery.last_error = error
+    subscription.last_failure_at, subscription.last_error = now, error
+    if delivery.attempts >= MAX_ATTEMPTS:
+        delivery.state = FAILED
     else:
-        log.warning("push %s failed (%s), now %s", delivery_id, error, state)
-    return state
+        delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+    log.warning("push %s failed (%s), now %s", delivery.id, error, delivery.state)
+    return delivery.state
+
+
+def deliver_pushes(delivery_ids: list[int], now: datetime) -> list[str | None]:
+    """One attempt at each of these due pushes, sent side by side; the state of each after
+    ("gone": its subscription was removed; None: another sender has it or it is not due).
+    Claimed in one transaction, posted with no transaction open, recorded in one."""
+    db.session.rollback()
+    claimed = _claim(delivery_ids, now) if delivery_ids else set()
+    deliveries = list(db.session.scalars(
+        select(PushDelivery).where(PushDelivery.id.in_(claimed))
+        .options(joinedload(PushDelivery.subscription)))) if claimed else []
+    owners = {delivery.subscription.user_id for delivery in deliveries}
+    active_users = set(db.session.scalars(select(StaffUser.id).where(
+        StaffUser.id.in_(owners), StaffUser.active))) if owners else set()
+    attempts = [_prepare(delivery, active_users) for delivery in deliveries]
+    db.session.commit()  # no transaction held while the push services answer
+    _post_all(attempts)
+    states = _record(attempts, now) if attempts else {}
+    return [states.get(delivery_id) for delivery_id in delivery_ids]
 
 
 @dataclass(frozen=True)
@@ -541,6 +593,6 @@ def due_push_ids(now: datetime, limit: int) -> list[int]:
 def send_due_pushes(now: datetime | None = None, limit: int = BATCH) -> PushReport:
     """Try every due push, `limit` at a time until none is left (the job `push.send`; new
     pushes leave at once after their commit, services.notify.at_once)."""
-    states = drain(due_push_ids, deliver_push, now or utcnow(), limit)
+    states = drain(due_push_ids, deliver_pushes, now or utcnow(), limit)
     return PushReport(sent=states.count(SENT), retrying=states.count(PENDING),
                       failed=states.count(FAILED), gone=states.count(GONE))
