@@ -557,9 +557,17 @@ def _record_one(session: Session, attempt: _Attempt, now: datetime, gone: set[in
 def deliver_pushes(delivery_ids: list[int], now: datetime) -> list[str | None]:
     """One attempt at each of these due pushes, sent side by side; the state of each after
     ("gone": its subscription was removed; None: another sender has it or it is not due).
-    Claimed in one transaction, posted with no transaction open, recorded in one."""
+    BATCH at a time, each claimed in one transaction, posted with no transaction open and
+    recorded in one (a process killed meanwhile leaves at most a batch to the retry)."""
+    states: list[str | None] = []
+    for start in range(0, len(delivery_ids), BATCH):
+        states.extend(_deliver_batch(delivery_ids[start:start + BATCH], now))
+    return states
+
+
+def _deliver_batch(delivery_ids: list[int], now: datetime) -> list[str | None]:
     db.session.rollback()
-    claimed = _claim(delivery_ids, now) if delivery_ids else set()
+    claimed = _claim(delivery_ids, now)
     deliveries = list(db.session.scalars(
         select(PushDelivery).where(PushDelivery.id.in_(claimed))
         .options(joinedload(PushDelivery.subscription)))) if claimed else []
