@@ -192,9 +192,14 @@ class Config:
                           "image/svg+xml"]
     COMPRESS_STREAMS = False
 
-    # a whole submission with its (up to 3) photos; past this: 413 before anything is read
+    # a whole submission with its (up to 3) photos and voice note; past this: 413 before
+    # anything is read
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # re-encoded photos and voice notes (never under static/)
     PHOTO_DIR = os.environ.get("PHOTO_DIR") or str(INSTANCE_DIR / "photos")
+    # an offline Vosk speech model's folder: staff see a transcript of each voice note
+    # (README "Voice notes"); empty: voice notes are played, not transcribed
+    SPEECH_MODEL_PATH = os.environ.get("SPEECH_MODEL_PATH", "")
     # a visitor's phone or e-mail is erased this many days after their case closed
     CONTACT_RETENTION_DAYS = int(os.environ.get("CONTACT_RETENTION_DAYS", "90"))
     DEMO_ALLOWED = True

@@ -26,6 +26,8 @@ ICONS: dict[str, str] = {
                  'A2 2 0 0 1 17.6 21H7"/>',
     "mail": '<rect x="3" y="5" width="18" height="14" rx="2"/><path d="m3 7 9 6 9-6"/>',
     "dot": '<circle cx="12" cy="12" r="4"/>',
+    "mic": '<rect x="9" y="2" width="6" height="12" rx="3"/><path d="M5 11a7 7 0 0 0 14 0M12 18v4'
+           'M8 22h8"/>',
 }
 # what the first demo data stored before the icon set (still in existing databases)
 EMOJI = {"🚻": "toilet", "🔊": "noise", "🛠": "tools", "⚠": "warning", "🌳": "tree",

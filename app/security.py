@@ -94,16 +94,29 @@ def create_private_file(path: Path) -> IO[bytes]:
 
 def send_photo(path: Path, photo_id: int) -> Response:
     """Serve a stored photo: fixed type, never sniffed, never cached, never scriptable."""
-    # photos are small (re-encoded, at most MAX_SIDE px): read whole, no open file to leak
+    return _send_attachment(path, "image/jpeg", f"photo-{photo_id}.jpg")
+
+
+def send_voice(path: Path, note_id: int) -> Response:
+    """Serve a stored voice note (AAC in MP4), in byte ranges as Safari's player asks."""
+    response = _send_attachment(path, "audio/mp4", f"voice-{note_id}.m4a")
+    response.make_conditional(request, accept_ranges=True,
+                              complete_length=response.content_length)
+    return response
+
+
+def _send_attachment(path: Path, mimetype: str, name: str) -> Response:
+    # attachments are small (re-encoded: photos at most MAX_SIDE px, voice notes at most
+    # 60 s): read whole, no open file to leak
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         # the row outlived its file (a restore without the photos folder, a disk cleaned by
-        # hand): the photo is gone, which is a 404 for whoever asks, and worth a line in the log
-        current_app.logger.warning("photo %d: its file is missing", photo_id)
+        # hand): it is gone, which is a 404 for whoever asks, and worth a line in the log
+        current_app.logger.warning("%s: its file is missing", name)
         abort(404)
-    response = Response(data, mimetype="image/jpeg")
-    response.headers["Content-Disposition"] = f'inline; filename="photo-{photo_id}.jpg"'
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -119,6 +132,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
+    # blob: the visitor's own recording, played back before it is sent
+    "media-src 'self' blob:",
     "connect-src 'self'",
     "font-src 'self'",
     "object-src 'none'",
@@ -149,6 +164,15 @@ PRIVATE_BLUEPRINTS = frozenset({"staff", "admin", "bureau"})
 PRIVATE_PATHS = ("/t/", "/api/v1/")
 
 
+# the only pages that may ask for a device: the visitor form's voice recorder, and the
+# staff's "nearest spot" when taking a case down; every other page may ask for none
+PERMISSIONS = {
+    "visitor.report_form": "camera=(), microphone=(self), geolocation=()",
+    "staff.new_case": "camera=(), microphone=(), geolocation=(self)",
+    "staff.create_case": "camera=(), microphone=(), geolocation=(self)",
+}
+
+
 def add_security_headers(response: Response) -> Response:
     """Headers every answer carries; a view's own stricter values are kept."""
     headers = response.headers
@@ -160,7 +184,8 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Permissions-Policy", PERMISSIONS.get(
+        request.endpoint or "", "camera=(), microphone=(), geolocation=()"))
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", HSTS)
     return response

@@ -26,5 +26,6 @@ def test_icon_is_decorative_svg():
 
 def test_form_shows_svg_icons_not_emoji(client, spot):
     html = client.get(f"/q/{spot.code}").get_data(as_text=True)
-    assert html.count('<svg class="icon"') == 2  # the test unit's two categories
+    # the test unit's two categories, and the voice note's microphone
+    assert html.count('<svg class="icon"') == 3
     assert "🚻" not in html

@@ -44,13 +44,15 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.services.cases.photos import add_photos, prepare_photo, store_photo_file
+from app.services.cases.voice import add_voice_note, prepare_voice
 from tests.conftest import csrf_token, log_in, make_case, make_staff, make_unit
+from tests.support.audio import tone
 from tests.support.images import png
 
 # Routes for anyone (visitors, health checks); each checks its own secret (code, token).
 PUBLIC_ENDPOINTS = {
     "static", "healthz", "visitor.index", "visitor.report_form", "visitor.track",
-    "visitor.track_photo", "staff.login",
+    "visitor.track_photo", "visitor.track_voice", "staff.login",
     # a photo a staff member made public (404 for any other): Open311's media_url
     "visitor.public_photo",
     # the visitor's actions on their tracking page: the token in the URL is the key
@@ -98,6 +100,7 @@ class World:
 ARGUMENTS: dict[str, Any] = {
     "case_id": lambda world: world.ids["case"],
     "photo_id": lambda world: world.ids["photo"],
+    "note_id": lambda world: world.ids["voice"],
     "block_id": lambda world: world.ids["block"],
     "park_id": lambda world: world.ids["park"],
     "spot_id": lambda world: world.ids["spot"],
@@ -155,6 +158,7 @@ def _build_world(app: Flask) -> World:
     with write_transaction() as session:
         case = session.get(Case, receipt.case.id)
         (photo,) = add_photos(session, case, [prepare_photo(io.BytesIO(png()))])
+        voice = add_voice_note(session, case, prepare_voice(io.BytesIO(tone(seconds=0.5))))
         block = ClientBlock(unit_id=unit.id, client_hash="d" * 32,
                             expires_at=utcnow() + timedelta(days=30), created_by_id=owner.id)
         session.add(block)
@@ -192,7 +196,8 @@ def _build_world(app: Flask) -> World:
         session.add_all([template, rule, channel, phone, warning, ticket, topic, measure, zone,
                          office])
         session.flush()
-        ids = {"case": case.id, "photo": photo.id, "block": block.id, "key": key.id,
+        ids = {"case": case.id, "photo": photo.id, "voice": voice.id, "block": block.id,
+               "key": key.id,
                "park": unit.parks[0].id, "spot": spot.id,
                "category": unit.categories[0].id, "user": owner.id, "unit": unit.id,
                "message": case.messages[0].id, "spot_code": spot.code,

@@ -21,12 +21,14 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.models import Case, Photo
+from app.models import Case, Photo, VoiceNote
 from app.services.cases.operations import add_staff_photos, reply_to_visitor
 from app.services.cases.photos import photo_path, prepare_photo
 from app.services.cases.public import mask_personal_data
 from app.services.cases.submission import Receipt
+from app.services.cases.voice import prepare_voice
 from tests.conftest import make_case
+from tests.support.audio import tone
 from tests.support.images import png
 
 # one of each kind, written the ways visitors write them
@@ -73,12 +75,14 @@ class World:
     me_too: Receipt
     case: Case
     photos: list[Photo]  # the first visitor's and the staff's (none made public)
+    voice: VoiceNote  # the first visitor's
 
 
 @pytest.fixture
 def world(db, unit, spot, staff) -> World:
     first = make_case(spot, body=BODY, contact=CONTACT,
-                      photos=[prepare_photo(io.BytesIO(png(41, 31)))])
+                      photos=[prepare_photo(io.BytesIO(png(41, 31)))],
+                      voice=prepare_voice(io.BytesIO(tone(seconds=0.5))))
     me_too = make_case(spot, body=ME_TOO_BODY)
     assert me_too.joined
     # resolved: the park's board (/p/<park_code>) shows it too
@@ -86,7 +90,8 @@ def world(db, unit, spot, staff) -> World:
     add_staff_photos(user=staff, case_id=first.case.id,
                      photos=[prepare_photo(io.BytesIO(png(43, 33)))])
     case = db.session.get(Case, first.case.id)
-    return World(first=first, me_too=me_too, case=case, photos=list(case.photos))
+    return World(first=first, me_too=me_too, case=case, photos=list(case.photos),
+                 voice=case.voice_notes[0])
 
 
 def _public_get_rules(app: Flask) -> list[tuple[str, str]]:
@@ -100,6 +105,7 @@ def _urls(app: Flask, world: World) -> list[str]:
         "fmt": ["json", "xml"],
         "token": [world.me_too.token],
         "photo_id": [str(photo.id) for photo in world.photos],
+        "note_id": [str(world.voice.id)],
         "code": [world.case.spot.code],
         "park_code": [world.case.park.park_code],
         "service_request_id": [world.case.reference],
@@ -128,7 +134,7 @@ def _urls(app: Flask, world: World) -> list[str]:
 def _text(response: Any) -> str:
     if response.is_json:
         return json.dumps(response.get_json(), ensure_ascii=False)
-    if response.mimetype.startswith("image/"):
+    if response.mimetype.startswith(("image/", "audio/")):
         return ""
     return str(response.get_data(as_text=True))
 
@@ -192,6 +198,9 @@ def test_no_public_output_shows_personal_data_or_photos(app, world):
     stored = photo_path(first_photo).read_bytes()
     assert stored not in served.values()
     assert set(served) == {f"/t/{world.me_too.token}/photos/{staff_photo.id}"}
+    # nor the first visitor's voice note (their own page plays it)
+    assert client.get(f"/t/{world.first.token}/voice/{world.voice.id}").status_code == 200
+    assert not [url for url in urls if client.get(url).mimetype.startswith("audio/")]
 
 
 def test_published_summary_and_public_photo_are_all_the_public_gets(app, db, world, staff):

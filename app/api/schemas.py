@@ -78,6 +78,16 @@ class TransferSchema(Schema):
     note = fields.String(required=True, metadata={"description": "shown to the visitor"})
 
 
+class AttachmentSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["photo", "voice"]))
+    url = fields.String(required=True, metadata={
+        "description": "the file; it answers signed-in staff of the case's unit (a session)"})
+    content_type = fields.String(required=True, metadata={
+        "description": "image/jpeg for photos, audio/mp4 (AAC) for voice notes"})
+    duration_s = fields.Float(required=True, allow_none=True, metadata={
+        "description": "a voice note's length in seconds; null for a photo"})
+
+
 class CaseSchema(Schema):
     """A case as staff see it; `contact` only for park staff of its unit (null otherwise)."""
 
@@ -126,6 +136,9 @@ class CaseSchema(Schema):
     transfers = fields.List(fields.Nested(TransferSchema), required=True, metadata={
         "description": "where the case was moved (转办), oldest first, with the note "
                        "written for the visitor"})
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True, metadata={
+        "description": "the case's photos (the visitors' and the staff's) and the visitors' "
+                       "voice notes (re-encoded, no metadata), oldest first by kind"})
 
 
 class CasePageSchema(Schema):

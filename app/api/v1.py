@@ -74,6 +74,7 @@ from app.services.cases.operations import (
 from app.services.cases.submission import take_case_down
 from app.services.cases.suggest import suggest_categories
 from app.services.cases.transfers import transfer_json
+from app.services.cases.voice import attachments_json
 from app.services.errors import DomainError, ForbiddenError, NotFoundError
 from app.services.spots.qr import spot_url
 
@@ -99,6 +100,7 @@ class CaseView:
         self._case = case
         self.contact = case.contact if caller.is_unit_staff else None
         self.transfers = [transfer_json(transfer) for transfer in case.transfers]
+        self.attachments = attachments_json(case)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._case, name)

@@ -33,7 +33,7 @@ from app.models.cases import (
 )
 from app.models.codes import RetiredCode, ScanCount
 from app.models.events import Event
-from app.models.media import Photo
+from app.models.media import Photo, VoiceNote
 from app.models.notifications import Channel, DeliveryState, Notification, SmsMessage
 from app.models.ops import AuditLog, JobLease
 from app.models.org import Category, CategoryTraining, Park, Spot, Unit
@@ -99,6 +99,7 @@ __all__ = [
     "StaffUser",
     "Status",
     "Unit",
+    "VoiceNote",
     "rollup_daily",
     "rollup_monthly",
 ]

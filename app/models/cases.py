@@ -20,7 +20,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.media import Photo
+from app.models.media import Photo, VoiceNote
 from app.models.org import Category, Park, Spot, Unit
 from app.models.people import StaffUser
 from app.models.transfers import CaseTransfer
@@ -158,6 +158,8 @@ class Case(Model):
     )
     photos: Mapped[list[Photo]] = relationship(order_by="Photo.id",
                                                cascade="all, delete-orphan")
+    voice_notes: Mapped[list[VoiceNote]] = relationship(order_by="VoiceNote.id",
+                                                        cascade="all, delete-orphan")
     extra_tokens: Mapped[list[CaseToken]] = relationship(
         back_populates="case", order_by="CaseToken.id"
     )

@@ -1,10 +1,11 @@
-"""What visitors and staff attach to a case: photos, stored re-encoded without metadata."""
+"""What visitors and staff attach to a case: photos and voice notes, stored re-encoded
+without metadata."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,3 +38,32 @@ class Photo(Model):
 
     def __repr__(self) -> str:
         return f"<Photo {self.id} case={self.case_id} {self.width}x{self.height}>"
+
+
+class VoiceNote(Model):
+    """A visitor's voice note, stored re-encoded as AAC in MP4 (no metadata) under a random
+    name; its transcript when an offline speech model is configured (SPEECH_MODEL_PATH)."""
+
+    __tablename__ = "voice_notes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column("feedback_id", ForeignKey("feedback.id"), index=True)
+    # random file name under PHOTO_DIR (the folder of every attachment)
+    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
+    checksum: Mapped[str] = mapped_column(String(64))  # sha256 of the stored bytes
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    # sent with a "me too" report (None: the case's first report)
+    case_token_id: Mapped[int | None] = mapped_column(ForeignKey("case_tokens.id"), index=True)
+    # None: no speech model configured; "pending", "done" (transcript set) or "failed"
+    transcript_state: Mapped[str | None] = mapped_column(String(8), index=True)
+    transcript: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def duration_s(self) -> float:
+        return round(self.duration_ms / 1000, 1)
+
+    def __repr__(self) -> str:
+        return f"<VoiceNote {self.id} case={self.case_id} {self.duration_ms} ms>"

@@ -22,7 +22,7 @@ from app.models import Case, Category, MessageKind, Source, StaffUser, Status
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.realtime.events import latest_visible_event_id
-from app.security import send_photo, start_staff_session, uploaded_files
+from app.security import send_photo, send_voice, start_staff_session, uploaded_files
 from app.services.accounts.reach import director_routing_gaps, masked_mobile
 from app.services.accounts.staff import authenticate, log_out_everywhere, login_wait_seconds
 from app.services.bureau.warnings import names_for_warnings, unacknowledged_warnings
@@ -49,6 +49,7 @@ from app.services.cases.reply_templates import fill_reply_template, reply_templa
 from app.services.cases.submission import get_case_for_staff
 from app.services.cases.suggest import suggest_categories
 from app.services.cases.transfers import transfer_targets, unit_offices
+from app.services.cases.voice import find_voice_note_of_case, voice_notes_by_message, voice_path
 from app.services.cases.workflow import (
     CHANNEL_LABELS,
     INTAKE_CHANNELS,
@@ -200,6 +201,7 @@ def render_case(user: StaffUser, case: Case, status: int = 200, *,
         can_act=can_act(user, case), is_director="director" in user.roles_in(case.unit_id),
         next_statuses=[t for t in Status if t in TRANSITIONS[Status(case.status)]],
         splittable=_first_me_too_messages(case), public_text=public_description(case),
+        voice_at=voice_notes_by_message(case),
         unit_categories=[c for c in case.unit.categories if c.active],
         suggested=_differing_suggestion(case),
         masked_text=mask_personal_data(case.body), ticket=ticket, hotline_form=hotline_form,
@@ -276,6 +278,13 @@ def reply(user: StaffUser, case_id: int) -> ResponseReturnValue:
 def case_photo(user: StaffUser, case_id: int, photo_id: int) -> ResponseReturnValue:
     photo = find_photo_of_case(get_case_for_staff(user, case_id), photo_id)
     return send_photo(photo_path(photo), photo.id)
+
+
+@bp.get("/cases/<int:case_id>/voice/<int:note_id>")
+@staff_required
+def case_voice(user: StaffUser, case_id: int, note_id: int) -> ResponseReturnValue:
+    note = find_voice_note_of_case(get_case_for_staff(user, case_id), note_id)
+    return send_voice(voice_path(note), note.id)
 
 
 @bp.post("/cases/<int:case_id>/photos")

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import HiddenField, MultipleFileField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -30,10 +31,7 @@ class ReportForm(Form):
     )
     body = TextAreaField(
         _l("What is wrong? (a few words are enough)"),
-        validators=[
-            DataRequired(message=_l("Please write a few words about the problem.")),
-            message_length(),
-        ],
+        validators=[message_length()],
     )
     contact = StringField(
         _l("Phone or e-mail for the answer (optional)"),
@@ -46,7 +44,15 @@ class ReportForm(Form):
         validate_choice=True,
     )
     photos = MultipleFileField(_l("Photos (optional, up to 3)"))
+    # a voice note instead of (or beside) the words: recorded on the form, or an audio file
+    voice = FileField(_l("Or speak instead (up to 60 seconds)"))
     # bot traps: a field people never see (left empty by them, filled by form-filling
     # bots) and the signed moment the form was served (see app.services.cases.abuse)
     website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)])
     started = HiddenField(validators=[Optional(), Length(max=200)])
+
+    def validate_body(self, field: Any) -> None:
+        """Words, or a voice note: one of them is the message."""
+        if not (field.data or "").strip() and not self.voice.data:
+            raise ValidationError(_l("Please write a few words about the problem, "
+                                     "or record a voice note."))

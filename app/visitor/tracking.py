@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Optional
 from app.forms import Form, message_length
 from app.i18n import current_language
 from app.services.cases.danger import parse_emergency_numbers
-from app.services.cases.public import shown_text, visible_to
+from app.services.cases.public import own_voice_notes, shown_text, visible_to
 from app.services.cases.submission import find_tracking, tracking_url
 from app.services.cases.tracking import add_follow_up, confirm_fixed, rate_answer, report_not_fixed
 from app.services.cases.workflow import STATUS_LABELS
@@ -64,6 +64,7 @@ def render_tracking(token: str, status: int = 200) -> ResponseReturnValue:
         emergency_numbers_list=parse_emergency_numbers(case.unit.emergency_numbers),
         thread=thread,
         photos=photos,
+        voice_notes=own_voice_notes(case, tracking.link_id),
         texts={message.id: shown_text(message, tracking.link_id) for message in thread},
         link_id=tracking.link_id,
         token=token,

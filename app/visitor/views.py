@@ -27,11 +27,12 @@ from app.extensions import db, limiter
 from app.i18n import current_language
 from app.models import Case, Photo
 from app.models.types import utcnow
-from app.security import client_key, send_photo, uploaded_files
+from app.security import client_key, send_photo, send_voice, uploaded_files
 from app.services.cases.abuse import SubmissionRefused, bot_trap_reason, form_started_token
 from app.services.cases.photos import PhotoError, photo_path, prepare_photos
-from app.services.cases.public import is_public_photo, own_photo
+from app.services.cases.public import is_public_photo, own_photo, own_voice_notes
 from app.services.cases.submission import find_tracking, submit_case
+from app.services.cases.voice import PreparedVoice, VoiceError, prepare_voice, voice_path
 from app.services.cases.zones import CHOICE_PREFIX
 from app.services.errors import DomainError, NotFoundError
 from app.services.spots.cache import FormSpot, form_spot
@@ -90,6 +91,12 @@ def _report_form(spot: FormSpot) -> ReportForm:
     return form
 
 
+def _voice_note() -> PreparedVoice | None:
+    """The form's voice note, re-encoded (before any database write); None without one."""
+    files = uploaded_files("voice")
+    return prepare_voice(files[0]) if files else None
+
+
 def _chosen(value: str) -> tuple[str, str | None]:
     """(category code, zone code) of the form's choice: a category's, or a zone's."""
     if value.startswith(CHOICE_PREFIX):
@@ -130,6 +137,7 @@ def report_form(code: str) -> ResponseReturnValue:
                     log.info("submission at point %s refused by bot trap: %s", spot.id, trap)
                     raise SubmissionRefused(trap)
                 photos = prepare_photos(uploaded_files("photos"))
+                voice = _voice_note()
                 category_code, zone_code = _chosen(form.category.data or "")
                 receipt = submit_case(
                     spot_id=spot.id,
@@ -140,6 +148,7 @@ def report_form(code: str) -> ResponseReturnValue:
                     rating=int(form.rating.data) if form.rating.data else None,
                     language=locale,
                     photos=photos,
+                    voice=voice,
                     client_hash=client_key(),
                 )
             except NotFoundError:
@@ -149,6 +158,8 @@ def report_form(code: str) -> ResponseReturnValue:
                 return render_template("visitor/received.html", spot=spot, locale=locale)
             except PhotoError as error:
                 form.photos.errors = [*form.photos.errors, str(error)]
+            except VoiceError as error:
+                form.voice.errors = [*form.voice.errors, str(error)]
             except DomainError as error:
                 form.body.errors = [*form.body.errors, str(error)]
             except DATABASE_BUSY as error:
@@ -174,6 +185,17 @@ def track_photo(token: str, photo_id: int) -> ResponseReturnValue:
     if photo is None:
         raise NotFoundError(_("No such photo."))
     return send_photo(photo_path(photo), photo.id)
+
+
+@bp.get("/t/<token>/voice/<int:note_id>")
+def track_voice(token: str, note_id: int) -> ResponseReturnValue:
+    tracking = find_tracking(token)
+    # the visitor's own voice note, never another visitor's
+    note = next((n for n in own_voice_notes(tracking.case, tracking.link_id)
+                 if n.id == note_id), None)
+    if note is None:
+        raise NotFoundError(_("No such voice note."))
+    return send_voice(voice_path(note), note.id)
 
 
 @bp.get("/photos/<int:photo_id>")

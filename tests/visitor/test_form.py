@@ -110,8 +110,8 @@ def test_inactive_code_is_410(client, db, spot):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"body": ""}, "请写几句"),
-        ({"body": "   "}, "请写几句"),
+        ({"body": ""}, "请写几句话说明问题，或者录一段语音"),
+        ({"body": "   "}, "请写几句话说明问题，或者录一段语音"),
         ({"body": "x" * 5000}, "4000"),
         ({"category": ""}, "请选择"),
         ({"category": "no-such-category"}, ""),

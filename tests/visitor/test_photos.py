@@ -207,7 +207,7 @@ def test_a_photo_whose_file_is_gone_is_not_found_never_a_500(app, client, db, sp
     log_in(mine, staff.email)
     assert client.get(url).status_code == 404
     assert mine.get(staff_url).status_code == 404
-    assert f"photo {photo.id}: its file is missing" in caplog.text
+    assert f"photo-{photo.id}.jpg: its file is missing" in caplog.text
     # the case page itself still opens
     assert mine.get(f"/staff/cases/{case.id}").status_code == 200
 

@@ -25,11 +25,13 @@ from app.models import (
     Category,
     Message,
     MessageKind,
+    Photo,
     Source,
     Spot,
     StaffUser,
     Status,
     Unit,
+    VoiceNote,
 )
 from app.models.types import utcnow
 from app.realtime.publish import record_event
@@ -129,10 +131,11 @@ def split_me_too(*, user: StaffUser, case_id: int, link_id: int) -> Case:
         for message in reports:
             message.case_token_id = None
             message.case = new_case
-        # the report's photos go with it (the first visitor's of the new case now)
-        photos = [p for p in case.photos if p.case_token_id == link.id]
-        for photo in photos:
-            photo.case_token_id = None
+        # the report's photos and voice note go with it (the first visitor's of the new case)
+        attachments: list[Photo | VoiceNote] = [*case.photos, *case.voice_notes]
+        attachments = [a for a in attachments if a.case_token_id == link.id]
+        for attachment in attachments:
+            attachment.case_token_id = None
         new_case.messages.append(Message(kind=MessageKind.ACTION.value, action="split",
                                          author_id=user.id, body=case.reference,
                                          created_at=now))
@@ -143,10 +146,10 @@ def split_me_too(*, user: StaffUser, case_id: int, link_id: int) -> Case:
         case.updated_at = now
         session.delete(link)
         session.flush()
-        for photo in photos:  # by id: the relationship would delete it as an orphan
-            photo.case_id = new_case.id
-        session.expire(case, ["photos"])
-        session.expire(new_case, ["photos"])
+        for attachment in attachments:  # by id: the relationship would delete it as an orphan
+            attachment.case_id = new_case.id
+        session.expire(case, ["photos", "voice_notes"])
+        session.expire(new_case, ["photos", "voice_notes"])
         record_event("feedback.created", unit_id=new_case.unit_id, park_id=new_case.park_id,
                      case_id=new_case.id,
                      payload={**case_payload(new_case, "split", user.id),
@@ -239,19 +242,21 @@ def _move_reports(session: Session, source: Case, target: Case) -> CaseToken:
             if message.case_token_id is None:
                 message.case_token = link
             message.case = target
-    # the visitors' photos (the staff's stay: they answered the source)
-    photos = [photo for photo in source.photos if photo.uploaded_by_id is None]
+    # the visitors' photos and voice notes (the staff's photos stay: they answered the source)
+    attachments: list[Photo | VoiceNote] = [
+        *(photo for photo in source.photos if photo.uploaded_by_id is None),
+        *source.voice_notes]
     for other in list(source.extra_tokens):
         other.case = target
     source.me_too_count = 0
     session.flush()
-    for photo in photos:  # by id: the relationship would delete it as an orphan
-        photo.case_id = target.id
-        photo.case_token_id = photo.case_token_id or link.id
+    for attachment in attachments:  # by id: the relationship would delete it as an orphan
+        attachment.case_id = target.id
+        attachment.case_token_id = attachment.case_token_id or link.id
     # written before the closing's status message, whose outbox hook reads who is left
     session.flush()
-    session.expire(source, ["photos", "extra_tokens"])
-    session.expire(target, ["photos", "extra_tokens"])
+    session.expire(source, ["photos", "voice_notes", "extra_tokens"])
+    session.expire(target, ["photos", "voice_notes", "extra_tokens"])
     return link
 
 

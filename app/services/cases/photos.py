@@ -155,10 +155,16 @@ def add_photos(session: Session, case: Case, photos: Sequence[PreparedPhoto],
 def store_photo_file(session: Session, photo: PreparedPhoto) -> str:
     """Write a prepared photo under a random name in the open write transaction; the file
     is removed again if that transaction rolls back (or its commit fails)."""
-    name = secrets.token_hex(16) + ".jpg"
+    return store_file(session, photo.data, ".jpg")
+
+
+def store_file(session: Session, data: bytes, suffix: str) -> str:
+    """Write an attachment's checked bytes (a photo, a voice note) under a random name in
+    PHOTO_DIR, in the open write transaction; removed again if it rolls back."""
+    name = secrets.token_hex(16) + suffix
     path = photo_dir() / name
     with create_private_file(path) as target:  # 0600
-        target.write(photo.data)
+        target.write(data)
         target.flush()
         os.fsync(target.fileno())
     written: list[Path] = session.info.setdefault(PENDING_FILES_KEY, [])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from app.models import Case, Message, MessageKind, Photo, Status
+from app.models import Case, Message, MessageKind, Photo, Status, VoiceNote
 
 MASK = "***"
 
@@ -100,6 +100,11 @@ def visible_to(case: Case, link_id: int | None) -> tuple[list[Message], list[Pho
     return thread, photos
 
 
+def own_voice_notes(case: Case, link_id: int | None) -> list[VoiceNote]:
+    """The voice notes a visitor's link may play: those sent through it, no other's."""
+    return [note for note in case.voice_notes if note.case_token_id == link_id]
+
+
 def shown_text(message: Message, link_id: int | None) -> str:
     """A thread entry's words on a visitor's page: a reply to the case is masked for a
     "me too" visitor (it was written to the first visitor and may name them)."""
@@ -115,5 +120,5 @@ def own_photo(case: Case, link_id: int | None, photo_id: int) -> Photo | None:
 
 
 __all__: Sequence[str] = ("MASK", "is_public_photo", "mask_personal_data", "own_photo",
-                          "public_description", "public_photos", "public_reply",
+                          "own_voice_notes", "public_description", "public_photos", "public_reply",
                           "shown_text", "visible_to")

@@ -41,6 +41,7 @@ from app.services.cases.references import next_reference
 from app.services.cases.routing import responsible_role
 from app.services.cases.suggest import OTHER, confident_suggestion
 from app.services.cases.summaries import MAX_BODY, case_summary, excerpt, validate_body
+from app.services.cases.voice import PreparedVoice, add_voice_note
 from app.services.cases.zones import zone_intake
 from app.services.errors import DomainError, NotFoundError
 from app.services.notify.visitors import queue_received
@@ -130,6 +131,7 @@ def submit_case(
     taken_down: TakenDown | None = None,
     hotline_ticket: HotlineTicket | None = None,
     zone_code: str | None = None,
+    voice: PreparedVoice | None = None,
 ) -> Receipt:
     """Store a visitor's message (and photos) as a new case; tell the staff after commit.
 
@@ -140,8 +142,10 @@ def submit_case(
     on the ticket, for the unit's staff).
     `zone_code`: the visitor picked an open seasonal zone's choice instead of a category; the
     case carries the zone, is filed under the zone's category and answered by the role the
-    unit mapped the zone to (services.cases.zones); it never joins another as "me too"."""
-    body = validate_body(body)
+    unit mapped the zone to (services.cases.zones); it never joins another as "me too".
+    `voice`: the visitor's voice note, re-encoded (services.cases.voice); with one, the words
+    may be left out (a report without words never joins another as "me too")."""
+    body = validate_body(body, voice=voice is not None)
     if taken_down is not None:
         source = Source.STAFF
     if hotline_ticket is not None:
@@ -186,7 +190,8 @@ def submit_case(
         # for an urgent report (staff must see it at once, as a case of its own) nor a zone's;
         # other sources keep one case per request
         joined = (find_me_too_case(session, unit, spot, category, now, body)
-                  if source == Source.QR and why_urgent is None and intake is None else None)
+                  if source == Source.QR and why_urgent is None and intake is None and body
+                  else None)
         # a report whose photos the open case has no room for stays a case of its own
         if joined is not None and (not photos
                                    or len(joined.photos) + len(photos) <= MAX_PHOTOS):
@@ -196,6 +201,8 @@ def submit_case(
             if photos:
                 # this visitor's photos: their tracking page shows them, no other visitor's
                 add_photos(session, joined, photos, case_token_id=link.id)
+            if voice is not None:
+                add_voice_note(session, joined, voice, case_token_id=link.id)
             return Receipt(case=joined, token=token, joined=True)
         case = Case(
             reference=next_reference(session, unit, now),
@@ -225,6 +232,7 @@ def submit_case(
                               responsible_role(category, spot.park_id, spot.id)),
             created_at=now,
             updated_at=now,
+            voice_notes=[],  # known empty: the alert's summary reads it without a query
         )
         set_deadlines(case, unit, category, now)
         if taken_down is not None and taken_down.channel == CaseChannel.PATROL:
@@ -253,6 +261,8 @@ def submit_case(
                          after={"channel": taken_down.channel.value})
         if photos:
             add_photos(session, case, photos)
+        if voice is not None:
+            add_voice_note(session, case, voice)
         # "received", with the private link, to a visitor who left a contact
         queue_received(session, case, case.messages[0], contact=case.contact,
                        language=language,

@@ -19,6 +19,14 @@ def excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
 
 
+def voice_label(case: Case) -> str:
+    """What stands for a case's words when it has only a voice note: "🎤 0:12"."""
+    if not case.voice_notes:
+        return ""
+    seconds = round(case.voice_notes[0].duration_ms / 1000)
+    return f"🎤 {seconds // 60}:{seconds % 60:02d}"
+
+
 def case_summary(case: Case) -> dict[str, Any]:
     """The small payload staff phones get about a case (never the visitor's contact)."""
     spot = case.spot
@@ -36,9 +44,10 @@ def case_summary(case: Case) -> dict[str, Any]:
         "role": case.responsible_role or case.category.role,
         "urgent": case.urgent,
         "urgent_reason": case.urgent_reason,
-        "excerpt": excerpt(case.body),
+        "excerpt": excerpt(case.body) or voice_label(case),
         "me_too_count": case.me_too_count,
         "photo_count": len(case.photos),
+        "voice_count": len(case.voice_notes),
         "created_at": case.created_at.isoformat(),
         # the next time limit ("claim", "reply", "resolve"), for the card's countdown
         **_next_limit(case),
@@ -53,9 +62,10 @@ def _next_limit(case: Case) -> dict[str, Any]:
     return {"next_limit": which, "next_due_at": due_at.isoformat()}
 
 
-def validate_body(body: str) -> str:
+def validate_body(body: str, *, voice: bool = False) -> str:
+    """The message's words, trimmed; none is enough only beside a voice note."""
     body = (body or "").strip()
-    if not body:
+    if not body and not voice:
         raise DomainError(_("Please write a few words about the problem."))
     if len(body) > MAX_BODY:
         raise DomainError(_("Please keep the message under %(max)d characters.", max=MAX_BODY))

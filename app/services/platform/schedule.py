@@ -15,6 +15,7 @@ from app.services.cases.hotline_mail import read_hotline_mail
 from app.services.cases.operations import close_resolved_cases
 from app.services.cases.sla import escalate_overdue_cases
 from app.services.cases.suggest import train_category_models
+from app.services.cases.voice import transcribe_pending_notes
 from app.services.notify.channels import send_due_alerts
 from app.services.notify.ladder import run_ladder
 from app.services.notify.offices import send_due_office_deliveries
@@ -47,6 +48,8 @@ SCHEDULE: tuple[Job, ...] = (
     Job("hotline.mail", timedelta(minutes=1), read_hotline_mail),
     # each unit's category model, at start and after new cases or a refiling
     Job("categories.train", timedelta(minutes=2), train_category_models),
+    # transcripts of voice notes (only with SPEECH_MODEL_PATH, an offline Vosk model)
+    Job("voice.transcribe", timedelta(seconds=30), transcribe_pending_notes),
     # contacts erased CONTACT_RETENTION_DAYS after their case closed
     Job("privacy.erase_contacts", timedelta(hours=1), erase_expired_contacts),
 )
