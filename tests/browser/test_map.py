@@ -137,3 +137,13 @@ def test_map_pages_have_no_serious_accessibility_violation(site, new_context, la
     page = new_context(locale=language, bypass_csp=True).new_page()
     open_map(page, site, email, path)
     assert axe_violations(page) == []
+
+
+def test_the_map_with_tiles_has_no_serious_accessibility_violation(tiled_site, tiles,
+                                                                     new_context):
+    # the tiles, their attribution and its links are part of the page a keyboard and a screen
+    # reader meet when a tile server is configured
+    page = new_context(bypass_csp=True).new_page()
+    open_map(page, tiled_site, "bureau@parks.demo", "/bureau/map")
+    expect(page.locator(".leaflet-tile-loaded").first).to_be_visible()
+    assert axe_violations(page) == []

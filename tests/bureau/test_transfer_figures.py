@@ -3,10 +3,12 @@ where, counted apart from resolved cases."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 
 from app.extensions import db
-from app.models import OutsideOffice, Status
+from app.models import OutsideOffice, Park, Status
 from app.services.bureau.analytics import compare_parks, next_month
 from app.services.bureau.rollups import REPORT_TZ
 from app.services.cases.operations import change_status
@@ -65,3 +67,23 @@ def test_the_page_and_the_api_show_what_went_where(app, unit, other_unit, separa
     chinese = client.get(f"/bureau/?month={month}&lang=zh").get_data(as_text=True)
     table = chinese[chinese.index('id="sent-elsewhere"'):]
     assert "转至" in table[:table.index("</table>")]
+
+
+def test_the_exports_and_the_pdf_show_what_went_where_too(app, unit, other_unit,
+                                                          separate_cases, tmp_path):
+    from tests.bureau.test_exports import pdf_text
+
+    park_id = _plant(unit, other_unit)
+    client = bureau_login(app, "viewer@bureau.test", "viewer")
+    first, _end = _month()
+    month = first.strftime("%Y-%m")
+    rows = list(csv.reader(io.StringIO(
+        client.get(f"/bureau/parks.csv?month={month}&lang=en").get_data().decode("utf-8-sig"))))
+    column = rows[0].index("Sent elsewhere (转办)")
+    park_name = db.session.get(Park, park_id).name_en
+    (park,) = [row for row in rows[1:] if row[1] == park_name]
+    assert park[column] == "3"
+    text = pdf_text(client.get(f"/bureau/report.pdf?month={month}").get_data(), tmp_path)
+    section = text[text.index("转至"):]
+    assert "朝阳门街道办" in section
+    assert other_unit.parks[0].name_zh in section

@@ -113,7 +113,7 @@ def _yes_no(part: bool | None) -> str:
 SUMMARY_COLUMNS = (
     _l("Rank"), _l("Park"), _l("Score"), _l("Response rate"), _l("Resolution rate"),
     _l("Satisfaction rate"), _l("Cases"), _l("Reports"), _l("Counted for the response rate"),
-    _l("Rated"),
+    _l("Rated"), _l("Sent elsewhere (转办)"),
 )
 
 
@@ -132,7 +132,7 @@ def summary_rows(comparison: Comparison) -> Iterator[list[Any]]:
                _blank(None if row.score is None else round(row.score, 1)),
                _blank(figures.response_rate), _blank(figures.resolution_rate),
                _blank(figures.satisfaction_rate), figures.cases, figures.reports,
-               figures.response_counted, figures.rated] + [
+               figures.response_counted, figures.rated, row.transferred] + [
             row.by_channel.get(code, 0) for code in INTAKE_CHANNELS] + [
             row.by_zone.get(code, 0) for code, _zh, _en in comparison.zones]
 
