@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,7 @@ from app.services.notify.ladder import BATCH as LADDER_BATCH
 from app.services.notify.ladder import MIN_MINUTES
 from bench.loadgen import StaffSocket, listen, log_in, new_http, open_form, open_socket, send_form
 from bench.run import BENCH_SETTINGS, RESULTS, SECRET, flask, server
+from tests.support.http_standin import StandInServer
 from tests.support.robots import WEBHOOK_SECRET, StandIn, running_robot_stand_in
 from tests.support.webpush import Phone, PushService, running_push_service
 
@@ -99,7 +100,7 @@ def running_sms_gateway() -> Iterator[SmsGateway]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    http = StandInServer(("127.0.0.1", 0), Handler)
     gateway.port = http.server_address[1]
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()

@@ -228,3 +228,23 @@ def test_a_robot_keeps_its_rate_with_senders_side_by_side(
     waiting = [d for d in rows(AlertDelivery) if d.state == "pending"]
     assert len(waiting) == 5
     assert all(d.attempts == 0 for d in waiting)  # queued, never dropped
+
+
+def test_the_webhook_does_not_wait_behind_the_phones(
+        app: Flask, unit: Unit, spot: Spot, cleaner: StaffUser, push_service: PushService,
+        stand_in: StandIn, no_job: None, monkeypatch: pytest.MonkeyPatch,
+        separate_cases: Unit) -> None:
+    # the phones' sends at once are all busy (a slow push service; here one task at most):
+    # the next case's webhook still leaves at once; its pushes wait for the job loop.
+    # Behind a thousand phones a webhook waited for the job's next round (bench/alerts.py)
+    monkeypatch.setattr(at_once, "MAX_TASKS", {**at_once.MAX_TASKS, "phones": 1})
+    phones_of(app, cleaner, push_service, 2)
+    webhook(unit, stand_in)
+    push_service.hold = 0.5
+    first = make_case(spot, body="厕所没有纸了")
+    second = make_case(spot, body="厕所没有纸了")  # a case of its own ("me too" off)
+    at_once.wait_for_sends(app)
+    hooked = {hook.body["data"]["case_id"] for hook in stand_in.accepted("webhook")}
+    assert hooked == {first.case.id, second.case.id}
+    assert len(push_service.received) == 2  # the first case's; the second's wait
+    assert {row.state for row in rows(PushDelivery)} == {"sent", "pending"}

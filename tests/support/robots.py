@@ -20,10 +20,12 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from tests.support.http_standin import StandInServer
 
 DINGTALK_SECRET = "SEC" + "d1" * 30
 FEISHU_SECRET = "feishu-secret-0123456789"  # noqa: S105 - the stand-in's
@@ -138,7 +140,7 @@ def running_robot_stand_in() -> Iterator[StandIn]:
             self.end_headers()
             self.wfile.write(data)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = StandInServer(("127.0.0.1", 0), Handler)
     state.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
