@@ -3,28 +3,21 @@ without metadata."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
-from app.models.types import BigId, UTCDateTime, utcnow
+from app.models.types import BigId, StoredFile
 
 
-class Photo(Model):
+class Photo(StoredFile, Model):
     """A photo of a case, stored re-encoded (no metadata) under a random name."""
 
     __tablename__ = "photos"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column("feedback_id", ForeignKey("feedback.id"), index=True)
-    # random file name under PHOTO_DIR; never derived from what the uploader sent
-    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
-    checksum: Mapped[str] = mapped_column(String(64))  # sha256 of the stored bytes
-    content_type: Mapped[str] = mapped_column(String(32))
-    size: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     # None: the visitor sent it; otherwise the staff member who added it
@@ -34,13 +27,12 @@ class Photo(Model):
     case_token_id: Mapped[int | None] = mapped_column(ForeignKey("case_tokens.id"), index=True)
     # a staff member made it public (Open311 media_url, /photos/<id>); never by default
     public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:
         return f"<Photo {self.id} case={self.case_id} {self.width}x{self.height}>"
 
 
-class VoiceNote(Model):
+class VoiceNote(StoredFile, Model):
     """A visitor's voice note, stored re-encoded as AAC in MP4 (no metadata) under a random
     name; its transcript when an offline speech model is configured (SPEECH_MODEL_PATH)."""
 
@@ -48,18 +40,12 @@ class VoiceNote(Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column("feedback_id", ForeignKey("feedback.id"), index=True)
-    # random file name under PHOTO_DIR (the folder of every attachment)
-    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
-    checksum: Mapped[str] = mapped_column(String(64))  # sha256 of the stored bytes
-    content_type: Mapped[str] = mapped_column(String(32))
-    size: Mapped[int] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)
     # sent with a "me too" report (None: the case's first report)
     case_token_id: Mapped[int | None] = mapped_column(ForeignKey("case_tokens.id"), index=True)
     # None: no speech model configured; "pending", "done" (transcript set) or "failed"
     transcript_state: Mapped[str | None] = mapped_column(String(8), index=True)
     transcript: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
     def duration_s(self) -> float:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.org import Unit
-from app.models.types import BigId, UTCDateTime, utcnow
+from app.models.types import BigId, StoredFile, UTCDateTime, utcnow
 
 topic_units = Table(
     "topic_units",
@@ -73,21 +73,16 @@ class TopicMeasure(Model):
         return f"<TopicMeasure {self.id} topic={self.topic_id} unit={self.unit_id}>"
 
 
-class MeasurePhoto(Model):
+class MeasurePhoto(StoredFile, Model):
     """A photo of a measure, stored like a case's photo (re-encoded, random name)."""
 
     __tablename__ = "measure_photos"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     measure_id: Mapped[int] = mapped_column(ForeignKey("topic_measures.id"), index=True)
-    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
-    checksum: Mapped[str] = mapped_column(String(64))
-    content_type: Mapped[str] = mapped_column(String(32))
-    size: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:
         return f"<MeasurePhoto {self.id} measure={self.measure_id}>"

@@ -41,6 +41,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return moment.astimezone(UTC)
 
 
+class StoredFile:
+    """A file a row stands for (a photo, a voice note): checked and re-encoded, stored in
+    PHOTO_DIR under a random name, never the uploader's (`services.cases.photos.store_file`)."""
+
+    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
+    checksum: Mapped[str] = mapped_column(String(64))  # sha256 of the stored bytes
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class OutboxRow:
     """The delivery state of a row in a durable outbox (a visitor's e-mail or SMS, a staff
     push, a robot or webhook call, a ladder SMS, an office's copy): a sender claims a
