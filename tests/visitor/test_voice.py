@@ -122,6 +122,9 @@ def test_only_the_units_staff_and_the_sender_play_it(app, client, db, spot, othe
     assert other.get(staff_url).status_code == 404
     # the visitor who sent it plays it from their own page
     track = client.get(f"/t/{receipt.token}?lang=en").get_data(as_text=True)
+    # their message in the thread, words or none, says what they sent
+    thread = track[track.index('class="thread-list"'):]
+    assert "Your voice note, 2.0 s" in thread[:thread.index("</ol>")]
     own_url = f"/t/{receipt.token}/voice/{note.id}"
     assert own_url in track
     assert "Your voice note" in track
