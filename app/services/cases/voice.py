@@ -151,25 +151,22 @@ def _write_aac(source: Any, audio: Any, path: Path, limit: int) -> int:
         encoded.bit_rate = BIT_RATE
         resampler = av.AudioResampler(format="fltp", layout="mono", rate=RATE)
         samples = 0
-        for frame in _decoded(source, audio):
-            for chunk in resampler.resample(frame):
-                chunk.pts, chunk.time_base = samples, SAMPLE
-                samples += chunk.samples
-                if samples > limit:
-                    raise _too_long()
-                target.mux(encoded.encode(chunk))
-        for chunk in resampler.resample(None):
+        for chunk in _resampled(resampler, source.decode(audio)):
             chunk.pts, chunk.time_base = samples, SAMPLE
             samples += chunk.samples
+            if samples > limit:
+                raise _too_long()
             target.mux(encoded.encode(chunk))
         target.mux(encoded.encode(None))
     return samples
 
 
-def _decoded(source: Any, audio: Any) -> Iterator[Any]:
-    for frame in source.decode(audio):
+def _resampled(resampler: Any, frames: Iterator[Any]) -> Iterator[Any]:
+    """The decoded frames through the resampler, and what it still holds at the end."""
+    for frame in frames:
         frame.pts = None  # the upload's timestamps play no part: samples are counted
-        yield frame
+        yield from resampler.resample(frame)
+    yield from resampler.resample(None)
 
 
 def add_voice_note(session: Session, case: Case, voice: PreparedVoice,
@@ -260,12 +257,8 @@ def _pcm_chunks(path: Path) -> Iterator[bytes]:
     """The stored note as 16 kHz mono 16-bit PCM, in chunks."""
     resampler = av.AudioResampler(format="s16", layout="mono", rate=SPEECH_RATE)
     with av.open(str(path)) as source:
-        for frame in source.decode(audio=0):
-            frame.pts = None
-            for chunk in resampler.resample(frame):
-                yield bytes(chunk.planes[0])[: chunk.samples * 2]
-    for chunk in resampler.resample(None):
-        yield bytes(chunk.planes[0])[: chunk.samples * 2]
+        for chunk in _resampled(resampler, source.decode(audio=0)):
+            yield bytes(chunk.planes[0])[: chunk.samples * 2]
 
 
 # Vosk's Chinese models put a space between words: written Chinese has none
