@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from app.extensions import db
 from app.formatting import duration_formats
 from app.i18n import current_language
-from app.models import Case, Category, MessageKind, Source, StaffUser, Status
+from app.models import Case, Category, Source, StaffUser, Status
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.realtime.events import latest_visible_event_id
@@ -36,6 +36,7 @@ from app.services.cases.inbox import (
     inbox_query,
     is_yours,
 )
+from app.services.cases.metoo import first_report_messages
 from app.services.cases.operations import (
     acting_unit_ids,
     add_staff_photos,
@@ -221,11 +222,8 @@ def _differing_suggestion(case: Case) -> Category | None:
 
 def _first_me_too_messages(case: Case) -> set[int]:
     """The first message of each "me too" report: where staff may split it off."""
-    firsts: dict[int, int] = {}
-    for message in case.messages:
-        if message.kind == MessageKind.VISITOR and message.case_token_id is not None:
-            firsts.setdefault(message.case_token_id, message.id)
-    return set(firsts.values())
+    return {message_id for link_id, message_id in first_report_messages(case).items()
+            if link_id is not None}
 
 
 @bp.get("/manifest.webmanifest")

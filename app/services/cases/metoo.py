@@ -53,6 +53,16 @@ log = logging.getLogger(__name__)
 MAX_CANDIDATES = 10
 
 
+def first_report_messages(case: Case) -> dict[int | None, int]:
+    """The first visitor message of each report of a case, by its "me too" link (None: the
+    case's first report): where a report's voice note shows and where staff may split it."""
+    firsts: dict[int | None, int] = {}
+    for message in case.messages:
+        if message.kind == MessageKind.VISITOR:
+            firsts.setdefault(message.case_token_id, message.id)
+    return firsts
+
+
 def find_me_too_case(session: Session, unit: Unit, spot: Spot, category: Category,
                      now: datetime, body: str) -> Case | None:
     """The latest open case about the same spot and category opened within the unit's

@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Case, MessageKind, VoiceNote
+from app.models import Case, VoiceNote
+from app.services.cases.metoo import first_report_messages
 from app.services.cases.photos import photo_dir, store_file
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform.urls import absolute_url_for
@@ -187,10 +188,7 @@ def add_voice_note(session: Session, case: Case, voice: PreparedVoice,
 def voice_notes_by_message(case: Case) -> dict[int, list[VoiceNote]]:
     """Each voice note under the message it came with: the first visitor message of its
     report (the case's first report, or a "me too")."""
-    firsts: dict[int | None, int] = {}
-    for message in case.messages:
-        if message.kind == MessageKind.VISITOR:
-            firsts.setdefault(message.case_token_id, message.id)
+    firsts = first_report_messages(case)
     placed: dict[int, list[VoiceNote]] = {}
     for note in case.voice_notes:
         message_id = firsts.get(note.case_token_id)
