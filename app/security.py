@@ -164,13 +164,21 @@ PRIVATE_BLUEPRINTS = frozenset({"staff", "admin", "bureau"})
 PRIVATE_PATHS = ("/t/", "/api/v1/")
 
 
-# the only pages that may ask for a device: the visitor form's voice recorder, and the
-# staff's "nearest spot" when taking a case down; every other page may ask for none
-PERMISSIONS = {
-    "visitor.report_form": "camera=(), microphone=(self), geolocation=()",
-    "staff.new_case": "camera=(), microphone=(), geolocation=(self)",
-    "staff.create_case": "camera=(), microphone=(), geolocation=(self)",
+# the devices a page could ask for, and the only pages that may ask for one: the visitor
+# form's voice recorder, and the staff's "nearest spot" when taking a case down
+DEVICES = ("camera", "microphone", "geolocation")
+PAGE_DEVICE = {
+    "visitor.report_form": "microphone",
+    "staff.new_case": "geolocation",
+    "staff.create_case": "geolocation",
 }
+
+
+def permissions_policy(endpoint: str | None) -> str:
+    """The Permissions-Policy of a page: its own device for itself, every other for none."""
+    allowed = PAGE_DEVICE.get(endpoint or "")
+    return ", ".join(f"{device}=(self)" if device == allowed else f"{device}=()"
+                     for device in DEVICES)
 
 
 def add_security_headers(response: Response) -> Response:
@@ -184,8 +192,7 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", PERMISSIONS.get(
-        request.endpoint or "", "camera=(), microphone=(), geolocation=()"))
+    headers.setdefault("Permissions-Policy", permissions_policy(request.endpoint))
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", HSTS)
     return response
