@@ -72,7 +72,6 @@
     preview.src = previewUrl;
     preview.hidden = false;
     discard.hidden = false;
-    box.dataset.duration = String(ms);
     show(text.ready + " (" + clock(ms) + ")");
     label.textContent = text.hold;
   }
