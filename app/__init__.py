@@ -15,6 +15,7 @@ from app.admin.blueprint import admin_blueprint
 from app.api.docs import bp as api_docs_bp
 from app.api.open311 import bp as open311_bp
 from app.api.v1 import bp as api_v1_bp
+from app.bench_routes import register_bench_routes
 from app.bureau.blueprint import bureau_blueprint
 from app.cli import register_commands
 from app.config import INSTANCE_DIR, ROOT_DIR, Config, config_from_env
@@ -94,10 +95,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         return jsonify(status="ok", database=db.engine.dialect.name, version=__version__)
 
     if app.config["BENCH_HELLO"]:
-        @app.get("/bench/hello")
-        def bench_hello() -> ResponseReturnValue:
-            # the baseline of `make bench`: the same server stack, no work
-            return "hello"
+        register_bench_routes(app)
 
     @app.after_request
     def _headers(response: Response) -> Response:

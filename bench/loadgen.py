@@ -1,11 +1,14 @@
 """The load generator of `make bench`: a separate process of asyncio clients (aiohttp).
 
 Phases, each printing one JSON object on stdout:
-  http     --kind hello|post|submit, flat out for some seconds: hello; post, the submission
-           alone (each client opens its form once, then sends it again and again); submit,
-           whole visitor submissions (GET the form, then POST it);
-  latency  staff sockets spread over the parks, submissions at a fixed rate, delivery
-           latency from submit to receipt and deliveries lost;
+  http     --kind hello|floor|post|submit, flat out for some seconds: hello; floor, the
+           durable floor (the form sent to /bench/floor/<code>: the least a design must do);
+           post, the submission alone (each client opens its form once, then sends it again
+           and again); submit, whole visitor submissions (GET the form, then POST it);
+  capacity staff sockets spread over the parks, then submissions at offered rates found by
+           a short search: per step the delivery latency from submit to receipt, deliveries
+           lost, submissions sent, shed (503, try again) and failed; the highest rate that
+           met the goal;
   idle     open many idle staff sockets, print READY, hold them until stdin says stop.
 
 Staff sockets speak Engine.IO 4 / Socket.IO 5 over a websocket directly (open packet,
@@ -20,7 +23,6 @@ import asyncio
 import gc
 import json
 import re
-import statistics
 import sys
 import time
 import uuid
@@ -75,26 +77,37 @@ async def open_form(http: aiohttp.ClientSession, url: str, spot: str
 
 
 async def send_form(http: aiohttp.ClientSession, url: str, spot: str,
-                    opened: tuple[str, dict[str, str]], body: str) -> bool:
-    """The visitor sends the form as a browser does; True on 303."""
+                    opened: tuple[str, dict[str, str]], body: str, *, to: str = "/q/") -> str:
+    """The visitor sends the form as a browser does (to the durable floor with
+    to="/bench/floor/"): "sent" on 303; "shed" on the server's "busy, try again" (503 with
+    Retry-After and the form back with the visitor's words: nothing lost, they send it
+    again); "failed" on anything else."""
     cookie, fields = opened
     form = browser_form({**fields, "category": "noise", "body": body, "contact": "",
                          "website": ""})
-    async with http.post(f"{url}/q/{spot}", allow_redirects=False, headers={"Cookie": cookie},
+    async with http.post(f"{url}{to}{spot}", allow_redirects=False, headers={"Cookie": cookie},
                          data=form) as response:
-        await response.read()
-        return response.status == 303
+        page = await response.text()
+    if response.status == 303:
+        return "sent"
+    if response.status == 503 and response.headers.get("Retry-After") and body in page:
+        return "shed"
+    return "failed"
 
 
 async def visitor_submission(http: aiohttp.ClientSession, url: str, spot: str, body: str,
-                             sent: dict[int, float] | None = None, number: int = 0) -> bool:
-    """One visitor: GET the form, POST it; True on 303."""
-    opened = await open_form(http, url, spot)
-    if opened is None:
-        return False
-    if sent is not None:
-        sent[number] = time.monotonic()
-    return await send_form(http, url, spot, opened, body)
+                             sent: dict[int, float] | None = None, number: int = 0) -> str:
+    """One visitor: GET the form, POST it (the outcome of `send_form`); `sent[number]` is
+    when the POST left."""
+    try:
+        opened = await open_form(http, url, spot)
+        if opened is None:
+            return "failed"
+        if sent is not None:
+            sent[number] = time.monotonic()
+        return await send_form(http, url, spot, opened, body)
+    except (TimeoutError, aiohttp.ClientError):
+        return "failed"
 
 
 async def log_in(http: aiohttp.ClientSession, url: str, email: str, password: str) -> str:
@@ -123,13 +136,11 @@ def new_http(limit: int = 0) -> aiohttp.ClientSession:
 async def run_http(args: argparse.Namespace) -> dict[str, Any]:
     urls = args.urls.split(",")
     spots = args.spots.split(",") if args.spots else []
-    done = 0
-    errors = 0
+    outcomes = {"sent": 0, "shed": 0, "failed": 0}
     stop = 0.0  # set when the clock starts
 
     async def worker(number: int, http: aiohttp.ClientSession,
                      opened: tuple[str, dict[str, str]] | None) -> None:
-        nonlocal done, errors
         url = urls[number % len(urls)]
         count = 0
         while time.monotonic() < stop:
@@ -140,26 +151,24 @@ async def run_http(args: argparse.Namespace) -> dict[str, Any]:
                 if args.kind == "hello":
                     async with http.get(f"{url}/bench/hello") as response:
                         await response.read()
-                        ok = response.status == 200
-                elif opened is not None:  # "post": the form opened once, sent again and again
-                    ok = await send_form(http, url, spot, opened, body)
+                        outcome = "sent" if response.status == 200 else "failed"
+                elif opened is not None:  # "post", "floor": the form opened once, sent again
+                    outcome = await send_form(http, url, spot, opened, body, to=(
+                        "/bench/floor/" if args.kind == "floor" else "/q/"))
                 else:
-                    ok = await visitor_submission(http, url, spot, body)
+                    outcome = await visitor_submission(http, url, spot, body)
             except (TimeoutError, aiohttp.ClientError):
-                ok = False
-            if ok:
-                done += 1
-            else:
-                errors += 1
+                outcome = "failed"
+            outcomes[outcome] += 1
 
     async with new_http() as http:
         # warm-up: connections and the app's first requests are not measured
         async with http.get(f"{urls[0]}/healthz") as response:
             await response.read()
-        # "post" measures the submission alone: each client opens its form before the clock
-        # starts (a session's CSRF token and start stamp stay valid for many sends)
+        # "post" and "floor" measure the submission alone: each client opens its form before
+        # the clock starts (a session's CSRF token and start stamp stay valid for many sends)
         forms: list[tuple[str, dict[str, str]] | None] = [None] * args.concurrency
-        if args.kind == "post":
+        if args.kind in ("post", "floor"):
             forms = list(await asyncio.gather(*(
                 open_form(http, urls[n % len(urls)], spots[n % len(spots)])
                 for n in range(args.concurrency))))
@@ -169,8 +178,11 @@ async def run_http(args: argparse.Namespace) -> dict[str, Any]:
         started = time.monotonic()
         await asyncio.gather(*(worker(n, http, forms[n]) for n in range(args.concurrency)))
         elapsed = time.monotonic() - started
-    return {"kind": args.kind, "completed": done, "errors": errors, "seconds": elapsed,
-            "per_second": done / elapsed, "concurrency": args.concurrency}
+    # flat out is over capacity by design: a submission shed with "busy, try again" (503,
+    # Retry-After, the form kept) is not an error; anything else without its answer is
+    return {"kind": args.kind, "completed": outcomes["sent"], "shed": outcomes["shed"],
+            "errors": outcomes["failed"], "seconds": elapsed,
+            "per_second": outcomes["sent"] / elapsed, "concurrency": args.concurrency}
 
 
 # --- staff sockets ------------------------------------------------------------------------
@@ -186,8 +198,10 @@ async def open_socket(http: aiohttp.ClientSession, url: str, cookie: str,
                       socket: StaffSocket) -> None:
     """Engine.IO open, Socket.IO connect to /staff; raises if refused."""
     ws_url = url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    # offered permessage-deflate as browsers do (a server that accepts it keeps a zlib
+    # compressor per socket)
     ws = await http.ws_connect(ws_url, headers={"Cookie": cookie}, autoping=True,
-                               max_msg_size=0)
+                               max_msg_size=0, compress=15)
     opening = await ws.receive(timeout=30)
     if opening.type != aiohttp.WSMsgType.TEXT or not opening.data.startswith("0"):
         await ws.close()
@@ -265,7 +279,7 @@ async def staff_cookies(http: aiohttp.ClientSession, url: str, logins: dict[str,
             for park in logins["parks"]]
 
 
-# --- latency: fixed-rate submissions to 1,000 sockets ---------------------------------
+# --- capacity: submissions at offered rates to 1,000 sockets -----------------------------
 
 def percentile(values: list[float], share: float) -> float:
     if not values:
@@ -274,7 +288,39 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def run_latency(args: argparse.Namespace) -> dict[str, Any]:
+@dataclass
+class Offer:
+    """What the current step of the search collects."""
+
+    first: int  # the first submission number of the step
+    delivered: int = 0
+
+
+def meets_goal(step: dict[str, Any], goal_ms: float) -> bool:
+    """Capacity's rule: every offered submission sent (none shed, none failed, sent on
+    time), every delivery made, and delivery p99 under the goal."""
+    return (step["failed"] == 0 and step["shed"] == 0 and step["lost"] == 0
+            and step["achieved_rate"] >= 0.98 * step["offered_rate"]
+            and step["latency_ms"]["p99"] < goal_ms)
+
+
+def next_rate(passed: float | None, failed: float | None, rate: float,
+              resolution: float) -> float | None:
+    """The next rate to offer: up by half until one fails, down by half until one passes,
+    then halving the gap; None once the gap is within `resolution`."""
+    if failed is None:
+        return rate * 1.5
+    if passed is None:
+        return rate / 2 if rate / 2 >= resolution else None
+    if failed - passed <= resolution:
+        return None
+    return round((passed + failed) / 2, 1)
+
+
+async def run_capacity(args: argparse.Namespace) -> dict[str, Any]:
+    """Open the staff sockets once, then offer submissions at rates found by a short search
+    (`next_rate`); each step is `--seconds` long. The capacity is the highest rate whose
+    step met the goal (`meets_goal`)."""
     urls = args.urls.split(",")
     with open(args.logins) as handle:
         logins = json.load(handle)
@@ -282,6 +328,7 @@ async def run_latency(args: argparse.Namespace) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
     sent: dict[int, float] = {}
     received: dict[tuple[int, int], float] = {}
+    offer = Offer(first=0)
     duplicates = 0
     foreign = 0
 
@@ -289,7 +336,7 @@ async def run_latency(args: argparse.Namespace) -> dict[str, Any]:
         nonlocal duplicates, foreign
         now = time.monotonic()
         # a new case, or a report joining the open case at that spot ("me too": after the
-        # flat-out run every spot has one); staff are told of both at once
+        # first step every spot has one); staff are told of both at once
         if name == "feedback.created":
             text = payload.get("excerpt", "")
         elif name == "case.updated" and payload.get("change") == "me_too":
@@ -305,7 +352,47 @@ async def run_latency(args: argparse.Namespace) -> dict[str, Any]:
             duplicates += 1
         else:
             received[key] = now
+            if key[1] >= offer.first:
+                offer.delivered += 1
 
+    async def step(http: aiohttp.ClientSession, rate: float, per_park: list[int]
+                   ) -> dict[str, Any]:
+        total = int(rate * args.seconds)
+        first = offer.first = len(sent)
+        offer.delivered = 0
+        outcomes: list[asyncio.Task[str]] = []
+        started = time.monotonic()
+        for n in range(total):
+            delay = started + n / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            number = first + n
+            outcomes.append(asyncio.create_task(visitor_submission(
+                http, urls[number % len(urls)], parks[number % len(parks)]["point"],
+                f"bench {run} {number}", sent, number)))
+        results = await asyncio.gather(*outcomes)
+        submit_seconds = time.monotonic() - started
+        expected = sum(per_park[(first + n) % len(parks)]
+                       for n, outcome in enumerate(results) if outcome == "sent")
+        deadline = time.monotonic() + args.grace
+        while offer.delivered < expected and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        latencies = [(at - sent[number]) * 1000 for (_, number), at in received.items()
+                     if number >= first]
+        return {
+            "offered_rate": rate, "submitted": total,
+            "achieved_rate": total / submit_seconds,
+            "sent": results.count("sent"), "shed": results.count("shed"),
+            "failed": results.count("failed"),
+            "expected_deliveries": expected, "delivered": offer.delivered,
+            "lost": expected - offer.delivered,
+            "latency_ms": {"p50": percentile(latencies, 0.50),
+                           "p95": percentile(latencies, 0.95),
+                           "p99": percentile(latencies, 0.99),
+                           "max": max(latencies, default=float("nan"))},
+        }
+
+    steps: list[dict[str, Any]] = []
     async with new_http() as http:
         cookies = await staff_cookies(http, urls[0], logins)
         opened, tasks, failures = await open_sockets(http, urls, cookies, args.sockets, on_event)
@@ -314,37 +401,31 @@ async def run_latency(args: argparse.Namespace) -> dict[str, Any]:
         gc.collect()
         gc.freeze()
         per_park = [sum(1 for s in opened if s.park == park) for park in range(len(parks))]
-        total = int(args.rate * args.seconds)
-        outcomes: list[asyncio.Task[bool]] = []
-        started = time.monotonic()
-        for number in range(total):
-            delay = started + number / args.rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            park = number % len(parks)
-            outcomes.append(asyncio.create_task(visitor_submission(
-                http, urls[number % len(urls)], parks[park]["point"],
-                f"bench {run} {number}", sent, number)))
-        results = await asyncio.gather(*outcomes, return_exceptions=True)
-        submit_seconds = time.monotonic() - started
-        expected = sum(per_park[n % len(parks)] for n, ok in enumerate(results) if ok is True)
-        deadline = time.monotonic() + args.grace
-        while len(received) < expected and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
+        passed: float | None = None
+        failed: float | None = None
+        rate: float | None = args.rate
+        while rate is not None and len(steps) < args.max_steps:
+            result = await step(http, rate, per_park)
+            result["meets_goal"] = meets_goal(result, args.goal_ms)
+            steps.append(result)
+            print(f"offered {rate:.0f}/s: sent {result['achieved_rate']:.0f}/s, p99 "
+                  f"{result['latency_ms']['p99']:.0f} ms, lost {result['lost']}, shed "
+                  f"{result['shed']}, failed {result['failed']}", file=sys.stderr, flush=True)
+            if result["meets_goal"]:
+                passed = rate
+            else:
+                failed = rate
+            rate = next_rate(passed, failed, rate, args.resolution)
+            await asyncio.sleep(args.settle)  # the server drains what a failed step left
         await close_sockets(opened, tasks)
 
-    latencies = [(at - sent[number]) * 1000 for (_, number), at in received.items()]
+    best = max((s for s in steps if s["meets_goal"]), key=lambda s: s["offered_rate"],
+               default=None)
     return {
         "sockets": len(opened), "socket_failures": failures, "parks": len(parks),
-        "submitted": total, "submit_errors": sum(1 for ok in results if ok is not True),
-        "offered_rate": args.rate, "achieved_rate": total / submit_seconds,
-        "expected_deliveries": expected,
-        "delivered": len(received), "lost": expected - len(received),
+        "goal_ms": args.goal_ms, "capacity_per_s": best["offered_rate"] if best else 0.0,
+        "at_capacity": best, "steps": steps,
         "duplicates": duplicates, "foreign": foreign,
-        "latency_ms": {"p50": percentile(latencies, 0.50), "p95": percentile(latencies, 0.95),
-                       "p99": percentile(latencies, 0.99),
-                       "max": max(latencies, default=float("nan")),
-                       "mean": statistics.fmean(latencies) if latencies else float("nan")},
     }
 
 
@@ -371,18 +452,25 @@ async def run_idle(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("phase", choices=["http", "latency", "idle"])
+    parser.add_argument("phase", choices=["http", "capacity", "idle"])
     parser.add_argument("--urls", required=True, help="comma-separated server URLs")
-    parser.add_argument("--kind", choices=["hello", "submit", "post"], default="hello")
+    parser.add_argument("--kind", choices=["hello", "floor", "post", "submit"], default="hello")
     parser.add_argument("--spots", default="", help="comma-separated spot codes")
     parser.add_argument("--logins", help="JSON file written by bench.seed")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--sockets", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--rate", type=float, default=40.0,
+                        help="capacity: the first rate offered (submissions/s)")
+    parser.add_argument("--goal-ms", type=float, default=50.0, help="capacity: delivery p99")
+    parser.add_argument("--resolution", type=float, default=5.0,
+                        help="capacity: the search stops when pass and fail are this close")
+    parser.add_argument("--max-steps", type=int, default=8)
+    parser.add_argument("--settle", type=float, default=3.0,
+                        help="capacity: seconds between steps")
     parser.add_argument("--grace", type=float, default=10.0)
     args = parser.parse_args()
-    phase = {"http": run_http, "latency": run_latency, "idle": run_idle}[args.phase]
+    phase = {"http": run_http, "capacity": run_capacity, "idle": run_idle}[args.phase]
     print(json.dumps(asyncio.run(phase(args))), flush=True)
 
 
