@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
 from app import create_app
 from app.config import TestingConfig
 from app.extensions import db
-from app.models import rollup_daily, rollup_monthly
+from app.models import rollup_daily, rollup_monthly, rollup_zone_daily
+from app.models.bureau import CHANNELS
+from app.services.bureau.rollups import REPORT_TZ
 from app.services.cases.operations import change_status, reply_to_visitor
 from tests.conftest import database_url, make_case, make_staff, make_unit
 
@@ -166,6 +170,74 @@ def test_the_counts_behind_the_three_rates_come_from_the_cases_already_there(tmp
         downgrade(revision="0016")
         upgrade(revision="0017")
         assert _rate_columns() == written_by_the_app
+        db.session.remove()
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.engine.dispose()
+
+
+def _channel_and_zone_counts() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    db.session.commit()
+    channels = [
+        tuple(row) for table, keys in (
+            (rollup_daily, ("park_id", "point_id", "category_id", "day")),
+            (rollup_monthly, ("park_id", "category_id", "month")))
+        for row in db.session.execute(
+            select(*[table.c[key] for key in keys], *[table.c[name] for name in CHANNELS])
+            .order_by(*[table.c[key] for key in keys]))]
+    zones = [tuple(row) for row in db.session.execute(
+        select(rollup_zone_daily).where(rollup_zone_daily.c.cases != 0)
+        .order_by(*rollup_zone_daily.primary_key.columns))]
+    db.session.commit()
+    return channels, zones
+
+
+def test_the_cases_by_channel_and_by_zone_come_from_the_cases_already_there(tmp_path):
+    """0032: the channel counts of every rollup row and the rows by zone, as the hooks keep
+    them: cases of each channel on both sides of a local midnight, a case whose channel,
+    zone or park changed after it came in, and a deleted one."""
+    from app.models import Case, Zone
+    from tests.support.cases import add_case
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path))
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade()
+        unit, other = make_unit("RT"), make_unit("XY")
+        flood = Zone(code="flood", name_zh="防汛专区", message_zh="汛期",
+                     starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+        db.session.add(flood)
+        db.session.commit()
+        spot, category = unit.parks[0].spots[0], unit.categories[0]
+        midnight = datetime(2026, 7, 1, tzinfo=REPORT_TZ)  # a month's first local day
+        planted = [("qr", None, flood.id), ("hotline", None, None), ("staff", "phone", None),
+                   ("staff", None, flood.id), ("api", None, None), ("open311", None, flood.id)]
+        cases = [add_case(spot, category, midnight + timedelta(minutes=offset), source=source,
+                          channel=channel, zone_id=zone_id)
+                 for offset in (-1, 0) for source, channel, zone_id in planted]
+        cases[0].source, cases[0].channel = "staff", "patrol"
+        cases[3].zone_id = None
+        cases[5].park_id, cases[5].spot_id = other.parks[0].id, other.parks[0].spots[0].id
+        db.session.delete(cases[7])
+        db.session.commit()
+        assert db.session.query(Case).count() == len(planted) * 2 - 1
+        written_by_the_app = _channel_and_zone_counts()
+        channels, zones = written_by_the_app
+        rt, xy = unit.parks[0].id, other.parks[0].id
+        june_30, july_1 = date(2026, 6, 30), date(2026, 7, 1)
+        # qr, hotline, phone, counter, patrol, other, api (per park and day: one spot each)
+        assert {(row[0], row[3]): row[-7:] for row in channels[:3]} == {
+            (rt, june_30): (0, 1, 1, 0, 1, 1, 1), (rt, july_1): (1, 0, 1, 0, 0, 1, 2),
+            (xy, june_30): (0, 0, 0, 0, 0, 0, 1)}
+        assert [(park_id, day, count) for park_id, _zone, day, count in zones] == [
+            (rt, june_30, 1), (rt, july_1, 3), (xy, june_30, 1)]
+        db.session.remove()
+        downgrade(revision="0031")
+        upgrade(revision="0032")
+        assert _channel_and_zone_counts() == written_by_the_app
         db.session.remove()
         db.drop_all()
         with db.engine.begin() as connection:

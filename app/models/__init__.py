@@ -19,6 +19,7 @@ from app.models.bureau import (
     ReplyResult,
     rollup_daily,
     rollup_monthly,
+    rollup_zone_daily,
 )
 from app.models.cases import (
     OPEN_STATUSES,
@@ -102,4 +103,5 @@ __all__ = [
     "VoiceNote",
     "rollup_daily",
     "rollup_monthly",
+    "rollup_zone_daily",
 ]

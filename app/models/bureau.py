@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
+from app.models.cases import CaseChannel, Source
 from app.models.org import Park, Unit
 from app.models.people import StaffUser
 from app.models.types import BigId, UTCDateTime, utcnow
@@ -40,6 +41,10 @@ RESOLVE_EDGES = (60, 120, 240, 480, 720, 1440, 2880, 4320, 7200, 10080, 20160, 4
 RESPONSE_BUCKETS = tuple(f"rsp_{i}" for i in range(len(RESPONSE_EDGES) + 1))
 RESOLVE_BUCKETS = tuple(f"res_{i}" for i in range(len(RESOLVE_EDGES) + 1))
 HOURS = tuple(f"h_{hour}" for hour in range(24))
+# where cases came in: the codes of `services.cases.workflow.intake_channel()` (the QR code,
+# the 12345 hotline, each way staff hear of a case, other systems), one count each
+INTAKE_CODES = (Source.QR.value, Source.HOTLINE.value, *(c.value for c in CaseChannel), "api")
+CHANNELS = tuple(f"ch_{code}" for code in INTAKE_CODES)
 
 # what each rollup row sums (see services.rollups.contribution for their meaning)
 SCALARS = (
@@ -59,7 +64,7 @@ SCALARS = (
     "reopens",       # sum of reopen counts: each "not fixed" is one more report
     "not_counted",   # spam or duplicate: not a case of its own for 解决率
 )
-MEASURES = SCALARS + RESPONSE_BUCKETS + RESOLVE_BUCKETS + HOURS
+MEASURES = SCALARS + RESPONSE_BUCKETS + RESOLVE_BUCKETS + HOURS + CHANNELS
 
 
 def _measure_columns() -> list[Column[int]]:
@@ -87,6 +92,18 @@ rollup_monthly = Table(
     Column("month", Date, primary_key=True),
     *_measure_columns(),
     Index("ix_rollup_monthly_month", "month"),
+)
+
+# park x seasonal zone x local day: the cases sent through a zone's choice. Daily only: a
+# zone is open a few weeks, so its rows are at most parks x open days, whatever the cases
+rollup_zone_daily = Table(
+    "rollup_zone_daily",
+    Model.metadata,
+    Column("park_id", Integer, primary_key=True),
+    Column("zone_id", Integer, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("cases", Integer, nullable=False, server_default="0"),
+    Index("ix_rollup_zone_daily_day", "day"),
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,12 +10,18 @@ from sqlalchemy import delete, select
 
 from app.database import write_transaction
 from app.extensions import db
-from app.models import Case, rollup_daily, rollup_monthly
+from app.models import Case, Zone, rollup_daily, rollup_monthly, rollup_zone_daily
 from app.services.bureau.rollups import recompute_rollups
 from tests.conftest import make_case, make_unit
 from tests.support.cases import add_case
 
 START = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
+
+# (source, channel) as the app writes them: every intake channel, and staff's without one
+INTAKES = [("qr", None), ("hotline", None), ("staff", "phone"), ("staff", "counter"),
+           ("staff", "patrol"), ("staff", "other"), ("staff", None), ("api", None),
+           ("open311", None)]
+ROLLUPS = (rollup_daily, rollup_monthly, rollup_zone_daily)
 
 moments = st.integers(min_value=0, max_value=60 * 24 * 40).map(
     lambda m: START + timedelta(minutes=m))
@@ -30,13 +36,15 @@ new_case = st.fixed_dictionaries({
     "resolved": delays,
     "satisfaction": st.one_of(st.none(), st.integers(1, 5)),
     "status": st.sampled_from(["new", "in_progress", "resolved", "closed", "spam"]),
+    "intake": st.integers(0, len(INTAKES) - 1),
+    "zone": st.integers(0, 2),  # 0: through no zone
 })
 change = st.fixed_dictionaries({
     "op": st.just("update"),
     "which": st.integers(0, 1000),
     "field": st.sampled_from(["response", "due", "resolved", "satisfaction", "status",
                               "reopen", "me_too", "category", "point", "created", "delete",
-                              "twice"]),
+                              "twice", "intake", "zone"]),
     "value": st.integers(0, 60 * 24 * 10),
 })
 
@@ -52,14 +60,20 @@ def later(moment, minutes):
     return None if minutes is None else moment + timedelta(minutes=minutes)
 
 
-def apply(op, spots, categories):
+def zone_id(zones, number):
+    return zones[number - 1].id if number else None
+
+
+def apply(op, spots, categories, zones):
     if op["op"] == "insert":
         created = op["created"]
+        source, channel = INTAKES[op["intake"]]
         add_case(spots[op["point"]], categories[op["category"]], created,
                  first_response_at=later(created, op["response"]),
                  reply_due_at=later(created, op["due"]),
                  resolved_at=later(created, op["resolved"]),
-                 satisfaction=op["satisfaction"], status=op["status"])
+                 satisfaction=op["satisfaction"], status=op["status"], source=source,
+                 channel=channel, zone_id=zone_id(zones, op["zone"]))
         return
     ids = db.session.scalars(select(Case.id).order_by(Case.id)).all()
     if not ids:
@@ -94,6 +108,10 @@ def apply(op, spots, categories):
             case.spot_id, case.park_id, case.unit_id = spot.id, spot.park_id, spot.park.unit_id
         elif field == "created":
             case.created_at = START + timedelta(minutes=value * 3)
+        elif field == "intake":
+            case.source, case.channel = INTAKES[value % len(INTAKES)]
+        elif field == "zone":
+            case.zone_id = zone_id(zones, value % 3)
         elif field == "twice":  # two flushes in one transaction
             case.satisfaction = 1
             session.flush()
@@ -108,16 +126,17 @@ def test_rollups_equal_a_full_recomputation(app, operations):
     units = _units()
     spots = [units[0].parks[0].spots[0], units[0].parks[0].spots[1], units[1].parks[0].spots[0]]
     categories = units[0].categories
+    zones = _zones()
     with write_transaction() as session:
         session.execute(delete(Case))
-        session.execute(delete(rollup_daily))
-        session.execute(delete(rollup_monthly))
+        for table in ROLLUPS:
+            session.execute(delete(table))
     for op in operations:
-        apply(op, spots, categories)
-    incremental = (table_rows(rollup_daily), table_rows(rollup_monthly))
+        apply(op, spots, categories, zones)
+    incremental = [table_rows(table) for table in ROLLUPS]
     with write_transaction():
         recompute_rollups()  # in SQL: an implementation independent of the hooks' Python
-    assert (table_rows(rollup_daily), table_rows(rollup_monthly)) == incremental
+    assert [table_rows(table) for table in ROLLUPS] == incremental
 
 
 def _units():
@@ -130,6 +149,17 @@ def _units():
     first.parks[0].spots.append(Spot(code="second-spot", name_zh="南门", name_en="South gate"))
     db.session.commit()
     return [first, make_unit("XY")]
+
+
+def _zones():
+    zones = list(db.session.scalars(select(Zone).order_by(Zone.id)))
+    if zones:
+        return zones
+    zones = [Zone(code=code, name_zh=code, message_zh=code, starts_on=date(2026, 1, 1),
+                  ends_on=date(2026, 12, 31)) for code in ("flood", "snow")]
+    db.session.add_all(zones)
+    db.session.commit()
+    return zones
 
 
 def test_a_submitted_case_is_counted_at_once(app, spot):

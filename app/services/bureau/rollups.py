@@ -4,7 +4,8 @@ Every flush that inserts, changes or deletes a `Feedback` adds the difference be
 case's new and old contribution to its rollup rows, in the same transaction, with upserts
 (`col = col + delta`). So the figures can never drift from the cases through a code path
 that forgets to update them, as long as cases are changed through the ORM (a Core
-`update(Feedback)` bypasses the hooks: run `recompute_rollups` after one).
+`update(Feedback)` bypasses the hooks: run `recompute_rollups` after one). The same
+flushes keep a third table, the cases sent through each seasonal zone per park and day.
 """
 
 from __future__ import annotations
@@ -36,8 +37,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.extensions import db
-from app.models import OPEN_STATUSES, Case, Status, rollup_daily, rollup_monthly
-from app.models.bureau import MEASURES, RESOLVE_EDGES, RESPONSE_EDGES
+from app.models import (
+    OPEN_STATUSES,
+    Case,
+    Source,
+    Status,
+    rollup_daily,
+    rollup_monthly,
+    rollup_zone_daily,
+)
+from app.models.bureau import INTAKE_CODES, MEASURES, RESOLVE_EDGES, RESPONSE_EDGES
+from app.services.cases.workflow import intake_channel, intake_channel_of
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +55,8 @@ log = logging.getLogger(__name__)
 REPORT_TZ = ZoneInfo("Asia/Shanghai")
 OLD_SNAPSHOTS_KEY = "park_mailbox_rollup_old"
 TRACKED = ("park_id", "spot_id", "category_id", "created_at", "status", "first_response_at",
-           "reply_due_at", "resolved_at", "satisfaction", "reopen_count", "me_too_count")
+           "reply_due_at", "resolved_at", "satisfaction", "reopen_count", "me_too_count",
+           "source", "channel", "zone_id")
 TRACKED_SET = frozenset(TRACKED)
 OPEN_VALUES = frozenset(str(status) for status in OPEN_STATUSES)
 # a rating from this up (of 1-5) is "satisfied" for 满意率
@@ -55,6 +66,7 @@ NOT_COUNTED = frozenset({Status.SPAM.value, Status.DUPLICATE.value})
 
 DailyKey = tuple[int, int, int, date]
 MonthlyKey = tuple[int, int, date]
+ZoneKey = tuple[int, int, date]
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,9 @@ class CaseFacts:
     satisfaction: int | None
     reopen_count: int
     me_too_count: int
+    source: str
+    channel: str | None
+    zone_id: int | None
 
     @classmethod
     def of(cls, values: Mapping[str, Any] | Any) -> CaseFacts:
@@ -84,6 +99,8 @@ class CaseFacts:
             first_response_at=get("first_response_at"), reply_due_at=get("reply_due_at"),
             resolved_at=get("resolved_at"), satisfaction=get("satisfaction"),
             reopen_count=get("reopen_count") or 0, me_too_count=get("me_too_count") or 0,
+            source=str(get("source") or Source.QR.value), channel=get("channel"),
+            zone_id=get("zone_id"),
         )
 
 
@@ -109,18 +126,26 @@ _I = MEASURE_INDEX
 HOUR_INDEX = tuple(_I[f"h_{hour}"] for hour in range(24))
 RESPONSE_INDEX = tuple(_I[f"rsp_{b}"] for b in range(len(RESPONSE_EDGES) + 1))
 RESOLVE_INDEX = tuple(_I[f"res_{b}"] for b in range(len(RESOLVE_EDGES) + 1))
+# a source or channel the app never writes (only raw SQL could) has no code here: counted
+# in no channel, by the hooks and by the recomputation alike
+CHANNEL_INDEX = {code: _I[f"ch_{code}"] for code in INTAKE_CODES}
 Contribution = list[tuple[int, int]]  # (index in MEASURES, value)
 
 
 def contribution_of(park_id: int, spot_id: int | None, category_id: int,
                     created_at: datetime, status: str, first_response_at: datetime | None,
                     reply_due_at: datetime | None, resolved_at: datetime | None,
-                    satisfaction: int | None, reopen_count: int, me_too_count: int,
-                    ) -> tuple[DailyKey, MonthlyKey, Contribution]:
-    """What one case adds to its daily and monthly rollup rows (see models.bureau.SCALARS)."""
+                    satisfaction: int | None, reopen_count: int, me_too_count: int, *,
+                    source: str, channel: str | None, zone_id: int | None,
+                    ) -> tuple[DailyKey, MonthlyKey, Contribution, ZoneKey | None]:
+    """What one case adds to its daily and monthly rollup rows (see models.bureau.SCALARS),
+    and the key of its row of cases by zone (None: not sent through a zone)."""
     local = created_at.astimezone(REPORT_TZ)
     day = local.date()
     values: Contribution = [(_I["cases"], 1), (HOUR_INDEX[local.hour], 1)]
+    channel_index = CHANNEL_INDEX.get(intake_channel_of(source, channel))
+    if channel_index is not None:
+        values.append((channel_index, 1))
     if status in OPEN_VALUES:
         values.append((_I["open_cases"], 1))
     if me_too_count:
@@ -152,14 +177,16 @@ def contribution_of(park_id: int, spot_id: int | None, category_id: int,
             values.append((_I["satisfied"], 1))
     daily_key = (park_id, spot_id or 0, category_id, day)
     monthly_key = (park_id, category_id, day.replace(day=1))
-    return daily_key, monthly_key, values
+    zone_key = None if zone_id is None else (park_id, zone_id, day)
+    return daily_key, monthly_key, values, zone_key
 
 
-def contribution(case: CaseFacts) -> tuple[DailyKey, MonthlyKey, Contribution]:
+def contribution(case: CaseFacts) -> tuple[DailyKey, MonthlyKey, Contribution, ZoneKey | None]:
     return contribution_of(
         case.park_id, case.spot_id, case.category_id, case.created_at, case.status,
         case.first_response_at, case.reply_due_at, case.resolved_at, case.satisfaction,
-        case.reopen_count, case.me_too_count)
+        case.reopen_count, case.me_too_count, source=case.source, channel=case.channel,
+        zone_id=case.zone_id)
 
 
 class RollupDelta:
@@ -168,9 +195,10 @@ class RollupDelta:
     def __init__(self) -> None:
         self.daily: dict[DailyKey, list[int]] = {}
         self.monthly: dict[MonthlyKey, list[int]] = {}
+        self.zones: dict[ZoneKey, int] = {}
 
     def add_contribution(self, daily_key: DailyKey, monthly_key: MonthlyKey,
-                         values: Contribution, sign: int = 1) -> None:
+                         values: Contribution, zone_key: ZoneKey | None, sign: int = 1) -> None:
         daily = self.daily.get(daily_key)
         if daily is None:
             daily = self.daily[daily_key] = [0] * len(MEASURES)
@@ -180,23 +208,28 @@ class RollupDelta:
         for index, value in values:
             daily[index] += sign * value
             monthly[index] += sign * value
+        if zone_key is not None:
+            self.zones[zone_key] = self.zones.get(zone_key, 0) + sign
 
     def add(self, case: CaseFacts, sign: int = 1) -> None:
         self.add_contribution(*contribution(case), sign=sign)
 
-    def rows(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    def rows(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]],
+                            list[tuple[Any, ...]]]:
         """Rows (keys, then every measure) for each table, leaving out all-zero ones."""
         daily = [(*key, *values) for key, values in self.daily.items() if any(values)]
         monthly = [(*key, *values) for key, values in self.monthly.items() if any(values)]
-        return daily, monthly
+        zones = [(*key, cases) for key, cases in self.zones.items() if cases]
+        return daily, monthly, zones
 
 
 @lru_cache(maxsize=8)
 def _upsert_sql(table: Table, dialect: str) -> str:
     keys = [column.name for column in table.primary_key.columns]
-    columns = [*keys, *MEASURES]
+    measures = [column.name for column in table.columns if not column.primary_key]
+    columns = [*keys, *measures]
     mark = "?" if dialect == "sqlite" else "%s"
-    updates = ", ".join(f"{m} = {table.name}.{m} + excluded.{m}" for m in MEASURES)
+    updates = ", ".join(f"{m} = {table.name}.{m} + excluded.{m}" for m in measures)
     return (f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 - our names
             f"VALUES ({', '.join([mark] * len(columns))}) "
             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}")
@@ -217,9 +250,10 @@ def _upsert(session: Session, table: Table, rows: list[tuple[Any, ...]], key_cou
 
 def apply_delta(session: Session, delta: RollupDelta) -> None:
     """Add the gathered differences to the rollup tables (in the session's transaction)."""
-    daily, monthly = delta.rows()
+    daily, monthly, zones = delta.rows()
     _upsert(session, rollup_daily, daily, 4)
     _upsert(session, rollup_monthly, monthly, 3)
+    _upsert(session, rollup_zone_daily, zones, 3)
 
 
 # --- session hooks --------------------------------------------------------------------
@@ -333,7 +367,8 @@ def _per_case_query(dialect: str, where: list[Any]) -> Any:
     return select(
         f.park_id, func.coalesce(f.point_id, 0).label("point_id"), f.category_id,
         parts["day"].label("day"), parts["month"].label("month"), parts["hour"].label("hour"),
-        f.status, f.me_too_count, f.satisfaction, f.reopen_count,
+        f.status, f.me_too_count, f.satisfaction, f.reopen_count, f.zone_id,
+        intake_channel().label("intake"),
         f.first_response_at.is_not(None).label("has_response"),
         f.first_response_at.is_(None).label("no_response"),
         and_(f.reply_due_at.is_not(None), f.status != Status.SPAM.value).label("has_due"),
@@ -375,17 +410,22 @@ def _measure_expressions(c: Any) -> list[Any]:
         expressions[f"res_{index}"] = _count(and_(c.has_resolved, c.res == index))
     for hour in range(24):
         expressions[f"h_{hour}"] = _count(c.hour == hour)
+    for code in INTAKE_CODES:
+        expressions[f"ch_{code}"] = _count(c.intake == code)
     return [expressions[name].label(name) for name in MEASURES]
 
 
-def _insert_from(session: Session, table: Table, keys: list[str], source: Any) -> None:
+def _insert_from(session: Session, table: Table, keys: list[str], source: Any,
+                 measures: list[Any], where: Any = None) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    query = select(*[source.c[k] for k in keys], *_measure_expressions(source.c)).where(
-        true()).group_by(*[source.c[k] for k in keys])
-    statement = insert(table).from_select([*keys, *MEASURES], query)
+    names = [measure.name for measure in measures]
+    # WHERE (true at least) keeps SQLite from reading ON CONFLICT as a join's ON
+    query = select(*[source.c[k] for k in keys], *measures).where(
+        true() if where is None else where).group_by(*[source.c[k] for k in keys])
+    statement = insert(table).from_select([*keys, *names], query)
     statement = statement.on_conflict_do_update(
-        index_elements=keys, set_={m: table.c[m] + statement.excluded[m] for m in MEASURES})
+        index_elements=keys, set_={m: table.c[m] + statement.excluded[m] for m in names})
     session.execute(statement)
 
 
@@ -393,15 +433,21 @@ def add_rollups_of_cases(session: Session, where: list[Any]) -> None:
     """Add the cases matching `where` to the rollups, computed in the database (bulk loads)."""
     dialect = session.get_bind().dialect.name
     cases = _per_case_query(dialect, where)
-    _insert_from(session, rollup_daily, ["park_id", "point_id", "category_id", "day"], cases)
+    _insert_from(session, rollup_daily, ["park_id", "point_id", "category_id", "day"], cases,
+                 _measure_expressions(cases.c))
     cases = _per_case_query(dialect, where)
-    _insert_from(session, rollup_monthly, ["park_id", "category_id", "month"], cases)
+    _insert_from(session, rollup_monthly, ["park_id", "category_id", "month"], cases,
+                 _measure_expressions(cases.c))
+    cases = _per_case_query(dialect, where)
+    _insert_from(session, rollup_zone_daily, ["park_id", "zone_id", "day"], cases,
+                 [func.count().label("cases")], cases.c.zone_id.is_not(None))
 
 
 def recompute_rollups() -> None:
-    """Rebuild both rollup tables from the case table (in the caller's transaction)."""
+    """Rebuild the rollup tables from the case table (in the caller's transaction)."""
     session = db.session()
     session.execute(delete(rollup_daily))
     session.execute(delete(rollup_monthly))
+    session.execute(delete(rollup_zone_daily))
     add_rollups_of_cases(session, [true()])
     log.info("rollups recomputed")

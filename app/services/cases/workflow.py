@@ -85,6 +85,15 @@ def intake_channel() -> ColumnElement[str]:
         else_=Case.source)
 
 
+def intake_channel_of(source: str, channel: str | None) -> str:
+    """One case's intake channel, as `intake_channel()` computes it (the rollups' hooks)."""
+    if source == Source.STAFF.value:
+        return channel if channel is not None else CaseChannel.OTHER.value
+    if source in (Source.API.value, Source.OPEN311.value):
+        return "api"
+    return source
+
+
 ROLE_LABELS = {
     "director": _l("Director"),
     "security": _l("Security"),

@@ -109,7 +109,7 @@ class DemoGenerator(Generator):
         category_id = self.categories.get((plan.unit_id, code)) or self.fallback[plan.unit_id]
         self.delta.add_contribution(*contribution_of(
             plan.park_id, plan.spot_id, category_id, created, Status.SPAM.value, None, due,
-            None, None, 0, 0))
+            None, None, 0, 0, source=Source.QR.value, channel=None, zone_id=None))
         return (
             self.reference(plan, year), f"{self.rng.getrandbits(256):064x}", plan.unit_id,
             plan.park_id, plan.spot_id, category_id, "加微信领优惠券，点击链接", None, "zh_CN",

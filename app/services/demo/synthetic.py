@@ -208,7 +208,8 @@ class Generator:
         category_id = self.categories.get((plan.unit_id, code)) or self.fallback[plan.unit_id]
         self.delta.add_contribution(*contribution_of(
             plan.park_id, plan.spot_id, category_id, created, status, first_response, due,
-            resolved_at, satisfaction, reopen, me_too))
+            resolved_at, satisfaction, reopen, me_too, source=Source.QR.value, channel=None,
+            zone_id=None))
         text = rng.choice(TEXTS[code])
         return (
             self.reference(plan, year), f"{rng.getrandbits(256):064x}", plan.unit_id,
