@@ -34,11 +34,17 @@ from app.models import (
     Zone,
     rollup_daily,
     rollup_monthly,
+    rollup_zone_daily,
 )
-from app.models.bureau import MEASURES, RESOLVE_EDGES, RESPONSE_EDGES
+from app.models.bureau import INTAKE_CODES, MEASURES, RESOLVE_EDGES, RESPONSE_EDGES
 from app.models.types import utcnow
-from app.services.bureau.rollups import MEASURE_INDEX, NOT_COUNTED, REPORT_TZ, SATISFIED
-from app.services.cases.workflow import intake_channel
+from app.services.bureau.rollups import (
+    CHANNEL_INDEX,
+    MEASURE_INDEX,
+    NOT_COUNTED,
+    REPORT_TZ,
+    SATISFIED,
+)
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +231,12 @@ class Figures:
     def hours(self) -> list[int]:
         return [self._sum(f"h_{hour}") for hour in range(24)]
 
+    @property
+    def by_channel(self) -> dict[str, int]:
+        """The cases by intake channel (`intake_channel()`), the channels with none left out."""
+        return {code: self.values[CHANNEL_INDEX[code]] for code in INTAKE_CODES
+                if self.values[CHANNEL_INDEX[code]]}
+
 
 @dataclass
 class ParkRow:
@@ -384,39 +396,24 @@ def _not_yet_due_rows(park_ids: Sequence[int], start: date, end: date,
             if park_id in wanted and low <= created_at < high and status != Status.SPAM]
 
 
-def channel_counts(park_ids: Sequence[int], start: date, end: date) -> dict[int, dict[str, int]]:
-    """Per park, its cases created in [start, end) (local days, as the rollups count them)
-    by intake channel: the QR code, the 12345 hotline, staff's phone/counter/patrol/other,
-    the API and Open311."""
-    if not park_ids:
-        return {}
-    low, high = period_bounds(start, end)
-    channel = intake_channel()
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for park_id, code, count in db.session.execute(
-            select(Case.park_id, channel, func.count())
-            .where(Case.park_id.in_(park_ids), Case.created_at >= low, Case.created_at < high)
-            .group_by(Case.park_id, channel)):
-        counts[park_id][code] = int(count)
-    return dict(counts)
-
-
 def zone_counts(park_ids: Sequence[int], start: date, end: date
                 ) -> tuple[dict[int, dict[str, int]], list[tuple[str, str, str]]]:
-    """Per park, its cases created in [start, end) (local days, as `channel_counts`) through
-    each seasonal zone's choice, by zone code; and (code, zh, en) of those zones, by code."""
+    """Per park, its cases created in [start, end) (local days, as the rollups count them)
+    through each seasonal zone's choice, by zone code; and (code, zh, en) of those zones,
+    by code. Read from `rollup_zone_daily`."""
     if not park_ids:
         return {}, []
-    low, high = period_bounds(start, end)
+    r = rollup_zone_daily.c
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     names: dict[str, tuple[str, str, str]] = {}
     for park_id, code, name_zh, name_en, count in db.session.execute(
-            select(Case.park_id, Zone.code, Zone.name_zh, Zone.name_en, func.count())
-            .join(Zone, Zone.id == Case.zone_id)
-            .where(Case.park_id.in_(park_ids), Case.created_at >= low, Case.created_at < high)
-            .group_by(Case.park_id, Zone.code, Zone.name_zh, Zone.name_en)):
-        counts[park_id][code] = int(count)
-        names[code] = (code, name_zh, name_en)
+            select(r.park_id, Zone.code, Zone.name_zh, Zone.name_en, func.sum(r.cases))
+            .join(Zone, Zone.id == r.zone_id)
+            .where(r.day >= start, r.day < end, r.park_id.in_(park_ids))
+            .group_by(r.park_id, Zone.code, Zone.name_zh, Zone.name_en)):
+        if count:  # a row back at zero once its cases moved away
+            counts[park_id][code] = int(count)
+            names[code] = (code, name_zh, name_en)
     return dict(counts), sorted(names.values())
 
 
@@ -525,12 +522,11 @@ def compare_parks(parks: Sequence[Park], start: date, end: date, *, min_cases: i
             *(figures.values for figures in per_park.values()), strict=True)]
         city.not_yet_due = sum(figures.not_yet_due for figures in per_park.values())
     visits = park_visits(start, end, park_ids)
-    channels = channel_counts(park_ids, start, end)
     zones, zone_names = zone_counts(park_ids, start, end)
     sent = transfer_counts(park_ids, start, end)
     rows = [ParkRow(park=park, figures=per_park[park.id], by_category=dict(per_category[park.id]),
                     visits=visits.get(park.id), score=per_park[park.id].score(weights),
-                    by_channel=channels.get(park.id, {}), by_zone=zones.get(park.id, {}),
+                    by_channel=per_park[park.id].by_channel, by_zone=zones.get(park.id, {}),
                     sent_to=sent.get(park.id, {}))
             for park in parks]
     rank_parks(rows, min_cases)
