@@ -404,17 +404,19 @@ def zone_counts(park_ids: Sequence[int], start: date, end: date
     if not park_ids:
         return {}, []
     r = rollup_zone_daily.c
+    # grouped by the keys alone, the zones' names read after (a few zones, many rows)
+    totals = [(park_id, zone_id, int(count)) for park_id, zone_id, count in db.session.execute(
+        select(r.park_id, r.zone_id, func.sum(r.cases))
+        .where(r.day >= start, r.day < end, r.park_id.in_(park_ids))
+        .group_by(r.park_id, r.zone_id)) if count]  # a row is back at 0 once its cases left
+    zones = {zone_id: (code, zh, en) for zone_id, code, zh, en in db.session.execute(
+        select(Zone.id, Zone.code, Zone.name_zh, Zone.name_en)
+        .where(Zone.id.in_({zone_id for _park, zone_id, _count in totals})))}
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    names: dict[str, tuple[str, str, str]] = {}
-    for park_id, code, name_zh, name_en, count in db.session.execute(
-            select(r.park_id, Zone.code, Zone.name_zh, Zone.name_en, func.sum(r.cases))
-            .join(Zone, Zone.id == r.zone_id)
-            .where(r.day >= start, r.day < end, r.park_id.in_(park_ids))
-            .group_by(r.park_id, Zone.code, Zone.name_zh, Zone.name_en)):
-        if count:  # a row back at zero once its cases moved away
-            counts[park_id][code] = int(count)
-            names[code] = (code, name_zh, name_en)
-    return dict(counts), sorted(names.values())
+    for park_id, zone_id, count in totals:
+        if zone_id in zones:
+            counts[park_id][zones[zone_id][0]] = count
+    return dict(counts), sorted(zones.values())
 
 
 def transfer_counts(park_ids: Sequence[int], start: date, end: date
