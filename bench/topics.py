@@ -1,16 +1,21 @@
 """How well the monthly topic groups a month's messages: pairwise precision and recall of
-today's grouping and the new one, in the same run, on a labelled set of planted Chinese
-messages (bench/data/topic_messages.csv, made by bench/data/make_topic_messages.py).
+today's grouping and the one before it, in the same run, on labelled sets of Chinese
+messages. With no argument it scores two sets, each on its own:
+- seen: bench/data/topic_messages.csv (326 planted messages, made by
+  bench/data/make_topic_messages.py), written together with the grouping rules;
+- held out: bench/data/topic_messages_heldout.csv (169 messages), written by hand before
+  reading the rules or the seen set's generator.
 
-    .venv/bin/python -m bench.topics [bench/data/topic_messages.csv]
+    .venv/bin/python -m bench.topics [FILE ...]
 
 Each message has the problem it names (its label; empty for a one-off that belongs to no
 topic). A grouping puts messages into topics. Over every pair of messages:
 - precision: of the pairs a grouping puts in one topic, the share that name the same problem;
 - recall: of the pairs that name the same problem, the share the grouping puts in one topic.
 Both groupings run with the page's own limits (at least MIN_CASES cases a topic, at most
-MAX_TOPICS topics), then again with no limit on the number of topics. Prints each
-grouping's topics with their labels, then the figures; writes bench/results/topics.json.
+MAX_TOPICS topics), then again with no limit on the number of topics. Prints each set's
+groupings with their topics' labels, then each set's figures; writes every set's figures
+to bench/results/topics.json, keyed by set.
 """
 
 from __future__ import annotations
@@ -34,6 +39,12 @@ from app.services.bureau.topics import (
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_SET = ROOT / "data" / "topic_messages.csv"
+HELDOUT_SET = ROOT / "data" / "topic_messages_heldout.csv"
+# (key in the results, file, what the set is) for a run with no argument.
+DEFAULT_SETS = (
+    ("seen", DEFAULT_SET, "seen: written with the rules"),
+    ("held out", HELDOUT_SET, "held out: written before reading the rules"),
+)
 
 Grouping = list[tuple[list[str], list[int]]]
 UNLIMITED = 1_000
@@ -104,20 +115,33 @@ def evaluate(path: Path) -> dict[str, object]:
     return result
 
 
-def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SET
-    result = evaluate(path)
+def report(name: str, note: str, result: dict[str, object]) -> None:
     print()
-    print(f"at most {MAX_TOPICS} topics (the page), then with no limit:")
-    for name in ("today", "new", "today unlimited", "new unlimited"):
-        figures = result[name]
+    print(f"{name} ({note}), {result['messages']} messages, {result['labels']} labels, "
+          f"{result['one_offs']} one-offs; at most {MAX_TOPICS} topics (the page), then with "
+          "no limit:")
+    for run in ("today", "new", "today unlimited", "new unlimited"):
+        figures = result[run]
         assert isinstance(figures, dict)
-        print(f"{name:16} precision {figures['precision']:.3f}  recall {figures['recall']:.3f}  "
-              f"F1 {figures['f1']:.3f}  ({figures['topics']} topics, {figures['grouped']} of "
-              f"{result['messages']} messages grouped)")
+        print(f"  {run:16} precision {figures['precision']:.3f}  recall "
+              f"{figures['recall']:.3f}  F1 {figures['f1']:.3f}  ({figures['topics']} topics, "
+              f"{figures['grouped']} of {result['messages']} messages grouped)")
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, object]]:
+    paths = list(sys.argv[1:] if argv is None else argv)
+    sets = ([(Path(path).stem, Path(path), str(path)) for path in paths] if paths
+            else list(DEFAULT_SETS))
+    results: dict[str, dict[str, object]] = {}
+    for name, path, note in sets:
+        print(f"\n=== {name} ({note}): {path}")
+        results[name] = {"file": str(path), "note": note, **evaluate(path)}
+    for name, _path, note in sets:
+        report(name, note, results[name])
     out = ROOT / "results" / "topics.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return results
 
 
 if __name__ == "__main__":
