@@ -28,6 +28,7 @@ from app.formatting import register_filters
 from app.i18n import current_language, remember_language, select_locale
 from app.icons import icon, icon_sprite
 from app.ids import IdConverter, IdRule
+from app.realtime.compression import decline_socket_compression
 from app.realtime.events import register_socket_handlers
 from app.realtime.queue import make_event_queue
 from app.security import (
@@ -71,6 +72,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     _init_extensions(app)
+    app.wsgi_app = decline_socket_compression(app.wsgi_app)  # type: ignore[method-assign,assignment]
     if app.config["PROXY_COUNT"]:
         # trust X-Forwarded-For/-Proto from exactly this many proxies, and no more; outermost,
         # so that the Socket.IO middleware sees the fixed address and scheme too

@@ -11,7 +11,11 @@ import os
 import re
 import resource
 
-from gunicorn.glogging import Logger
+# Greenlets need not remember who spawned them (a debugging aid): cheaper to spawn, and
+# nothing kept for it per staff socket. Read by gevent in the worker.
+os.environ.setdefault("GEVENT_TRACK_GREENLET_TREE", "0")
+
+from gunicorn.glogging import Logger  # noqa: E402
 
 # One worker, always: the Socket.IO server keeps its clients in process memory, and a
 # second worker would get half of them without a message queue between the two.
@@ -19,7 +23,7 @@ worker_class = "gevent"
 workers = 1
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 proc_name = f"parkmailbox:{os.environ.get('PORT', '5000')}"
-# each open staff socket is one greenlet; 10,000 idle ones fit in well under 1 GB
+# each open staff socket holds a connection (bench/README.md: memory per idle socket)
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "20000"))
 accesslog = None if os.environ.get("ACCESS_LOG", "1") == "0" else "-"
 # a restart waits this long for requests in flight; open websockets are then closed and

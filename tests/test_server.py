@@ -48,6 +48,16 @@ def test_served_app_delivers_a_new_case_to_a_real_socket_client(tmp_path):
             assert payload["point_name"] == spots[0]["name"]
         finally:
             client.disconnect()
+        # a browser's handshake offers permessage-deflate; the socket opens without it
+        # (app/realtime/compression.py: a zlib compressor per idle socket otherwise)
+        upgrade = requests.get(
+            f"{server.url}/socket.io/?EIO=4&transport=websocket", stream=True, timeout=10,
+            headers={"Connection": "Upgrade", "Upgrade": "websocket",
+                     "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                     "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits"})
+        assert upgrade.status_code == 101
+        assert "Sec-WebSocket-Extensions" not in upgrade.headers
+        upgrade.close()
 
 
 def test_the_server_answers_while_posters_render(tmp_path):
