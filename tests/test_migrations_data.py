@@ -17,6 +17,19 @@ from app.services.cases.operations import change_status, reply_to_visitor
 from tests.conftest import database_url, make_case, make_staff, make_unit
 
 
+def _no_schema() -> None:
+    """The test database without any table, for the migrations to build from nothing."""
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+def _leave_no_schema() -> None:
+    db.session.remove()
+    _no_schema()
+    db.engine.dispose()
+
+
 def _unanswered() -> list[tuple[object, ...]]:
     db.session.commit()
     daily = db.session.execute(select(rollup_daily.c.park_id, rollup_daily.c.day,
@@ -32,9 +45,7 @@ def _unanswered() -> list[tuple[object, ...]]:
 def test_unanswered_is_counted_from_the_cases_already_there(tmp_path):
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path))
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        _no_schema()
         upgrade()
         unit = make_unit("RT", me_too_window_hours=0)
         staff = make_staff(unit, "director@rt.test")
@@ -51,11 +62,7 @@ def test_unanswered_is_counted_from_the_cases_already_there(tmp_path):
         upgrade(revision="0011")
         assert _unanswered() == written_by_the_app
         upgrade()
-        db.session.remove()
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
+        _leave_no_schema()
 
 
 def test_public_columns_arrive_on_a_database_with_cases_and_photos(tmp_path):
@@ -70,9 +77,7 @@ def test_public_columns_arrive_on_a_database_with_cases_and_photos(tmp_path):
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path),
                      PHOTO_DIR=str(tmp_path / "photos"))
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        _no_schema()
         upgrade()
         unit = make_unit("RT")
         case_id = make_case(unit.parks[0].spots[0],
@@ -84,11 +89,7 @@ def test_public_columns_arrive_on_a_database_with_cases_and_photos(tmp_path):
         assert (case.private, case.public_summary) == (False, None)
         (photo,) = db.session.scalars(select(Photo)).all()
         assert (photo.public, photo.case_token_id) == (False, None)
-        db.session.remove()
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
+        _leave_no_schema()
 
 
 def test_parks_already_there_get_a_stable_unique_code(tmp_path):
@@ -98,9 +99,7 @@ def test_parks_already_there_get_a_stable_unique_code(tmp_path):
 
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path))
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        _no_schema()
         upgrade(revision="0015")
         with db.engine.begin() as connection:
             connection.execute(text("INSERT INTO units (id, code, name_zh, name_en, timezone, "
@@ -119,11 +118,7 @@ def test_parks_already_there_get_a_stable_unique_code(tmp_path):
         assert all(code and len(code) <= 32 for code in codes.values())
         downgrade(revision="0015")
         upgrade()
-        db.session.remove()
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
+        _leave_no_schema()
 
 
 def _rate_columns() -> list[tuple[object, ...]]:
@@ -145,9 +140,7 @@ def test_the_counts_behind_the_three_rates_come_from_the_cases_already_there(tmp
     """0017: satisfied, reopens and not_counted filled in, spam taken out of with_limit."""
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path))
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        _no_schema()
         upgrade()
         unit = make_unit("RT", me_too_window_hours=0)
         staff = make_staff(unit, "director@rt.test")
@@ -170,11 +163,7 @@ def test_the_counts_behind_the_three_rates_come_from_the_cases_already_there(tmp
         downgrade(revision="0016")
         upgrade(revision="0017")
         assert _rate_columns() == written_by_the_app
-        db.session.remove()
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
+        _leave_no_schema()
 
 
 def _channel_and_zone_counts() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
@@ -202,9 +191,7 @@ def test_the_cases_by_channel_and_by_zone_come_from_the_cases_already_there(tmp_
 
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path))
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        _no_schema()
         upgrade()
         unit, other = make_unit("RT"), make_unit("XY")
         flood = Zone(code="flood", name_zh="防汛专区", message_zh="汛期",
@@ -238,8 +225,4 @@ def test_the_cases_by_channel_and_by_zone_come_from_the_cases_already_there(tmp_
         downgrade(revision="0031")
         upgrade(revision="0032")
         assert _channel_and_zone_counts() == written_by_the_app
-        db.session.remove()
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
+        _leave_no_schema()
