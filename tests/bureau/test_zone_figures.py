@@ -8,24 +8,17 @@ import io
 import re
 from datetime import date, timedelta
 
-from app.extensions import db
-from app.models import Zone
 from app.services.bureau.analytics import compare_parks, next_month
 from tests.bureau.conftest import bureau_login
 from tests.bureau.test_channels import month_start
 from tests.bureau.test_exports import pdf_text
-from tests.support.cases import add_case
+from tests.support.cases import add_case, flood_and_snow_zones
 
 
 def plant(unit, other_unit) -> tuple[date, int]:
     """Two flood cases and one snow case at the unit's park, one flood case at the other
     unit's, and two cases through no zone."""
-    flood = Zone(code="flood", name_zh="防汛专区", name_en="Flood season", message_zh="汛期",
-                 starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
-    snow = Zone(code="snow", name_zh="降雪专区", name_en="Snow", message_zh="降雪",
-                starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
-    db.session.add_all([flood, snow])
-    db.session.commit()
+    flood, snow = flood_and_snow_zones()
     at = month_start()
     spot, category = unit.parks[0].spots[0], unit.categories[0]
     for hour, zone in enumerate([flood, flood, snow, None, None]):

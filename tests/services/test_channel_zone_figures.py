@@ -16,7 +16,7 @@ from app.models.bureau import INTAKE_CODES
 from app.services.bureau.analytics import compare_parks, period_bounds
 from app.services.cases.workflow import INTAKE_CHANNELS, intake_channel, intake_channel_of
 from tests.conftest import make_unit
-from tests.support.cases import add_case
+from tests.support.cases import add_case, flood_and_snow_zones
 
 # 2026-03-10 10:00 in Beijing
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
@@ -62,12 +62,7 @@ def by_zone_from_cases(park_ids: list[int], start: date, end: date) -> tuple[dic
 def parks(app) -> list[Park]:
     """Two units' parks with cases of every channel, some through a zone, then changed."""
     rt, xy = make_unit("RT"), make_unit("XY")
-    flood = Zone(code="flood", name_zh="防汛专区", name_en="Flood season", message_zh="汛期",
-                 starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
-    snow = Zone(code="snow", name_zh="降雪专区", name_en="Snow", message_zh="降雪",
-                starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
-    db.session.add_all([flood, snow])
-    db.session.commit()
+    flood, snow = flood_and_snow_zones()
     spot, other_spot = rt.parks[0].spots[0], xy.parks[0].spots[0]
     category = rt.categories[0]
     intakes = [("qr", None), ("hotline", None), ("staff", "phone"), ("staff", "counter"),

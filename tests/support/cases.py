@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from app.extensions import db
-from app.models import Case, Category, Spot
+from app.models import Case, Category, Spot, Zone
 from app.security import hash_token
 
 
@@ -48,3 +48,14 @@ def received_sent() -> None:
             .where(Notification.message_id.in_(
                 select(Message.id).where(Message.kind == MessageKind.VISITOR.value)))
             .values(state=DeliveryState.SENT.value, sent_at=utcnow(), tracking_link=None))
+
+
+def flood_and_snow_zones() -> tuple[Zone, Zone]:
+    """Two seasonal zones open all of 2026 (stored)."""
+    flood = Zone(code="flood", name_zh="防汛专区", name_en="Flood season", message_zh="汛期",
+                 starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+    snow = Zone(code="snow", name_zh="降雪专区", name_en="Snow", message_zh="降雪",
+                starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+    db.session.add_all([flood, snow])
+    db.session.commit()
+    return flood, snow
