@@ -17,13 +17,13 @@ import secrets
 
 from flask import Flask, abort, redirect, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
 from app.database import write_transaction
 from app.models import Case, Event, Status
 from app.models.types import utcnow
 from app.realtime import park_room
-from app.realtime.publish import EVENT_ORDER_LOCK, emit_event, next_event_id
+from app.realtime.publish import emit_event, lock_event_order, next_event_id
 from app.services.spots.cache import form_spot
 
 
@@ -44,9 +44,7 @@ def register_bench_routes(app: Flask) -> None:
             abort(404)
         now = utcnow()
         with write_transaction() as session:
-            if session.get_bind().dialect.name == "postgresql":
-                session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                {"key": EVENT_ORDER_LOCK})
+            lock_event_order(session)
             reference = "FLOOR-" + secrets.token_hex(8)
             case_id = session.scalar(insert(Case).values(
                 reference=reference, token_hash=secrets.token_hex(32), unit_id=spot.unit_id,

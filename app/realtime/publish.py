@@ -31,12 +31,7 @@ def record_event(
 ) -> Event:
     """Add an Event to the current transaction; it is emitted after the commit."""
     session = db.session()
-    if session.get_bind().dialect.name == "postgresql":
-        # Sequence values are handed out at insert but become visible at commit, so two
-        # concurrent transactions could commit ids 11 then 10 and a client that saw 11
-        # would never catch up 10. Serialising event writers makes id order commit order.
-        # (SQLite writers are serialised already by BEGIN IMMEDIATE.)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
+    lock_event_order(session)
     event = Event(id=next_event_id(session), kind=kind, unit_id=unit_id, park_id=park_id,
                   case_id=case_id, payload=payload or {})
     session.add(event)
@@ -46,6 +41,17 @@ def record_event(
     # the message is built now: after commit the object is expired and may not be loaded
     session.info.setdefault(PENDING_KEY, []).append((kind, event.message(), rooms))
     return event
+
+
+def lock_event_order(session: Session) -> None:
+    """Take the event writers' lock for the rest of the transaction (PostgreSQL).
+
+    Sequence values are handed out at insert but become visible at commit, so two
+    concurrent transactions could commit ids 11 then 10 and a client that saw 11 would
+    never catch up 10. Serialising event writers makes id order commit order. (SQLite
+    writers are serialised already by BEGIN IMMEDIATE.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
 
 
 def next_event_id(session: Session) -> int:
