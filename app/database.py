@@ -29,31 +29,34 @@ _SQLITE_WRITERS = threading.RLock()
 
 
 def configure_engine(engine: Engine) -> None:
-    """Apply per-connection settings; SQLite needs WAL, FULL sync and explicit BEGIN."""
-    if engine.dialect.name != "sqlite":
+    """Apply per-connection settings; SQLite needs WAL, FULL sync and explicit BEGIN. Once
+    per engine, however many apps use it."""
+    if engine.dialect.name != "sqlite" or event.contains(engine, "connect", _sqlite_connect):
         return
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
 
-    @event.listens_for(engine, "connect")
-    def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-        # take transaction control from the sqlite3 module so that BEGIN is ours to choose
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        # FULL: an acknowledged submission survives power loss, not only a process crash
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _sqlite_begin(connection: Connection) -> None:
-        # A write that starts as a read (deferred BEGIN) fails with SQLITE_BUSY_SNAPSHOT
-        # when another writer committed in between, and busy_timeout cannot help. Writes
-        # therefore take the write lock up front; reads stay deferred and never block.
-        if connection.get_execution_options().get(IMMEDIATE):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            connection.exec_driver_sql("BEGIN")
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # take transaction control from the sqlite3 module so that BEGIN is ours to choose
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: an acknowledged submission survives power loss, not only a process crash
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A write that starts as a read (deferred BEGIN) fails with SQLITE_BUSY_SNAPSHOT
+    # when another writer committed in between, and busy_timeout cannot help. Writes
+    # therefore take the write lock up front; reads stay deferred and never block.
+    if connection.get_execution_options().get(IMMEDIATE):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
 
 
 @contextmanager

@@ -42,8 +42,12 @@ def sqlite_template(directory: Path) -> Path:
 
 
 def copy_sqlite_template(template: Path, url: str) -> None:
-    """Before the app opens it: the test's database file as a copy of the template."""
-    shutil.copyfile(template, url.removeprefix("sqlite:///"))
+    """Before the app opens it: the test's database file as a copy of the template (a new
+    file, without the last test's write-ahead log, where the path is the same each test)."""
+    path = url.removeprefix("sqlite:///")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(template, path)
 
 
 def reset_postgresql(url: str) -> None:
