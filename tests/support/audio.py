@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import functools
 import io
 import math
 
@@ -15,12 +16,21 @@ def tone(container: str = "webm", codec: str = "libopus", seconds: float = 2.0, 
     """`seconds` of a 440 Hz tone in `container` with `codec` (e.g. webm/libopus as Chrome's
     recorder writes, mp4/aac as Safari's, mp3/libmp3lame, wav/pcm_s16le), with `tags` on
     the file and `stream_tags` on its audio stream. A low `bit_rate` keeps a long one small
-    (a test client's body over 500 kB goes through a temporary file it never closes)."""
+    (a test client's body over 500 kB goes through a temporary file it never closes).
+    Made once per test process for the same arguments (bytes: nobody can change them)."""
+    return _tone(container, codec, seconds, rate, layout, tuple((tags or {}).items()),
+                 tuple((stream_tags or {}).items()), bit_rate)
+
+
+@functools.cache
+def _tone(container: str, codec: str, seconds: float, rate: int, layout: str,
+          tags: tuple[tuple[str, str], ...], stream_tags: tuple[tuple[str, str], ...],
+          bit_rate: int | None) -> bytes:
     output = io.BytesIO()
     with av.open(output, "w", format=container) as target:
-        target.metadata.update(tags or {})
+        target.metadata.update(dict(tags))
         stream = target.add_stream(codec, rate=rate, layout=layout)
-        stream.metadata.update(stream_tags or {})
+        stream.metadata.update(dict(stream_tags))
         if bit_rate:
             stream.bit_rate = bit_rate
         resampler = av.AudioResampler(format=stream.codec_context.format.name, layout=layout,
