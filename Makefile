@@ -18,7 +18,7 @@ PG_TEST_DATABASE ?= parkmailbox_test_$(shell basename "$(CURDIR)" | tr -c 'a-zA-
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/$(PG_TEST_DATABASE)
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-fast test-sqlite test-postgres bench lint typecheck setup setup-test system-deps \
+.PHONY: run test coverage test-fast test-sqlite test-postgres bench lint typecheck setup setup-test system-deps \
         system-deps-test vendor translations migrate messages db demo clean
 
 run: export BASE_URL := $(BASE_URL)
@@ -32,20 +32,27 @@ run: setup db demo
 #    about SQLite itself (marker "sqlite");
 # 2. SQLite: the tests whose outcome may depend on the database (marker "database", given
 #    by path in tests/conftest.py) and those about SQLite itself.
-# Then the branch coverage of app/ over both passes and the 15 slowest tests of both.
+# Then the 15 slowest tests of both. `make coverage` runs the same passes measuring the
+# branch coverage of app/ over both (a third slower: not in the loop everybody waits for).
 # Missing PostgreSQL/Redis: those tests skip with the reason, or fail with
 # REQUIRE_SERVICES=1 (as .ci/run sets).
 PYTEST := $(BIN)/pytest -n 2 --dist loadfile
 REPORTS := test-output/junit
-COVERAGE_OF_BOTH := --cov=app --cov-branch --cov-append --cov-report=term:skip-covered
 
 test: setup-test lint typecheck
-	@rm -f .coverage $(REPORTS)/*.xml
-	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="--cov=app --cov-branch --cov-report= \
-	  --junitxml=$(REPORTS)/postgresql.xml $(PYTEST_ARGS)"
-	$(MAKE) --no-print-directory test-sqlite PYTEST_ARGS="$(COVERAGE_OF_BOTH) \
-	  --junitxml=$(REPORTS)/sqlite.xml $(PYTEST_ARGS)"
+	@rm -f $(REPORTS)/*.xml
+	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="--junitxml=$(REPORTS)/postgresql.xml \
+	  $(PYTEST_ARGS)"
+	$(MAKE) --no-print-directory test-sqlite PYTEST_ARGS="--junitxml=$(REPORTS)/sqlite.xml \
+	  $(PYTEST_ARGS)"
 	@$(BIN)/python scripts/slowest_tests.py 15 $(REPORTS)/postgresql.xml $(REPORTS)/sqlite.xml
+
+coverage: setup-test
+	@rm -f .coverage
+	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="--cov=app --cov-branch --cov-report= \
+	  $(PYTEST_ARGS)"
+	$(MAKE) --no-print-directory test-sqlite PYTEST_ARGS="--cov=app --cov-branch --cov-append \
+	  --cov-report=term:skip-covered $(PYTEST_ARGS)"
 
 # The inner loop (under 3 minutes): SQLite, no real servers and no browser (markers
 # "server" and "browser"); `make test` runs those too.
