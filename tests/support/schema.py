@@ -12,7 +12,6 @@ TRUNCATE gives each of the 38 tables a new file, synced at commit, about a secon
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from jinja2 import BytecodeCache
@@ -21,6 +20,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
+from tests.support import infra
 
 # PostgreSQL databases whose schema this process has made
 _made: set[str] = set()
@@ -44,10 +44,7 @@ def sqlite_template(directory: Path) -> Path:
 def copy_sqlite_template(template: Path, url: str) -> None:
     """Before the app opens it: the test's database file as a copy of the template (a new
     file, without the last test's write-ahead log, where the path is the same each test)."""
-    path = url.removeprefix("sqlite:///")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(template, path)
+    infra.copy_database(f"sqlite:///{template}", url)
 
 
 def reset_postgresql(url: str) -> None:
