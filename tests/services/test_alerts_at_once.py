@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import (
@@ -205,6 +205,45 @@ def test_the_job_racing_the_send_at_once_sends_each_row_once(
     assert len(hooks) == 3
     assert len({hook.headers["webhook-id"] for hook in hooks}) == 3
     assert {(d.state, d.attempts) for d in rows(AlertDelivery)} == {("sent", 1)}
+
+
+def test_two_batches_of_one_persons_pushes_record_their_outcomes_without_a_deadlock(
+        app: Flask, cleaner: StaffUser, push_service: PushService) -> None:
+    """The job and a send at once record two batches of the same two phones, each batch
+    in the other order (as it came). Each pauses after its first write to a phone's row
+    until the other has made its own (or a second has passed): on PostgreSQL, without one
+    locking order, each then waits for the row the other holds (a deadlock, seen in a
+    loaded `make test`). The batches are written here directly, so the order is sure."""
+    phones_of(app, cleaner, push_service, 2)
+    first, second = (subscription.id for subscription in rows(PushSubscription))
+    pushes = [PushDelivery(subscription_id=phone, case_id=None, event="test")
+              for phone in (first, second, second, first)]
+    db.session.add_all(pushes)
+    db.session.commit()
+    batches = [[push._Attempt(d.id, d.subscription_id) for d in pushes[:2]],
+               [push._Attempt(d.id, d.subscription_id) for d in pushes[2:]]]
+    both_wrote = threading.Barrier(2)
+    paused: set[int] = set()
+
+    def pause_after_the_first_phone(_conn: Any, _cursor: Any, statement: str,
+                                    *_rest: Any) -> None:
+        if statement.startswith("UPDATE push_subscriptions") and \
+                threading.get_ident() not in paused:
+            paused.add(threading.get_ident())
+            try:
+                both_wrote.wait(timeout=1)
+            except threading.BrokenBarrierError:  # the other waits for our lock: go on
+                pass
+
+    states: list[dict[int, str]] = []
+    event.listen(db.engine, "after_cursor_execute", pause_after_the_first_phone)
+    try:
+        run_side_by_side(*(lambda batch=batch: states.append(push._record(batch, utcnow()))
+                           for batch in batches))
+    finally:
+        event.remove(db.engine, "after_cursor_execute", pause_after_the_first_phone)
+    assert sorted(state for recorded in states for state in recorded.values()) == ["sent"] * 4
+    assert {d.state for d in rows(PushDelivery)} == {"sent"}
 
 
 def test_a_robot_keeps_its_rate_with_senders_side_by_side(

@@ -514,11 +514,19 @@ def _post_all(attempts: list[_Attempt]) -> None:
 
 
 def _record(attempts: list[_Attempt], now: datetime) -> dict[int, str]:
-    """Write every outcome in one transaction; each push's state after."""
+    """Write every outcome in one transaction; each push's state after.
+
+    Two batches of one phone's pushes (the job and a send at once, side by side) write the
+    same subscription rows: on PostgreSQL each batch first locks its subscriptions in one
+    order (by id), so neither can hold one the other waits for (a deadlock, which lost the
+    batch's outcomes to the retry). SQLite has one writer at a time anyway."""
     states: dict[int, str] = {}
     with write_transaction() as session:
+        session.scalars(select(PushSubscription.id).where(
+            PushSubscription.id.in_({a.subscription_id for a in attempts}))
+            .order_by(PushSubscription.id).with_for_update()).all()
         gone = {a.subscription_id for a in attempts if a.outcome == GONE}
-        for subscription_id in gone:
+        for subscription_id in sorted(gone):
             _remove(session, subscription_id)  # with its other pushes
         for attempt in attempts:
             states[attempt.delivery_id] = _record_one(session, attempt, now, gone)
