@@ -24,11 +24,13 @@ from app.services.accounts.staff import hash_password
 from app.services.cases.submission import Receipt, submit_case
 from tests.support import infra, schema
 from tests.support.engines import reuse_engines
+from tests.support.openapi import reuse_openapi_documents
 from tests.support.routing import reuse_url_builders
 
 TEMPLATES = schema.MemoryBytecodeCache()
 reuse_url_builders()  # each test's app is made in a quarter of the time (the module says why)
 reuse_engines()  # and its SQL is not compiled again in every test (the same)
+reuse_openapi_documents()  # nor its OpenAPI document written again (the same)
 
 PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
