@@ -26,26 +26,36 @@ run: setup db demo
 	@echo "Park Mailbox on $(BASE_URL)/  (staff: $(BASE_URL)/staff/)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config deploy/gunicorn.conf.py wsgi:app
 
-# Two passes (README, "Tests": which tests run on which database and why), each on two
-# xdist workers, a test file per worker at a time (a module's server starts once):
-# 1. PostgreSQL: the whole suite, real servers and the browser included, except the tests
-#    about SQLite itself (marker "sqlite");
-# 2. SQLite: the tests whose outcome may depend on the database (marker "database", given
-#    by path in tests/conftest.py) and those about SQLite itself.
-# Then the 15 slowest tests of both. `make coverage` runs the same passes measuring the
-# branch coverage of app/ over both (a third slower: not in the loop everybody waits for).
+# Two passes side by side (README, "Tests": which tests run on which database and why), a
+# test file per xdist worker at a time (a module's server starts once):
+# 1. PostgreSQL, on two workers: the whole suite, real servers and the browser included,
+#    except the tests about SQLite itself (marker "sqlite");
+# 2. SQLite, on one worker beside them: the tests whose outcome may depend on the database
+#    (marker "database", given by path in tests/conftest.py) and those about SQLite itself.
+#    Its output goes to test-output/sqlite.log, shown when both have ended.
+# (One pass after the other left a core idle a third of the time: tests waiting for a
+# server to start, a browser, PostgreSQL.) Then the 15 slowest tests of both.
+# `make coverage` runs the same passes one after the other, measuring the branch coverage
+# of app/ over both (a third slower: not in the loop everybody waits for).
 # Missing PostgreSQL/Redis: those tests skip with the reason, or fail with
 # REQUIRE_SERVICES=1 (as .ci/run sets).
-PYTEST := $(BIN)/pytest -n 2 --dist loadfile
+PYTEST := $(BIN)/pytest --dist loadfile
+POSTGRES_PASS := TEST_DATABASE_URL=$(TEST_POSTGRES_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+  $(PYTEST) -m "not sqlite"
+SQLITE_PASS := $(PYTEST) -m "(database or sqlite) and not services"
 REPORTS := test-output/junit
 
 test: setup-test lint typecheck
-	@rm -f $(REPORTS)/*.xml
-	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="--junitxml=$(REPORTS)/postgresql.xml \
-	  $(PYTEST_ARGS)"
-	$(MAKE) --no-print-directory test-sqlite PYTEST_ARGS="--junitxml=$(REPORTS)/sqlite.xml \
-	  $(PYTEST_ARGS)"
-	@$(BIN)/python scripts/slowest_tests.py 15 $(REPORTS)/postgresql.xml $(REPORTS)/sqlite.xml
+	@rm -f $(REPORTS)/*.xml; mkdir -p $(REPORTS)
+	@$(SQLITE_PASS) -n 1 --junitxml=$(REPORTS)/sqlite.xml $(PYTEST_ARGS) \
+	  > test-output/sqlite.log 2>&1 & sqlite=$$!; \
+	echo "$(POSTGRES_PASS) -n 2 --junitxml=$(REPORTS)/postgresql.xml $(PYTEST_ARGS)"; \
+	echo "(beside it, the SQLite pass: test-output/sqlite.log)"; \
+	$(POSTGRES_PASS) -n 2 --junitxml=$(REPORTS)/postgresql.xml $(PYTEST_ARGS); postgres=$$?; \
+	wait $$sqlite; sqlite=$$?; \
+	echo "== the SQLite pass (test-output/sqlite.log):"; cat test-output/sqlite.log; \
+	$(BIN)/python scripts/slowest_tests.py 15 $(REPORTS)/postgresql.xml $(REPORTS)/sqlite.xml; \
+	test $$postgres -eq 0 -a $$sqlite -eq 0
 
 coverage: setup-test
 	@rm -f .coverage
@@ -62,11 +72,10 @@ test-fast: setup-test
 	  --durations=15 $(PYTEST_ARGS)
 
 test-postgres: setup-test
-	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
-	  $(PYTEST) -m "not sqlite" $(PYTEST_ARGS)
+	$(POSTGRES_PASS) -n 2 $(PYTEST_ARGS)
 
 test-sqlite: setup-test
-	$(PYTEST) -m "(database or sqlite) and not services" $(PYTEST_ARGS)
+	$(SQLITE_PASS) -n 2 $(PYTEST_ARGS)
 
 # Benchmarks (bench/README.md): prints a table, writes bench/results/*.json
 bench: setup-test
