@@ -31,6 +31,7 @@ from app.ids import IdConverter, IdRule
 from app.realtime.compression import decline_socket_compression
 from app.realtime.events import register_socket_handlers
 from app.realtime.queue import make_event_queue
+from app.realtime.websocket import lighten_idle_sockets
 from app.security import (
     add_security_headers,
     enforce_session_timeouts,
@@ -151,6 +152,7 @@ def _init_extensions(app: Flask) -> None:
         # the handshake is accepted only from our own site (BASE_URL, ALLOWED_ORIGINS)
         cors_allowed_origins=make_socket_origin_check(app.config),
     )
+    lighten_idle_sockets(socketio.server.eio)  # memory per idle staff socket
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:

@@ -9,6 +9,7 @@ import time
 import pytest
 import requests
 import socketio
+import websocket
 
 from tests.support.servers import (
     demo_spots,
@@ -58,6 +59,34 @@ def test_served_app_delivers_a_new_case_to_a_real_socket_client(tmp_path):
         assert upgrade.status_code == 101
         assert "Sec-WebSocket-Extensions" not in upgrade.headers
         upgrade.close()
+
+
+def test_a_socket_read_by_its_request_greenlet_keeps_the_websocket_protocol(tmp_path):
+    """The request's greenlet reads its socket (app/realtime/websocket.py, no reader
+    greenlet beside it): a websocket ping is answered with its pong, an Engine.IO message
+    with its answer, and a close with a close, after which the server hangs up."""
+    env = server_env(served_database(tmp_path, "live"), tmp_path / "instance")
+    prepare_database(env)
+    with running_server(env, tmp_path / "server.log") as server:
+        ws = websocket.create_connection(
+            server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket",
+            origin=server.url, timeout=10)
+        try:
+            assert ws.recv().startswith("0{")  # Engine.IO's open packet
+            ws.ping(b"still there")
+            opcode, frame = ws.recv_data_frame(control_frame=True)
+            assert (opcode, frame.data) == (websocket.ABNF.OPCODE_PONG, b"still there")
+            ws.send("40/staff,")  # join the staff namespace without logging in: refused
+            assert ws.recv().startswith("44/staff,")
+            ws.send_close()
+            opcode, _frame = ws.recv_data_frame(control_frame=True)
+            assert opcode == websocket.ABNF.OPCODE_CLOSE
+            # hung up: an end of stream, or a reset when the writer's last packet was unread
+            with pytest.raises((websocket.WebSocketConnectionClosedException,
+                                ConnectionResetError)):
+                ws.recv()
+        finally:
+            ws.shutdown()  # the client's socket, closed whatever state the test left
 
 
 def test_the_server_answers_while_posters_render(tmp_path):
