@@ -207,6 +207,9 @@ def test_the_job_racing_the_send_at_once_sends_each_row_once(
     assert {(d.state, d.attempts) for d in rows(AlertDelivery)} == {("sent", 1)}
 
 
+# the pushes are written here, not sent: no send at once may take them (nor outlive the
+# test, holding a connection of the pool the test's end disposes of)
+@pytest.mark.config(ALERTS_AT_ONCE=False)
 def test_two_batches_of_one_persons_pushes_record_their_outcomes_without_a_deadlock(
         app: Flask, cleaner: StaffUser, push_service: PushService) -> None:
     """The job and a send at once record two batches of the same two phones, each batch
