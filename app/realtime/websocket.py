@@ -10,7 +10,7 @@ waiting for packets to send; and one that sleeps until the socket's next ping. H
   frame, ping and close handling, without its reader), and
 - one greenlet of the server sends every socket's ping in its turn (`PingWheel`).
 
-Both keep Engine.IO's protocol as it was (tests/test_server.py, tests/test_sockets.py).
+Both keep Engine.IO's protocol as it was (tests/test_server.py, tests/realtime/test_ping_wheel.py).
 `lighten_idle_sockets` installs them, from create_app.
 """
 
