@@ -10,8 +10,8 @@ waiting for packets to send; and one that sleeps until the socket's next ping. H
   frame, ping and close handling, without its reader), and
 - one greenlet of the server sends every socket's ping in its turn (`PingWheel`).
 
-Both keep Engine.IO's protocol as it was (tests/test_server.py, tests/realtime/test_ping_wheel.py).
-`lighten_idle_sockets` installs them, from create_app.
+Both keep Engine.IO's protocol as it was (tests/test_server.py,
+tests/realtime/test_ping_wheel.py). `lighten_idle_sockets` installs them, from create_app.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 
 
 def lighten_idle_sockets(engineio_server: Any) -> None:
-    """Serve the websockets of this Engine.IO server with the two changes above."""
+    """Serve the websockets of this Engine.IO server with the two changes above (the
+    ping wheel goes on Engine.IO's Socket class: for every server of the process, each
+    server with a wheel of its own)."""
     if engineio_server.async_mode == "gevent":
         engineio_server._async = {**engineio_server._async, "websocket": InlineWebSocketWSGI}
     engineio.socket.Socket.schedule_ping = _schedule_ping
