@@ -17,7 +17,8 @@ from typing import Any
 from flask_smorest import Api, Blueprint
 from flask_smorest.spec import openapi_cli
 
-_written: dict[tuple[str, str], tuple[Any, Any, Any]] = {}  # -> spec, its two plugins
+# settings -> the blueprint documented, the document and its two plugins
+_written: dict[str, tuple[str, Any, Any, Any]] = {}
 _init_spec = Api._init_spec
 _register_blueprint = Api.register_blueprint
 
@@ -29,14 +30,13 @@ def _settings(api: Api) -> str:
 
 
 def _reused_spec(api: Any, **kwargs: Any) -> None:
-    api._reused = None
-    for (settings, blueprint), (spec, flask_plugin, ma_plugin) in _written.items():
-        if settings == _settings(api):
-            api.spec, api.flask_plugin, api.ma_plugin = spec, flask_plugin, ma_plugin
-            api._reused = blueprint
-            api._app.cli.add_command(openapi_cli)
-            return
-    _init_spec(api, **kwargs)
+    kept = _written.get(_settings(api))
+    if kept is None:
+        api._reused = None
+        _init_spec(api, **kwargs)
+        return
+    api._reused, api.spec, api.flask_plugin, api.ma_plugin = kept
+    api._app.cli.add_command(openapi_cli)
 
 
 def _reused_blueprint(api: Any, blp: Blueprint, *, parameters: Any = None,
@@ -49,8 +49,7 @@ def _reused_blueprint(api: Any, blp: Blueprint, *, parameters: Any = None,
     # the app documents one blueprint; a second would be written into a shared document
     assert api._reused is None, f"{name}: only {api._reused} is documented by reuse"  # noqa: S101
     _register_blueprint(api, blp, parameters=parameters, **options)
-    if api._reused is None:  # the first document of these settings: kept
-        _written.setdefault((_settings(api), name), (api.spec, api.flask_plugin, api.ma_plugin))
+    _written.setdefault(_settings(api), (name, api.spec, api.flask_plugin, api.ma_plugin))
 
 
 def reuse_openapi_documents() -> None:

@@ -519,14 +519,16 @@ def _record(attempts: list[_Attempt], now: datetime) -> dict[int, str]:
     Two batches of one phone's pushes (the job and a send at once, side by side) write the
     same subscription rows: on PostgreSQL each batch first locks its subscriptions in one
     order (by id), so neither can hold one the other waits for (a deadlock, which lost the
-    batch's outcomes to the retry). SQLite has one writer at a time anyway."""
+    batch's outcomes to the retry). SQLite has one writer at a time anyway. The rows are
+    loaded with their locks, so recording each outcome finds its subscription in the
+    session."""
     states: dict[int, str] = {}
     with write_transaction() as session:
-        session.scalars(select(PushSubscription.id).where(
+        session.scalars(select(PushSubscription).where(
             PushSubscription.id.in_({a.subscription_id for a in attempts}))
             .order_by(PushSubscription.id).with_for_update()).all()
         gone = {a.subscription_id for a in attempts if a.outcome == GONE}
-        for subscription_id in sorted(gone):
+        for subscription_id in gone:
             _remove(session, subscription_id)  # with its other pushes
         for attempt in attempts:
             states[attempt.delivery_id] = _record_one(session, attempt, now, gone)
