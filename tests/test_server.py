@@ -89,6 +89,39 @@ def test_a_socket_read_by_its_request_greenlet_keeps_the_websocket_protocol(tmp_
             ws.shutdown()  # the client's socket, closed whatever state the test left
 
 
+def test_a_staff_socket_upgraded_from_polling_gets_its_events_over_the_websocket(tmp_path):
+    """As the staff page's client connects: long-polling first, then the upgrade (the probe,
+    the poll it ends, the packets sent meanwhile) to the websocket, where every packet is
+    written by the greenlet that sends it (app/realtime/websocket.py, DirectWriter)."""
+    env = server_env(served_database(tmp_path, "live"), tmp_path / "instance")
+    prepare_database(env)
+    spots = demo_spots()
+    with running_server(env, tmp_path / "server.log") as server:
+        staff = requests.Session()
+        token = CSRF.search(staff.get(f"{server.url}/staff/login").text).group(1)
+        staff.post(f"{server.url}/staff/login", data={
+            "email": "director@ritan.demo", "password": "demo12345", "csrf_token": token})
+        client = socketio.SimpleClient()
+        client.connect(server.url, namespace="/staff", transports=["polling", "websocket"],
+                       headers={"Cookie": f"session={staff.cookies['session']}"})
+        try:
+            deadline = time.monotonic() + 10
+            while client.client.transport() != "websocket" and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert client.client.transport() == "websocket"
+            visitor = requests.Session()
+            for n, text in enumerate(("长椅坏了", "路灯不亮")):
+                form_url = f"{server.url}/q/{spots[n]['code']}"
+                token = CSRF.search(visitor.get(form_url).text).group(1)
+                response = visitor.post(form_url, allow_redirects=False, data={
+                    "category": "facilities", "body": text, "csrf_token": token})
+                assert response.status_code == 303
+                name, payload = client.receive(timeout=5)
+                assert (name, payload["excerpt"]) == ("feedback.created", text)
+        finally:
+            client.disconnect()
+
+
 def test_the_server_answers_while_posters_render(tmp_path):
     """WeasyPrint computes for seconds; in the gevent worker it must not stop the process."""
     env = server_env(served_database(tmp_path, "posters"), tmp_path / "instance")

@@ -1,35 +1,52 @@
-"""Less memory per idle staff socket: two changes to how Engine.IO serves websockets.
+"""Less memory per idle staff socket: how Engine.IO serves websockets here.
 
 A staff phone keeps its socket open all day, and a city's staff hold thousands of them on
 one process (bench/README.md, "Memory per staff socket"). Engine.IO's gevent driver gave
 each socket four greenlets, and every greenlet keeps a stack: the request's, waiting for
 the next message; simple-websocket's reader, blocked in recv() beside it; the writer,
-waiting for packets to send; and one that sleeps until the socket's next ping. Here:
+waiting on a queue (with a timer) for packets to send; and one that sleeps until the
+socket's next ping. Here one greenlet is left, the request's:
 
-- the request's greenlet reads its socket itself (`InlineServer`: simple-websocket's own
-  frame, ping and close handling, without its reader), and
-- one greenlet of the server sends every socket's ping in its turn (`PingWheel`).
+- it reads its socket itself (`InlineServer`: simple-websocket's own frame, ping and close
+  handling, without its reader);
+- a packet is written by the greenlet that sends it, at once when the socket can take it
+  (`DirectWriter`, in place of the socket's queue); a greenlet is started only to finish a
+  write the socket could not take (a slow phone), and ends when it is done;
+- one greenlet of the server sends every socket's ping in its turn (`PingWheel`);
+- nothing of the handshake is kept once the socket is open: neither wsproto's HTTP/1.1
+  parser (`_Handshaken`) nor the class Engine.IO's middleware defines for each request
+  that carries gunicorn's socket (`keep_socket_aside`).
 
-Both keep Engine.IO's protocol as it was (tests/test_server.py,
-tests/realtime/test_ping_wheel.py). `lighten_idle_sockets` installs them, from create_app.
+Engine.IO's service task still closes a socket whose pong does not come in time.
+
+Engine.IO's protocol is kept as it was (tests/test_server.py,
+tests/realtime/test_websocket.py, tests/realtime/test_ping_wheel.py).
+`lighten_idle_sockets` installs them, from create_app.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import engineio.socket
+import gevent
 import simple_websocket
-from engineio import packet
+from engineio import exceptions, packet
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from wsproto.events import CloseConnection, Message, TextMessage
+from wsproto.frame_protocol import CloseReason
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+ASIDE = "parkmailbox.websocket"  # gunicorn's socket, out of Engine.IO's middleware's way
 
 
 def lighten_idle_sockets(engineio_server: Any) -> None:
-    """Serve the websockets of this Engine.IO server with the two changes above (the
-    ping wheel goes on Engine.IO's Socket class: for every server of the process, each
-    server with a wheel of its own)."""
+    """Serve the websockets of this Engine.IO server as above (the ping wheel goes on
+    Engine.IO's Socket class: for every server of the process, each server with a wheel of
+    its own)."""
     if engineio_server.async_mode == "gevent":
         engineio_server._async = {**engineio_server._async, "websocket": InlineWebSocketWSGI}
     engineio.socket.Socket.schedule_ping = _schedule_ping
@@ -71,18 +88,178 @@ class InlineServer(simple_websocket.Server):
         raise simple_websocket.ConnectionClosed(self.close_reason, self.close_message)
 
 
+def keep_socket_aside(wsgi_app: WSGIApp) -> WSGIApp:
+    """Move gunicorn's socket of a websocket handshake out of Engine.IO's middleware's way.
+
+    On every request that carries `gunicorn.socket` the middleware defines a class, to hand
+    the socket over in eventlet's form, which nothing here reads; the middleware's frame
+    keeps it for as long as the socket is open, 2.5 KB a staff socket. InlineWebSocketWSGI
+    puts the socket back where simple-websocket looks for it.
+    """
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("HTTP_UPGRADE", "").lower() == "websocket" and (
+                "gunicorn.socket" in environ):
+            environ[ASIDE] = environ.pop("gunicorn.socket")
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
+class _Handshaken:
+    """A websocket's finished handshake: wsproto keeps asking it for events, and it has
+    none; its HTTP/1.1 parser and the request it read (2 KB a socket) can go."""
+
+    @staticmethod
+    def events() -> Iterator[Any]:
+        return iter(())
+
+
 class InlineWebSocketWSGI(SimpleWebSocketWSGI):
     """Engine.IO's websocket handler (engineio.async_drivers._websocket_wsgi) on an
-    InlineServer."""
+    InlineServer, with the socket's packets written by a DirectWriter."""
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if ASIDE in environ:
+            environ["gunicorn.socket"] = environ.pop(ASIDE)
         self.ws = InlineServer(environ, thread_class=_NoReader, **self.server_args)
-        answer = self.app(self)
+        if self.ws.ws.connection is not None:  # open: the handshake is behind it
+            self.ws.ws.handshake = _Handshaken()
+        # Engine.IO hands over its socket's bound Socket._websocket_handler; this serves it
+        answer = serve_websocket(self.app.__self__, self)
         if self.ws.mode == "gunicorn":
             raise StopIteration()  # gunicorn: the response was the websocket
         if self.ws.mode == "werkzeug":
             raise ConnectionError()  # as simple-websocket's: the server closes the socket
         return answer
+
+
+def serve_websocket(sock: Any, ws: InlineWebSocketWSGI) -> list[Any]:
+    """Engine.IO's Socket._websocket_handler (engineio/socket.py), with a DirectWriter in
+    place of its writer greenlet and queue."""
+    server = sock.server
+    if sock.connected:  # an upgrade from long-polling: the probe, then the upgrade packet
+        sock.upgrading = True  # the polling transport sends nothing more
+        if not _probe(sock, ws):
+            sock.upgrading = False
+            return []
+        server.sleep(0)  # the pending poll takes the NOOP that ends it before the writer
+    sock.connected = sock.upgraded = True
+    sock.upgrading = False
+    writer = sock.queue = DirectWriter(ws.ws, server, queued=sock.queue)
+    while True:
+        data = ws.wait()
+        if data is None or len(data) > server.max_http_buffer_size:
+            break  # closed by the client, or a packet too large (Engine.IO's limit)
+        try:
+            sock.receive(packet.Packet(encoded_packet=data))
+        except exceptions.UnknownPacketError:
+            pass
+        except exceptions.SocketIsClosedError:
+            break
+        except Exception:
+            server.logger.exception("Unknown receive error")
+            break
+    writer.put(None)  # closes the websocket once what is queued is written
+    sock.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+    return []
+
+
+def _probe(sock: Any, ws: InlineWebSocketWSGI) -> bool:
+    """The upgrade's handshake, as Engine.IO's: answer the probe, end the pending poll,
+    wait for the upgrade packet."""
+    probe = ws.wait()
+    if probe is None or packet.Packet(encoded_packet=probe).data != "probe":
+        return False
+    ws.send(packet.Packet(packet.PONG, data="probe").encode())
+    sock.queue.put(packet.Packet(packet.NOOP))  # ends the poll
+    upgrade = ws.wait()
+    return upgrade is not None and (
+        packet.Packet(encoded_packet=upgrade).packet_type == packet.UPGRADE)
+
+
+class DirectWriter:
+    """An upgraded socket's packets, written to its websocket by the greenlet that sends
+    them; it stands in for the socket's queue (`put`, `join`).
+
+    A write the socket takes at once (nearly all: the staff page's messages are small) is
+    done before `put` returns. What the socket cannot take yet waits in order, and a
+    greenlet writes it as the socket drains and ends when it is done, so a slow phone holds
+    up neither the sender nor the other sockets of its park; one that takes nothing for
+    longer than a ping may go unanswered is gone, and its socket is closed (`abort`).
+    `None` closes the websocket once what waits is written, as Engine.IO's writer did.
+    """
+
+    def __init__(self, ws: InlineServer, server: Any, queued: Any) -> None:
+        self.ws = ws
+        self.server = server
+        self.patience = server.ping_interval + server.ping_timeout
+        self.waiting: deque[bytes] = deque()
+        self.flusher: Any = None
+        self.ending = False
+        while not queued.empty():  # sent before the upgrade: written first, in order
+            self.put(queued.get_nowait())
+
+    def put(self, pkt: packet.Packet | None) -> None:
+        if self.ending or not self.ws.connected:
+            return
+        if pkt is None:  # the close frame, then the socket is closed
+            self.ending = True
+            self.ws.connected = False
+            frame = self.ws.ws.send(CloseConnection(CloseReason.NORMAL_CLOSURE))
+        else:
+            encoded = pkt.encode()
+            frame = self.ws.ws.send(Message(data=encoded) if isinstance(encoded, bytes)
+                                    else TextMessage(data=encoded))
+        self.waiting.append(frame)
+        if self.flusher is None:
+            self._write_now()
+
+    def join(self) -> None:
+        """Wait until what waits is written (Engine.IO's `close(wait=True)`)."""
+        if self.flusher is not None:
+            self.flusher.join()
+
+    def abort(self) -> None:
+        """Close the socket now, with whatever waits (the phone stopped taking it)."""
+        self.ending = True
+        self.ws.connected = False
+        self.waiting.clear()
+        self.ws.sock.close()  # a greenlet blocked on it, reading or writing, gets an error
+
+    def _write_now(self) -> None:
+        while self.waiting:
+            data = self.waiting[0]
+            try:
+                sent = self.ws.sock.send(data, 0, 0.0)  # gevent's socket: 0.0, never wait
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                self.waiting.clear()
+                break
+            if sent < len(data):
+                self.waiting[0] = data[sent:]
+                self.flusher = self.server.start_background_task(self._write_later)
+                return
+            self.waiting.popleft()
+        self._close_if_ending()
+
+    def _write_later(self) -> None:
+        try:
+            while self.waiting:
+                # a phone that takes nothing for as long as a ping may go unanswered is
+                # gone (Engine.IO's service task would close it, after this write)
+                with gevent.Timeout(self.patience):
+                    self.ws.sock.sendall(self.waiting[0])
+                self.waiting.popleft()
+        except (OSError, gevent.Timeout):
+            self.abort()
+        self.flusher = None
+        self._close_if_ending()
+
+    def _close_if_ending(self) -> None:
+        if self.ending:
+            self.ws.sock.close()
 
 
 class PingWheel:

@@ -1,0 +1,136 @@
+"""An upgraded staff socket's packets are written by the greenlet that sends them
+(app/realtime/websocket.py, `DirectWriter`), with no writer greenlet per socket: a phone
+that stops reading holds up no sender, and what it has not taken yet reaches it whole and
+in order, or goes when its socket is aborted.
+
+Real parts: a websocket (simple-websocket's handshake, `InlineServer`) on a TCP connection
+over loopback with small buffers, gevent's sockets and greenlets, Engine.IO's packets; the
+phone's side reads raw frames.
+"""
+
+from __future__ import annotations
+
+import socket as stdlib_socket
+import struct
+
+import engineio
+import gevent
+import pytest
+from engineio import packet
+from gevent import socket
+
+from app.realtime.websocket import DirectWriter, InlineServer, _NoReader
+
+MESSAGES = 200
+SIZE = 8_000  # 200 messages of 8 KB: far more than the connection's buffers hold
+
+
+def websocket_pair() -> tuple[InlineServer, socket.socket]:
+    """The server's side of an open websocket, and the phone's end of its connection."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    phone = socket.socket()
+    phone.setsockopt(stdlib_socket.SOL_SOCKET, stdlib_socket.SO_RCVBUF, 4096)
+    phone.connect(listener.getsockname())
+    served, _address = listener.accept()
+    listener.close()
+    served.setsockopt(stdlib_socket.SOL_SOCKET, stdlib_socket.SO_SNDBUF, 4096)
+    environ = {"gunicorn.socket": served, "HTTP_HOST": "127.0.0.1",
+               "HTTP_CONNECTION": "Upgrade", "HTTP_UPGRADE": "websocket",
+               "HTTP_SEC_WEBSOCKET_VERSION": "13",
+               "HTTP_SEC_WEBSOCKET_KEY": "dGhlIHNhbXBsZSBub25jZQ=="}
+    ws = InlineServer(environ, thread_class=_NoReader)
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += phone.recv(1)
+    assert answer.startswith(b"HTTP/1.1 101")
+    return ws, phone
+
+
+def read_exactly(phone: socket.socket, count: int) -> bytes:
+    data = b""
+    while len(data) < count:
+        chunk = phone.recv(count - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def read_frame(phone: socket.socket) -> tuple[int, bytes]:
+    """One unmasked frame from the server (RFC 6455, 5.2): its opcode and payload."""
+    first, second = read_exactly(phone, 2)
+    length = second & 0x7F
+    if length == 126:
+        length = struct.unpack("!H", read_exactly(phone, 2))[0]
+    elif length == 127:
+        length = struct.unpack("!Q", read_exactly(phone, 8))[0]
+    return first & 0x0F, read_exactly(phone, length)
+
+
+@pytest.fixture
+def server():
+    """Engine.IO's gevent mode: its background tasks are greenlets."""
+    return engineio.Server(async_mode="gevent")
+
+
+def test_a_phone_that_stops_reading_holds_up_no_sender_and_gets_every_packet_in_order(server):
+    ws, phone = websocket_pair()
+    opened = packet.Packet(packet.OPEN, {"sid": "x"})
+    before_upgrade = server.create_queue()
+    before_upgrade.put(opened)
+    writer = DirectWriter(ws, server, queued=before_upgrade)
+    with gevent.Timeout(10):  # a send that waited for the phone would block here
+        for n in range(MESSAGES):
+            writer.put(packet.Packet(packet.MESSAGE, f"{n:05d}" + "x" * SIZE))
+    assert writer.flusher is not None  # the rest waits, written as the phone reads
+    writer.put(None)  # close once everything is written
+    with gevent.Timeout(30):
+        assert read_frame(phone) == (0x1, opened.encode().encode())
+        for n in range(MESSAGES):
+            opcode, payload = read_frame(phone)
+            assert (opcode, payload[:6]) == (0x1, f"4{n:05d}".encode())
+            assert len(payload) == 6 + SIZE
+        assert read_frame(phone)[0] == 0x8  # the close frame, after every message
+        assert phone.recv(1) == b""  # and the server hung up
+    assert writer.flusher is None
+    writer.put(packet.Packet(packet.MESSAGE, "late"))  # after the close: nothing, no error
+    phone.close()
+
+
+def test_a_socket_aborted_with_packets_waiting_closes_at_once(server):
+    ws, phone = websocket_pair()
+    writer = DirectWriter(ws, server, queued=server.create_queue())
+    for n in range(MESSAGES):
+        writer.put(packet.Packet(packet.MESSAGE, f"{n:05d}" + "x" * SIZE))
+    flusher = writer.flusher
+    assert flusher is not None
+    writer.abort()  # the phone stopped answering pings
+    with gevent.Timeout(10):
+        flusher.join()  # its greenlet ends: nothing left to write, the socket closed
+        received = 0
+        with pytest.raises((EOFError, ConnectionResetError)):
+            while True:
+                read_frame(phone)
+                received += 1
+    assert received < MESSAGES  # what waited was dropped, not written
+    assert writer.flusher is None and not writer.waiting
+    phone.close()
+
+
+def test_a_phone_that_takes_nothing_for_a_ping_interval_and_timeout_is_hung_up_on():
+    """The greenlet finishing a write gives up, and closes the socket, when the phone takes
+    nothing for as long as a ping may go unanswered (here 0.2 + 0.3 s)."""
+    server = engineio.Server(async_mode="gevent", ping_interval=0.2, ping_timeout=0.3)
+    ws, phone = websocket_pair()
+    writer = DirectWriter(ws, server, queued=server.create_queue())
+    for n in range(MESSAGES):
+        writer.put(packet.Packet(packet.MESSAGE, f"{n:05d}" + "x" * SIZE))
+    flusher = writer.flusher
+    assert flusher is not None
+    with gevent.Timeout(10):
+        flusher.join()  # nothing read: it gave up
+    assert writer.ending and not writer.waiting and writer.flusher is None
+    assert ws.sock.fileno() == -1  # the server's side is closed
+    phone.close()
