@@ -188,10 +188,14 @@ class DirectWriter:
     up neither the sender nor the other sockets of its park; one that takes nothing for
     longer than a ping may go unanswered is gone, and its socket is closed (`abort`).
     `None` closes the websocket once what waits is written, as Engine.IO's writer did.
+    The websocket's own frames (a pong, the answer to a close) go the same way, so that no
+    frame is ever written into the middle of another.
     """
 
     def __init__(self, ws: InlineServer, server: Any, queued: Any) -> None:
         self.ws = ws
+        self.sock = ws.sock
+        ws.sock = _WrittenInOrder(self)
         self.server = server
         self.patience = server.ping_interval + server.ping_timeout
         self.waiting: deque[bytes] = deque()
@@ -204,13 +208,20 @@ class DirectWriter:
         if self.ending or not self.ws.connected:
             return
         if pkt is None:  # the close frame, then the socket is closed
-            self.ending = True
             self.ws.connected = False
-            frame = self.ws.ws.send(CloseConnection(CloseReason.NORMAL_CLOSURE))
-        else:
-            encoded = pkt.encode()
-            frame = self.ws.ws.send(Message(data=encoded) if isinstance(encoded, bytes)
-                                    else TextMessage(data=encoded))
+            self.write(self.ws.ws.send(CloseConnection(CloseReason.NORMAL_CLOSURE)))
+            self.ending = True
+            if self.flusher is None:
+                self._write_now()  # nothing waits: closes the socket
+            return
+        encoded = pkt.encode()
+        self.write(self.ws.ws.send(Message(data=encoded) if isinstance(encoded, bytes)
+                                   else TextMessage(data=encoded)))
+
+    def write(self, frame: bytes) -> None:
+        """Write a frame after those waiting (none written once closing)."""
+        if self.ending:
+            return
         self.waiting.append(frame)
         if self.flusher is None:
             self._write_now()
@@ -225,13 +236,13 @@ class DirectWriter:
         self.ending = True
         self.ws.connected = False
         self.waiting.clear()
-        self.ws.sock.close()  # a greenlet blocked on it, reading or writing, gets an error
+        self.sock.close()  # a greenlet blocked on it, reading or writing, gets an error
 
     def _write_now(self) -> None:
         while self.waiting:
             data = self.waiting[0]
             try:
-                sent = self.ws.sock.send(data, 0, 0.0)  # gevent's socket: 0.0, never wait
+                sent = self.sock.send(data, 0, 0.0)  # gevent's socket: 0.0, never wait
             except BlockingIOError:
                 sent = 0
             except OSError:
@@ -250,7 +261,7 @@ class DirectWriter:
                 # a phone that takes nothing for as long as a ping may go unanswered is
                 # gone (Engine.IO's service task would close it, after this write)
                 with gevent.Timeout(self.patience):
-                    self.ws.sock.sendall(self.waiting[0])
+                    self.sock.sendall(self.waiting[0])
                 self.waiting.popleft()
         except (OSError, gevent.Timeout):
             self.abort()
@@ -259,7 +270,25 @@ class DirectWriter:
 
     def _close_if_ending(self) -> None:
         if self.ending:
-            self.ws.sock.close()
+            self.sock.close()
+
+
+class _WrittenInOrder:
+    """The socket as simple-websocket sees it once a DirectWriter writes: its frames (a
+    pong, the answer to a close) are written in turn with the packets."""
+
+    def __init__(self, writer: DirectWriter) -> None:
+        self.writer = writer
+
+    def send(self, data: bytes) -> int:
+        self.writer.write(data)
+        return len(data)
+
+    def recv(self, size: int) -> bytes:
+        return bytes(self.writer.sock.recv(size))
+
+    def close(self) -> None:
+        self.writer.sock.close()
 
 
 class PingWheel:
