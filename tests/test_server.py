@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -120,6 +121,34 @@ def test_a_staff_socket_upgraded_from_polling_gets_its_events_over_the_websocket
                 assert (name, payload["excerpt"]) == ("feedback.created", text)
         finally:
             client.disconnect()
+
+
+def test_an_upgrade_without_the_probe_fails_and_long_polling_goes_on(tmp_path):
+    """Engine.IO's upgrade wants a ping "probe" first (app/realtime/websocket.py, _probe):
+    anything else ends the websocket, and the session stays on long-polling."""
+    env = server_env(served_database(tmp_path, "live"), tmp_path / "instance")
+    prepare_database(env)
+    with running_server(env, tmp_path / "server.log") as server:
+        polling = f"{server.url}/socket.io/?EIO=4&transport=polling"
+        opened = requests.get(polling, timeout=10)
+        sid = json.loads(opened.text[1:])["sid"]
+        ws = websocket.create_connection(
+            server.url.replace("http://", "ws://")
+            + f"/socket.io/?EIO=4&transport=websocket&sid={sid}",
+            origin=server.url, timeout=10)
+        try:
+            ws.send("3probe")  # a pong, not the ping "probe"
+            with pytest.raises((websocket.WebSocketConnectionClosedException,
+                                ConnectionResetError)):
+                ws.recv()  # no "3probe" answer: the server hangs up
+        finally:
+            ws.shutdown()
+        cookies = opened.cookies
+        sent = requests.post(f"{polling}&sid={sid}", data="40/staff,", cookies=cookies,
+                             timeout=10)
+        assert sent.status_code == 200
+        answer = requests.get(f"{polling}&sid={sid}", cookies=cookies, timeout=10)
+        assert answer.text.startswith("44/staff,")  # not logged in: refused, on polling
 
 
 def test_the_server_answers_while_posters_render(tmp_path):

@@ -169,7 +169,10 @@ def _probe(sock: Any, ws: InlineWebSocketWSGI) -> bool:
     """The upgrade's handshake, as Engine.IO's: answer the probe, end the pending poll,
     wait for the upgrade packet."""
     probe = ws.wait()
-    if probe is None or packet.Packet(encoded_packet=probe).data != "probe":
+    if probe is None:
+        return False
+    decoded = packet.Packet(encoded_packet=probe)
+    if decoded.packet_type != packet.PING or decoded.data != "probe":
         return False
     ws.send(packet.Packet(packet.PONG, data="probe").encode())
     sock.queue.put(packet.Packet(packet.NOOP))  # ends the poll
