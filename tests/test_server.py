@@ -25,25 +25,36 @@ pytestmark = pytest.mark.server
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def staff_socket(server, transports: list[str]) -> socketio.SimpleClient:
+    """The Ritan director's socket on the staff namespace, as the staff page opens it."""
+    staff = requests.Session()
+    token = CSRF.search(staff.get(f"{server.url}/staff/login").text).group(1)
+    staff.post(f"{server.url}/staff/login", data={
+        "email": "director@ritan.demo", "password": "demo12345", "csrf_token": token})
+    client = socketio.SimpleClient()
+    client.connect(server.url, namespace="/staff", transports=transports,
+                   headers={"Cookie": f"session={staff.cookies['session']}"})
+    return client
+
+
+def report(server, spot: dict, category: str, text: str) -> None:
+    """A visitor opens the spot's form and sends it."""
+    visitor = requests.Session()
+    form_url = f"{server.url}/q/{spot['code']}"
+    token = CSRF.search(visitor.get(form_url).text).group(1)
+    response = visitor.post(form_url, allow_redirects=False, data={
+        "category": category, "body": text, "csrf_token": token})
+    assert response.status_code == 303
+
+
 def test_served_app_delivers_a_new_case_to_a_real_socket_client(tmp_path):
     env = server_env(served_database(tmp_path, "live"), tmp_path / "instance")
     prepare_database(env)
     spots = demo_spots()
     with running_server(env, tmp_path / "server.log") as server:
-        staff = requests.Session()
-        token = CSRF.search(staff.get(f"{server.url}/staff/login").text).group(1)
-        staff.post(f"{server.url}/staff/login", data={
-            "email": "director@ritan.demo", "password": "demo12345", "csrf_token": token})
-        client = socketio.SimpleClient()
-        client.connect(server.url, namespace="/staff", transports=["websocket"],
-                       headers={"Cookie": f"session={staff.cookies['session']}"})
+        client = staff_socket(server, ["websocket"])
         try:
-            visitor = requests.Session()
-            form_url = f"{server.url}/q/{spots[0]['code']}"
-            token = CSRF.search(visitor.get(form_url).text).group(1)
-            response = visitor.post(form_url, allow_redirects=False, data={
-                "category": "noise", "body": "广场舞音响太响", "csrf_token": token})
-            assert response.status_code == 303
+            report(server, spots[0], "noise", "广场舞音响太响")
             name, payload = client.receive(timeout=5)
             assert name == "feedback.created"
             assert payload["excerpt"] == "广场舞音响太响"
@@ -98,25 +109,14 @@ def test_a_staff_socket_upgraded_from_polling_gets_its_events_over_the_websocket
     prepare_database(env)
     spots = demo_spots()
     with running_server(env, tmp_path / "server.log") as server:
-        staff = requests.Session()
-        token = CSRF.search(staff.get(f"{server.url}/staff/login").text).group(1)
-        staff.post(f"{server.url}/staff/login", data={
-            "email": "director@ritan.demo", "password": "demo12345", "csrf_token": token})
-        client = socketio.SimpleClient()
-        client.connect(server.url, namespace="/staff", transports=["polling", "websocket"],
-                       headers={"Cookie": f"session={staff.cookies['session']}"})
+        client = staff_socket(server, ["polling", "websocket"])
         try:
             deadline = time.monotonic() + 10
             while client.client.transport() != "websocket" and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert client.client.transport() == "websocket"
-            visitor = requests.Session()
             for n, text in enumerate(("长椅坏了", "路灯不亮")):
-                form_url = f"{server.url}/q/{spots[n]['code']}"
-                token = CSRF.search(visitor.get(form_url).text).group(1)
-                response = visitor.post(form_url, allow_redirects=False, data={
-                    "category": "facilities", "body": text, "csrf_token": token})
-                assert response.status_code == 303
+                report(server, spots[n], "facilities", text)
                 name, payload = client.receive(timeout=5)
                 assert (name, payload["excerpt"]) == ("feedback.created", text)
         finally:

@@ -76,6 +76,17 @@ def server():
     return engineio.Server(async_mode="gevent")
 
 
+def writer_with_a_backlog(server) -> tuple[DirectWriter, socket.socket, gevent.Greenlet]:
+    """A writer with more packets than the phone's connection holds: the rest waits, and
+    the greenlet finishing it."""
+    ws, phone = websocket_pair()
+    writer = DirectWriter(ws, server, queued=server.create_queue())
+    for n in range(MESSAGES):
+        writer.put(packet.Packet(packet.MESSAGE, f"{n:05d}" + "x" * SIZE))
+    assert writer.flusher is not None
+    return writer, phone, writer.flusher
+
+
 def frames_until_hung_up(phone: socket.socket) -> int:
     """How many frames the phone reads before the server hangs up."""
     received = 0
@@ -134,12 +145,7 @@ def test_a_phone_that_stops_reading_holds_up_no_sender_and_gets_every_packet_in_
 
 
 def test_a_socket_aborted_with_packets_waiting_closes_at_once(server):
-    ws, phone = websocket_pair()
-    writer = DirectWriter(ws, server, queued=server.create_queue())
-    for n in range(MESSAGES):
-        writer.put(packet.Packet(packet.MESSAGE, f"{n:05d}" + "x" * SIZE))
-    flusher = writer.flusher
-    assert flusher is not None
+    writer, phone, flusher = writer_with_a_backlog(server)
     writer.abort()  # the phone stopped answering pings
     with gevent.Timeout(10):
         flusher.join()  # its greenlet ends: nothing left to write, the socket closed
@@ -154,12 +160,7 @@ def test_a_phone_that_takes_nothing_for_a_ping_interval_and_timeout_is_hung_up_o
     """The greenlet finishing a write gives up, and closes the socket, when the phone takes
     nothing for as long as a ping may go unanswered (here 0.2 + 0.3 s)."""
     server = engineio.Server(async_mode="gevent", ping_interval=0.2, ping_timeout=0.3)
-    ws, phone = websocket_pair()
-    writer = DirectWriter(ws, server, queued=server.create_queue())
-    for n in range(MESSAGES):
-        writer.put(packet.Packet(packet.MESSAGE, f"{n:05d}" + "x" * SIZE))
-    flusher = writer.flusher
-    assert flusher is not None
+    writer, phone, flusher = writer_with_a_backlog(server)
     with gevent.Timeout(10):
         flusher.join()  # nothing read: it gave up
     assert writer.ending
