@@ -74,7 +74,8 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
 
     _init_extensions(app)
     app.wsgi_app = decline_socket_compression(app.wsgi_app)  # type: ignore[method-assign,assignment]
-    app.wsgi_app = keep_socket_aside(app.wsgi_app)  # type: ignore[method-assign,assignment]
+    if socketio.server.eio.async_mode == "gevent":  # its websockets: InlineWebSocketWSGI
+        app.wsgi_app = keep_socket_aside(app.wsgi_app)  # type: ignore[method-assign,assignment]
     if app.config["PROXY_COUNT"]:
         # trust X-Forwarded-For/-Proto from exactly this many proxies, and no more; outermost,
         # so that the Socket.IO middleware sees the fixed address and scheme too

@@ -94,7 +94,8 @@ def keep_socket_aside(wsgi_app: WSGIApp) -> WSGIApp:
     On every request that carries `gunicorn.socket` the middleware defines a class, to hand
     the socket over in eventlet's form, which nothing here reads; the middleware's frame
     keeps it for as long as the socket is open, 2.5 KB a staff socket. InlineWebSocketWSGI
-    puts the socket back where simple-websocket looks for it.
+    puts the socket back where simple-websocket looks for it: only with it (gevent mode)
+    may the socket be moved.
     """
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
