@@ -263,3 +263,32 @@ def test_a_visitor_reporting_a_danger_is_told_to_call_first(site, new_context):
     assert banner.bounding_box()["y"] < visitor.locator(".reference").bounding_box()["y"]
     assert_fits_the_screen(visitor)
     shot(visitor, "danger-2-tracking")
+
+
+# each filter's width, and the width its chosen option's words need (its font, plus the
+# select's padding and arrow)
+FILTER_WIDTHS = """() => [...document.querySelectorAll('.filter-form select')].map(select => {
+  const style = getComputedStyle(select);
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const words = context.measureText(select.options[select.selectedIndex].text).width;
+  const around = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) + 16;
+  return {box: select.getBoundingClientRect().width, needs: Math.ceil(words + around)};
+})"""
+
+
+@pytest.mark.parametrize(("locale", "viewport"), [("zh-CN", None),
+                                                  ("en", {"width": 1280, "height": 800})])
+def test_the_inbox_filters_show_their_whole_choice(site, new_context, locale, viewport):
+    """Park, category and channel: each filter shows the words of its choice, on a phone (one
+    under the other) as on a desktop (side by side), never a letter and an arrow."""
+    options = {"viewport": viewport, "has_touch": False} if viewport else {}
+    page = new_context(locale=locale, **options).new_page()
+    log_in_staff(page, site)
+    filters = page.evaluate(FILTER_WIDTHS)
+    assert len(filters) == 3
+    for each in filters:
+        assert each["box"] >= each["needs"], filters
+    assert_fits_the_screen(page)
+    page.locator(".filter-form").scroll_into_view_if_needed()
+    shot(page, f"inbox-filters-{'desktop' if viewport else '360'}-{locale}")
