@@ -143,6 +143,18 @@ def test_an_upgrade_without_the_probe_fails_and_long_polling_goes_on(tmp_path):
                 ws.recv()  # no "3probe" answer: the server hangs up
         finally:
             ws.shutdown()
+        garbled = websocket.create_connection(
+            server.url.replace("http://", "ws://")
+            + f"/socket.io/?EIO=4&transport=websocket&sid={sid}",
+            origin=server.url, timeout=10)
+        try:
+            garbled.send("")  # not an Engine.IO packet at all: refused the same way
+            with pytest.raises((websocket.WebSocketConnectionClosedException,
+                                ConnectionResetError)):
+                garbled.recv()
+        finally:
+            garbled.shutdown()
+        assert "Traceback" not in server.log()
         cookies = opened.cookies
         sent = requests.post(f"{polling}&sid={sid}", data="40/staff,", cookies=cookies,
                              timeout=10)

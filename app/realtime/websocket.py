@@ -169,17 +169,23 @@ def serve_websocket(sock: Any, ws: InlineWebSocketWSGI) -> list[Any]:
 def _probe(sock: Any, ws: InlineWebSocketWSGI) -> bool:
     """The upgrade's handshake, as Engine.IO's: answer the probe, end the pending poll,
     wait for the upgrade packet."""
-    probe = ws.wait()
-    if probe is None:
-        return False
-    decoded = packet.Packet(encoded_packet=probe)
-    if decoded.packet_type != packet.PING or decoded.data != "probe":
+    probe = _decoded(ws.wait())
+    if probe is None or probe.packet_type != packet.PING or probe.data != "probe":
         return False
     ws.send(packet.Packet(packet.PONG, data="probe").encode())
     sock.queue.put(packet.Packet(packet.NOOP))  # ends the poll
-    upgrade = ws.wait()
-    return upgrade is not None and (
-        packet.Packet(encoded_packet=upgrade).packet_type == packet.UPGRADE)
+    upgrade = _decoded(ws.wait())
+    return upgrade is not None and upgrade.packet_type == packet.UPGRADE
+
+
+def _decoded(data: str | bytes | None) -> packet.Packet | None:
+    """An Engine.IO packet, or None for none (the socket closed) or one that is not."""
+    if data is None:
+        return None
+    try:
+        return packet.Packet(encoded_packet=data)
+    except ValueError:  # empty, or no packet type
+        return None
 
 
 class DirectWriter:
