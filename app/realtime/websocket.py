@@ -152,8 +152,11 @@ def serve_websocket(sock: Any, ws: InlineWebSocketWSGI) -> list[Any]:
         data = ws.wait()
         if data is None or len(data) > server.max_http_buffer_size:
             break  # closed by the client, or a packet too large (Engine.IO's limit)
+        received = _decoded(data)
+        if received is None:
+            break  # not an Engine.IO packet: the client is not one
         try:
-            sock.receive(packet.Packet(encoded_packet=data))
+            sock.receive(received)
         except exceptions.UnknownPacketError:
             pass
         except exceptions.SocketIsClosedError:
