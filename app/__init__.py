@@ -31,7 +31,7 @@ from app.ids import IdConverter, IdRule
 from app.realtime.compression import decline_socket_compression
 from app.realtime.events import register_socket_handlers
 from app.realtime.queue import make_event_queue
-from app.realtime.websocket import keep_socket_aside, lighten_idle_sockets
+from app.realtime.websocket import lighten_idle_sockets
 from app.security import (
     add_security_headers,
     enforce_session_timeouts,
@@ -74,8 +74,6 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
 
     _init_extensions(app)
     app.wsgi_app = decline_socket_compression(app.wsgi_app)  # type: ignore[method-assign,assignment]
-    if socketio.server.eio.async_mode == "gevent":  # its websockets: InlineWebSocketWSGI
-        app.wsgi_app = keep_socket_aside(app.wsgi_app)  # type: ignore[method-assign,assignment]
     if app.config["PROXY_COUNT"]:
         # trust X-Forwarded-For/-Proto from exactly this many proxies, and no more; outermost,
         # so that the Socket.IO middleware sees the fixed address and scheme too
@@ -154,7 +152,7 @@ def _init_extensions(app: Flask) -> None:
         # the handshake is accepted only from our own site (BASE_URL, ALLOWED_ORIGINS)
         cors_allowed_origins=make_socket_origin_check(app.config),
     )
-    lighten_idle_sockets(socketio.server.eio)  # memory per idle staff socket
+    lighten_idle_sockets(app, socketio.server.eio)  # memory per idle staff socket
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:

@@ -36,6 +36,7 @@ import gevent
 import simple_websocket
 from engineio import exceptions, packet
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from flask import Flask
 from wsproto.events import CloseConnection, Message, TextMessage
 from wsproto.frame_protocol import CloseReason
 
@@ -43,12 +44,13 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 ASIDE = "parkmailbox.websocket"  # gunicorn's socket, out of Engine.IO's middleware's way
 
 
-def lighten_idle_sockets(engineio_server: Any) -> None:
-    """Serve the websockets of this Engine.IO server as above (the ping wheel goes on
+def lighten_idle_sockets(app: Flask, engineio_server: Any) -> None:
+    """Serve the websockets of the app's Engine.IO server as above (the ping wheel goes on
     Engine.IO's Socket class: for every server of the process, each server with a wheel of
-    its own)."""
+    its own). Call it once the Socket.IO middleware wraps the app."""
     if engineio_server.async_mode == "gevent":
         engineio_server._async = {**engineio_server._async, "websocket": InlineWebSocketWSGI}
+        app.wsgi_app = keep_socket_aside(app.wsgi_app)  # type: ignore[method-assign,assignment]
     engineio.socket.Socket.schedule_ping = _schedule_ping
 
 
@@ -94,8 +96,8 @@ def keep_socket_aside(wsgi_app: WSGIApp) -> WSGIApp:
     On every request that carries `gunicorn.socket` the middleware defines a class, to hand
     the socket over in eventlet's form, which nothing here reads; the middleware's frame
     keeps it for as long as the socket is open, 2.5 KB a staff socket. InlineWebSocketWSGI
-    puts the socket back where simple-websocket looks for it: only with it (gevent mode)
-    may the socket be moved.
+    puts the socket back where simple-websocket looks for it, so only lighten_idle_sockets
+    installs this, with it (gevent mode).
     """
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -222,19 +224,18 @@ class DirectWriter:
             return
         if pkt is None:  # the close frame, then the socket is closed
             self.ws.connected = False
-            self.write(self.ws.ws.send(CloseConnection(CloseReason.NORMAL_CLOSURE)))
-            self.ending = True
-            if self.flusher is None:
-                self._write_now()  # nothing waits: closes the socket
+            self.write(self.ws.ws.send(CloseConnection(CloseReason.NORMAL_CLOSURE)), last=True)
             return
         encoded = pkt.encode()
         self.write(self.ws.ws.send(Message(data=encoded) if isinstance(encoded, bytes)
                                    else TextMessage(data=encoded)))
 
-    def write(self, frame: bytes) -> None:
-        """Write a frame after those waiting (none written once closing)."""
+    def write(self, frame: bytes, *, last: bool = False) -> None:
+        """Write a frame after those waiting; `last`: the socket is closed once it is
+        written, and nothing is written after it."""
         if self.ending:
             return
+        self.ending = last
         self.waiting.append(frame)
         if self.flusher is None:
             self._write_now()

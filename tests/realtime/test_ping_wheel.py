@@ -12,6 +12,7 @@ import threading
 import time
 
 import engineio
+from flask import Flask
 from werkzeug.test import Client
 
 from app.realtime.websocket import lighten_idle_sockets
@@ -35,7 +36,7 @@ def tasks(named: str) -> int:
 
 def test_one_task_pings_every_socket_after_the_interval_and_again_after_each_pong() -> None:
     server = engineio.Server(async_mode="threading", ping_interval=INTERVAL, ping_timeout=5)
-    lighten_idle_sockets(server)
+    lighten_idle_sockets(Flask(__name__), server)  # the app: only gevent mode wraps it
     client = Client(engineio.WSGIApp(server))
     before = tasks("_run")
     opened = time.monotonic()
