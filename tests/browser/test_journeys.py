@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
     CJK,
+    DESKTOP,
     Site,
     assert_fits_the_screen,
     log_in_staff,
@@ -277,8 +278,7 @@ FILTER_WIDTHS = """() => [...document.querySelectorAll('.filter-form select')].m
 })"""
 
 
-@pytest.mark.parametrize(("locale", "viewport"), [("zh-CN", None),
-                                                  ("en", {"width": 1280, "height": 800})])
+@pytest.mark.parametrize(("locale", "viewport"), [("zh-CN", None), ("en", DESKTOP)])
 def test_the_inbox_filters_show_their_whole_choice(site, new_context, locale, viewport):
     """Park, category and channel: each filter shows the words of its choice, on a phone (one
     under the other) as on a desktop (side by side), never a letter and an arrow."""

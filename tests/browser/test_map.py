@@ -12,10 +12,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Site, log_in_staff, served_site, shot
+from tests.browser.conftest import DESKTOP, Site, log_in_staff, served_site, shot
 from tests.browser.test_accessibility import axe_violations
 
-DESKTOP = {"width": 1280, "height": 900}
 DEMO_SPOTS = 21
 DEMO_PARKS = 4
 

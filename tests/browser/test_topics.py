@@ -10,12 +10,11 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in_staff, shot
+from tests.browser.conftest import DESKTOP, log_in_staff, shot
 from tests.browser.test_accessibility import axe_violations
 from tests.support.images import png
 from tests.support.servers import ROOT
 
-DESKTOP = {"width": 1280, "height": 900}
 ADMIN = "admin@parks.demo"
 CREATE_ADMIN = f"""
 from app.database import write_transaction
