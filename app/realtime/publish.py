@@ -63,7 +63,10 @@ def next_event_id(session: Session) -> int:
     event's `at` says anyway, never how many events other units had in between (a counter
     shared by all units would). Below 2**53 until the year 2255: exact in JavaScript.
     """
-    newest = session.scalar(select(func.max(Event.id))) or 0
+    # the event is flushed as soon as it has its id: reading the newest need not flush first
+    # (every earlier event was flushed when it was recorded)
+    with session.no_autoflush:
+        newest = session.scalar(select(func.max(Event.id))) or 0
     return max(time.time_ns() // 1000, newest + 1)
 
 

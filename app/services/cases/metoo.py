@@ -100,9 +100,9 @@ def join_me_too(session: Session, case: Case, *, token_hash: str, body: str,
                        tracking_link=tracking_link)
     case.me_too_count += 1
     case.updated_at = now
-    # one flush, in publish_change, writes the link, the message and the count together
+    # one flush, the event's, writes the link, the message, the count and the audit entry
     publish_change(session, case, "case.updated", "me_too", user_id=None, before=before,
-                   me_too_excerpt=excerpt(body))
+                   links_kept=True, me_too_excerpt=excerpt(body))
     log.info("report joined case %s as me-too #%d", case.reference, case.me_too_count)
     return link
 

@@ -73,17 +73,28 @@ def snapshot(case: Case) -> dict[str, Any]:
 
 
 def publish_change(session: Session, case: Case, kind: str, change: str, *,
-                   user_id: int | None, before: dict[str, Any], **extra: Any) -> None:
-    """Record the event and the audit entry of a change, in the current transaction."""
-    session.flush()
-    # the assignee may have changed by id: expired, it is loaded again by that id when the
-    # payload reads it (from the identity map when already here; no query when unassigned)
-    session.expire(case, ["assignee"])
+                   user_id: int | None, before: dict[str, Any], links_kept: bool = False,
+                   **extra: Any) -> None:
+    """Record the event and the audit entry of a change, in the current transaction.
+
+    `links_kept`: the change set no foreign key of the case (its assignee, category, spot),
+    so the payload can be read before the change is flushed, and the event's flush writes
+    the change, the audit entry and the event at once (one flush, not three)."""
+    if links_kept:
+        with session.no_autoflush:
+            payload = case_payload(case, change, user_id, **extra)
+    else:
+        session.flush()
+        # the assignee may have changed by id: expired, it is loaded again by that id when
+        # the payload reads it (from the identity map when already here; no query when
+        # unassigned)
+        session.expire(case, ["assignee"])
+        payload = case_payload(case, change, user_id, **extra)
     record_audit(f"case.{change}", user_id=user_id, unit_id=case.unit_id, target_type="feedback",
                  target_id=case.id, before=before, after={**snapshot(case), **extra})
-    # the event's flush writes the audit entry with it (one flush, not two)
+    # the event's flush writes the audit entry with it
     record_event(kind, unit_id=case.unit_id, park_id=case.park_id, case_id=case.id,
-                 payload=case_payload(case, change, user_id, **extra))
+                 payload=payload)
 
 
 def require_acting(user: StaffUser, unit_id: int) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import func, inspect, select
 
-from app.models import Case
+from app.extensions import db
+from app.models import Case, Photo, VoiceNote
 from app.services.cases.deadlines import next_deadline
 from app.services.errors import DomainError
 
@@ -27,9 +29,25 @@ def voice_label(case: Case) -> str:
     return f"🎤 {seconds // 60}:{seconds % 60:02d}"
 
 
+def attachment_counts(case: Case) -> tuple[int, int]:
+    """How many photos and voice notes a case has: from its collections when the session
+    holds them, else counted in one statement (loading the two collections takes two, and
+    builds every photo and note). A pending photo or note is counted only when the session
+    flushes before the count, as it does unless the caller turned that off."""
+    unloaded = inspect(case).unloaded
+    if "photos" not in unloaded and "voice_notes" not in unloaded:
+        return len(case.photos), len(case.voice_notes)
+    photos = select(func.count()).where(Photo.case_id == case.id).scalar_subquery()
+    notes = select(func.count()).where(VoiceNote.case_id == case.id).scalar_subquery()
+    counted = db.session.execute(select(photos, notes)).one()
+    return (len(case.photos) if "photos" not in unloaded else counted[0],
+            len(case.voice_notes) if "voice_notes" not in unloaded else counted[1])
+
+
 def case_summary(case: Case) -> dict[str, Any]:
     """The small payload staff phones get about a case (never the visitor's contact)."""
     spot = case.spot
+    photo_count, voice_count = attachment_counts(case)
     return {
         "reference": case.reference,
         "status": case.status,
@@ -46,8 +64,8 @@ def case_summary(case: Case) -> dict[str, Any]:
         "urgent_reason": case.urgent_reason,
         "excerpt": excerpt(case.body) or voice_label(case),
         "me_too_count": case.me_too_count,
-        "photo_count": len(case.photos),
-        "voice_count": len(case.voice_notes),
+        "photo_count": photo_count,
+        "voice_count": voice_count,
         "created_at": case.created_at.isoformat(),
         # the next time limit ("claim", "reply", "resolve"), for the card's countdown
         **_next_limit(case),
