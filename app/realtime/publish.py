@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from app.extensions import db, socketio
@@ -54,6 +55,11 @@ def lock_event_order(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
 
 
+@cache  # built once: every change runs it (app/database.py, "Statements built once")
+def _newest_event_statement() -> Select[int | None]:
+    return select(func.max(Event.id))
+
+
 def next_event_id(session: Session) -> int:
     """The id of a new event: the time in microseconds (one more than the newest event's when
     the clock is behind it). Call under the writers' lock (see record_event).
@@ -66,7 +72,7 @@ def next_event_id(session: Session) -> int:
     # the event is flushed as soon as it has its id: reading the newest need not flush first
     # (every earlier event was flushed when it was recorded)
     with session.no_autoflush:
-        newest = session.scalar(select(func.max(Event.id))) or 0
+        newest = session.scalar(_newest_event_statement()) or 0
     return max(time.time_ns() // 1000, newest + 1)
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.database import write_transaction
@@ -60,13 +61,18 @@ def bot_trap_reason(honeypot: str | None, started: str | None,
     return None
 
 
+@cache  # built once: every submission runs it (app/database.py, "Statements built once")
+def _block_statement() -> Select[int]:
+    return select(ClientBlock.id).where(
+        ClientBlock.unit_id == bindparam("unit_id"),
+        ClientBlock.client_hash == bindparam("client_hash"),
+        ClientBlock.expires_at > bindparam("now")).limit(1)
+
+
 def is_blocked(session: Session, unit_id: int, client_hash: str, now: datetime) -> bool:
     """True while a director's block on this client is in force for the unit."""
-    return session.scalar(
-        select(ClientBlock.id).where(ClientBlock.unit_id == unit_id,
-                                     ClientBlock.client_hash == client_hash,
-                                     ClientBlock.expires_at > now).limit(1)
-    ) is not None
+    return session.scalar(_block_statement(), {"unit_id": unit_id, "client_hash": client_hash,
+                                               "now": now}) is not None
 
 
 def active_blocks(unit: Unit) -> list[ClientBlock]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.database import write_transaction
@@ -70,15 +71,19 @@ def find_me_too_case(session: Session, unit: Unit, spot: Spot, category: Categor
     if unit.me_too_window_hours <= 0 or not has_words(body):
         return None
     since = now - timedelta(hours=unit.me_too_window_hours)
-    candidates = session.scalars(
-        select(Case).where(
-            Case.spot_id == spot.id, Case.category_id == category.id,
-            Case.status.in_([s.value for s in OPEN_STATUSES]),
-            Case.created_at >= since,
-        ).order_by(Case.created_at.desc(), Case.id.desc()).limit(MAX_CANDIDATES)
-        .with_for_update()
-    )
+    candidates = session.scalars(_candidates_statement(), {
+        "spot_id": spot.id, "category_id": category.id, "since": since})
     return next((case for case in candidates if same_problem(body, case.body)), None)
+
+
+@cache  # built once: every report with words runs it (app/database.py, "Statements built once")
+def _candidates_statement() -> Select[Case]:
+    return (select(Case).where(
+        Case.spot_id == bindparam("spot_id"), Case.category_id == bindparam("category_id"),
+        Case.status.in_([s.value for s in OPEN_STATUSES]),
+        Case.created_at >= bindparam("since"),
+    ).order_by(Case.created_at.desc(), Case.id.desc()).limit(MAX_CANDIDATES)
+        .with_for_update())
 
 
 def join_me_too(session: Session, case: Case, *, token_hash: str, body: str,

@@ -6,9 +6,10 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.database import write_transaction
@@ -113,6 +114,16 @@ class Tracking:
     link_id: int | None  # None: the first visitor; else the "me too" link (CaseToken)
 
 
+@cache  # built once: every submission runs it (app/database.py, "Statements built once")
+def _spot_and_category_statement() -> Select[Spot, Category]:
+    return (select(Spot, Category).join(Park, Park.id == Spot.park_id)
+            .outerjoin(Category, and_(Category.unit_id == Park.unit_id,
+                                      Category.code == bindparam("category_code"),
+                                      Category.active))
+            .where(Spot.id == bindparam("spot_id"))
+            .options(joinedload(Spot.park).joinedload(Park.unit)))
+
+
 def submit_case(
     *,
     spot_id: int,
@@ -155,13 +166,8 @@ def submit_case(
     token = new_tracking_token()
     with write_transaction() as session:
         # the spot (with park and unit) and the chosen category, in one statement
-        row = session.execute(
-            select(Spot, Category).join(Park, Park.id == Spot.park_id)
-            .outerjoin(Category, and_(Category.unit_id == Park.unit_id,
-                                      Category.code == category_code, Category.active))
-            .where(Spot.id == spot_id)
-            .options(joinedload(Spot.park).joinedload(Park.unit))
-        ).first()
+        row = session.execute(_spot_and_category_statement(),
+                              {"spot_id": spot_id, "category_code": category_code}).first()
         if row is None or not row[0].active or (
                 taken_down and row[0].park.unit_id not in taken_down.user.unit_ids):
             raise NotFoundError(_("This QR code is not in use."))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, inspect, select
+from sqlalchemy import Integer, Select, bindparam, func, inspect, select
 
 from app.extensions import db
 from app.models import Case, Photo, VoiceNote
@@ -29,6 +30,13 @@ def voice_label(case: Case) -> str:
     return f"🎤 {seconds // 60}:{seconds % 60:02d}"
 
 
+@cache  # built once: every "me too" runs it (app/database.py, "Statements built once")
+def _attachments_statement() -> Select[int, int]:
+    case_id = bindparam("case_id", type_=Integer)
+    return select(select(func.count()).where(Photo.case_id == case_id).scalar_subquery(),
+                  select(func.count()).where(VoiceNote.case_id == case_id).scalar_subquery())
+
+
 def attachment_counts(case: Case) -> tuple[int, int]:
     """How many photos and voice notes a case has: from its collections when the session
     holds them, else counted in one statement (loading the two collections takes two, and
@@ -37,9 +45,7 @@ def attachment_counts(case: Case) -> tuple[int, int]:
     unloaded = inspect(case).unloaded
     if "photos" not in unloaded and "voice_notes" not in unloaded:
         return len(case.photos), len(case.voice_notes)
-    photos = select(func.count()).where(Photo.case_id == case.id).scalar_subquery()
-    notes = select(func.count()).where(VoiceNote.case_id == case.id).scalar_subquery()
-    counted = db.session.execute(select(photos, notes)).one()
+    counted = db.session.execute(_attachments_statement(), {"case_id": case.id}).one()
     return (len(case.photos) if "photos" not in unloaded else counted[0],
             len(case.voice_notes) if "voice_notes" not in unloaded else counted[1])
 
