@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -13,9 +14,11 @@ from app.models import Case, CaseToken, Category, Event
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.services.cases.metoo import split_me_too
+from app.services.cases.photos import prepare_photos
 from app.services.cases.operations import change_status
 from app.services.cases.submission import find_tracking
 from tests.conftest import isolated, make_case, sql_statements
+from tests.support.images import png
 
 
 @pytest.fixture
@@ -125,6 +128,20 @@ def test_split_of_a_link_of_another_case_is_not_found(db, window, staff, spot):
     assert link.case_id == first.case.id
     with pytest.raises(NotFoundError):
         split_me_too(user=staff, case_id=other.case.id, link_id=link.id)
+
+
+def test_staff_are_told_of_the_photos_the_report_brings(app, db, window, staff_client, spot):
+    """The event of a report that joins with a photo counts that photo (it was added after
+    the event was recorded, so the staff card said one photo less)."""
+    make_case(spot, body="厕所没有纸", photos=prepare_photos([io.BytesIO(png())]))
+    socket = isolated(socketio.test_client, app, namespace=NAMESPACE,
+                      flask_test_client=staff_client)
+    receipt = make_case(spot, body="我也发现没有纸", photos=prepare_photos([io.BytesIO(png())]))
+    assert receipt.joined
+    received = socket.get_received(NAMESPACE)
+    assert [e["name"] for e in received] == ["case.updated"]
+    assert received[0]["args"][0]["photo_count"] == 2
+    assert received[0]["args"][0]["me_too_count"] == 1
 
 
 def test_joining_does_not_read_the_earlier_reports(db, window, spot):

@@ -11,6 +11,7 @@ merge a case into another one when it was the same problem (the inverse of a spl
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -88,9 +89,13 @@ def _candidates_statement() -> Select[Case]:
 
 def join_me_too(session: Session, case: Case, *, token_hash: str, body: str,
                 contact: str | None, rating: int | None, language: str,
-                now: datetime, tracking_link: str | None = None) -> CaseToken:
+                now: datetime, tracking_link: str | None = None,
+                attach: Callable[[CaseToken], object] | None = None) -> CaseToken:
     """Add a visitor's report to an open case; staff are told once more after commit, and
-    the visitor, if they left a contact, gets "received" with `tracking_link`."""
+    the visitor, if they left a contact, gets "received" with `tracking_link`.
+
+    `attach` adds the report's photos and voice note under its link, before staff are
+    told: the counts they get include them."""
     before = snapshot(case)
     # rows added by foreign key, not through case.extra_tokens / case.messages: appending to
     # those would load every earlier report of a popular case on each new one
@@ -103,6 +108,9 @@ def join_me_too(session: Session, case: Case, *, token_hash: str, body: str,
     if tracking_link is not None:
         queue_received(session, case, message, contact=contact, language=language,
                        tracking_link=tracking_link)
+    if attach is not None:
+        session.flush()  # the link's id, which the attachments carry
+        attach(link)
     case.me_too_count += 1
     case.updated_at = now
     # one flush, the event's, writes the link, the message, the count and the audit entry

@@ -201,14 +201,18 @@ def submit_case(
         # a report whose photos the open case has no room for stays a case of its own
         if joined is not None and (not photos
                                    or len(joined.photos) + len(photos) <= MAX_PHOTOS):
-            link = join_me_too(session, joined, token_hash=hash_token(token), body=body,
-                               contact=(contact or "").strip() or None, rating=rating,
-                               language=language, now=now, tracking_link=tracking_url(token))
-            if photos:
-                # this visitor's photos: their tracking page shows them, no other visitor's
-                add_photos(session, joined, photos, case_token_id=link.id)
-            if voice is not None:
-                add_voice_note(session, joined, voice, case_token_id=link.id)
+            def attach(link: CaseToken) -> None:
+                # this visitor's photos and voice note: their tracking page shows them, no
+                # other visitor's
+                if photos:
+                    add_photos(session, joined, photos, case_token_id=link.id)
+                if voice is not None:
+                    add_voice_note(session, joined, voice, case_token_id=link.id)
+
+            join_me_too(session, joined, token_hash=hash_token(token), body=body,
+                        contact=(contact or "").strip() or None, rating=rating,
+                        language=language, now=now, tracking_link=tracking_url(token),
+                        attach=attach if photos or voice is not None else None)
             return Receipt(case=joined, token=token, joined=True)
         case = Case(
             reference=next_reference(session, unit, now),
