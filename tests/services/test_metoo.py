@@ -14,8 +14,8 @@ from app.models import Case, CaseToken, Category, Event
 from app.models.types import utcnow
 from app.realtime import NAMESPACE
 from app.services.cases.metoo import split_me_too
-from app.services.cases.photos import prepare_photos
 from app.services.cases.operations import change_status
+from app.services.cases.photos import prepare_photos
 from app.services.cases.submission import find_tracking
 from tests.conftest import isolated, make_case, sql_statements
 from tests.support.images import png
