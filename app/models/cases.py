@@ -147,12 +147,16 @@ class Case(Model):
     # the figures apart from resolved cases (services.cases.transfers)
     transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    unit: Mapped[Unit] = relationship()
-    park: Mapped[Park] = relationship()
-    spot: Mapped[Spot | None] = relationship()
-    category: Mapped[Category] = relationship()
-    zone: Mapped[Zone | None] = relationship()
-    assignee: Mapped[StaffUser | None] = relationship()
+    # Read only: a case is filed, moved and assigned by id (unit_id, park_id, ...; tests hold
+    # every writer to that), never by setting these. Written relationships put their tables
+    # in the unit of work of every flush that changes a case: with these six, a "me too"
+    # flush sorted 36 steps; read only, 20 (bench/README.md, "Where a visit's CPU goes").
+    unit: Mapped[Unit] = relationship(viewonly=True)
+    park: Mapped[Park] = relationship(viewonly=True)
+    spot: Mapped[Spot | None] = relationship(viewonly=True)
+    category: Mapped[Category] = relationship(viewonly=True)
+    zone: Mapped[Zone | None] = relationship(viewonly=True)
+    assignee: Mapped[StaffUser | None] = relationship(viewonly=True)
     messages: Mapped[list[Message]] = relationship(
         back_populates="case", order_by="Message.id", cascade="all, delete-orphan"
     )
