@@ -38,6 +38,7 @@ from app.services.errors import DomainError, NotFoundError
 from app.services.spots.cache import FormSpot, form_spot
 from app.services.spots.spots import is_retired_code, record_scan
 from app.visitor.blueprint import bp
+from app.visitor.form_page import blank_form_page, may_keep
 from app.visitor.forms import ReportForm
 from app.visitor.limits import address_key, device_key, give_device_cookie
 
@@ -104,16 +105,33 @@ def _chosen(value: str) -> tuple[str, str | None]:
     return value, None
 
 
-def _render_form(spot: FormSpot, form: ReportForm, status: int, *, busy: bool = False,
-                 retry_after: int | None = None) -> Response:
+def _form_html(spot: FormSpot, form: ReportForm, *, busy: bool = False,
+               retry_after: int | None = None) -> str:
     retry_at = None
     if retry_after is not None:
         retry_at = utcnow() + timedelta(seconds=retry_after)
-    return give_device_cookie(make_response(render_template(
+    return render_template(
         "visitor/form.html", spot=spot, categories=spot.categories, form=form,
         zones=spot.open_zones(utcnow()),
-        locale=current_language(), busy=busy, retry_after=retry_after, retry_at=retry_at),
-        status))
+        locale=current_language(), busy=busy, retry_after=retry_after, retry_at=retry_at)
+
+
+def _render_form(spot: FormSpot, form: ReportForm, status: int, *, busy: bool = False,
+                 retry_after: int | None = None) -> Response:
+    return give_device_cookie(make_response(
+        _form_html(spot, form, busy=busy, retry_after=retry_after), status))
+
+
+def _blank_form(spot: FormSpot) -> Response:
+    """The form as a scan opens it: the spot's kept page with this visitor's hidden values
+    (app/visitor/form_page.py)."""
+    def render(csrf_token: str, started: str) -> str:
+        form = _report_form(spot)
+        form.csrf_token.current_token = csrf_token
+        form.started.data = started
+        return _form_html(spot, form)
+
+    return give_device_cookie(make_response(blank_form_page(spot, render), 200))
 
 
 @bp.route("/q/<code>", methods=["GET", "POST"])
@@ -124,6 +142,8 @@ def report_form(code: str) -> ResponseReturnValue:
     spot = _spot_or_404(code)
     if request.method == "GET":
         record_scan(spot.id, spot.timezone)
+        if may_keep():
+            return _blank_form(spot)
     form = _report_form(spot)
     locale = current_language()
     status, busy = 200, False
