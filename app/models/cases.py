@@ -147,10 +147,10 @@ class Case(Model):
     # the figures apart from resolved cases (services.cases.transfers)
     transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    # Read only: a case is filed, moved and assigned by id (unit_id, park_id, ...; tests hold
-    # every writer to that), never by setting these. Written relationships put their tables
-    # in the unit of work of every flush that changes a case: with these six, a "me too"
-    # flush sorted 36 steps; read only, 20 (bench/README.md, "Where a visit's CPU goes").
+    # Read only: a case is filed, moved and assigned by its ids (unit_id, park_id, ...);
+    # setting one of these would not be saved. Written relationships put their tables in the
+    # unit of work of every flush that changes a case: with these six, a "me too" flush
+    # sorted 36 steps; read only, 20 (bench/README.md, "Where a visit's CPU goes").
     unit: Mapped[Unit] = relationship(viewonly=True)
     park: Mapped[Park] = relationship(viewonly=True)
     spot: Mapped[Spot | None] = relationship(viewonly=True)
