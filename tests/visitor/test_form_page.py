@@ -7,22 +7,21 @@ import re
 
 import app.visitor.form_page as module
 from app.services.cases.abuse import bot_trap_reason
-from tests.conftest import csrf_token
+from tests.conftest import CSRF_INPUT, csrf_token
 from tests.visitor.test_form import submit
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 STARTED = re.compile(r'name="started" type="hidden" value="([^"]+)"')
 
 
 def hidden_values(html: str) -> tuple[str, str]:
-    csrf, started = CSRF.findall(html), STARTED.findall(html)
+    csrf, started = CSRF_INPUT.findall(html), STARTED.findall(html)
     assert len(csrf) == 1, csrf
     assert len(started) == 1, started
     return csrf[0], started[0]
 
 
 def without_hidden_values(html: str) -> str:
-    return STARTED.sub("started", CSRF.sub("csrf", html))
+    return STARTED.sub("started", CSRF_INPUT.sub("csrf", html))
 
 
 def test_each_visitor_gets_the_kept_page_with_values_of_their_own(app, spot):
