@@ -28,6 +28,7 @@ from app.formatting import register_filters
 from app.i18n import current_language, remember_language, select_locale
 from app.icons import icon, icon_sprite
 from app.ids import IdConverter, IdRule
+from app.multipart import decode_multipart_without_compiling
 from app.realtime.compression import decline_socket_compression
 from app.realtime.events import register_socket_handlers
 from app.realtime.queue import make_event_queue
@@ -124,6 +125,7 @@ def _init_extensions(app: Flask) -> None:
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     mask_csrf_tokens()  # BREACH: a different token in every response (app/csrf.py)
+    decode_multipart_without_compiling()  # no expressions compiled per form (app/multipart.py)
     csrf.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
