@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, text
 
 import app.services.spots.cache as module
 from app.models import Case
-from app.services.spots.cache import MAX_SPOTS, SpotCache, spot_cache
+from app.services.spots.cache import MAX_SPOTS, SpotCache, spot_cache, spread_share
 from tests.conftest import csrf_token, sql_statements
 from tests.support.pages import page_text
 
@@ -45,13 +45,37 @@ def test_a_fresh_spot_is_served_from_memory(db, spot):
 
 def test_a_change_elsewhere_shows_once_the_entry_is_older_than_its_time(db, spot):
     clock = Clock()
-    cache = SpotCache(clock=clock)
+    cache = SpotCache(clock=clock, share=lambda: 1.0)  # kept all of its time
     assert cache.get(spot.code, 5).name("en") == "North gate toilet"
     another_process(db, "UPDATE points SET name_en = 'South gate' WHERE id = :id", id=spot.id)
     clock.now += 4.9
     assert cache.get(spot.code, 5).name("en") == "North gate toilet"
     clock.now += 0.2
     assert cache.get(spot.code, 5).name("en") == "South gate"
+
+
+def test_a_spot_is_kept_for_its_share_of_the_time(db, spot):
+    clock = Clock()
+    cache = SpotCache(clock=clock, share=lambda: 0.5)
+    cache.get(spot.code, 5)
+    clock.now += 2.4
+    with sql_statements(db.engine) as seen:
+        cache.get(spot.code, 5)
+    assert seen == []
+    clock.now += 0.2
+    with sql_statements(db.engine) as seen:
+        cache.get(spot.code, 5)
+    assert seen, "kept half of 5 s, the spot is read again after 2.5 s"
+
+
+def test_spots_read_together_are_read_again_at_different_moments() -> None:
+    """Every spot is kept between half and all of its time, spread out: spots read together
+    (when the server starts) are not all read again at once."""
+    shares = [spread_share() for _ in range(1000)]
+    assert all(0.5 <= share <= 1.0 for share in shares)
+    assert min(shares) < 0.55
+    assert max(shares) > 0.95
+    assert len({round(share, 2) for share in shares}) > 40
 
 
 def test_a_change_in_this_process_shows_at_once(client, db, spot, unit):
