@@ -66,6 +66,24 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_ticks() -> list[int] | None:
+    """The machine's CPU time so far by kind (/proc/stat; None where there is none)."""
+    try:
+        first_line = Path("/proc/stat").read_text().split("\n", 1)[0]
+    except OSError:
+        return None
+    return [int(value) for value in first_line.split()[1:]]
+
+
+def stolen_percent(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of the machine's CPU time the hypervisor gave to others in between (steal,
+    the eighth figure): a virtual machine's neighbours slow every figure of a run."""
+    if before is None or after is None or len(before) < 8:
+        return None
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return 100 * spent[7] / max(sum(spent), 1)
+
+
 def worker_pid(master: int) -> int:
     """The gunicorn worker (the one child of the master) that serves the sockets."""
     for entry in Path("/proc").iterdir():
@@ -195,6 +213,7 @@ def run_setup(name: str, env: dict[str, str], processes: int, args: argparse.Nam
     logins.write_text(seeded)
     spots = ",".join(park["point"] for park in json.loads(seeded)["parks"])
     result: dict[str, Any] = {"setup": name, "processes": processes}
+    ticks = cpu_ticks()
     with ExitStack() as stack:
         servers = [stack.enter_context(server(env, work / f"{name}-server-{n}.log"))
                    for n in range(processes)]
@@ -229,6 +248,7 @@ def run_setup(name: str, env: dict[str, str], processes: int, args: argparse.Nam
                                           servers[0].process.pid)
             result["idle_sockets"] = result["idle"]["ready"]
             result["idle_rss_mb"] = result["idle"]["rss_mb"]
+    result["steal_percent"] = stolen_percent(ticks, cpu_ticks())
     return result
 
 
@@ -350,7 +370,10 @@ def main() -> None:
     path.write_text(json.dumps(report, indent=2))
     print()
     print(table(results))
+    stolen = ", ".join(f"{result['setup']} {result['steal_percent']:.1f}%" for result in results
+                       if result.get("steal_percent") is not None)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+          f"CPU time stolen by the hypervisor: {stolen or 'unknown'}; "
           f"server logs in {work}; results in {path.relative_to(ROOT)}")
     failed = sum(failures(result) + shed_below_capacity(result) for result in results)
     if failed:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bench.loadgen import next_rate
-from bench.run import BENCH_SETTINGS, failures, shed_below_capacity
+from bench.run import BENCH_SETTINGS, failures, shed_below_capacity, stolen_percent
 from tests.support.servers import (
     ROOT,
     prepare_database,
@@ -127,3 +127,11 @@ def test_a_run_with_failed_requests_is_not_reported_as_valid():
     assert failures(result) == 6
     # shed (503, try again, the form kept) is the honest answer over capacity, not below it
     assert shed_below_capacity(result) == 1
+
+
+def test_the_stolen_share_is_the_steal_ticks_of_all_the_ticks_in_between():
+    before = [100, 0, 50, 800, 10, 0, 5, 20, 0, 0]
+    # user 60, system 10, idle 20, steal 10 more: 100 ticks, 10 of them stolen
+    after = [160, 0, 60, 820, 10, 0, 5, 30, 0, 0]
+    assert stolen_percent(before, after) == 10.0
+    assert stolen_percent(None, after) is None
