@@ -17,8 +17,11 @@ import engineio
 import gevent
 import pytest
 import simple_websocket
+import wsproto
 from engineio import packet
 from gevent import socket
+from wsproto.events import TextMessage
+from wsproto.utilities import LocalProtocolError
 
 from app.realtime.websocket import DirectWriter, InlineServer, _NoReader
 
@@ -168,3 +171,60 @@ def test_a_phone_that_takes_nothing_for_a_ping_interval_and_timeout_is_hung_up_o
     assert writer.flusher is None
     assert writer.sock.fileno() == -1  # the server's side is closed
     phone.close()
+
+
+def test_a_packet_put_to_a_rooms_sockets_is_framed_once_and_each_gets_it_whole(
+        server, monkeypatch):
+    """An event to a room is one packet put to each of its sockets: wsproto frames it once,
+    and every phone reads the same, whole frame; a new packet is framed anew."""
+    framed = []
+    send = wsproto.WSConnection.send
+
+    def counted(self, event):
+        if isinstance(event, TextMessage):
+            framed.append(event)
+        return send(self, event)
+
+    monkeypatch.setattr(wsproto.WSConnection, "send", counted)
+    pairs = [websocket_pair() for _ in range(3)]
+    writers = [DirectWriter(ws, server, queued=server.create_queue()) for ws, _phone in pairs]
+    event = packet.Packet(packet.MESSAGE, '42/staff,["case.updated",{"change":"me_too"}]')
+    for writer in writers:
+        writer.put(event)
+    assert len(framed) == 1
+    for _ws, phone in pairs:
+        assert read_frame(phone) == (0x1, b'442/staff,["case.updated",{"change":"me_too"}]')
+    same_words = packet.Packet(packet.MESSAGE, '42/staff,["case.updated",{"change":"me_too"}]')
+    for writer in writers:
+        writer.put(same_words)
+    assert len(framed) == 2
+    for _ws, phone in pairs:
+        assert read_frame(phone)[1].endswith(b'{"change":"me_too"}]')
+    for writer, (_ws, phone) in zip(writers, pairs, strict=True):
+        writer.abort()
+        phone.close()
+
+
+def test_a_socket_its_phone_is_closing_gets_no_shared_frame(server):
+    """A socket whose phone has sent a close is not written the room's frame: it is framed
+    by wsproto, which refuses a message on a closing connection, as before."""
+    (open_ws, open_phone), (closing_ws, closing_phone) = websocket_pair(), websocket_pair()
+    writers = [DirectWriter(ws, server, queued=server.create_queue())
+               for ws in (open_ws, closing_ws)]
+    mask = b"\x01\x02\x03\x04"
+    code = (1000).to_bytes(2, "big")
+    # the phone's close frame, read by wsproto, not yet answered by the socket's reader
+    closing_ws.ws.receive_data(bytes([0x88, 0x80 | len(code)]) + mask + bytes(
+        byte ^ mask[i % 4] for i, byte in enumerate(code)))
+    assert [type(e).__name__ for e in closing_ws.ws.events()] == ["CloseConnection"]
+    event = packet.Packet(packet.MESSAGE, '42/staff,["feedback.created",{}]')
+    writers[0].put(event)
+    with pytest.raises(LocalProtocolError):
+        writers[1].put(event)
+    assert read_frame(open_phone) == (0x1, b'442/staff,["feedback.created",{}]')
+    closing_phone.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        closing_phone.recv(1)
+    for writer, phone in zip(writers, (open_phone, closing_phone), strict=True):
+        writer.abort()
+        phone.close()
