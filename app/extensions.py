@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Response
+from flask import Response, session
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -43,7 +43,24 @@ else:
 migrate = Migrate()
 socketio = SocketIO()
 csrf = CSRFProtect()
-login = LoginManager()
+
+
+class StaffLoginManager(LoginManager):
+    """Flask-Login, its session protection kept to sessions someone is logged in to.
+
+    In "basic" mode Flask-Login marks every session that holds anything but was not started
+    by a login from this browser as "not fresh", logged in or not: every visitor's report
+    rewrote their session cookie (it holds the form's CSRF token) with `_fresh: false`, a
+    signature and a Set-Cookie for nothing. No one is logged in to a visitor's session, and
+    the app gives no remember-me cookie, so there is nothing to protect."""
+
+    def _session_protection_failed(self) -> bool:
+        if "_user_id" not in session:
+            return False
+        return bool(super()._session_protection_failed())
+
+
+login = StaffLoginManager()
 limiter = Limiter(key_func=client_key)
 babel = Babel()
 
