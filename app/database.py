@@ -6,6 +6,11 @@ key (about 0.4 ms for a select with three conditions) than SQLite takes to run a
 `bindparam` for what changes, kept by `functools.cache`, and run with their parameters
 (`session.scalar(statement, {...})`): 0.13 ms for that select. Elsewhere statements are
 built where they are used, which reads better.
+
+A statement that reads plain values (a number, an id, rows for a dataclass), not models,
+runs on the session's connection in the same transaction: `session.connection().scalar(...)`
+takes 0.03 to 0.05 ms where `session.scalar(...)` takes 0.12 to 0.18 ms, preparing to load
+models and flushing first. Only where nothing pending in the session must be flushed first.
 """
 
 from __future__ import annotations

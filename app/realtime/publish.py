@@ -70,9 +70,9 @@ def next_event_id(session: Session) -> int:
     shared by all units would). Below 2**53 until the year 2255: exact in JavaScript.
     """
     # the event is flushed as soon as it has its id: reading the newest need not flush first
-    # (every earlier event was flushed when it was recorded)
-    with session.no_autoflush:
-        newest = session.scalar(_newest_event_statement()) or 0
+    # (every earlier event was flushed when it was recorded), and a number needs no ORM: read
+    # on the session's connection (app/database.py)
+    newest = session.connection().scalar(_newest_event_statement()) or 0
     return max(time.time_ns() // 1000, newest + 1)
 
 

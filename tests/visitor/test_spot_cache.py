@@ -160,3 +160,32 @@ def test_with_the_cache_off_a_retired_spot_is_410_at_once(client, db, spot):
     another_process(db, "UPDATE points SET active = :off WHERE id = :id", off=False,
                     id=spot.id)
     assert client.get(f"/q/{spot.code}").status_code == 410
+
+
+def test_a_spot_is_read_as_its_models_say(db, spot):
+    """The cache reads rows, not models: what it keeps is what the models hold, the unit's
+    active categories in their order (sort order, then the order they were made)."""
+    unit = spot.park.unit
+    toilets, noise = unit.categories
+    toilets.sort_order, noise.sort_order = 5, 1
+    unit.timezone = "Asia/Urumqi"
+    db.session.commit()
+    kept = SpotCache(clock=Clock()).get(spot.code, 5)
+    assert kept is not None
+    assert (kept.code, kept.active, kept.name("zh_CN"), kept.unit_id, kept.timezone) == (
+        spot.code, True, spot.name_zh, unit.id, "Asia/Urumqi")
+    assert (kept.park.id, kept.park.name("zh_CN"), kept.park.park_code) == (
+        spot.park.id, spot.park.name_zh, spot.park.park_code or "")
+    assert [(c.id, c.code, c.icon, c.name("en")) for c in kept.categories] == [
+        (noise.id, "noise", noise.icon, noise.name_en),
+        (toilets.id, "toilets", toilets.icon, toilets.name_en)]
+    noise.sort_order = toilets.sort_order  # a tie: the one made first comes first
+    db.session.commit()
+    first, second = sorted([toilets, noise], key=lambda c: c.id)
+    assert [c.code for c in SpotCache(clock=Clock()).get(spot.code, 5).categories] == [
+        first.code, second.code]
+    noise.active = False
+    db.session.commit()
+    assert [c.code for c in SpotCache(clock=Clock()).get(spot.code, 5).categories] == [
+        "toilets"]
+    assert SpotCache(clock=Clock()).get("no-such-code", 5) is None

@@ -70,9 +70,11 @@ def _block_statement() -> Select[int]:
 
 
 def is_blocked(session: Session, unit_id: int, client_hash: str, now: datetime) -> bool:
-    """True while a director's block on this client is in force for the unit."""
-    return session.scalar(_block_statement(), {"unit_id": unit_id, "client_hash": client_hash,
-                                               "now": now}) is not None
+    """True while a director's block on this client is in force for the unit (a block
+    committed or flushed: read on the session's connection, app/database.py)."""
+    return session.connection().scalar(
+        _block_statement(), {"unit_id": unit_id, "client_hash": client_hash, "now": now}
+    ) is not None
 
 
 def active_blocks(unit: Unit) -> list[ClientBlock]:

@@ -15,10 +15,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.database import write_transaction
@@ -195,12 +196,16 @@ def unit_zones(unit_id: int) -> list[Zone]:
     return [zone for zone in zones if _reaches_unit(zone, unit_id)]
 
 
+@cache  # built once: the form's spot cache runs it (app/database.py, "Statements built once")
+def _heading_statement() -> Select[Zone]:
+    return (select(Zone).where(or_(Zone.unit_id == bindparam("unit_id"), Zone.unit_id.is_(None)),
+                               Zone.ended_at.is_(None), Zone.ends_on >= bindparam("since"))
+            .options(selectinload(Zone.parks)).order_by(Zone.starts_on, Zone.id))
+
+
 def zones_heading(unit_id: int, park_id: int, since: date) -> list[Zone]:
     """The zones that may head a park's forms from `since` on (not ended early)."""
-    zones = db.session.scalars(
-        select(Zone).where(or_(Zone.unit_id == unit_id, Zone.unit_id.is_(None)),
-                           Zone.ended_at.is_(None), Zone.ends_on >= since)
-        .options(selectinload(Zone.parks)).order_by(Zone.starts_on, Zone.id))
+    zones = db.session.scalars(_heading_statement(), {"unit_id": unit_id, "since": since})
     return [zone for zone in zones if zone.covers(unit_id, park_id)]
 
 

@@ -26,12 +26,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from time import monotonic
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Category, Park, Spot, Unit, Zone
@@ -115,26 +116,44 @@ class FormSpot(Named):
         return tuple(zone for zone in self.zones if zone.starts_on <= today <= zone.ends_on)
 
 
+@cache  # built once (app/database.py, "Statements built once")
+def _spot_statement() -> Select[*tuple[Any, ...]]:
+    return (select(Spot.id, Spot.code, Spot.active, Spot.name_zh, Spot.name_en,
+                   Park.id.label("park_id"), Park.name_zh.label("park_name_zh"),
+                   Park.name_en.label("park_name_en"), Park.park_code,
+                   Unit.id.label("unit_id"), Unit.timezone, Unit.emergency_numbers)
+            .join(Park, Park.id == Spot.park_id).join(Unit, Unit.id == Park.unit_id)
+            .where(Spot.code == bindparam("code")))
+
+
+@cache
+def _categories_statement() -> Select[*tuple[Any, ...]]:
+    return (select(Category.id, Category.code, Category.icon, Category.name_zh,
+                   Category.name_en)
+            .where(Category.unit_id == bindparam("unit_id"), Category.active)
+            .order_by(Category.sort_order, Category.id))
+
+
 def _load(code: str) -> FormSpot | None:
-    spot = db.session.scalar(
-        select(Spot).where(Spot.code == code)
-        .options(joinedload(Spot.park).joinedload(Park.unit).selectinload(Unit.categories)))
+    # read as rows, not models: nothing here is changed, and building the spot, park, unit
+    # and categories as models took four times as long (1.5 ms a spot)
+    connection = db.session.connection()
+    spot = connection.execute(_spot_statement(), {"code": code}).one_or_none()
     if spot is None:
         return None
-    park, unit = spot.park, spot.park.unit
+    categories = connection.execute(_categories_statement(), {"unit_id": spot.unit_id})
     return FormSpot(
         id=spot.id, code=spot.code, active=spot.active, name_zh=spot.name_zh,
         name_en=spot.name_en,
-        park=FormPark(id=park.id, name_zh=park.name_zh, name_en=park.name_en,
-                      park_code=park.park_code or ""),
-        unit_id=unit.id, timezone=unit.timezone,
-        categories=tuple(
-            FormCategory(id=c.id, code=c.code, icon=c.icon, name_zh=c.name_zh,
-                         name_en=c.name_en)
-            for c in unit.categories if c.active),
-        emergency_numbers=tuple(parse_emergency_numbers(unit.emergency_numbers)),
+        park=FormPark(id=spot.park_id, name_zh=spot.park_name_zh, name_en=spot.park_name_en,
+                      park_code=spot.park_code or ""),
+        unit_id=spot.unit_id, timezone=spot.timezone,
+        categories=tuple(FormCategory(id=c.id, code=c.code, icon=c.icon, name_zh=c.name_zh,
+                                      name_en=c.name_en) for c in categories),
+        emergency_numbers=tuple(parse_emergency_numbers(spot.emergency_numbers)),
         zones=tuple(_form_zone(zone) for zone in zones_heading(
-            unit.id, park.id, local_today(unit.timezone, utcnow()) - timedelta(days=1))))
+            spot.unit_id, spot.park_id,
+            local_today(spot.timezone, utcnow()) - timedelta(days=1))))
 
 
 def _form_zone(zone: Zone) -> FormZone:
