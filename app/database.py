@@ -11,6 +11,8 @@ A statement that reads plain values (a number, an id, rows for a dataclass), not
 runs on the session's connection in the same transaction: `session.connection().scalar(...)`
 takes 0.03 to 0.05 ms where `session.scalar(...)` takes 0.12 to 0.18 ms, preparing to load
 models and flushing first. Only where nothing pending in the session must be flushed first.
+So is an insert of a row that nothing reads back as a model in its change (an audit entry):
+the unit of work would sort and save its table in the next flush.
 """
 
 from __future__ import annotations

@@ -113,7 +113,8 @@ def join_me_too(session: Session, case: Case, *, token_hash: str, body: str,
         attach(link)
     case.me_too_count += 1
     case.updated_at = now
-    # one flush, the event's, writes the link, the message, the count and the audit entry
+    # one flush, the event's, writes the link, the message and the count (the audit entry is
+    # inserted at once: services.accounts.audit)
     publish_change(session, case, "case.updated", "me_too", user_id=None, before=before,
                    links_kept=True, me_too_excerpt=excerpt(body))
     log.info("report joined case %s as me-too #%d", case.reference, case.me_too_count)

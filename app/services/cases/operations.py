@@ -79,7 +79,8 @@ def publish_change(session: Session, case: Case, kind: str, change: str, *,
 
     `links_kept`: the change set no foreign key of the case (its assignee, category, spot),
     so the payload can be read before the change is flushed, and the event's flush writes
-    the change, the audit entry and the event at once (one flush, not three)."""
+    the change and the event at once (the audit entry is an insert of its own:
+    services.accounts.audit)."""
     if links_kept:
         with session.no_autoflush:
             payload = case_payload(case, change, user_id, **extra)
@@ -92,7 +93,6 @@ def publish_change(session: Session, case: Case, kind: str, change: str, *,
         payload = case_payload(case, change, user_id, **extra)
     record_audit(f"case.{change}", user_id=user_id, unit_id=case.unit_id, target_type="feedback",
                  target_id=case.id, before=before, after={**snapshot(case), **extra})
-    # the event's flush writes the audit entry with it
     record_event(kind, unit_id=case.unit_id, park_id=case.park_id, case_id=case.id,
                  payload=payload)
 
